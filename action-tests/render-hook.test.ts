@@ -1,6 +1,10 @@
 // render-hook's bundle, run as the runner runs it, against the Render stand-in.
 import { runAction, type ActionRun } from './harness/run-action';
-import { startRenderStandIn, type RenderStandIn, type RenderStandInOptions } from './stand-ins/render';
+import {
+  startRenderStandIn,
+  type RenderStandIn,
+  type RenderStandInOptions,
+} from './stand-ins/render';
 
 const IMAGE = 'docker.io/octo/oc-lettings:0.1.42';
 
@@ -17,7 +21,10 @@ async function start(options: RenderStandInOptions = {}): Promise<RenderStandIn>
   return render;
 }
 
-async function deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+async function deploy(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
   const run = await runAction({
     action: 'render-hook',
     inputs: {
@@ -101,7 +108,9 @@ test('a 429 from the hook is retried after its Retry-After, and the deploy goes 
   expect(calls).toHaveLength(2);
   expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(1_000);
   expect(render.deploys).toHaveLength(1);
-  expect(main.warnings[0]).toMatch(/^The deploy hook answered HTTP 429: scripted 429; calling the deploy hook again in 1\.0s\.$/);
+  expect(main.warnings[0]).toMatch(
+    /^The deploy hook answered HTTP 429: scripted 429; calling the deploy hook again in 1\.0s\.$/,
+  );
 });
 
 test('5xx answers and dropped connections from the hook are retried with backoff', async () => {
@@ -115,11 +124,15 @@ test('5xx answers and dropped connections from the hook are retried with backoff
 });
 
 test('a hook that keeps failing gives up after a bounded number of calls', async () => {
-  await start({ hookFailures: Array.from({ length: 10 }, () => ({ status: 500, retryAfter: '0' })) });
+  await start({
+    hookFailures: Array.from({ length: 10 }, () => ({ status: 500, retryAfter: '0' })),
+  });
   const { main } = await deploy(waiting());
   expect(main.exitCode).toBe(1);
   expect(render.hookCalls()).toHaveLength(4);
-  expect(main.errors[0]).toMatch(/^Could not trigger a deploy of srv-\w+: The deploy hook answered HTTP 500/);
+  expect(main.errors[0]).toMatch(
+    /^Could not trigger a deploy of srv-\w+: The deploy hook answered HTTP 500/,
+  );
   expect(main.outputs.status).toBe('');
 });
 
@@ -182,10 +195,14 @@ test('an older deploy is not mistaken for the one the hook started', async () =>
 
 test('a wrong hook key fails at once, saying so', async () => {
   await start();
-  const { main } = await deploy({ 'deploy-hook-url': render.hookUrl.replace(/key=.*/, 'key=wrong-key-123') });
+  const { main } = await deploy({
+    'deploy-hook-url': render.hookUrl.replace(/key=.*/, 'key=wrong-key-123'),
+  });
   expect(main.exitCode).toBe(1);
   expect(render.hookCalls()).toHaveLength(1);
-  expect(main.errors[0]).toContain("HTTP 401: Unauthorized. The key in 'deploy-hook-url' was refused");
+  expect(main.errors[0]).toContain(
+    "HTTP 401: Unauthorized. The key in 'deploy-hook-url' was refused",
+  );
 });
 
 test('an image Render refuses for the service fails at once, saying why', async () => {
@@ -207,11 +224,26 @@ test('a wrong API key fails before any deploy is triggered', async () => {
 describe('bad input fails before any request, naming the input', () => {
   test.each([
     [{ 'deploy-hook-url': '' }, "Input 'deploy-hook-url': is required."],
-    [{ 'deploy-hook-url': 'api.render.com/deploy/srv-x?key=abc' }, "Input 'deploy-hook-url': is not a URL"],
-    [{ 'deploy-hook-url': 'https://api.render.com/services/srv-x?key=abc' }, "Input 'deploy-hook-url': the path must be /deploy/srv-"],
-    [{ 'deploy-hook-url': 'https://api.render.com/deploy/srv-x' }, "Input 'deploy-hook-url': the 'key' query parameter is missing"],
-    [{ 'image-url': 'Octo/App:latest' }, "Input 'image-url': 'Octo/App:latest' is not an image reference"],
-    [{ 'image-url': 'app:1; curl evil' }, "Input 'image-url': 'app:1; curl evil' is not an image reference"],
+    [
+      { 'deploy-hook-url': 'api.render.com/deploy/srv-x?key=abc' },
+      "Input 'deploy-hook-url': is not a URL",
+    ],
+    [
+      { 'deploy-hook-url': 'https://api.render.com/services/srv-x?key=abc' },
+      "Input 'deploy-hook-url': the path must be /deploy/srv-",
+    ],
+    [
+      { 'deploy-hook-url': 'https://api.render.com/deploy/srv-x' },
+      "Input 'deploy-hook-url': the 'key' query parameter is missing",
+    ],
+    [
+      { 'image-url': 'Octo/App:latest' },
+      "Input 'image-url': 'Octo/App:latest' is not an image reference",
+    ],
+    [
+      { 'image-url': 'app:1; curl evil' },
+      "Input 'image-url': 'app:1; curl evil' is not an image reference",
+    ],
     [{ wait: 'true' }, "Input 'api-key': is required when wait is true"],
     [{ wait: 'sometimes' }, "Input 'wait': 'sometimes' is not a boolean"],
     [{ timeout: '15 minutes' }, "Input 'timeout': '15 minutes' is not a duration"],
@@ -228,11 +260,16 @@ describe('bad input fails before any request, naming the input', () => {
 });
 
 test('with debug logging on, no key is printed, whatever happens', async () => {
-  await start({ hookFailures: [{ status: 500, retryAfter: '0' }], deployFailures: [{ status: 401 }] });
+  await start({
+    hookFailures: [{ status: 500, retryAfter: '0' }],
+    deployFailures: [{ status: 401 }],
+  });
   // The harness fails the run if the hook URL, its key or the API key shows anywhere.
   const { main } = await deploy({ 'image-url': IMAGE, ...waiting() }, { RUNNER_DEBUG: '1' });
   expect(main.exitCode).toBe(1);
-  const masks = main.commands.filter((command) => command.command === 'add-mask').map((command) => command.message);
+  const masks = main.commands
+    .filter((command) => command.command === 'add-mask')
+    .map((command) => command.message);
   expect(masks).toEqual(expect.arrayContaining([render.hookUrl, render.hookKey, render.apiKey]));
   const firstMask = main.stdout.indexOf('::add-mask::');
   expect(main.stdout.slice(0, firstMask).trim()).toBe('');

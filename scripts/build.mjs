@@ -20,8 +20,11 @@ export async function build(outDir) {
         quiet: true,
       });
     } catch (error) {
-      // ncc's errors carry its whole minified source in their stack: keep the message.
-      throw new Error(`building ${path.relative(root, bundle.source)} failed:\n${String(error.message).slice(0, 4000)}`);
+      // ncc's errors carry its whole minified source in their stack: keep the message only.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(
+        `building ${path.relative(root, bundle.source)} failed:\n${String(error.message).slice(0, 4000)}`,
+      );
     }
     const { code, assets } = result;
     const target = path.join(outDir, path.dirname(bundle.output));

@@ -16,13 +16,22 @@ export function listBundles() {
     const { runs } = parse(readFileSync(metadataFile, 'utf8'));
     for (const key of ['pre', 'main', 'post']) {
       if (!runs?.[key]) continue;
-      const output = path.relative(path.join(root, 'dist'), path.resolve(actionsDir, name, runs[key]));
+      const output = path.relative(
+        path.join(root, 'dist'),
+        path.resolve(actionsDir, name, runs[key]),
+      );
       const parts = output.split(path.sep);
       if (parts[0] !== name || parts.at(-1) !== 'index.js' || parts.length > 3) {
-        throw new Error(`${metadataFile}: runs.${key} must be ../../dist/${name}/index.js or ../../dist/${name}/<entry>/index.js`);
+        throw new Error(
+          `${metadataFile}: runs.${key} must be ../../dist/${name}/index.js or ../../dist/${name}/<entry>/index.js`,
+        );
       }
       const entry = parts.length === 3 ? parts[1] : 'index';
-      bundles.push({ action: name, output, source: path.join(actionsDir, name, 'src', `${entry}.ts`) });
+      bundles.push({
+        action: name,
+        output,
+        source: path.join(actionsDir, name, 'src', `${entry}.ts`),
+      });
     }
   }
   return bundles;

@@ -1,22 +1,19 @@
 // Fails when dist/ differs from a fresh build of the sources: a changed, added or removed file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from './build.mjs';
 import { root } from './bundles.mjs';
 
 function listFiles(dir, prefix = '') {
+  if (!existsSync(dir)) return [];
   let files = [];
-  let entries = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return files;
-  }
-  for (const name of entries) {
+  for (const name of readdirSync(dir)) {
     const full = path.join(dir, name);
     const relative = path.join(prefix, name);
-    files = statSync(full).isDirectory() ? files.concat(listFiles(full, relative)) : files.concat(relative);
+    files = statSync(full).isDirectory()
+      ? files.concat(listFiles(full, relative))
+      : files.concat(relative);
   }
   return files;
 }
@@ -31,11 +28,14 @@ export async function distDifferences() {
     const problems = [];
     for (const file of want) {
       if (!have.has(file)) problems.push(`missing from dist/: ${file}`);
-      else if (!readFileSync(path.join(fresh, file)).equals(readFileSync(path.join(committed, file)))) {
+      else if (
+        !readFileSync(path.join(fresh, file)).equals(readFileSync(path.join(committed, file)))
+      ) {
         problems.push(`out of date in dist/: ${file}`);
       }
     }
-    for (const file of have) if (!want.has(file)) problems.push(`not built from any source: dist/${file}`);
+    for (const file of have)
+      if (!want.has(file)) problems.push(`not built from any source: dist/${file}`);
     return problems;
   } finally {
     rmSync(fresh, { recursive: true, force: true });

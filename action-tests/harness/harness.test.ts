@@ -13,7 +13,11 @@ test('workflow commands are unescaped', () => {
   const [warning, mask] = parseWorkflowCommands(
     'plain\n::warning file=a%3Ab.ts,line=3::50%25 done%0Anext\n::add-mask::s3cret\n',
   );
-  expect(warning).toEqual({ command: 'warning', properties: { file: 'a:b.ts', line: '3' }, message: '50% done\nnext' });
+  expect(warning).toEqual({
+    command: 'warning',
+    properties: { file: 'a:b.ts', line: '3' },
+    message: '50% done\nnext',
+  });
   expect(mask).toEqual({ command: 'add-mask', properties: {}, message: 's3cret' });
 });
 
@@ -31,8 +35,12 @@ test.each([
 test('a secret is found in any form and any text, except where it is masked', () => {
   const key = '-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\n-----END KEY-----';
   expect(findLeaks(['p@ss word'], { stdout: '::add-mask::p@ss word\nok\n' })).toEqual([]);
-  expect(findLeaks(['p@ss word'], { stdout: 'ok\nurl?x=p%40ss%20word' })).toEqual(['stdout, line 2: a secret appears in it']);
-  expect(findLeaks([key], { stderr: 'QUJDREVGR0hJSktMTU5PUA==' })).toEqual(['stderr, line 1: a secret appears in it']);
+  expect(findLeaks(['p@ss word'], { stdout: 'ok\nurl?x=p%40ss%20word' })).toEqual([
+    'stdout, line 2: a secret appears in it',
+  ]);
+  expect(findLeaks([key], { stderr: 'QUJDREVGR0hJSktMTU5PUA==' })).toEqual([
+    'stderr, line 1: a secret appears in it',
+  ]);
   expect(findLeaks(['hunter22'], { 'job summary': '<td>hunter22</td>' })).toHaveLength(1);
 });
 
@@ -47,7 +55,7 @@ test('a run fails when the bundle prints a value declared secret', async () => {
 });
 
 test('inputs the action does not declare are refused, as typos', async () => {
-  await expect(runAction({ action: 'render-hook', inputs: { 'deploy-hook': 'x' } })).rejects.toThrow(
-    'render-hook declares no input deploy-hook',
-  );
+  await expect(
+    runAction({ action: 'render-hook', inputs: { 'deploy-hook': 'x' } }),
+  ).rejects.toThrow('render-hook declares no input deploy-hook');
 });

@@ -124,16 +124,32 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const actionDir = path.join(repoRoot, 'actions', options.action);
   const timeoutMs = options.timeoutMs ?? 120_000;
 
-  const main = await runStep(path.resolve(actionDir, metadata.runs.main), baseEnv, jobDir, 'main', timeoutMs);
+  const main = await runStep(
+    path.resolve(actionDir, metadata.runs.main),
+    baseEnv,
+    jobDir,
+    'main',
+    timeoutMs,
+  );
   assertNoLeaks(options.secrets ?? [], main, 'main');
   await options.beforePost?.(main);
 
   let post: StepResult | undefined;
-  if (metadata.runs.post && postShouldRun(metadata.runs['post-if'] ?? 'always()', main.exitCode === 0)) {
+  if (
+    metadata.runs.post &&
+    postShouldRun(metadata.runs['post-if'] ?? 'always()', main.exitCode === 0)
+  ) {
     const postEnv: Record<string, string> = { ...baseEnv, ...main.exportedEnv };
-    if (main.addedPath.length > 0) postEnv.PATH = [...main.addedPath, baseEnv.PATH].join(path.delimiter);
+    if (main.addedPath.length > 0)
+      postEnv.PATH = [...main.addedPath, baseEnv.PATH].join(path.delimiter);
     for (const [name, value] of Object.entries(main.state)) postEnv[`STATE_${name}`] = value;
-    post = await runStep(path.resolve(actionDir, metadata.runs.post), postEnv, jobDir, 'post', timeoutMs);
+    post = await runStep(
+      path.resolve(actionDir, metadata.runs.post),
+      postEnv,
+      jobDir,
+      'post',
+      timeoutMs,
+    );
     assertNoLeaks(options.secrets ?? [], post, 'post');
   }
   return { main, post, runnerTemp, workspace, cleanup };
@@ -146,7 +162,11 @@ function contextVariables(
   runnerTemp: string,
   jobDir: string,
 ): Record<string, string> {
-  const payload = event.payload as { ref?: string; after?: string; pull_request?: { head?: { sha?: string } } };
+  const payload = event.payload as {
+    ref?: string;
+    after?: string;
+    pull_request?: { head?: { sha?: string } };
+  };
   const ref = payload.ref ?? 'refs/heads/main';
   return {
     CI: 'true',
@@ -165,7 +185,10 @@ function contextVariables(
     GITHUB_REPOSITORY_ID: '1000',
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_SHA: payload.pull_request?.head?.sha ?? payload.after ?? 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+    GITHUB_SHA:
+      payload.pull_request?.head?.sha ??
+      payload.after ??
+      'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
     GITHUB_REF: ref,
     GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ''),
     GITHUB_REF_TYPE: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
@@ -198,7 +221,8 @@ function inputVariables(
   const variables: Record<string, string> = {};
   for (const [name, spec] of Object.entries(declared)) {
     let value: string | undefined = given[name];
-    if (value === undefined && spec.default !== undefined) value = evaluateDefault(String(spec.default), context);
+    if (value === undefined && spec.default !== undefined)
+      value = evaluateDefault(String(spec.default), context);
     if (value !== undefined) variables[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   return variables;
@@ -207,7 +231,8 @@ function inputVariables(
 /** Input defaults may use the `github.token` expression; nothing else is evaluated. */
 function evaluateDefault(text: string, context: Record<string, string> | undefined): string {
   return text.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) => {
-    if (expression === 'github.token') return context?.GITHUB_TOKEN ?? 'ghs_harnessToken0000000000000000000000';
+    if (expression === 'github.token')
+      return context?.GITHUB_TOKEN ?? 'ghs_harnessToken0000000000000000000000';
     throw new Error(`the harness does not evaluate \${{ ${expression} }} in an input default`);
   });
 }
@@ -265,14 +290,17 @@ async function runStep(
       // Already gone.
     }
   }, timeoutMs);
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve([code, sig]));
-  });
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, sig) => resolve([code, sig]));
+    },
+  );
   clearTimeout(timer);
 
   const commands = parseWorkflowCommands(stdout);
-  const messages = (name: string) => commands.filter((c) => c.command === name).map((c) => c.message);
+  const messages = (name: string) =>
+    commands.filter((c) => c.command === name).map((c) => c.message);
   return {
     exitCode,
     signal,

@@ -18,7 +18,8 @@ export function parseFileCommands(text: string): Record<string, string> {
       continue;
     }
     const equals = line.indexOf('=');
-    if (equals <= 0) throw new Error(`file command line is neither name=value nor a heredoc: ${line}`);
+    if (equals <= 0)
+      throw new Error(`file command line is neither name=value nor a heredoc: ${line}`);
     values[line.slice(0, equals)] = line.slice(equals + 1);
   }
   return values;

@@ -52,11 +52,18 @@ export interface RenderStandIn {
   close(): Promise<void>;
 }
 
-export async function startRenderStandIn(options: RenderStandInOptions = {}): Promise<RenderStandIn> {
+export async function startRenderStandIn(
+  options: RenderStandInOptions = {},
+): Promise<RenderStandIn> {
   const serviceId = options.serviceId ?? 'srv-d0standin0000000000';
   const hookKey = options.hookKey ?? 'hk_T0pSecretHookKey_9f8e7d';
   const apiKey = options.apiKey ?? 'rnd_ApiKeyStandIn_4b3c2a1d0e';
-  const statuses = options.statuses ?? ['created', 'build_in_progress', 'update_in_progress', 'live'];
+  const statuses = options.statuses ?? [
+    'created',
+    'build_in_progress',
+    'update_in_progress',
+    'live',
+  ];
   const hookFailures = [...(options.hookFailures ?? [])];
   const deployFailures = [...(options.deployFailures ?? [])];
   let hookDrops = options.hookDrops ?? 0;
@@ -84,7 +91,8 @@ export async function startRenderStandIn(options: RenderStandInOptions = {}): Pr
   const server = await startRecordingServer((request, response) => {
     const hook = /^\/deploy\/([^/]+)$/.exec(request.path);
     if (hook) {
-      if (request.method !== 'GET' && request.method !== 'POST') return sendJson(response, 405, { message: 'method not allowed' });
+      if (request.method !== 'GET' && request.method !== 'POST')
+        return sendJson(response, 405, { message: 'method not allowed' });
       if (hookDrops > 0) {
         hookDrops--;
         response.socket?.destroy();
@@ -92,11 +100,20 @@ export async function startRenderStandIn(options: RenderStandInOptions = {}): Pr
       }
       const failure = hookFailures.shift();
       if (failure) return fail(response, failure);
-      if (hook[1] !== serviceId) return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
-      if (request.query.get('key') !== hookKey) return sendJson(response, 401, { id: 'unauthorized', message: 'Unauthorized' });
+      if (hook[1] !== serviceId)
+        return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
+      if (request.query.get('key') !== hookKey)
+        return sendJson(response, 401, { id: 'unauthorized', message: 'Unauthorized' });
       const imageRef = request.query.get('imgURL') ?? undefined;
-      if (imageRef !== undefined && options.imageRepository && imageRef.replace(/[:@][^/]*$/, '') !== options.imageRepository) {
-        return sendJson(response, 400, { id: 'invalid', message: 'image does not match the service' });
+      if (
+        imageRef !== undefined &&
+        options.imageRepository &&
+        imageRef.replace(/[:@][^/]*$/, '') !== options.imageRepository
+      ) {
+        return sendJson(response, 400, {
+          id: 'invalid',
+          message: 'image does not match the service',
+        });
       }
       const deploy: StandInDeploy = {
         id: `dep-standin${String(next++).padStart(4, '0')}`,
@@ -115,7 +132,8 @@ export async function startRenderStandIn(options: RenderStandInOptions = {}): Pr
       return sendJson(response, 401, { id: 'unauthorized', message: 'unauthorized' });
     }
     const [, service, deployId] = api;
-    if (service !== serviceId) return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
+    if (service !== serviceId)
+      return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
 
     if (request.path.endsWith(`/${serviceId}`)) {
       return sendJson(response, 200, {
@@ -157,6 +175,6 @@ export async function startRenderStandIn(options: RenderStandInOptions = {}): Pr
     requests: server.requests,
     hookCalls: () => server.requests.filter((request) => request.path.startsWith('/deploy/')),
     deploys,
-    close: server.close,
+    close: () => server.close(),
   };
 }

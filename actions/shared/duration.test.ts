@@ -15,9 +15,14 @@ describe('parseDuration', () => {
     expect(parseDuration('timeout', text)).toBe(ms);
   });
 
-  test.each(['', 'soon', '10x', 's10', '10 s', '-5', '1m 30s', '10sm'])('%p is refused, naming the input', (text) => {
-    expect(() => parseDuration('poll-interval', text)).toThrow(/^Input 'poll-interval': .* is not a duration/);
-  });
+  test.each(['', 'soon', '10x', 's10', '10 s', '-5', '1m 30s', '10sm'])(
+    '%p is refused, naming the input',
+    (text) => {
+      expect(() => parseDuration('poll-interval', text)).toThrow(
+        /^Input 'poll-interval': .* is not a duration/,
+      );
+    },
+  );
 });
 
 describe('formatDuration', () => {

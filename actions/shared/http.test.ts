@@ -1,6 +1,16 @@
-import { classifyHttpError, expectSuccess, HttpStatusError, NoResponseError, type HttpResponse } from './http';
+import {
+  classifyHttpError,
+  expectSuccess,
+  HttpStatusError,
+  NoResponseError,
+  type HttpResponse,
+} from './http';
 
-const response = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({
+const response = (
+  status: number,
+  body = '',
+  headers: Record<string, string> = {},
+): HttpResponse => ({
   status,
   body,
   header: (name) => headers[name.toLowerCase()] ?? null,
@@ -14,7 +24,10 @@ test('a 2xx passes through', () => {
 test("an error names the request and the server's message, and reads Retry-After", () => {
   let error: HttpStatusError | undefined;
   try {
-    expectSuccess(response(429, '{"id":"x","message":"slow down"}', { 'retry-after': '3' }), 'The hook');
+    expectSuccess(
+      response(429, '{"id":"x","message":"slow down"}', { 'retry-after': '3' }),
+      'The hook',
+    );
   } catch (caught) {
     error = caught as HttpStatusError;
   }

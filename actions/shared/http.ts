@@ -42,7 +42,11 @@ export function isTransientStatus(status: number): boolean {
 }
 
 /** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
-export function expectSuccess(response: HttpResponse, what: string, nowMs = Date.now()): HttpResponse {
+export function expectSuccess(
+  response: HttpResponse,
+  what: string,
+  nowMs = Date.now(),
+): HttpResponse {
   if (response.status >= 200 && response.status < 300) return response;
   const retryAfterMs = parseRetryAfter(response.header('retry-after'), nowMs);
   const detail = serverMessage(response.body);

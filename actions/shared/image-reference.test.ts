@@ -9,11 +9,19 @@ test.each([
   [`ghcr.io/org/app@${digest}`, { registry: 'ghcr.io', repository: 'org/app', digest }],
   ['127.0.0.1:5000/team/app:v1', { registry: '127.0.0.1:5000', repository: 'team/app', tag: 'v1' }],
   ['localhost/app', { registry: 'localhost', repository: 'app' }],
-  [`reg.example.com:443/a/b/c:tag_1.x@${digest}`, { registry: 'reg.example.com:443', repository: 'a/b/c', tag: 'tag_1.x', digest }],
+  [
+    `reg.example.com:443/a/b/c:tag_1.x@${digest}`,
+    { registry: 'reg.example.com:443', repository: 'a/b/c', tag: 'tag_1.x', digest },
+  ],
   ['my-org/my__app.web', { repository: 'my-org/my__app.web' }],
 ])('%s parses', (text, expected) => {
   const reference = parseImageReference(text);
-  expect(reference).toEqual({ registry: undefined, tag: undefined, digest: undefined, ...expected });
+  expect(reference).toEqual({
+    registry: undefined,
+    tag: undefined,
+    digest: undefined,
+    ...expected,
+  });
   expect(formatImageReference(reference!)).toBe(text);
 });
 

@@ -44,6 +44,8 @@ export function parseImageReference(text: string): ImageReference | undefined {
 }
 
 export function formatImageReference(reference: ImageReference): string {
-  const name = reference.registry ? `${reference.registry}/${reference.repository}` : reference.repository;
+  const name = reference.registry
+    ? `${reference.registry}/${reference.repository}`
+    : reference.repository;
   return `${name}${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
 }

@@ -1,4 +1,10 @@
-import { parseBoolean, parseInteger, parseList, parsePositiveDuration, parseUrl } from './input-values';
+import {
+  parseBoolean,
+  parseInteger,
+  parseList,
+  parsePositiveDuration,
+  parseUrl,
+} from './input-values';
 
 test.each([
   ['true', true],
@@ -12,11 +18,15 @@ test.each([
 });
 
 test('a word that is no boolean is refused with the fix', () => {
-  expect(() => parseBoolean('wait', 'maybe')).toThrow("Input 'wait': 'maybe' is not a boolean. Use true or false.");
+  expect(() => parseBoolean('wait', 'maybe')).toThrow(
+    "Input 'wait': 'maybe' is not a boolean. Use true or false.",
+  );
 });
 
 test('a zero duration is refused where time must pass', () => {
-  expect(() => parsePositiveDuration('timeout', '0s')).toThrow("Input 'timeout': must be longer than zero.");
+  expect(() => parsePositiveDuration('timeout', '0s')).toThrow(
+    "Input 'timeout': must be longer than zero.",
+  );
 });
 
 test('parseInteger keeps to its bounds', () => {

@@ -47,7 +47,13 @@ describe('withRetry', () => {
     let calls = 0;
     const result = await withRetry(
       () => (++calls < 3 ? Promise.reject(new Error('no')) : Promise.resolve('yes')),
-      { attempts: 5, backoff: { initialMs: 100, maxMs: 1_000 }, clock, classify: always, random: () => 1 },
+      {
+        attempts: 5,
+        backoff: { initialMs: 100, maxMs: 1_000 },
+        clock,
+        classify: always,
+        random: () => 1,
+      },
     );
     expect(result).toBe('yes');
     expect(clock.slept).toEqual([100, 200]);

@@ -26,7 +26,10 @@ export function backoffDelay(retry: number, policy: BackoffPolicy, random = Math
 }
 
 /** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (!header) return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
@@ -60,7 +63,8 @@ export async function withRetry<T>(
     } catch (error) {
       const decision = options.classify(error);
       if (!decision.retry || attempt >= options.attempts) throw error;
-      const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+      const delayMs =
+        decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
       if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
         throw error;
       }

@@ -635,7 +635,8 @@ function deployIdOf(body) {
     }
 }
 function explainHookError(error, serviceId, imageUrl) {
-    if (error instanceof http_1.NoResponseError || (error instanceof http_1.HttpStatusError && (0, http_1.isTransientStatus)(error.status))) {
+    if (error instanceof http_1.NoResponseError ||
+        (error instanceof http_1.HttpStatusError && (0, http_1.isTransientStatus)(error.status))) {
         return `Could not trigger a deploy of ${serviceId}: ${error.message}. No more retries were possible before the timeout or the retry limit.`;
     }
     if (error instanceof http_1.HttpStatusError) {
@@ -664,7 +665,9 @@ async function findTriggeredDeploy(api, serviceId, trigger, imageUrl, deadline, 
         const listed = await api.listDeploysSince(serviceId, since, deadline - clock.now());
         const candidates = listed
             .filter((deploy) => deploy.createdAt === undefined || Date.parse(deploy.createdAt) >= trigger.sentAt)
-            .filter((deploy) => imageUrl === undefined || deploy.image?.ref === undefined || deploy.image.ref === imageUrl)
+            .filter((deploy) => imageUrl === undefined ||
+            deploy.image?.ref === undefined ||
+            deploy.image.ref === imageUrl)
             .sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''));
         if (candidates.length > 0) {
             log.info(`The hook's answer named no deploy; found ${candidates[0].id}, created after the call.`);
@@ -772,7 +775,7 @@ function getInputs() {
     (0, mask_1.maskSecret)(hookText, runner_1.setSecret);
     (0, mask_1.maskSecret)(apiKey, runner_1.setSecret);
     if (hookText === '') {
-        throw new errors_1.ConfigurationError('deploy-hook-url', 'is required. Pass the service\'s Deploy Hook as a secret: deploy-hook-url: ${{ secrets.RENDER_DEPLOY_HOOK }}');
+        throw new errors_1.ConfigurationError('deploy-hook-url', "is required. Pass the service's Deploy Hook as a secret: deploy-hook-url: ${{ secrets.RENDER_DEPLOY_HOOK }}");
     }
     const hook = (0, hook_url_1.parseDeployHook)(hookText);
     (0, mask_1.maskSecret)(hook.key, runner_1.setSecret);
@@ -787,7 +790,7 @@ function getInputs() {
     }
     const wait = (0, input_values_1.parseBoolean)('wait', (0, runner_1.getInput)('wait'));
     if (wait && apiKey === '') {
-        throw new errors_1.ConfigurationError('api-key', 'is required when wait is true, to follow the deploy through Render\'s API. Create a key under Account Settings > API Keys on Render and pass it as a secret: api-key: ${{ secrets.RENDER_API_KEY }}');
+        throw new errors_1.ConfigurationError('api-key', "is required when wait is true, to follow the deploy through Render's API. Create a key under Account Settings > API Keys on Render and pass it as a secret: api-key: ${{ secrets.RENDER_API_KEY }}");
     }
     return {
         hook,
@@ -987,7 +990,9 @@ function explainApiError(error, what) {
         404: `Render's API knows no ${what}: check that 'api-key' belongs to the workspace of the service in 'deploy-hook-url', and that 'api-url' is right.`,
     };
     const text = hint[error.status];
-    return text ? new http_1.HttpStatusError(error.status, `${error.message}. ${text}`, error.retryAfterMs) : error;
+    return text
+        ? new http_1.HttpStatusError(error.status, `${error.message}. ${text}`, error.retryAfterMs)
+        : error;
 }
 
 
@@ -1008,12 +1013,15 @@ const DASHBOARD = 'https://dashboard.render.com';
  * which Render redirects).
  */
 function dashboardUrl(serviceId, service, deployId) {
-    const base = service?.dashboardUrl ?? `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
+    const base = service?.dashboardUrl ??
+        `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
     return deployId ? `${base.replace(/\/+$/, '')}/deploys/${deployId}` : base;
 }
 /** The job summary's table, as rows of cells; the first row is the header. */
 function summaryRows(report) {
-    const service = report.serviceName ? `${report.serviceName} (${report.serviceId})` : report.serviceId;
+    const service = report.serviceName
+        ? `${report.serviceName} (${report.serviceId})`
+        : report.serviceId;
     return [
         ['Service', 'Deploy', 'Image', 'Status', 'Time taken'],
         [
@@ -1248,7 +1256,9 @@ function parseImageReference(text) {
     return { registry, repository, tag, digest };
 }
 function formatImageReference(reference) {
-    const name = reference.registry ? `${reference.registry}/${reference.repository}` : reference.repository;
+    const name = reference.registry
+        ? `${reference.registry}/${reference.repository}`
+        : reference.repository;
     return `${name}${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
 }
 

@@ -79,7 +79,10 @@ function deployIdOf(body: string): string | undefined {
 }
 
 function explainHookError(error: unknown, serviceId: string, imageUrl: string | undefined): string {
-  if (error instanceof NoResponseError || (error instanceof HttpStatusError && isTransientStatus(error.status))) {
+  if (
+    error instanceof NoResponseError ||
+    (error instanceof HttpStatusError && isTransientStatus(error.status))
+  ) {
     return `Could not trigger a deploy of ${serviceId}: ${error.message}. No more retries were possible before the timeout or the retry limit.`;
   }
   if (error instanceof HttpStatusError) {
@@ -116,11 +119,21 @@ export async function findTriggeredDeploy(
   for (let attempt = 1; ; attempt++) {
     const listed = await api.listDeploysSince(serviceId, since, deadline - clock.now());
     const candidates = listed
-      .filter((deploy) => deploy.createdAt === undefined || Date.parse(deploy.createdAt) >= trigger.sentAt)
-      .filter((deploy) => imageUrl === undefined || deploy.image?.ref === undefined || deploy.image.ref === imageUrl)
+      .filter(
+        (deploy) =>
+          deploy.createdAt === undefined || Date.parse(deploy.createdAt) >= trigger.sentAt,
+      )
+      .filter(
+        (deploy) =>
+          imageUrl === undefined ||
+          deploy.image?.ref === undefined ||
+          deploy.image.ref === imageUrl,
+      )
       .sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''));
     if (candidates.length > 0) {
-      log.info(`The hook's answer named no deploy; found ${candidates[0].id}, created after the call.`);
+      log.info(
+        `The hook's answer named no deploy; found ${candidates[0].id}, created after the call.`,
+      );
       return candidates[0];
     }
     const delay = LOOKUP_SPACING_MS;
@@ -165,14 +178,18 @@ export async function waitForDeploy(
       const deploy = await api.getDeploy(serviceId, deployId, deadline - clock.now());
       const outcome = statusOutcome(deploy.status);
       if (deploy.status !== lastStatus) {
-        log.info(`Deploy ${deployId}: ${deploy.status} (${formatDuration(clock.now() - startedAt)})`);
+        log.info(
+          `Deploy ${deployId}: ${deploy.status} (${formatDuration(clock.now() - startedAt)})`,
+        );
         lastStatus = deploy.status;
         onStatus(deploy.status);
       }
       if (isFinished(outcome)) return { status: deploy.status, outcome };
       if (outcome === 'unknown' && !warnedUnknown) {
         warnedUnknown = true;
-        log.warning(`Render reports a status this action does not know, '${deploy.status}'; waiting on as if in progress.`);
+        log.warning(
+          `Render reports a status this action does not know, '${deploy.status}'; waiting on as if in progress.`,
+        );
       }
     } catch (error) {
       const decision = classifyHttpError(error);

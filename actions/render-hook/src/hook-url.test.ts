@@ -9,7 +9,9 @@ test('reads the service id and the key', () => {
 });
 
 test('accepts any host and a path prefix, as for a proxy', () => {
-  expect(parseDeployHook(`http://127.0.0.1:8080/render/deploy/srv-x1/?key=${KEY}`).serviceId).toBe('srv-x1');
+  expect(parseDeployHook(`http://127.0.0.1:8080/render/deploy/srv-x1/?key=${KEY}`).serviceId).toBe(
+    'srv-x1',
+  );
 });
 
 test.each([
@@ -34,6 +36,8 @@ test.each([
 test('the image goes into imgURL, URL-encoded, once', () => {
   const hook = parseDeployHook(`https://api.render.com/deploy/srv-x?key=${KEY}`);
   const url = hookCallUrl(hook, 'docker.io/user/app:0.1.42');
-  expect(url).toBe(`https://api.render.com/deploy/srv-x?key=${KEY}&imgURL=docker.io%2Fuser%2Fapp%3A0.1.42`);
+  expect(url).toBe(
+    `https://api.render.com/deploy/srv-x?key=${KEY}&imgURL=docker.io%2Fuser%2Fapp%3A0.1.42`,
+  );
   expect(hookCallUrl(hook, undefined)).toBe(`https://api.render.com/deploy/srv-x?key=${KEY}`);
 });

@@ -25,7 +25,7 @@ export function getInputs(): Inputs {
   if (hookText === '') {
     throw new ConfigurationError(
       'deploy-hook-url',
-      'is required. Pass the service\'s Deploy Hook as a secret: deploy-hook-url: ${{ secrets.RENDER_DEPLOY_HOOK }}',
+      "is required. Pass the service's Deploy Hook as a secret: deploy-hook-url: ${{ secrets.RENDER_DEPLOY_HOOK }}",
     );
   }
   const hook = parseDeployHook(hookText);
@@ -51,7 +51,7 @@ export function getInputs(): Inputs {
   if (wait && apiKey === '') {
     throw new ConfigurationError(
       'api-key',
-      'is required when wait is true, to follow the deploy through Render\'s API. Create a key under Account Settings > API Keys on Render and pass it as a secret: api-key: ${{ secrets.RENDER_API_KEY }}',
+      "is required when wait is true, to follow the deploy through Render's API. Create a key under Account Settings > API Keys on Render and pass it as a secret: api-key: ${{ secrets.RENDER_API_KEY }}",
     );
   }
 

@@ -32,7 +32,9 @@ export async function main(): Promise<void> {
     report.status = 'triggered';
     report.deployId = trigger.deployId;
     if (api && inputs.wait && !report.deployId) {
-      report.deployId = (await findTriggeredDeploy(api, serviceId, trigger, inputs.imageUrl, deadline, ports)).id;
+      report.deployId = (
+        await findTriggeredDeploy(api, serviceId, trigger, inputs.imageUrl, deadline, ports)
+      ).id;
     }
     report.dashboardUrl = dashboardUrl(serviceId, service, report.deployId);
     log.info(
@@ -84,7 +86,9 @@ async function lookUpService(
     });
   } catch (error) {
     if (required) throw error;
-    log.warning(`Could not look up ${serviceId} with 'api-key' (${errorMessage(error)}); carrying on without it.`);
+    log.warning(
+      `Could not look up ${serviceId} with 'api-key' (${errorMessage(error)}); carrying on without it.`,
+    );
     return undefined;
   }
 }

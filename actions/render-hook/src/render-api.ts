@@ -30,7 +30,11 @@ export class RenderApi {
     return this.get<RenderService>(`/services/${serviceId}`, `service ${serviceId}`, timeoutMs);
   }
 
-  getDeploy(serviceId: string, deployId: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RenderDeploy> {
+  getDeploy(
+    serviceId: string,
+    deployId: string,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<RenderDeploy> {
     return this.get<RenderDeploy>(
       `/services/${serviceId}/deploys/${deployId}`,
       `deploy ${deployId}`,
@@ -39,14 +43,19 @@ export class RenderApi {
   }
 
   /** Deploys of a service created after `since`, as Render lists them. */
-  async listDeploysSince(serviceId: string, since: Date, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RenderDeploy[]> {
+  async listDeploysSince(
+    serviceId: string,
+    since: Date,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<RenderDeploy[]> {
     const query = new URLSearchParams({ createdAfter: since.toISOString(), limit: '20' });
     const page = await this.get<unknown>(
       `/services/${serviceId}/deploys?${query.toString()}`,
       `the deploys of ${serviceId}`,
       timeoutMs,
     );
-    if (!Array.isArray(page)) throw new Error('Render answered the deploy list with something other than a list');
+    if (!Array.isArray(page))
+      throw new Error('Render answered the deploy list with something other than a list');
     return page
       .map((item: { deploy?: RenderDeploy }) => item.deploy)
       .filter((deploy): deploy is RenderDeploy => typeof deploy?.id === 'string');
@@ -76,5 +85,7 @@ function explainApiError(error: unknown, what: string): unknown {
     404: `Render's API knows no ${what}: check that 'api-key' belongs to the workspace of the service in 'deploy-hook-url', and that 'api-url' is right.`,
   };
   const text = hint[error.status];
-  return text ? new HttpStatusError(error.status, `${error.message}. ${text}`, error.retryAfterMs) : error;
+  return text
+    ? new HttpStatusError(error.status, `${error.message}. ${text}`, error.retryAfterMs)
+    : error;
 }

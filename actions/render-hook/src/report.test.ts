@@ -21,14 +21,25 @@ test.each([
 
 test("the dashboard URL is the service's own when known, else built from the id", () => {
   const service = { id: 'srv-a', dashboardUrl: 'https://dashboard.render.com/worker/srv-a' };
-  expect(dashboardUrl('srv-a', service, 'dep-1')).toBe('https://dashboard.render.com/worker/srv-a/deploys/dep-1');
-  expect(dashboardUrl('srv-a', undefined, 'dep-1')).toBe('https://dashboard.render.com/web/srv-a/deploys/dep-1');
+  expect(dashboardUrl('srv-a', service, 'dep-1')).toBe(
+    'https://dashboard.render.com/worker/srv-a/deploys/dep-1',
+  );
+  expect(dashboardUrl('srv-a', undefined, 'dep-1')).toBe(
+    'https://dashboard.render.com/web/srv-a/deploys/dep-1',
+  );
   expect(dashboardUrl('crn-b', undefined)).toBe('https://dashboard.render.com/cron/crn-b');
 });
 
 test('the summary row says what is known', () => {
   expect(
-    summaryRows({ serviceId: 'srv-a', serviceName: 'web', deployId: 'dep-1', status: 'live', imageUrl: 'u/a:1', elapsedMs: 65_000 })[1],
+    summaryRows({
+      serviceId: 'srv-a',
+      serviceName: 'web',
+      deployId: 'dep-1',
+      status: 'live',
+      imageUrl: 'u/a:1',
+      elapsedMs: 65_000,
+    })[1],
   ).toEqual(['web (srv-a)', 'dep-1', 'u/a:1', 'live', '1m 05s']);
   expect(summaryRows({ serviceId: 'srv-a', status: '' })[1]).toEqual([
     'srv-a',

@@ -20,14 +20,22 @@ const DASHBOARD = 'https://dashboard.render.com';
  * API access the URL is built from the id's kind (a guess for private services and workers,
  * which Render redirects).
  */
-export function dashboardUrl(serviceId: string, service: RenderService | undefined, deployId?: string): string {
-  const base = service?.dashboardUrl ?? `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
+export function dashboardUrl(
+  serviceId: string,
+  service: RenderService | undefined,
+  deployId?: string,
+): string {
+  const base =
+    service?.dashboardUrl ??
+    `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
   return deployId ? `${base.replace(/\/+$/, '')}/deploys/${deployId}` : base;
 }
 
 /** The job summary's table, as rows of cells; the first row is the header. */
 export function summaryRows(report: DeployReport): string[][] {
-  const service = report.serviceName ? `${report.serviceName} (${report.serviceId})` : report.serviceId;
+  const service = report.serviceName
+    ? `${report.serviceName} (${report.serviceId})`
+    : report.serviceId;
   return [
     ['Service', 'Deploy', 'Image', 'Status', 'Time taken'],
     [
