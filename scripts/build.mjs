@@ -1,5 +1,7 @@
-// Builds every bundle with ncc into dist/ (or the folder given with --out), replacing what
-// was there, so a bundle whose action.yml entry is gone also disappears.
+// Builds the bundles with ncc into dist/ (or the folder given with --out), replacing what
+// was there, so a bundle whose action.yml entry is gone also disappears. Names given on the
+// command line build those actions only (`npm run build -- render-hook`). Types are checked
+// by `npm run typecheck`, not here, so one action's build never waits on another's types.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -7,9 +9,17 @@ import { listBundles, root } from './bundles.mjs';
 
 const ncc = createRequire(import.meta.url)('@vercel/ncc');
 
-export async function build(outDir) {
-  rmSync(outDir, { recursive: true, force: true });
-  for (const bundle of listBundles()) {
+export async function build(outDir, only = []) {
+  if (only.length === 0) rmSync(outDir, { recursive: true, force: true });
+  for (const action of only) rmSync(path.join(outDir, action), { recursive: true, force: true });
+  const bundles = listBundles().filter(
+    (bundle) => only.length === 0 || only.includes(bundle.action),
+  );
+  for (const action of only) {
+    if (!bundles.some((bundle) => bundle.action === action))
+      throw new Error(`no action named ${action}`);
+  }
+  for (const bundle of bundles) {
     let result;
     try {
       result = await ncc(bundle.source, {
@@ -18,6 +28,7 @@ export async function build(outDir) {
         sourceMap: false,
         license: 'licenses.txt',
         quiet: true,
+        transpileOnly: true,
       });
     } catch (error) {
       // ncc's errors carry its whole minified source in their stack: keep the message only.
@@ -39,6 +50,8 @@ export async function build(outDir) {
 }
 
 if (import.meta.main ?? process.argv[1] === import.meta.filename) {
-  const outFlag = process.argv.indexOf('--out');
-  await build(outFlag > 0 ? path.resolve(process.argv[outFlag + 1]) : path.join(root, 'dist'));
+  const args = process.argv.slice(2);
+  const outFlag = args.indexOf('--out');
+  const outDir = outFlag >= 0 ? path.resolve(args.splice(outFlag, 2)[1]) : path.join(root, 'dist');
+  await build(outDir, args);
 }
