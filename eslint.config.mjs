@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stand-ins/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.action-tests/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
