@@ -1,6 +1,7 @@
 // The harness checks itself: what it parses, and that its secret check can fail.
 import { findLeaks } from './leaks';
-import { postShouldRun, runAction } from './run-action';
+import path from 'node:path';
+import { nodeBinary, postShouldRun, runAction } from './run-action';
 import { parseFileCommands, parseWorkflowCommands } from './runner-files';
 
 test('file commands: name=value lines and heredocs', () => {
@@ -58,4 +59,53 @@ test('inputs the action does not declare are refused, as typos', async () => {
   await expect(
     runAction({ action: 'render-hook', inputs: { 'deploy-hook': 'x' } }),
   ).rejects.toThrow('render-hook declares no input deploy-hook');
+});
+
+describe('a two-step action, as the runner runs it', () => {
+  const fixture = { action: 'fixture', actionPath: path.join(__dirname, 'fixture-action') };
+
+  test('main gets its inputs and context; post gets the state, env and path main left', async () => {
+    const run = await runAction({ ...fixture, inputs: { word: 'hello' } });
+    try {
+      expect(run.main.exitCode).toBe(0);
+      expect(run.main.outputs).toEqual({ word: 'hello\nsecond line', version: expect.any(String) });
+      expect(run.main.state).toEqual({ started: 'hello-state' });
+      expect(run.main.exportedEnv).toEqual({ FROM_MAIN: 'exported' });
+      expect(run.main.addedPath).toEqual(['/opt/fixture/bin']);
+      expect(run.main.summary).toBe('### fixture summary\n');
+      expect(run.main.notices).toEqual(['event push in workspace']);
+      expect(run.post?.exitCode).toBe(0);
+      expect(run.post?.outputs).toEqual({ seen: 'hello-state|exported|/opt/fixture/bin|hello' });
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  test('runs under the Node that runs node24 actions', async () => {
+    const run = await runAction({ ...fixture, inputs: { word: 'x' } });
+    run.cleanup();
+    const expected = nodeBinary() === process.execPath ? process.version : /^v24\./;
+    expect(run.main.outputs.version).toMatch(expected);
+  });
+
+  test('post-if: success() skips the post step after a failed main', async () => {
+    const run = await runAction({ ...fixture, inputs: { word: 'x', 'exit-code': '1' } });
+    run.cleanup();
+    expect(run.main.exitCode).toBe(1);
+    expect(run.post).toBeUndefined();
+  });
+
+  test('a test can look at the world between main and post', async () => {
+    const seen: string[] = [];
+    const run = await runAction({
+      ...fixture,
+      inputs: { word: 'between' },
+      beforePost: (main) => {
+        seen.push(main.state.started);
+      },
+    });
+    run.cleanup();
+    expect(seen).toEqual(['between-state']);
+    expect(run.post?.outputs.seen).toContain('between-state');
+  });
 });

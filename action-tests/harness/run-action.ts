@@ -16,8 +16,12 @@ interface ActionMetadata {
   runs: { using: string; main: string; post?: string; 'post-if'?: string };
 }
 
-export function readActionMetadata(action: string): ActionMetadata {
-  const file = path.join(repoRoot, 'actions', action, 'action.yml');
+function actionFolder(action: string, actionPath?: string): string {
+  return actionPath ?? path.join(repoRoot, 'actions', action);
+}
+
+export function readActionMetadata(action: string, actionPath?: string): ActionMetadata {
+  const file = path.join(actionFolder(action, actionPath), 'action.yml');
   return parseYaml(readFileSync(file, 'utf8')) as ActionMetadata;
 }
 
@@ -38,6 +42,8 @@ export interface EventSpec {
 export interface RunOptions {
   /** The folder under actions/. */
   action: string;
+  /** The action's folder, when it is not actions/<action> (the harness's own fixture). */
+  actionPath?: string;
   /** The step's `with:`; keys must be inputs action.yml declares. */
   inputs?: Record<string, string>;
   /** Values that must never appear in the step's output, except to be masked. */
@@ -101,7 +107,7 @@ const DEFAULT_EVENT: EventSpec = {
 
 /** Runs main, then post where the action has one and post-if holds. */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
-  const metadata = readActionMetadata(options.action);
+  const metadata = readActionMetadata(options.action, options.actionPath);
   const jobDir = mkdtempSync(path.join(tmpdir(), `job-${options.action}-`));
   const runnerTemp = path.join(jobDir, 'temp');
   const workspace = options.workspace ?? path.join(jobDir, 'workspace');
@@ -121,7 +127,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     ...inputVariables(options.action, metadata, options.inputs ?? {}, options.context),
     ...options.env,
   };
-  const actionDir = path.join(repoRoot, 'actions', options.action);
+  const actionDir = actionFolder(options.action, options.actionPath);
   const timeoutMs = options.timeoutMs ?? 120_000;
 
   const main = await runStep(
