@@ -68,7 +68,10 @@ describe('a two-step action, as the runner runs it', () => {
     const run = await runAction({ ...fixture, inputs: { word: 'hello' } });
     try {
       expect(run.main.exitCode).toBe(0);
-      expect(run.main.outputs).toEqual({ word: 'hello\nsecond line', version: expect.stringMatching(/^v\d/) as string });
+      expect(run.main.outputs).toEqual({
+        word: 'hello\nsecond line',
+        version: expect.stringMatching(/^v\d/) as string,
+      });
       expect(run.main.state).toEqual({ started: 'hello-state' });
       expect(run.main.exportedEnv).toEqual({ FROM_MAIN: 'exported' });
       expect(run.main.addedPath).toEqual(['/opt/fixture/bin']);
