@@ -66,7 +66,8 @@ export class RenderApi {
       method: 'GET',
       url: `${this.baseUrl}${path}`,
       headers: { Authorization: `Bearer ${this.apiKey}`, Accept: 'application/json' },
-      timeoutMs: Math.min(timeoutMs, REQUEST_TIMEOUT_MS),
+      // Never zero or less: a request at the deadline still gets a moment to answer.
+      timeoutMs: Math.max(1, Math.min(timeoutMs, REQUEST_TIMEOUT_MS)),
     });
     try {
       expectSuccess(response, `Render's API, asked for ${what},`, this.clock.now());
