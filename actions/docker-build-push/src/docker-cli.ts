@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { ActionFailure } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
+import { withRetry, type Clock, type RetryDecision } from '../../shared/retry';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommandOptions {
+  /** Written to the program's stdin (the password, for login). */
+  input?: string;
+  env?: Record<string, string>;
+  /** Copy the output to the step's log as it comes (builds and pushes take a while). */
+  stream?: boolean;
+}
+
+/** Runs a program with an argv array: no shell ever sees what the user typed. */
+export type RunCommand = (
+  program: string,
+  args: string[],
+  options?: CommandOptions,
+) => Promise<CommandResult>;
+
+const OUTPUT_LIMIT = 1024 * 1024;
+
+export const runCommand: RunCommand = (program, args, options = {}) =>
+  new Promise((resolve) => {
+    const child = spawn(program, args, {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    // A build can print megabytes: keep the end, where the error is.
+    const keep = (text: string, chunk: string) => (text + chunk).slice(-OUTPUT_LIMIT);
+    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
+    // issuing workflow commands (setting outputs, adding masks) in this job.
+    const token = options.stream ? randomBytes(16).toString('hex') : '';
+    if (options.stream) process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout = keep(stdout, chunk);
+      if (options.stream) process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = keep(stderr, chunk);
+      if (options.stream) process.stdout.write(chunk);
+    });
+    child.stdin.on('error', () => undefined);
+    let failed = false;
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failed = true;
+      const why =
+        error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
+      if (options.stream) process.stdout.write(`\n::${token}::\n`);
+      resolve({ code: 127, stdout, stderr: why });
+    });
+    child.on('close', (code, signal) => {
+      if (failed) return;
+      if (options.stream) process.stdout.write(`\n::${token}::\n`);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+
+/** The docker CLI with the environment every call of this step shares. */
+export class DockerCli {
+  constructor(
+    private readonly run: RunCommand,
+    readonly env: Record<string, string> = {},
+  ) {}
+
+  /** The same CLI with more environment, e.g. the private DOCKER_CONFIG. */
+  withEnv(env: Record<string, string>): DockerCli {
+    return new DockerCli(this.run, { ...this.env, ...env });
+  }
+
+  exec(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+  }
+
+  /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
+  async check(what: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    const result = await this.exec(args, options);
+    if (result.code !== 0) throw new CommandFailure(what, result);
+    return result;
+  }
+}
+
+export class CommandFailure extends ActionFailure {
+  constructor(
+    readonly what: string,
+    readonly result: CommandResult,
+  ) {
+    super(
+      `${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`,
+    );
+  }
+}
+
+/** The end of a command's output, where its error is, without progress noise. */
+export function lastLines(text: string, count = 5): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.slice(-count).join(' | ') || '(no output)';
+}
+
+const AUTHENTICATION =
+  /unauthorized|authentication required|incorrect username or password|no basic auth credentials|access (to the resource is )?denied|denied:|\b40[13]\b|forbidden/i;
+const SERVER_ERROR =
+  /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway time-?out|too many requests|\b429\b/i;
+/** Most telling first: a refused connection also says "dial tcp". */
+const NETWORK = [
+  /connection refused/i,
+  /connection reset( by peer)?/i,
+  /tls handshake timeout/i,
+  /i\/o timeout/i,
+  /no such host/i,
+  /network is unreachable/i,
+  /broken pipe/i,
+  /unexpected EOF/i,
+  /context deadline exceeded/i,
+  /server misbehaving|temporary failure/i,
+  /\bEOF\b/,
+  /dial tcp/i,
+];
+
+/**
+ * Whether a failed login or push is worth another attempt. The CLI exits 1 for everything,
+ * so the decision reads its message: a refused credential never gets better by retrying (and
+ * retrying it can lock the account), a 5xx or a dropped connection often does.
+ */
+export function classifyDockerFailure(error: unknown): RetryDecision {
+  if (!(error instanceof CommandFailure)) return { retry: false };
+  // Only the end: a build's log above it may mention "503" or "EOF" in any RUN step.
+  const text = failureText(error);
+  if (AUTHENTICATION.test(text)) return { retry: false };
+  const server = SERVER_ERROR.exec(text);
+  if (server) return { retry: true, reason: `the registry answered ${server[0]}` };
+  for (const pattern of NETWORK) {
+    const network = pattern.exec(text);
+    if (network) return { retry: true, reason: `network error (${network[0]})` };
+  }
+  return { retry: false };
+}
+
+export function isAuthenticationFailure(error: unknown): boolean {
+  return error instanceof CommandFailure && AUTHENTICATION.test(failureText(error));
+}
+
+function failureText(error: CommandFailure): string {
+  return lastLines(error.result.stderr || error.result.stdout, 5);
+}
+
+export interface RetryPorts {
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+}
+
+/** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
+export async function withRegistryRetry<T>(
+  what: string,
+  retries: number,
+  operation: () => Promise<T>,
+  { clock, log, random }: RetryPorts,
+): Promise<T> {
+  let attempts = 1;
+  try {
+    return await withRetry(
+      async (attempt) => {
+        attempts = attempt;
+        return operation();
+      },
+      {
+        attempts: retries + 1,
+        backoff: { initialMs: 1_000, maxMs: 16_000 },
+        clock,
+        classify: classifyDockerFailure,
+        random,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          log.warning(
+            `${what}: attempt ${attempt} of ${retries + 1} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`,
+          ),
+      },
+    );
+  } catch (error) {
+    if (error instanceof CommandFailure && attempts > 1) {
+      throw new ActionFailure(`${error.message} (gave up after ${attempts} attempts)`);
+    }
+    throw error;
+  }
+}
+
+/** The manifest digest in `docker push`'s last line: `<tag>: digest: sha256:... size: N`. */
+export function pushedDigest(output: string): string | undefined {
+  const matches = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
+  return matches.at(-1)?.[1];
+}
+
+/** `Docker version 20.10.24+dfsg1, build 297e128` -> `20.10.24+dfsg1`. */
+export function parseClientVersion(output: string): string | undefined {
+  return /version\s+v?(\d+\.\d+[^\s,]*)/i.exec(output)?.[1];
+}

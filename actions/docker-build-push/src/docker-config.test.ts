@@ -1,0 +1,89 @@
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  createPrivateConfig,
+  removePrivateConfig,
+  userConfigDir,
+  withoutCredentials,
+} from './docker-config';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'docker-config-test-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+test('withoutCredentials keeps everything but auths, credsStore and credHelpers', () => {
+  expect(
+    withoutCredentials({
+      auths: { 'ghcr.io': { auth: 'eDp5' } },
+      credsStore: 'desktop',
+      credHelpers: { 'x.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+      currentContext: 'remote',
+      proxies: { default: { httpProxy: 'http://proxy:3128' } },
+      cliPluginsExtraDirs: ['/opt/plugins'],
+    }),
+  ).toEqual({
+    currentContext: 'remote',
+    proxies: { default: { httpProxy: 'http://proxy:3128' } },
+    cliPluginsExtraDirs: ['/opt/plugins'],
+  });
+});
+
+test('userConfigDir: DOCKER_CONFIG, else ~/.docker', () => {
+  expect(userConfigDir({ DOCKER_CONFIG: '/etc/dc', HOME: '/home/u' })).toBe('/etc/dc');
+  expect(userConfigDir({ HOME: '/home/u' })).toBe('/home/u/.docker');
+});
+
+test('the private config: mode 700/600, credentials dropped, plugin and context folders linked', async () => {
+  const user = path.join(root, 'user');
+  mkdirSync(path.join(user, 'cli-plugins'), { recursive: true });
+  mkdirSync(path.join(user, 'contexts', 'meta'), { recursive: true });
+  writeFileSync(path.join(user, 'cli-plugins', 'docker-buildx'), '#!/bin/sh\n');
+  writeFileSync(
+    path.join(user, 'config.json'),
+    JSON.stringify({ auths: { a: { auth: 'c2VjcmV0' } }, credsStore: 'pass', currentContext: 'x' }),
+  );
+  const temp = path.join(root, 'runner-temp');
+  mkdirSync(temp);
+
+  const { dir, dropped } = await createPrivateConfig(temp, user);
+  expect(path.dirname(dir)).toBe(temp);
+  expect(path.basename(dir)).toMatch(/^docker-build-push-config-/);
+  expect(dropped).toEqual(['auths', 'credsStore']);
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  expect(statSync(path.join(dir, 'config.json')).mode & 0o777).toBe(0o600);
+  expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({
+    currentContext: 'x',
+  });
+  expect(lstatSync(path.join(dir, 'cli-plugins')).isSymbolicLink()).toBe(true);
+  expect(lstatSync(path.join(dir, 'contexts')).isSymbolicLink()).toBe(true);
+  expect(existsSync(path.join(dir, 'buildx'))).toBe(false);
+
+  await removePrivateConfig(dir);
+  expect(existsSync(dir)).toBe(false);
+  // The links went, not what they pointed at.
+  expect(existsSync(path.join(user, 'cli-plugins', 'docker-buildx'))).toBe(true);
+  expect(existsSync(path.join(user, 'config.json'))).toBe(true);
+});
+
+test('no user config, or an unreadable one: an empty private config', async () => {
+  const user = path.join(root, 'user');
+  mkdirSync(user);
+  writeFileSync(path.join(user, 'config.json'), '{ not json');
+  const { dir, dropped } = await createPrivateConfig(root, user);
+  expect(dropped).toEqual([]);
+  expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({});
+  const none = await createPrivateConfig(root, path.join(root, 'missing'));
+  expect(JSON.parse(readFileSync(path.join(none.dir, 'config.json'), 'utf8'))).toEqual({});
+});

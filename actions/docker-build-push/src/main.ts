@@ -1,0 +1,289 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActionFailure, ConfigurationError } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
+import { systemClock } from '../../shared/retry';
+import * as runner from '../../shared/runner';
+import { checkBuildSources } from './build-options';
+import {
+  buildArguments,
+  buildEnvironment,
+  checkBuilderSupports,
+  chooseBuilder,
+  type Builder,
+  type BuilderChoice,
+} from './builder';
+import {
+  CommandFailure,
+  DockerCli,
+  isAuthenticationFailure,
+  lastLines,
+  parseClientVersion,
+  pushedDigest,
+  runCommand,
+  withRegistryRetry,
+  type RetryPorts,
+} from './docker-cli';
+import { createPrivateConfig, userConfigDir } from './docker-config';
+import { getInputs, type Credentials, type Inputs } from './inputs';
+import { mergeLabels, ociLabels, outputs, summaryRows, type BuildReport } from './report';
+import { savePostState } from './state';
+import { computeTags, parseSemver, tagContextFromEvent } from './tags';
+
+const log: Logger = { info: runner.info, warning: runner.warning, debug: runner.debug };
+const ports: RetryPorts = { clock: systemClock, log };
+
+export async function main(): Promise<void> {
+  const inputs = getInputs();
+  const env = process.env;
+  const now = new Date();
+  const { image, build } = inputs;
+
+  // Everything that can be refused is checked before the first change: the login.
+  const tagContext = tagContextFromEvent(env, readEventPayload(env.GITHUB_EVENT_PATH), now);
+  const computed = computeTags(inputs.tagTemplates, tagContext);
+  if (image.lowerCased) {
+    runner.notice(
+      `Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`,
+    );
+  }
+  for (const skip of computed.skipped) {
+    runner.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
+  }
+  for (const change of computed.sanitised) {
+    runner.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
+  }
+  if (build.push && computed.tags.length === 0) {
+    throw new ConfigurationError(
+      'tags',
+      `leaves no tag to push in this ${tagContext.eventName} event. Add a template that has a value in every event, e.g. sha-{{short_sha}}.`,
+    );
+  }
+  const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
+  checkBuildSources(build, existsSync, env);
+
+  let docker = new DockerCli(runCommand);
+  const builder = chooseBuilder(inputs.builder, await probeClient(docker, inputs.builder));
+  checkBuilderSupports(builder, build);
+  const semver = parseSemver(tagContext.gitTag);
+  const labels = mergeLabels(
+    ociLabels(
+      {
+        serverUrl: env.GITHUB_SERVER_URL,
+        repository: env.GITHUB_REPOSITORY,
+        sha: env.GITHUB_SHA,
+        version: semver?.version ?? computed.tags[0],
+      },
+      now,
+    ),
+    build.labels,
+  );
+
+  const report: BuildReport = {
+    image: image.fullName,
+    references,
+    builder: builder.description,
+    pushed: false,
+    platforms: build.platforms,
+    labels,
+  };
+  const workDir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'docker-build-push-'));
+  try {
+    if (inputs.credentials) docker = await logIn(docker, inputs, inputs.credentials);
+    const files = { iidFile: join(workDir, 'iid'), metadataFile: join(workDir, 'metadata.json') };
+    const args = buildArguments(
+      builder,
+      build,
+      references,
+      Object.entries(labels).map(([key, value]) => `${key}=${value}`),
+      files,
+    );
+
+    const buildStarted = Date.now();
+    await runner.group(`Building ${image.fullName} with ${builder.description}`, () =>
+      runBuild(docker, builder, args, inputs),
+    );
+    report.buildMs = Date.now() - buildStarted;
+    report.imageId = (await readFile(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
+
+    if (build.push && builder.kind === 'buildx') {
+      // buildx pushed while building: its metadata file holds the digest the registry took.
+      report.pushed = true;
+      report.digest = await readBuildxDigest(files.metadataFile);
+    } else if (build.push) {
+      const pushStarted = Date.now();
+      report.pushed = true;
+      report.digest = await pushAll(docker, references, inputs.retries);
+      report.pushMs = Date.now() - pushStarted;
+    }
+    if (report.pushed && !report.digest) {
+      throw new ActionFailure(
+        `${image.fullName} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`,
+      );
+    }
+    if (report.imageId && !(build.push && builder.kind === 'buildx')) {
+      report.sizeBytes = await localImageSize(docker, report.imageId);
+    }
+    log.info(
+      report.digest
+        ? `Pushed ${image.fullName}@${report.digest} as ${computed.tags.join(', ')}.`
+        : `Built ${report.imageId ?? image.fullName}${references.length > 0 ? ` as ${computed.tags.join(', ')}` : ''} (not pushed).`,
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    for (const [name, value] of Object.entries(outputs(report))) runner.setOutput(name, value);
+    await writeSummary(report);
+  }
+}
+
+function readEventPayload(path: string | undefined): Record<string, unknown> {
+  if (!path || !existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+async function probeClient(docker: DockerCli, choice: BuilderChoice) {
+  const version = await docker.exec(['--version']);
+  if (version.code !== 0) {
+    throw new ActionFailure(
+      `The docker CLI does not run on this runner: ${lastLines(version.stderr)}. Install Docker, or run on a runner that has it.`,
+    );
+  }
+  // Probing buildx costs a process start; with builder: docker it is never used.
+  const buildx = choice !== 'docker' && (await docker.exec(['buildx', 'version'])).code === 0;
+  return {
+    clientVersion: parseClientVersion(version.stdout),
+    buildx,
+    buildkitEnv: process.env.DOCKER_BUILDKIT,
+  };
+}
+
+/**
+ * Logs in with the password on stdin, into a docker config folder of the step's own. The
+ * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
+ */
+async function logIn(
+  docker: DockerCli,
+  inputs: Inputs,
+  credentials: Credentials,
+): Promise<DockerCli> {
+  const runnerTemp = process.env.RUNNER_TEMP;
+  if (!runnerTemp) {
+    throw new ActionFailure(
+      'RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.',
+    );
+  }
+  const { dir, dropped } = await createPrivateConfig(runnerTemp, userConfigDir(process.env));
+  savePostState({ configDir: dir, loginServer: inputs.image.loginServer, logout: inputs.logout });
+  if (dropped.length > 0) {
+    runner.debug(
+      `The private docker config leaves out ${dropped.join(', ')} of the user's config.`,
+    );
+  }
+  const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
+  const server = inputs.image.loginServer;
+  const where = server ?? 'Docker Hub';
+  const args = ['login', '--username', credentials.username, '--password-stdin'];
+  if (server) args.push(server);
+  try {
+    await withRegistryRetry(
+      `Login to ${where}`,
+      inputs.retries,
+      () => private_.check(`docker login to ${where}`, args, { input: credentials.password }),
+      ports,
+    );
+  } catch (error) {
+    if (isAuthenticationFailure(error)) {
+      throw new ActionFailure(
+        `${where} refused the login of '${credentials.username}': ${lastLines((error as CommandFailure).result.stderr)}. Check 'username' and 'password' (a token needs push access to ${inputs.image.repository}).`,
+      );
+    }
+    throw error;
+  }
+  log.info(`Logged in to ${where} as ${credentials.username} (config in ${dir}).`);
+  if (!inputs.logout) runner.exportVariable('DOCKER_CONFIG', dir);
+  return private_;
+}
+
+async function runBuild(
+  docker: DockerCli,
+  builder: Builder,
+  args: string[],
+  inputs: Inputs,
+): Promise<void> {
+  const command = () =>
+    docker.check(builder.description, args, { stream: true, env: buildEnvironment(builder) });
+  // buildx pushes as it builds, so its push failures are retried by building again (from cache).
+  if (builder.kind === 'buildx' && inputs.build.push) {
+    await withRegistryRetry('Build and push', inputs.retries, command, ports);
+  } else {
+    await command();
+  }
+}
+
+/** Pushes every tag; they share one manifest, so the registry must answer one digest. */
+async function pushAll(
+  docker: DockerCli,
+  references: string[],
+  retries: number,
+): Promise<string | undefined> {
+  const digests = new Map<string, string | undefined>();
+  for (const reference of references) {
+    try {
+      const result = await runner.group(`Pushing ${reference}`, () =>
+        withRegistryRetry(
+          `Push of ${reference}`,
+          retries,
+          () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }),
+          ports,
+        ),
+      );
+      digests.set(reference, pushedDigest(result.stdout));
+    } catch (error) {
+      if (isAuthenticationFailure(error)) {
+        throw new ActionFailure(
+          `The registry refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there ('username', 'password').`,
+        );
+      }
+      throw error;
+    }
+  }
+  const distinct = new Set(digests.values());
+  if (distinct.size > 1) {
+    const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
+    throw new ActionFailure(
+      `The registry answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`,
+    );
+  }
+  return [...distinct][0];
+}
+
+async function readBuildxDigest(metadataFile: string): Promise<string | undefined> {
+  try {
+    const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
+    const digest = metadata['containerimage.digest'];
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function localImageSize(docker: DockerCli, imageId: string): Promise<number | undefined> {
+  const result = await docker.exec(['image', 'inspect', '--format', '{{.Size}}', imageId]);
+  const size = Number(result.stdout.trim());
+  return result.code === 0 && Number.isFinite(size) ? size : undefined;
+}
+
+async function writeSummary(report: BuildReport): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const [header, ...rows] = summaryRows(report);
+  await runner.summary
+    .addHeading('Docker image', 3)
+    .addTable([header.map((data) => ({ data, header: true })), ...rows])
+    .write();
+}

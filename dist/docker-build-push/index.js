@@ -1,0 +1,2243 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(982));
+const fs = __importStar(__nccwpck_require__(896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 987:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LABEL_KEY = exports.BUILD_ARG_KEY = void 0;
+exports.parseLines = parseLines;
+exports.parseKeyValues = parseKeyValues;
+exports.parseSecrets = parseSecrets;
+exports.cacheType = cacheType;
+exports.cacheReference = cacheReference;
+exports.checkBuildSources = checkBuildSources;
+const errors_1 = __nccwpck_require__(223);
+/** One item a line; blank lines and `#` comments dropped. Values may contain commas. */
+function parseLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+}
+function parseKeyValues(input, raw, keyPattern) {
+    return parseLines(raw).map((line) => {
+        const equals = line.indexOf('=');
+        const key = equals < 0 ? line : line.slice(0, equals).trim();
+        if (equals < 0 || !keyPattern.test(key)) {
+            throw new errors_1.ConfigurationError(input, `'${line}' is not KEY=VALUE. Write one per line, e.g. ${input === 'labels' ? 'com.example.team=payments' : 'NODE_ENV=production'}.`);
+        }
+        return `${key}=${line.slice(equals + 1)}`;
+    });
+}
+exports.BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+exports.LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
+/** `id=NAME,src=PATH` or `id=NAME,env=VARIABLE`, one a line. */
+function parseSecrets(raw) {
+    const ids = new Set();
+    return parseLines(raw).map((spec) => {
+        const fields = new Map();
+        for (const part of spec.split(',')) {
+            const equals = part.indexOf('=');
+            const key = part.slice(0, equals).trim();
+            if (equals < 0 || !['id', 'src', 'source', 'env', 'type'].includes(key)) {
+                throw new errors_1.ConfigurationError('secrets', `'${spec}' is not a build secret. Write id=NAME,src=PATH or id=NAME,env=VARIABLE, one a line.`);
+            }
+            fields.set(key === 'source' ? 'src' : key, part.slice(equals + 1).trim());
+        }
+        const id = fields.get('id');
+        const src = fields.get('src');
+        const env = fields.get('env');
+        if (!id || (src === undefined) === (env === undefined) || (src ?? env) === '') {
+            throw new errors_1.ConfigurationError('secrets', `'${spec}' needs an id and exactly one of src= or env=: id=npmrc,src=.npmrc or id=token,env=NPM_TOKEN.`);
+        }
+        if (ids.has(id)) {
+            throw new errors_1.ConfigurationError('secrets', `the id '${id}' is given twice; ids must be unique.`);
+        }
+        ids.add(id);
+        return { id, src, env, spec };
+    });
+}
+/** Each buildx cache spec's type; a bare reference is a registry cache. */
+function cacheType(spec) {
+    const type = /(?:^|,)\s*type=([^,]+)/.exec(spec)?.[1].trim();
+    // buildx reads a spec without a type (`ref=...` or a bare reference) as a registry cache.
+    return type ?? 'registry';
+}
+/** The image a registry cache spec names: `type=registry,ref=X` or a bare `X`. */
+function cacheReference(spec) {
+    if (!spec.includes('='))
+        return spec;
+    return /(?:^|,)\s*ref=([^,]+)/.exec(spec)?.[1].trim();
+}
+/**
+ * Checks what the build will read from the runner before anything is changed: a missing
+ * folder or an unset secret variable would otherwise fail after the login.
+ */
+function checkBuildSources(options, exists, env) {
+    const remote = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i.test(options.context);
+    if (!remote && !exists(options.context)) {
+        throw new errors_1.ConfigurationError('context', `'${options.context}' does not exist in the workspace. Check out the code first (actions/checkout) or fix the path; it is relative to the workspace.`);
+    }
+    if (options.file !== undefined && options.file !== '-' && !exists(options.file)) {
+        throw new errors_1.ConfigurationError('file', `'${options.file}' does not exist. The path is relative to the workspace, not to 'context'.`);
+    }
+    for (const secret of options.secrets) {
+        if (secret.env !== undefined && env[secret.env] === undefined) {
+            throw new errors_1.ConfigurationError('secrets', `'${secret.id}' reads the variable ${secret.env}, which this step's environment does not set. Add it under env: (${secret.env}: \${{ secrets.${secret.env} }}).`);
+        }
+        if (secret.src !== undefined && !exists(secret.src)) {
+            throw new errors_1.ConfigurationError('secrets', `'${secret.id}' reads the file '${secret.src}', which does not exist.`);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 99:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.clientHasBuiltInBuildKit = clientHasBuiltInBuildKit;
+exports.chooseBuilder = chooseBuilder;
+exports.checkBuilderSupports = checkBuilderSupports;
+exports.buildArguments = buildArguments;
+exports.buildEnvironment = buildEnvironment;
+const errors_1 = __nccwpck_require__(223);
+const build_options_1 = __nccwpck_require__(987);
+/**
+ * Docker CLIs before 23.0 carry BuildKit themselves (DOCKER_BUILDKIT=1); from 23.0 on,
+ * BuildKit needs the buildx plugin and DOCKER_BUILDKIT=1 without it is an error.
+ */
+function clientHasBuiltInBuildKit(version) {
+    const major = Number(/^(\d+)\./.exec(version ?? '')?.[1]);
+    return Number.isInteger(major) && major >= 18 && major < 23;
+}
+function chooseBuilder(choice, facts) {
+    if (choice === 'buildx' || (choice === 'auto' && facts.buildx)) {
+        if (!facts.buildx) {
+            throw new errors_1.ConfigurationError('builder', "is buildx, but 'docker buildx' is not available on this runner. Set it up first (docker/setup-buildx-action), or use builder: auto to fall back to docker build.");
+        }
+        return { kind: 'buildx', buildkit: true, description: 'docker buildx build' };
+    }
+    const refused = ['0', 'false'].includes((facts.buildkitEnv ?? '').trim().toLowerCase());
+    const buildkit = !refused && clientHasBuiltInBuildKit(facts.clientVersion);
+    return {
+        kind: 'docker',
+        buildkit,
+        description: `docker build (${buildkit ? 'BuildKit' : 'legacy builder'})`,
+    };
+}
+/**
+ * Refuses what the chosen builder cannot do, rather than dropping it: a build that silently
+ * ignores `platforms` or `cache-to` pushes something other than what the workflow says.
+ */
+function checkBuilderSupports(builder, options) {
+    if (builder.kind === 'buildx') {
+        if (!options.push && options.platforms.length > 1) {
+            throw new errors_1.ConfigurationError('platforms', 'lists several platforms with push: false. A multi-platform image cannot be loaded into the local image store: push it, or build one platform.');
+        }
+        return;
+    }
+    const why = builder.buildkit
+        ? 'the classic docker build'
+        : "the classic docker build's legacy builder (this docker CLI has no BuildKit without buildx)";
+    const needsBuildx = (input, fix) => new errors_1.ConfigurationError(input, `cannot be honoured by ${why}. ${fix}`);
+    if (options.platforms.length > 1) {
+        throw needsBuildx('platforms', 'Building several platforms needs buildx: set it up (docker/setup-buildx-action) and use builder: buildx, or list one platform.');
+    }
+    if (options.platforms.length === 1 && !builder.buildkit) {
+        throw needsBuildx('platforms', 'Leave platforms out to build for the runner.');
+    }
+    for (const spec of options.cacheTo) {
+        if (!(builder.buildkit && (0, build_options_1.cacheType)(spec) === 'inline')) {
+            throw needsBuildx('cache-to', `Exporting a cache (${spec}) needs buildx; ${builder.buildkit ? 'only type=inline works here' : 'leave cache-to out'}.`);
+        }
+    }
+    for (const spec of options.cacheFrom) {
+        if ((0, build_options_1.cacheType)(spec) !== 'registry' || !(0, build_options_1.cacheReference)(spec)) {
+            throw needsBuildx('cache-from', `The classic build can only use an image as cache (type=registry,ref=IMAGE or IMAGE), not '${spec}'.`);
+        }
+    }
+    if (options.secrets.length > 0 && !builder.buildkit) {
+        throw needsBuildx('secrets', 'Build secrets need BuildKit: set up buildx and use builder: buildx.');
+    }
+}
+/** The argv after `docker` for the build; `references` are full `<name>:<tag>` references. */
+function buildArguments(builder, options, references, labels, files) {
+    const args = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build'];
+    const repeat = (flag, values) => values.forEach((v) => args.push(flag, v));
+    repeat('--tag', references);
+    if (options.file)
+        args.push('--file', options.file);
+    repeat('--build-arg', options.buildArgs);
+    repeat('--label', labels);
+    if (options.target)
+        args.push('--target', options.target);
+    if (options.pull)
+        args.push('--pull');
+    if (options.noCache)
+        args.push('--no-cache');
+    if (builder.kind === 'buildx') {
+        if (options.platforms.length > 0)
+            args.push('--platform', options.platforms.join(','));
+        repeat('--cache-from', options.cacheFrom);
+        repeat('--cache-to', options.cacheTo);
+        repeat('--secret', options.secrets.map((secret) => secret.spec));
+        args.push('--iidfile', files.iidFile, '--metadata-file', files.metadataFile);
+        // One platform without push is loaded so the image is there for later steps (and has an id).
+        if (options.push)
+            args.push('--push');
+        else
+            args.push('--load');
+    }
+    else {
+        if (options.platforms.length === 1)
+            args.push('--platform', options.platforms[0]);
+        repeat('--cache-from', options.cacheFrom.map((spec) => (0, build_options_1.cacheReference)(spec)));
+        // The classic builder's only cache export: metadata inside the image itself.
+        if (options.cacheTo.length > 0)
+            args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
+        repeat('--secret', options.secrets.map((secret) => secret.spec));
+        args.push('--iidfile', files.iidFile);
+    }
+    // `--` keeps a context that starts with `-` from being read as a flag.
+    args.push('--', options.context);
+    return args;
+}
+/** Env for the build: the classic CLI picks BuildKit or the legacy builder from DOCKER_BUILDKIT. */
+function buildEnvironment(builder) {
+    return builder.kind === 'docker' ? { DOCKER_BUILDKIT: builder.buildkit ? '1' : '0' } : {};
+}
+
+
+/***/ }),
+
+/***/ 909:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CommandFailure = exports.DockerCli = exports.runCommand = void 0;
+exports.lastLines = lastLines;
+exports.classifyDockerFailure = classifyDockerFailure;
+exports.isAuthenticationFailure = isAuthenticationFailure;
+exports.withRegistryRetry = withRegistryRetry;
+exports.pushedDigest = pushedDigest;
+exports.parseClientVersion = parseClientVersion;
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+const errors_1 = __nccwpck_require__(223);
+const retry_1 = __nccwpck_require__(280);
+const OUTPUT_LIMIT = 1024 * 1024;
+const runCommand = (program, args, options = {}) => new Promise((resolve) => {
+    const child = (0, node_child_process_1.spawn)(program, args, {
+        env: { ...process.env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    // A build can print megabytes: keep the end, where the error is.
+    const keep = (text, chunk) => (text + chunk).slice(-OUTPUT_LIMIT);
+    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
+    // issuing workflow commands (setting outputs, adding masks) in this job.
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stdin.on('error', () => undefined);
+    let failed = false;
+    child.on('error', (error) => {
+        failed = true;
+        const why = error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: 127, stdout, stderr: why });
+    });
+    child.on('close', (code, signal) => {
+        if (failed)
+            return;
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+});
+exports.runCommand = runCommand;
+/** The docker CLI with the environment every call of this step shares. */
+class DockerCli {
+    run;
+    env;
+    constructor(run, env = {}) {
+        this.run = run;
+        this.env = env;
+    }
+    /** The same CLI with more environment, e.g. the private DOCKER_CONFIG. */
+    withEnv(env) {
+        return new DockerCli(this.run, { ...this.env, ...env });
+    }
+    exec(args, options = {}) {
+        return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+    }
+    /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
+    async check(what, args, options = {}) {
+        const result = await this.exec(args, options);
+        if (result.code !== 0)
+            throw new CommandFailure(what, result);
+        return result;
+    }
+}
+exports.DockerCli = DockerCli;
+class CommandFailure extends errors_1.ActionFailure {
+    what;
+    result;
+    constructor(what, result) {
+        super(`${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+        this.what = what;
+        this.result = result;
+    }
+}
+exports.CommandFailure = CommandFailure;
+/** The end of a command's output, where its error is, without progress noise. */
+function lastLines(text, count = 5) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    return lines.slice(-count).join(' | ') || '(no output)';
+}
+const AUTHENTICATION = /unauthorized|authentication required|incorrect username or password|no basic auth credentials|access (to the resource is )?denied|denied:|\b40[13]\b|forbidden/i;
+const SERVER_ERROR = /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway time-?out|too many requests|\b429\b/i;
+/** Most telling first: a refused connection also says "dial tcp". */
+const NETWORK = [
+    /connection refused/i,
+    /connection reset( by peer)?/i,
+    /tls handshake timeout/i,
+    /i\/o timeout/i,
+    /no such host/i,
+    /network is unreachable/i,
+    /broken pipe/i,
+    /unexpected EOF/i,
+    /context deadline exceeded/i,
+    /server misbehaving|temporary failure/i,
+    /\bEOF\b/,
+    /dial tcp/i,
+];
+/**
+ * Whether a failed login or push is worth another attempt. The CLI exits 1 for everything,
+ * so the decision reads its message: a refused credential never gets better by retrying (and
+ * retrying it can lock the account), a 5xx or a dropped connection often does.
+ */
+function classifyDockerFailure(error) {
+    if (!(error instanceof CommandFailure))
+        return { retry: false };
+    // Only the end: a build's log above it may mention "503" or "EOF" in any RUN step.
+    const text = failureText(error);
+    if (AUTHENTICATION.test(text))
+        return { retry: false };
+    const server = SERVER_ERROR.exec(text);
+    if (server)
+        return { retry: true, reason: `the registry answered ${server[0]}` };
+    for (const pattern of NETWORK) {
+        const network = pattern.exec(text);
+        if (network)
+            return { retry: true, reason: `network error (${network[0]})` };
+    }
+    return { retry: false };
+}
+function isAuthenticationFailure(error) {
+    return error instanceof CommandFailure && AUTHENTICATION.test(failureText(error));
+}
+function failureText(error) {
+    return lastLines(error.result.stderr || error.result.stdout, 5);
+}
+/** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
+async function withRegistryRetry(what, retries, operation, { clock, log, random }) {
+    let attempts = 1;
+    try {
+        return await (0, retry_1.withRetry)(async (attempt) => {
+            attempts = attempt;
+            return operation();
+        }, {
+            attempts: retries + 1,
+            backoff: { initialMs: 1_000, maxMs: 16_000 },
+            clock,
+            classify: classifyDockerFailure,
+            random,
+            onRetry: ({ attempt, delayMs, reason }) => log.warning(`${what}: attempt ${attempt} of ${retries + 1} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`),
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandFailure && attempts > 1) {
+            throw new errors_1.ActionFailure(`${error.message} (gave up after ${attempts} attempts)`);
+        }
+        throw error;
+    }
+}
+/** The manifest digest in `docker push`'s last line: `<tag>: digest: sha256:... size: N`. */
+function pushedDigest(output) {
+    const matches = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
+    return matches.at(-1)?.[1];
+}
+/** `Docker version 20.10.24+dfsg1, build 297e128` -> `20.10.24+dfsg1`. */
+function parseClientVersion(output) {
+    return /version\s+v?(\d+\.\d+[^\s,]*)/i.exec(output)?.[1];
+}
+
+
+/***/ }),
+
+/***/ 485:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.userConfigDir = userConfigDir;
+exports.withoutCredentials = withoutCredentials;
+exports.createPrivateConfig = createPrivateConfig;
+exports.removePrivateConfig = removePrivateConfig;
+const node_fs_1 = __nccwpck_require__(24);
+const promises_1 = __nccwpck_require__(455);
+const node_os_1 = __nccwpck_require__(161);
+const node_path_1 = __nccwpck_require__(760);
+/** Keys of config.json that hold or route credentials: the private config starts without them. */
+const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
+/**
+ * Folders of the user's config that carry no credential but make the CLI what it is: plugins
+ * (buildx), contexts (where DOCKER_CONTEXT points) and buildx's builder instances. They are
+ * linked, not copied: buildx records its state there.
+ */
+const LINKED_FOLDERS = ['cli-plugins', 'contexts', 'buildx'];
+/** The docker config folder the step would use without the action. */
+function userConfigDir(env) {
+    return env.DOCKER_CONFIG || (0, node_path_1.join)(env.HOME || (0, node_os_1.homedir)(), '.docker');
+}
+/**
+ * Strips credentials from a config.json, keeping everything else (current context, proxies,
+ * plugin folders, output formats). A store or helper is dropped too: with one, `docker login`
+ * would write the password to the runner's keychain instead of the private folder.
+ */
+function withoutCredentials(config) {
+    const kept = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (!CREDENTIAL_KEYS.includes(key))
+            kept[key] = value;
+    }
+    return kept;
+}
+/**
+ * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
+ * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
+ */
+async function createPrivateConfig(runnerTemp, userDir) {
+    const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
+    await (0, promises_1.chmod)(dir, 0o700);
+    let config = {};
+    const userFile = (0, node_path_1.join)(userDir, 'config.json');
+    if ((0, node_fs_1.existsSync)(userFile)) {
+        try {
+            const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+                config = parsed;
+            }
+        }
+        catch {
+            // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
+        }
+    }
+    const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(withoutCredentials(config), null, 2)}\n`, {
+        mode: 0o600,
+    });
+    for (const folder of LINKED_FOLDERS) {
+        const target = (0, node_path_1.join)(userDir, folder);
+        if ((0, node_fs_1.existsSync)(target))
+            await (0, promises_1.symlink)(target, (0, node_path_1.join)(dir, folder));
+    }
+    return { dir, dropped };
+}
+/** Removes the private folder; the links inside go, what they point at stays. */
+async function removePrivateConfig(dir) {
+    await (0, promises_1.rm)(dir, { recursive: true, force: true });
+}
+
+
+/***/ }),
+
+/***/ 589:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DOCKER_HUB = void 0;
+exports.parseImageName = parseImageName;
+exports.checkRegistry = checkRegistry;
+const errors_1 = __nccwpck_require__(223);
+const image_reference_1 = __nccwpck_require__(859);
+exports.DOCKER_HUB = 'docker.io';
+/** Names Docker Hub answers to; `docker login` wants none of them, it logs in to Hub by default. */
+const DOCKER_HUB_ALIASES = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/**
+ * Reads the `image` input: a repository without tag or digest, on Docker Hub when no
+ * registry host leads it. Registries refuse upper-case repository names, so the name is
+ * lower-cased rather than failing at push time.
+ */
+function parseImageName(raw) {
+    const text = raw.trim();
+    if (text === '') {
+        throw new errors_1.ConfigurationError('image', 'is required. Name the repository to push to: user/app, ghcr.io/org/app or 127.0.0.1:5000/team/app.');
+    }
+    const lowered = text.toLowerCase();
+    const reference = (0, image_reference_1.parseImageReference)(lowered);
+    if (!reference) {
+        throw new errors_1.ConfigurationError('image', `'${text}' is not a valid image name. Use lower-case letters, digits and . _ - separated by /, after an optional registry host: user/app, ghcr.io/org/app, 127.0.0.1:5000/team/app.`);
+    }
+    if (reference.tag !== undefined || reference.digest !== undefined) {
+        const part = reference.digest !== undefined ? `digest @${reference.digest}` : `tag :${reference.tag}`;
+        throw new errors_1.ConfigurationError('image', `'${text}' carries a ${part}. Give the repository only and list tags in 'tags' (e.g. tags: ${reference.tag ?? 'latest'}).`);
+    }
+    const hub = reference.registry === undefined || DOCKER_HUB_ALIASES.has(reference.registry);
+    const registry = hub ? exports.DOCKER_HUB : reference.registry;
+    // Docker Hub's official images live under library/; `docker push app` means library/app.
+    const repository = hub && !reference.repository.includes('/')
+        ? `library/${reference.repository}`
+        : reference.repository;
+    return {
+        registry,
+        repository,
+        fullName: `${registry}/${repository}`,
+        loginServer: hub ? undefined : registry,
+        lowerCased: lowered !== text,
+        written: text,
+    };
+}
+/** The `registry` input, when given, must name the image's own registry. */
+function checkRegistry(raw, image) {
+    const text = raw
+        .trim()
+        .replace(/^https?:\/\//i, '')
+        .replace(/\/+$/, '')
+        .replace(/\/v[12]$/, '')
+        .toLowerCase();
+    if (text === '')
+        return;
+    const given = DOCKER_HUB_ALIASES.has(text) ? exports.DOCKER_HUB : text;
+    if (given !== image.registry) {
+        throw new errors_1.ConfigurationError('registry', `'${raw.trim()}' is not the registry of image '${image.fullName}' (${image.registry}). Put the registry in the image name instead (image: ${given}/${image.repository}) and leave 'registry' out.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 951:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getInputs = getInputs;
+const errors_1 = __nccwpck_require__(223);
+const input_values_1 = __nccwpck_require__(153);
+const mask_1 = __nccwpck_require__(624);
+const runner_1 = __nccwpck_require__(266);
+const build_options_1 = __nccwpck_require__(987);
+const image_name_1 = __nccwpck_require__(589);
+const tags_1 = __nccwpck_require__(879);
+const BUILDERS = ['auto', 'buildx', 'docker'];
+/** Reads and checks every input. The password is masked before anything can print it. */
+function getInputs() {
+    const password = (0, runner_1.getInput)('password');
+    (0, mask_1.maskSecret)(password, runner_1.setSecret);
+    const username = (0, runner_1.getInput)('username');
+    const image = (0, image_name_1.parseImageName)((0, runner_1.getInput)('image'));
+    (0, image_name_1.checkRegistry)((0, runner_1.getInput)('registry'), image);
+    if (username !== '' && password === '') {
+        throw new errors_1.ConfigurationError('password', "is required with 'username'. Pass it as a secret: password: ${{ secrets.REGISTRY_TOKEN }}");
+    }
+    if (password !== '' && username === '') {
+        throw new errors_1.ConfigurationError('username', "is required with 'password': name the account the password belongs to.");
+    }
+    // Commas cannot occur in a tag, so a comma-separated list is read as well as one a line.
+    const tagTemplates = (0, input_values_1.parseList)((0, runner_1.getInput)('tags'));
+    (0, tags_1.checkTemplates)(tagTemplates);
+    const builder = (0, runner_1.getInput)('builder').toLowerCase();
+    if (!BUILDERS.includes(builder)) {
+        throw new errors_1.ConfigurationError('builder', `'${(0, runner_1.getInput)('builder')}' is not a builder. Use auto, buildx or docker.`);
+    }
+    const context = (0, runner_1.getInput)('context') || '.';
+    const file = (0, runner_1.getInput)('file') || undefined;
+    return {
+        image,
+        credentials: username !== '' ? { username, password } : undefined,
+        logout: (0, input_values_1.parseBoolean)('logout', (0, runner_1.getInput)('logout')),
+        tagTemplates,
+        build: {
+            context,
+            file,
+            buildArgs: (0, build_options_1.parseKeyValues)('build-args', (0, runner_1.getInput)('build-args'), build_options_1.BUILD_ARG_KEY),
+            labels: (0, build_options_1.parseKeyValues)('labels', (0, runner_1.getInput)('labels'), build_options_1.LABEL_KEY),
+            target: (0, runner_1.getInput)('target') || undefined,
+            platforms: (0, input_values_1.parseList)((0, runner_1.getInput)('platforms')),
+            cacheFrom: (0, build_options_1.parseLines)((0, runner_1.getInput)('cache-from')),
+            cacheTo: (0, build_options_1.parseLines)((0, runner_1.getInput)('cache-to')),
+            secrets: (0, build_options_1.parseSecrets)((0, runner_1.getInput)('secrets')),
+            pull: (0, input_values_1.parseBoolean)('pull', (0, runner_1.getInput)('pull')),
+            noCache: (0, input_values_1.parseBoolean)('no-cache', (0, runner_1.getInput)('no-cache')),
+            push: (0, input_values_1.parseBoolean)('push', (0, runner_1.getInput)('push')),
+        },
+        builder,
+        retries: (0, input_values_1.parseInteger)('retries', (0, runner_1.getInput)('retries'), 0, 10),
+    };
+}
+
+
+/***/ }),
+
+/***/ 459:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.main = main;
+const node_fs_1 = __nccwpck_require__(24);
+const promises_1 = __nccwpck_require__(455);
+const node_os_1 = __nccwpck_require__(161);
+const node_path_1 = __nccwpck_require__(760);
+const errors_1 = __nccwpck_require__(223);
+const retry_1 = __nccwpck_require__(280);
+const runner = __importStar(__nccwpck_require__(266));
+const build_options_1 = __nccwpck_require__(987);
+const builder_1 = __nccwpck_require__(99);
+const docker_cli_1 = __nccwpck_require__(909);
+const docker_config_1 = __nccwpck_require__(485);
+const inputs_1 = __nccwpck_require__(951);
+const report_1 = __nccwpck_require__(828);
+const state_1 = __nccwpck_require__(413);
+const tags_1 = __nccwpck_require__(879);
+const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
+const ports = { clock: retry_1.systemClock, log };
+async function main() {
+    const inputs = (0, inputs_1.getInputs)();
+    const env = process.env;
+    const now = new Date();
+    const { image, build } = inputs;
+    // Everything that can be refused is checked before the first change: the login.
+    const tagContext = (0, tags_1.tagContextFromEvent)(env, readEventPayload(env.GITHUB_EVENT_PATH), now);
+    const computed = (0, tags_1.computeTags)(inputs.tagTemplates, tagContext);
+    if (image.lowerCased) {
+        runner.notice(`Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`);
+    }
+    for (const skip of computed.skipped) {
+        runner.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
+    }
+    for (const change of computed.sanitised) {
+        runner.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
+    }
+    if (build.push && computed.tags.length === 0) {
+        throw new errors_1.ConfigurationError('tags', `leaves no tag to push in this ${tagContext.eventName} event. Add a template that has a value in every event, e.g. sha-{{short_sha}}.`);
+    }
+    const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
+    (0, build_options_1.checkBuildSources)(build, node_fs_1.existsSync, env);
+    let docker = new docker_cli_1.DockerCli(docker_cli_1.runCommand);
+    const builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder));
+    (0, builder_1.checkBuilderSupports)(builder, build);
+    const semver = (0, tags_1.parseSemver)(tagContext.gitTag);
+    const labels = (0, report_1.mergeLabels)((0, report_1.ociLabels)({
+        serverUrl: env.GITHUB_SERVER_URL,
+        repository: env.GITHUB_REPOSITORY,
+        sha: env.GITHUB_SHA,
+        version: semver?.version ?? computed.tags[0],
+    }, now), build.labels);
+    const report = {
+        image: image.fullName,
+        references,
+        builder: builder.description,
+        pushed: false,
+        platforms: build.platforms,
+        labels,
+    };
+    const workDir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'docker-build-push-'));
+    try {
+        if (inputs.credentials)
+            docker = await logIn(docker, inputs, inputs.credentials);
+        const files = { iidFile: (0, node_path_1.join)(workDir, 'iid'), metadataFile: (0, node_path_1.join)(workDir, 'metadata.json') };
+        const args = (0, builder_1.buildArguments)(builder, build, references, Object.entries(labels).map(([key, value]) => `${key}=${value}`), files);
+        const buildStarted = Date.now();
+        await runner.group(`Building ${image.fullName} with ${builder.description}`, () => runBuild(docker, builder, args, inputs));
+        report.buildMs = Date.now() - buildStarted;
+        report.imageId = (await (0, promises_1.readFile)(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
+        if (build.push && builder.kind === 'buildx') {
+            // buildx pushed while building: its metadata file holds the digest the registry took.
+            report.pushed = true;
+            report.digest = await readBuildxDigest(files.metadataFile);
+        }
+        else if (build.push) {
+            const pushStarted = Date.now();
+            report.pushed = true;
+            report.digest = await pushAll(docker, references, inputs.retries);
+            report.pushMs = Date.now() - pushStarted;
+        }
+        if (report.pushed && !report.digest) {
+            throw new errors_1.ActionFailure(`${image.fullName} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`);
+        }
+        if (report.imageId && !(build.push && builder.kind === 'buildx')) {
+            report.sizeBytes = await localImageSize(docker, report.imageId);
+        }
+        log.info(report.digest
+            ? `Pushed ${image.fullName}@${report.digest} as ${computed.tags.join(', ')}.`
+            : `Built ${report.imageId ?? image.fullName}${references.length > 0 ? ` as ${computed.tags.join(', ')}` : ''} (not pushed).`);
+    }
+    finally {
+        await (0, promises_1.rm)(workDir, { recursive: true, force: true });
+        for (const [name, value] of Object.entries((0, report_1.outputs)(report)))
+            runner.setOutput(name, value);
+        await writeSummary(report);
+    }
+}
+function readEventPayload(path) {
+    if (!path || !(0, node_fs_1.existsSync)(path))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+async function probeClient(docker, choice) {
+    const version = await docker.exec(['--version']);
+    if (version.code !== 0) {
+        throw new errors_1.ActionFailure(`The docker CLI does not run on this runner: ${(0, docker_cli_1.lastLines)(version.stderr)}. Install Docker, or run on a runner that has it.`);
+    }
+    // Probing buildx costs a process start; with builder: docker it is never used.
+    const buildx = choice !== 'docker' && (await docker.exec(['buildx', 'version'])).code === 0;
+    return {
+        clientVersion: (0, docker_cli_1.parseClientVersion)(version.stdout),
+        buildx,
+        buildkitEnv: process.env.DOCKER_BUILDKIT,
+    };
+}
+/**
+ * Logs in with the password on stdin, into a docker config folder of the step's own. The
+ * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
+ */
+async function logIn(docker, inputs, credentials) {
+    const runnerTemp = process.env.RUNNER_TEMP;
+    if (!runnerTemp) {
+        throw new errors_1.ActionFailure('RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.');
+    }
+    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, (0, docker_config_1.userConfigDir)(process.env));
+    (0, state_1.savePostState)({ configDir: dir, loginServer: inputs.image.loginServer, logout: inputs.logout });
+    if (dropped.length > 0) {
+        runner.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
+    }
+    const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
+    const server = inputs.image.loginServer;
+    const where = server ?? 'Docker Hub';
+    const args = ['login', '--username', credentials.username, '--password-stdin'];
+    if (server)
+        args.push(server);
+    try {
+        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, { input: credentials.password }), ports);
+    }
+    catch (error) {
+        if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
+            throw new errors_1.ActionFailure(`${where} refused the login of '${credentials.username}': ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Check 'username' and 'password' (a token needs push access to ${inputs.image.repository}).`);
+        }
+        throw error;
+    }
+    log.info(`Logged in to ${where} as ${credentials.username} (config in ${dir}).`);
+    if (!inputs.logout)
+        runner.exportVariable('DOCKER_CONFIG', dir);
+    return private_;
+}
+async function runBuild(docker, builder, args, inputs) {
+    const command = () => docker.check(builder.description, args, { stream: true, env: (0, builder_1.buildEnvironment)(builder) });
+    // buildx pushes as it builds, so its push failures are retried by building again (from cache).
+    if (builder.kind === 'buildx' && inputs.build.push) {
+        await (0, docker_cli_1.withRegistryRetry)('Build and push', inputs.retries, command, ports);
+    }
+    else {
+        await command();
+    }
+}
+/** Pushes every tag; they share one manifest, so the registry must answer one digest. */
+async function pushAll(docker, references, retries) {
+    const digests = new Map();
+    for (const reference of references) {
+        try {
+            const result = await runner.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, retries, () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }), ports));
+            digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
+        }
+        catch (error) {
+            if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
+                throw new errors_1.ActionFailure(`The registry refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there ('username', 'password').`);
+            }
+            throw error;
+        }
+    }
+    const distinct = new Set(digests.values());
+    if (distinct.size > 1) {
+        const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
+        throw new errors_1.ActionFailure(`The registry answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`);
+    }
+    return [...distinct][0];
+}
+async function readBuildxDigest(metadataFile) {
+    try {
+        const metadata = JSON.parse(await (0, promises_1.readFile)(metadataFile, 'utf8'));
+        const digest = metadata['containerimage.digest'];
+        return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function localImageSize(docker, imageId) {
+    const result = await docker.exec(['image', 'inspect', '--format', '{{.Size}}', imageId]);
+    const size = Number(result.stdout.trim());
+    return result.code === 0 && Number.isFinite(size) ? size : undefined;
+}
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const [header, ...rows] = (0, report_1.summaryRows)(report);
+    await runner.summary
+        .addHeading('Docker image', 3)
+        .addTable([header.map((data) => ({ data, header: true })), ...rows])
+        .write();
+}
+
+
+/***/ }),
+
+/***/ 828:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.imageRef = imageRef;
+exports.outputs = outputs;
+exports.metadata = metadata;
+exports.formatBytes = formatBytes;
+exports.summaryRows = summaryRows;
+exports.ociLabels = ociLabels;
+exports.mergeLabels = mergeLabels;
+const duration_1 = __nccwpck_require__(788);
+/** The image to deploy: by digest, so a moved tag can never change what runs. */
+function imageRef(report) {
+    return report.digest ? `${report.image}@${report.digest}` : '';
+}
+function outputs(report) {
+    return {
+        digest: report.digest ?? '',
+        'image-ref': imageRef(report),
+        'image-url': report.references[0] ?? '',
+        tags: report.references.join('\n'),
+        'image-id': report.imageId ?? '',
+        metadata: JSON.stringify(metadata(report)),
+    };
+}
+function metadata(report) {
+    return {
+        image: report.image,
+        tags: report.references,
+        digest: report.digest ?? null,
+        'image-ref': imageRef(report) || null,
+        'image-id': report.imageId ?? null,
+        pushed: report.pushed,
+        builder: report.builder,
+        platforms: report.platforms,
+        labels: report.labels,
+        'size-bytes': report.sizeBytes ?? null,
+        'build-seconds': seconds(report.buildMs),
+        'push-seconds': seconds(report.pushMs),
+    };
+}
+function seconds(ms) {
+    return ms === undefined ? null : Math.round(ms) / 1000;
+}
+function formatBytes(bytes) {
+    if (bytes === undefined)
+        return '';
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+        value /= 1000;
+        unit += 1;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/**
+ * The job summary's table, as rows of cells; the first row is the header. Every value is a
+ * validated image name, tag or digest, so none needs HTML escaping; tags go one a line.
+ */
+function summaryRows(report) {
+    const digest = report.pushed ? (report.digest ?? '(not established)') : '(not pushed)';
+    return [
+        ['Image', 'Tags', 'Digest', 'Size', 'Build time', 'Push time', 'Builder'],
+        [
+            report.image,
+            report.references.join('<br>') || '(none)',
+            digest,
+            formatBytes(report.sizeBytes) || '(not in the local store)',
+            report.buildMs === undefined ? '(not built)' : (0, duration_1.formatDuration)(report.buildMs),
+            report.pushMs === undefined ? '' : (0, duration_1.formatDuration)(report.pushMs),
+            report.builder,
+        ],
+    ];
+}
+/**
+ * The OCI annotations every image gets, so a running container says where it came from.
+ * The user's labels win over these.
+ */
+function ociLabels(context, now) {
+    const labels = {
+        'org.opencontainers.image.created': now.toISOString(),
+    };
+    if (context.serverUrl && context.repository) {
+        labels['org.opencontainers.image.source'] = `${context.serverUrl}/${context.repository}`;
+    }
+    if (context.sha)
+        labels['org.opencontainers.image.revision'] = context.sha;
+    if (context.version)
+        labels['org.opencontainers.image.version'] = context.version;
+    return labels;
+}
+function mergeLabels(own, user) {
+    const merged = { ...own };
+    for (const line of user) {
+        const equals = line.indexOf('=');
+        merged[line.slice(0, equals)] = line.slice(equals + 1);
+    }
+    return merged;
+}
+
+
+/***/ }),
+
+/***/ 413:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.savePostState = savePostState;
+exports.readPostState = readPostState;
+const runner_1 = __nccwpck_require__(266);
+function savePostState(state) {
+    (0, runner_1.saveState)('config-dir', state.configDir ?? '');
+    (0, runner_1.saveState)('login-server', state.loginServer ?? '');
+    (0, runner_1.saveState)('logout', String(state.logout));
+}
+function readPostState() {
+    return {
+        configDir: (0, runner_1.getState)('config-dir') || undefined,
+        loginServer: (0, runner_1.getState)('login-server') || undefined,
+        logout: (0, runner_1.getState)('logout') !== 'false',
+    };
+}
+
+
+/***/ }),
+
+/***/ 879:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PLACEHOLDERS = void 0;
+exports.parseSemver = parseSemver;
+exports.defaultTemplates = defaultTemplates;
+exports.checkTemplates = checkTemplates;
+exports.sanitiseTag = sanitiseTag;
+exports.computeTags = computeTags;
+exports.tagContextFromEvent = tagContextFromEvent;
+const errors_1 = __nccwpck_require__(223);
+exports.PLACEHOLDERS = [
+    'sha',
+    'short_sha',
+    'run_number',
+    'run_attempt',
+    'branch',
+    'tag',
+    'version',
+    'major',
+    'minor',
+    'patch',
+    'pr',
+    'date',
+];
+const MAX_TAG_LENGTH = 128;
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** semver 2.0 with an optional leading v, as git tags are usually written. */
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+function parseSemver(gitTag) {
+    const match = gitTag === undefined ? null : SEMVER.exec(gitTag);
+    if (!match)
+        return undefined;
+    const [, major, minor, patch, prerelease] = match;
+    const core = `${major}.${minor}.${patch}`;
+    return {
+        // Build metadata (+...) is not part of a version's identity, and `+` cannot be in a tag.
+        version: prerelease ? `${core}-${prerelease}` : core,
+        major,
+        minor,
+        patch,
+        prerelease: prerelease !== undefined,
+    };
+}
+/**
+ * The default scheme. `latest` moves only on a push to the default branch, so a tag push, a
+ * pull request or a scheduled rebuild never moves it; pre-releases get no version tags, so
+ * `1.2` keeps pointing at the last release.
+ */
+function defaultTemplates(context) {
+    const templates = ['sha-{{short_sha}}'];
+    if (context.eventName === 'push' &&
+        context.defaultBranch !== undefined &&
+        context.ref === `refs/heads/${context.defaultBranch}`) {
+        templates.push('latest');
+    }
+    const semver = parseSemver(context.gitTag);
+    if (semver && !semver.prerelease)
+        templates.push('{{version}}', '{{major}}.{{minor}}');
+    if (PULL_REQUEST_EVENTS.has(context.eventName))
+        templates.push('pr-{{pr}}');
+    return templates;
+}
+function placeholderValues(context) {
+    const semver = parseSemver(context.gitTag);
+    const date = context.date.toISOString().slice(0, 10).replace(/-/g, '');
+    return {
+        sha: context.sha,
+        short_sha: context.sha?.slice(0, 7),
+        run_number: context.runNumber,
+        run_attempt: context.runAttempt,
+        branch: context.branch,
+        tag: context.gitTag,
+        version: semver?.version,
+        major: semver?.major,
+        minor: semver?.minor,
+        patch: semver?.patch,
+        pr: PULL_REQUEST_EVENTS.has(context.eventName) ? context.pullRequest : undefined,
+        date,
+    };
+}
+/** Checks templates before anything runs: an unknown placeholder is a typo, not a skip. */
+function checkTemplates(templates) {
+    for (const template of templates) {
+        for (const match of template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+            if (!exports.PLACEHOLDERS.includes(match[1])) {
+                throw new errors_1.ConfigurationError('tags', `'${template}' uses an unknown placeholder {{${match[1]}}}. Known: ${exports.PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}.`);
+            }
+        }
+        const stray = template.replace(/\{\{\s*[^}]*?\s*\}\}/g, '');
+        if (/[{}]/.test(stray)) {
+            throw new errors_1.ConfigurationError('tags', `'${template}' has an unbalanced brace. Write placeholders as {{name}}, e.g. 0.1.{{run_number}}.`);
+        }
+    }
+}
+/**
+ * Turns text into a valid tag: characters outside [A-Za-z0-9_.-] become `-`, a tag cannot
+ * start with `.` or `-`, and it is cut at 128 characters. Empty means nothing was left.
+ */
+function sanitiseTag(text) {
+    return text
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, MAX_TAG_LENGTH);
+}
+/**
+ * Fills the templates (or the default scheme when there are none) from the event. A template
+ * whose placeholder has no value in this event is skipped, not filled with an empty string:
+ * `pr-` or `-rc` would be tags nobody meant.
+ */
+function computeTags(templates, context) {
+    checkTemplates(templates);
+    const values = placeholderValues(context);
+    const result = { tags: [], skipped: [], sanitised: [] };
+    const chosen = templates.length > 0 ? templates : defaultTemplates(context);
+    for (const template of chosen) {
+        let missing;
+        const filled = template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name) => {
+            const value = values[name];
+            if (value === undefined || value === '')
+                missing ??= name;
+            return value ?? '';
+        });
+        if (missing !== undefined) {
+            result.skipped.push({
+                template,
+                reason: `{{${missing}}} has no value in a ${context.eventName} event`,
+            });
+            continue;
+        }
+        const tag = sanitiseTag(filled);
+        if (tag === '') {
+            result.skipped.push({ template, reason: `'${filled}' leaves nothing valid in a tag` });
+            continue;
+        }
+        if (tag !== filled)
+            result.sanitised.push({ template, from: filled, to: tag });
+        if (!result.tags.includes(tag))
+            result.tags.push(tag);
+    }
+    return result;
+}
+/** Reads a TagContext from the runner's GITHUB_* variables and the event payload. */
+function tagContextFromEvent(env, payload, now) {
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF || undefined;
+    const pullRequest = payload.pull_request?.number ?? payload.number;
+    let branch;
+    if (PULL_REQUEST_EVENTS.has(eventName)) {
+        branch = env.GITHUB_HEAD_REF || payload.pull_request?.head?.ref || undefined;
+    }
+    else if (ref?.startsWith('refs/heads/')) {
+        branch = ref.slice('refs/heads/'.length);
+    }
+    return {
+        eventName,
+        sha: env.GITHUB_SHA || undefined,
+        runNumber: env.GITHUB_RUN_NUMBER || undefined,
+        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
+        branch,
+        gitTag: ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined,
+        pullRequest: pullRequest === undefined ? undefined : String(pullRequest),
+        defaultBranch: payload.repository?.default_branch,
+        ref,
+        date: now,
+    };
+}
+
+
+/***/ }),
+
+/***/ 788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+exports.formatDuration = formatDuration;
+const errors_1 = __nccwpck_require__(223);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ */
+function parseDuration(input, raw) {
+    const text = raw.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let total = 0;
+    let end = 0;
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+        end = part.lastIndex;
+    }
+    if (text === '' || end !== text.length) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a duration. Write seconds (90) or a number with a unit: 90s, 15m, 1h, 1m30s, 500ms.`);
+    }
+    return Math.round(total);
+}
+/** Renders milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    return hours > 0 ? `${hours}h ${pad(minutes)}m` : `${minutes}m ${pad(seconds)}s`;
+}
+
+
+/***/ }),
+
+/***/ 223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 859:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Docker image references, following the grammar of the distribution project's `reference`
+// package: [registry[:port]/]path[:tag][@algorithm:hex].
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseImageReference = parseImageReference;
+exports.formatImageReference = formatImageReference;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const DIGEST_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 };
+const MAX_NAME_LENGTH = 255;
+/** Parses a reference; undefined when it is not one. */
+function parseImageReference(text) {
+    const match = REFERENCE.exec(text);
+    if (!match)
+        return undefined;
+    const [, host, path, tag, digest] = match;
+    let registry = host;
+    let repository = path;
+    // The first component is a registry only if it looks like a host; `user/app` is a Docker Hub path.
+    if (registry !== undefined && !/[.:]|^localhost$|[A-Z]/.test(registry)) {
+        repository = `${registry}/${repository}`;
+        registry = undefined;
+    }
+    if ((registry ? registry.length + 1 : 0) + repository.length > MAX_NAME_LENGTH)
+        return undefined;
+    if (digest !== undefined) {
+        const [algorithm, hex] = digest.split(':');
+        const expected = DIGEST_LENGTHS[algorithm];
+        if (expected !== undefined && hex.length !== expected)
+            return undefined;
+    }
+    return { registry, repository, tag, digest };
+}
+function formatImageReference(reference) {
+    const name = reference.registry
+        ? `${reference.registry}/${reference.repository}`
+        : reference.repository;
+    return `${name}${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
+}
+
+
+/***/ }),
+
+/***/ 153:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseBoolean = parseBoolean;
+exports.parsePositiveDuration = parsePositiveDuration;
+exports.parseInteger = parseInteger;
+exports.parseList = parseList;
+exports.parseUrl = parseUrl;
+const errors_1 = __nccwpck_require__(223);
+const duration_1 = __nccwpck_require__(788);
+// Converters from an input's raw text to a typed value. They take the input's name so their
+// errors can name it; only each action's inputs.ts reads the raw text from the runner.
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (TRUE.includes(text))
+        return true;
+    if (FALSE.includes(text))
+        return false;
+    throw new errors_1.ConfigurationError(input, `'${raw}' is not a boolean. Use true or false.`);
+}
+function parsePositiveDuration(input, raw) {
+    const ms = (0, duration_1.parseDuration)(input, raw);
+    if (ms <= 0)
+        throw new errors_1.ConfigurationError(input, 'must be longer than zero.');
+    return ms;
+}
+function parseInteger(input, raw, min, max) {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+/** Splits a list written one item a line or comma-separated; blank items are dropped. */
+function parseList(raw, separators = /[\n,]/) {
+    return raw
+        .split(separators)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+function parseUrl(input, raw, protocols = ['http:', 'https:']) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new errors_1.ConfigurationError(input, 'is not a URL. Write it in full, e.g. https://host/path.');
+    }
+    if (!protocols.includes(url.protocol)) {
+        throw new errors_1.ConfigurationError(input, `must be an ${protocols.join(' or ')} URL.`);
+    }
+    return url;
+}
+
+
+/***/ }),
+
+/***/ 624:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.maskSecret = maskSecret;
+/** Lines shorter than this are not masked on their own: masking `}` would garble every log. */
+const MIN_LINE_LENGTH = 6;
+/**
+ * The forms in which a secret could reach a log: the value itself, each line of a multi-line
+ * value (the runner matches masks line by line), and its URL-encoded form.
+ */
+function secretForms(value) {
+    const forms = new Set();
+    const add = (form) => {
+        if (form.trim() !== '')
+            forms.add(form);
+    };
+    add(value);
+    if (value.includes('\n')) {
+        for (const line of value.split(/\r?\n/)) {
+            if (line.trim().length >= MIN_LINE_LENGTH)
+                add(line.trim());
+        }
+    }
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value)
+        add(encoded);
+    return [...forms];
+}
+/** Registers every form of `value` with `addMask`, and returns the value for chaining. */
+function maskSecret(value, addMask) {
+    for (const form of secretForms(value))
+        addMask(form);
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(914);
+const file_command_1 = __nccwpck_require__(753);
+const summary_1 = __nccwpck_require__(847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(223);
+const runner_1 = __nccwpck_require__(266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 455:
+/***/ ((module) => {
+
+module.exports = require("node:fs/promises");
+
+/***/ }),
+
+/***/ 161:
+/***/ ((module) => {
+
+module.exports = require("node:os");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const step_1 = __nccwpck_require__(254);
+const main_1 = __nccwpck_require__(459);
+(0, step_1.runMainStep)(main_1.main);
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;

@@ -1,0 +1,1234 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(982));
+const fs = __importStar(__nccwpck_require__(896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 909:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CommandFailure = exports.DockerCli = exports.runCommand = void 0;
+exports.lastLines = lastLines;
+exports.classifyDockerFailure = classifyDockerFailure;
+exports.isAuthenticationFailure = isAuthenticationFailure;
+exports.withRegistryRetry = withRegistryRetry;
+exports.pushedDigest = pushedDigest;
+exports.parseClientVersion = parseClientVersion;
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+const errors_1 = __nccwpck_require__(223);
+const retry_1 = __nccwpck_require__(280);
+const OUTPUT_LIMIT = 1024 * 1024;
+const runCommand = (program, args, options = {}) => new Promise((resolve) => {
+    const child = (0, node_child_process_1.spawn)(program, args, {
+        env: { ...process.env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    // A build can print megabytes: keep the end, where the error is.
+    const keep = (text, chunk) => (text + chunk).slice(-OUTPUT_LIMIT);
+    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
+    // issuing workflow commands (setting outputs, adding masks) in this job.
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stdin.on('error', () => undefined);
+    let failed = false;
+    child.on('error', (error) => {
+        failed = true;
+        const why = error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: 127, stdout, stderr: why });
+    });
+    child.on('close', (code, signal) => {
+        if (failed)
+            return;
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+});
+exports.runCommand = runCommand;
+/** The docker CLI with the environment every call of this step shares. */
+class DockerCli {
+    run;
+    env;
+    constructor(run, env = {}) {
+        this.run = run;
+        this.env = env;
+    }
+    /** The same CLI with more environment, e.g. the private DOCKER_CONFIG. */
+    withEnv(env) {
+        return new DockerCli(this.run, { ...this.env, ...env });
+    }
+    exec(args, options = {}) {
+        return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+    }
+    /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
+    async check(what, args, options = {}) {
+        const result = await this.exec(args, options);
+        if (result.code !== 0)
+            throw new CommandFailure(what, result);
+        return result;
+    }
+}
+exports.DockerCli = DockerCli;
+class CommandFailure extends errors_1.ActionFailure {
+    what;
+    result;
+    constructor(what, result) {
+        super(`${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+        this.what = what;
+        this.result = result;
+    }
+}
+exports.CommandFailure = CommandFailure;
+/** The end of a command's output, where its error is, without progress noise. */
+function lastLines(text, count = 5) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    return lines.slice(-count).join(' | ') || '(no output)';
+}
+const AUTHENTICATION = /unauthorized|authentication required|incorrect username or password|no basic auth credentials|access (to the resource is )?denied|denied:|\b40[13]\b|forbidden/i;
+const SERVER_ERROR = /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway time-?out|too many requests|\b429\b/i;
+/** Most telling first: a refused connection also says "dial tcp". */
+const NETWORK = [
+    /connection refused/i,
+    /connection reset( by peer)?/i,
+    /tls handshake timeout/i,
+    /i\/o timeout/i,
+    /no such host/i,
+    /network is unreachable/i,
+    /broken pipe/i,
+    /unexpected EOF/i,
+    /context deadline exceeded/i,
+    /server misbehaving|temporary failure/i,
+    /\bEOF\b/,
+    /dial tcp/i,
+];
+/**
+ * Whether a failed login or push is worth another attempt. The CLI exits 1 for everything,
+ * so the decision reads its message: a refused credential never gets better by retrying (and
+ * retrying it can lock the account), a 5xx or a dropped connection often does.
+ */
+function classifyDockerFailure(error) {
+    if (!(error instanceof CommandFailure))
+        return { retry: false };
+    // Only the end: a build's log above it may mention "503" or "EOF" in any RUN step.
+    const text = failureText(error);
+    if (AUTHENTICATION.test(text))
+        return { retry: false };
+    const server = SERVER_ERROR.exec(text);
+    if (server)
+        return { retry: true, reason: `the registry answered ${server[0]}` };
+    for (const pattern of NETWORK) {
+        const network = pattern.exec(text);
+        if (network)
+            return { retry: true, reason: `network error (${network[0]})` };
+    }
+    return { retry: false };
+}
+function isAuthenticationFailure(error) {
+    return error instanceof CommandFailure && AUTHENTICATION.test(failureText(error));
+}
+function failureText(error) {
+    return lastLines(error.result.stderr || error.result.stdout, 5);
+}
+/** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
+async function withRegistryRetry(what, retries, operation, { clock, log, random }) {
+    let attempts = 1;
+    try {
+        return await (0, retry_1.withRetry)(async (attempt) => {
+            attempts = attempt;
+            return operation();
+        }, {
+            attempts: retries + 1,
+            backoff: { initialMs: 1_000, maxMs: 16_000 },
+            clock,
+            classify: classifyDockerFailure,
+            random,
+            onRetry: ({ attempt, delayMs, reason }) => log.warning(`${what}: attempt ${attempt} of ${retries + 1} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`),
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandFailure && attempts > 1) {
+            throw new errors_1.ActionFailure(`${error.message} (gave up after ${attempts} attempts)`);
+        }
+        throw error;
+    }
+}
+/** The manifest digest in `docker push`'s last line: `<tag>: digest: sha256:... size: N`. */
+function pushedDigest(output) {
+    const matches = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
+    return matches.at(-1)?.[1];
+}
+/** `Docker version 20.10.24+dfsg1, build 297e128` -> `20.10.24+dfsg1`. */
+function parseClientVersion(output) {
+    return /version\s+v?(\d+\.\d+[^\s,]*)/i.exec(output)?.[1];
+}
+
+
+/***/ }),
+
+/***/ 485:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.userConfigDir = userConfigDir;
+exports.withoutCredentials = withoutCredentials;
+exports.createPrivateConfig = createPrivateConfig;
+exports.removePrivateConfig = removePrivateConfig;
+const node_fs_1 = __nccwpck_require__(24);
+const promises_1 = __nccwpck_require__(455);
+const node_os_1 = __nccwpck_require__(161);
+const node_path_1 = __nccwpck_require__(760);
+/** Keys of config.json that hold or route credentials: the private config starts without them. */
+const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
+/**
+ * Folders of the user's config that carry no credential but make the CLI what it is: plugins
+ * (buildx), contexts (where DOCKER_CONTEXT points) and buildx's builder instances. They are
+ * linked, not copied: buildx records its state there.
+ */
+const LINKED_FOLDERS = ['cli-plugins', 'contexts', 'buildx'];
+/** The docker config folder the step would use without the action. */
+function userConfigDir(env) {
+    return env.DOCKER_CONFIG || (0, node_path_1.join)(env.HOME || (0, node_os_1.homedir)(), '.docker');
+}
+/**
+ * Strips credentials from a config.json, keeping everything else (current context, proxies,
+ * plugin folders, output formats). A store or helper is dropped too: with one, `docker login`
+ * would write the password to the runner's keychain instead of the private folder.
+ */
+function withoutCredentials(config) {
+    const kept = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (!CREDENTIAL_KEYS.includes(key))
+            kept[key] = value;
+    }
+    return kept;
+}
+/**
+ * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
+ * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
+ */
+async function createPrivateConfig(runnerTemp, userDir) {
+    const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
+    await (0, promises_1.chmod)(dir, 0o700);
+    let config = {};
+    const userFile = (0, node_path_1.join)(userDir, 'config.json');
+    if ((0, node_fs_1.existsSync)(userFile)) {
+        try {
+            const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+                config = parsed;
+            }
+        }
+        catch {
+            // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
+        }
+    }
+    const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(withoutCredentials(config), null, 2)}\n`, {
+        mode: 0o600,
+    });
+    for (const folder of LINKED_FOLDERS) {
+        const target = (0, node_path_1.join)(userDir, folder);
+        if ((0, node_fs_1.existsSync)(target))
+            await (0, promises_1.symlink)(target, (0, node_path_1.join)(dir, folder));
+    }
+    return { dir, dropped };
+}
+/** Removes the private folder; the links inside go, what they point at stays. */
+async function removePrivateConfig(dir) {
+    await (0, promises_1.rm)(dir, { recursive: true, force: true });
+}
+
+
+/***/ }),
+
+/***/ 516:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const node_path_1 = __nccwpck_require__(760);
+const runner = __importStar(__nccwpck_require__(266));
+const step_1 = __nccwpck_require__(254);
+const docker_cli_1 = __nccwpck_require__(909);
+const docker_config_1 = __nccwpck_require__(485);
+const state_1 = __nccwpck_require__(413);
+/**
+ * Logs out and removes the private docker config, unless `logout: false` kept it for later
+ * steps (the runner empties RUNNER_TEMP when the job ends). Warns, never fails the job.
+ */
+async function post() {
+    const state = (0, state_1.readPostState)();
+    if (!state.configDir)
+        return;
+    if (!state.logout) {
+        runner.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
+        return;
+    }
+    // Only ever delete what main made: a folder of this action's, by its name.
+    if (!(0, node_path_1.basename)(state.configDir).startsWith('docker-build-push-config-')) {
+        runner.warning(`Not removing ${state.configDir}: it is not a folder this action made.`);
+        return;
+    }
+    const docker = new docker_cli_1.DockerCli(docker_cli_1.runCommand, { DOCKER_CONFIG: state.configDir });
+    const args = state.loginServer ? ['logout', state.loginServer] : ['logout'];
+    const result = await docker.exec(args);
+    if (result.code !== 0) {
+        runner.warning(`docker logout failed (${(0, docker_cli_1.lastLines)(result.stderr)}); removing the credentials anyway.`);
+    }
+    await (0, docker_config_1.removePrivateConfig)(state.configDir);
+    runner.info(`Logged out of ${state.loginServer ?? 'Docker Hub'} and removed ${state.configDir}.`);
+}
+(0, step_1.runPostStep)(post);
+
+
+/***/ }),
+
+/***/ 413:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.savePostState = savePostState;
+exports.readPostState = readPostState;
+const runner_1 = __nccwpck_require__(266);
+function savePostState(state) {
+    (0, runner_1.saveState)('config-dir', state.configDir ?? '');
+    (0, runner_1.saveState)('login-server', state.loginServer ?? '');
+    (0, runner_1.saveState)('logout', String(state.logout));
+}
+function readPostState() {
+    return {
+        configDir: (0, runner_1.getState)('config-dir') || undefined,
+        loginServer: (0, runner_1.getState)('login-server') || undefined,
+        logout: (0, runner_1.getState)('logout') !== 'false',
+    };
+}
+
+
+/***/ }),
+
+/***/ 223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(914);
+const file_command_1 = __nccwpck_require__(753);
+const summary_1 = __nccwpck_require__(847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(223);
+const runner_1 = __nccwpck_require__(266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 455:
+/***/ ((module) => {
+
+module.exports = require("node:fs/promises");
+
+/***/ }),
+
+/***/ 161:
+/***/ ((module) => {
+
+module.exports = require("node:os");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+/******/ 	
+/******/ 	// startup
+/******/ 	// Load entry module and return exports
+/******/ 	// This entry module is referenced by other modules so it can't be inlined
+/******/ 	var __webpack_exports__ = __nccwpck_require__(516);
+/******/ 	module.exports = __webpack_exports__;
+/******/ 	
+/******/ })()
+;
