@@ -1,0 +1,226 @@
+// Starting OpenVPN as a daemon and following it through its management socket until it is
+// connected or clearly cannot be.
+import { existsSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { ActionFailure } from '../../shared/errors';
+import { formatDuration } from '../../shared/duration';
+import { ConnectionProgress, parseManagementLine, type Outcome } from './management';
+import { fullTunnelFilters } from './openvpn-config';
+import { describeFailure, sleep, type Privilege } from './system';
+
+export interface OpenVpnLaunch {
+  /** Absolute path of the openvpn program. */
+  program: string;
+  configPath: string;
+  /** Where the config's relative paths are read from. */
+  configDir: string;
+  logFile: string;
+  pidFile: string;
+  socketPath: string;
+  /** Whether pushed default routes are refused (only possible when the client pulls). */
+  filterDefaultRoute: boolean;
+  /** The runner's user, allowed on the management socket when OpenVPN runs through sudo. */
+  managementUser?: string;
+}
+
+/** OpenVPN's command line. The management hold makes it wait until the action is listening. */
+export function openVpnArguments(launch: OpenVpnLaunch): string[] {
+  const filters = launch.filterDefaultRoute
+    ? fullTunnelFilters().flatMap(([name, ...args]) => [`--${name}`, ...args])
+    : [];
+  return [
+    // --cd also keeps the daemon from moving to /, so relative paths keep working.
+    '--cd',
+    launch.configDir,
+    ...filters,
+    '--config',
+    launch.configPath,
+    '--daemon',
+    '--log',
+    launch.logFile,
+    '--writepid',
+    launch.pidFile,
+    '--management',
+    launch.socketPath,
+    'unix',
+    ...(launch.managementUser ? ['--management-client-user', launch.managementUser] : []),
+    '--management-hold',
+    '--management-query-passwords',
+  ];
+}
+
+export interface Connected {
+  pid: number;
+  localIp: string;
+  /** The server's address and port, as OpenVPN reached it. */
+  remote: string;
+  device?: string;
+  withErrors: boolean;
+}
+
+export async function connectOpenVpn(
+  launch: OpenVpnLaunch,
+  privilege: Privilege,
+  deadline: number,
+  timeoutMs: number,
+  onPid: (pid: number) => void,
+): Promise<Connected> {
+  const started = await privilege.run(launch.program, openVpnArguments(launch), {
+    timeoutMs: Math.max(1_000, deadline - Date.now()),
+  });
+  if (started.code !== 0) {
+    // Options are checked before the daemon opens its log: the reason is on stderr.
+    const reason = `${started.stderr}\n${started.stdout}`
+      .split('\n')
+      .find((line) => /error/i.test(line));
+    throw new ActionFailure(`OpenVPN did not start: ${reason?.trim() ?? describeFailure(started)}`);
+  }
+  const socket = await attach(launch, deadline, timeoutMs, onPid);
+  return follow(socket, deadline, timeoutMs, onPid);
+}
+
+function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits for the management socket, which the daemon opens right after forking. */
+async function attach(
+  launch: OpenVpnLaunch,
+  deadline: number,
+  timeoutMs: number,
+  onPid: (pid: number) => void,
+): Promise<Socket> {
+  let reportedPid: number | undefined;
+  for (;;) {
+    const pid = readPid(launch.pidFile);
+    if (pid !== undefined && pid !== reportedPid) onPid((reportedPid = pid));
+    if (existsSync(launch.socketPath)) {
+      try {
+        return await open(launch.socketPath);
+      } catch {
+        // Created but not yet listening: try again.
+      }
+    }
+    if (existsSync(launch.logFile) && /Exiting due to fatal error/.test(readLog(launch.logFile))) {
+      throw new ActionFailure('OpenVPN exited as it started: see its log.');
+    }
+    if (Date.now() > deadline) {
+      throw new ActionFailure(
+        `OpenVPN did not open its management socket within 'connect-timeout' (${formatDuration(timeoutMs)}).`,
+      );
+    }
+    await sleep(5);
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function open(socketPath: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+function follow(
+  socket: Socket,
+  deadline: number,
+  timeoutMs: number,
+  onPid: (pid: number) => void,
+): Promise<Connected> {
+  const progress = new ConnectionProgress();
+  let pid = 0;
+  return new Promise<Connected>((resolve, reject) => {
+    let buffer = '';
+    let settled = false;
+    const finish = (outcome: Outcome | { kind: 'error'; error: Error }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      socket.on('error', () => undefined);
+      socket.end();
+      if (outcome.kind === 'connected') {
+        resolve({
+          pid,
+          localIp: outcome.localIp,
+          remote: outcome.remote,
+          device: progress.device,
+          withErrors: outcome.withErrors,
+        });
+      } else if (outcome.kind === 'failed') {
+        reject(new ActionFailure(outcome.message));
+      } else {
+        reject(outcome.error);
+      }
+    };
+    const timer = setTimeout(
+      () => {
+        const problem = progress.lastProblem();
+        finish({
+          kind: 'failed',
+          message:
+            `OpenVPN did not connect within 'connect-timeout' (${formatDuration(timeoutMs)}); ` +
+            `its last state was ${progress.lastState}${progress.lastReason ? ` (${progress.lastReason})` : ''}` +
+            `${problem ? ` and the last problem it logged: ${problem}` : ''}. ` +
+            'Check that the server is reachable from the runner (address, port, protocol, firewall), or raise connect-timeout.',
+        });
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split(/\r?\n/);
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = parseManagementLine(line);
+        if (event.type === 'other') {
+          const reply = /^SUCCESS: pid=(\d+)/.exec(event.line);
+          if (reply) onPid((pid = Number(reply[1])));
+          continue;
+        }
+        const outcome = progress.handle(event);
+        if (outcome) return finish(outcome);
+      }
+    });
+    socket.on('close', () => {
+      const problem = progress.lastProblem();
+      finish({
+        kind: 'failed',
+        message: `OpenVPN exited before connecting${problem ? `: ${problem}` : ''}. See its log.`,
+      });
+    });
+    socket.on('error', (error) => finish({ kind: 'error', error }));
+    // Listen to everything first, then let it connect; `hold off` keeps later restarts (after
+    // the action has gone) from waiting for a release nobody will send.
+    socket.write('pid\nlog on\nstate on\nhold off\nhold release\n');
+  });
+}
+
+/** The daemon's log, read as root when it wrote it as root. */
+export async function readOpenVpnLog(file: string, privilege: Privilege): Promise<string> {
+  if (!existsSync(file)) return '';
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    const result = await privilege.run('cat', ['--', file], { timeoutMs: 10_000 });
+    return result.code === 0 ? result.stdout : '';
+  }
+}

@@ -1,0 +1,28 @@
+import { formatDuration } from '../../shared/duration';
+
+/** What the step learned, filled in as it goes, so that a failure still reports what is known. */
+export interface ConnectionReport {
+  type: 'openvpn' | 'wireguard';
+  server: string;
+  device?: string;
+  localIp?: string;
+  routes?: string[];
+  connectedMs?: number;
+  failure?: string;
+}
+
+/** The job summary's table, as rows of cells; the first row is the header. */
+export function summaryRows(report: ConnectionReport): string[][] {
+  return [
+    ['Type', 'Server', 'Interface', 'Local IP', 'Routes', 'Time to connect'],
+    [
+      report.type === 'openvpn' ? 'OpenVPN' : 'WireGuard',
+      report.server,
+      report.device,
+      report.localIp,
+      report.routes?.join(', '),
+      report.connectedMs === undefined ? 'not connected' : formatDuration(report.connectedMs),
+      // The summary writes an empty cell as an unclosed <td>: a dash keeps the table whole.
+    ].map((cell) => cell || '-'),
+  ];
+}

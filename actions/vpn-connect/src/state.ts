@@ -1,0 +1,33 @@
+// What main hands to post: one record of everything it started and wrote, saved as soon as
+// each thing exists, so that post can clean up after a main step that died half-way.
+import { getState, saveState } from '../../shared/runner';
+
+export interface TunnelRecord {
+  type: 'openvpn' | 'wireguard';
+  /** The action's own folder (mode 700) under RUNNER_TEMP; every file it writes is inside. */
+  workDir: string;
+  /** A folder outside workDir, made only when workDir's path is too long for a unix socket. */
+  socketDir?: string;
+  /** The config copy: OpenVPN's command line names it, so it identifies our process. */
+  configPath: string;
+  pidFile?: string;
+  /** The OpenVPN daemon, or WireGuard's userspace wireguard-go, that this step started. */
+  pid?: number;
+  device?: string;
+  /** The device's ifindex when it came up: a later device of the same name is not ours. */
+  deviceIndex?: number;
+  /** Set once main has torn everything down itself. */
+  closed?: boolean;
+}
+
+const KEY = 'tunnel';
+
+export function saveRecord(record: TunnelRecord): void {
+  saveState(KEY, JSON.stringify(record));
+}
+
+export function loadRecord(): TunnelRecord | undefined {
+  const text = getState(KEY);
+  if (text === '') return undefined;
+  return JSON.parse(text) as TunnelRecord;
+}

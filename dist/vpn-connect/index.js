@@ -1,0 +1,2966 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(982));
+const fs = __importStar(__nccwpck_require__(896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+exports.formatDuration = formatDuration;
+const errors_1 = __nccwpck_require__(223);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ */
+function parseDuration(input, raw) {
+    const text = raw.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let total = 0;
+    let end = 0;
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+        end = part.lastIndex;
+    }
+    if (text === '' || end !== text.length) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a duration. Write seconds (90) or a number with a unit: 90s, 15m, 1h, 1m30s, 500ms.`);
+    }
+    return Math.round(total);
+}
+/** Renders milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    return hours > 0 ? `${hours}h ${pad(minutes)}m` : `${minutes}m ${pad(seconds)}s`;
+}
+
+
+/***/ }),
+
+/***/ 223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 153:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseBoolean = parseBoolean;
+exports.parsePositiveDuration = parsePositiveDuration;
+exports.parseInteger = parseInteger;
+exports.parseList = parseList;
+exports.parseUrl = parseUrl;
+const errors_1 = __nccwpck_require__(223);
+const duration_1 = __nccwpck_require__(788);
+// Converters from an input's raw text to a typed value. They take the input's name so their
+// errors can name it; only each action's inputs.ts reads the raw text from the runner.
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (TRUE.includes(text))
+        return true;
+    if (FALSE.includes(text))
+        return false;
+    throw new errors_1.ConfigurationError(input, `'${raw}' is not a boolean. Use true or false.`);
+}
+function parsePositiveDuration(input, raw) {
+    const ms = (0, duration_1.parseDuration)(input, raw);
+    if (ms <= 0)
+        throw new errors_1.ConfigurationError(input, 'must be longer than zero.');
+    return ms;
+}
+function parseInteger(input, raw, min, max) {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+/** Splits a list written one item a line or comma-separated; blank items are dropped. */
+function parseList(raw, separators = /[\n,]/) {
+    return raw
+        .split(separators)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+function parseUrl(input, raw, protocols = ['http:', 'https:']) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new errors_1.ConfigurationError(input, 'is not a URL. Write it in full, e.g. https://host/path.');
+    }
+    if (!protocols.includes(url.protocol)) {
+        throw new errors_1.ConfigurationError(input, `must be an ${protocols.join(' or ')} URL.`);
+    }
+    return url;
+}
+
+
+/***/ }),
+
+/***/ 624:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.maskSecret = maskSecret;
+/** Lines shorter than this are not masked on their own: masking `}` would garble every log. */
+const MIN_LINE_LENGTH = 6;
+/**
+ * The forms in which a secret could reach a log: the value itself, each line of a multi-line
+ * value (the runner matches masks line by line), and its URL-encoded form.
+ */
+function secretForms(value) {
+    const forms = new Set();
+    const add = (form) => {
+        if (form.trim() !== '')
+            forms.add(form);
+    };
+    add(value);
+    if (value.includes('\n')) {
+        for (const line of value.split(/\r?\n/)) {
+            if (line.trim().length >= MIN_LINE_LENGTH)
+                add(line.trim());
+        }
+    }
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value)
+        add(encoded);
+    return [...forms];
+}
+/** Registers every form of `value` with `addMask`, and returns the value for chaining. */
+function maskSecret(value, addMask) {
+    for (const form of secretForms(value))
+        addMask(form);
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(914);
+const file_command_1 = __nccwpck_require__(753);
+const summary_1 = __nccwpck_require__(847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(223);
+const runner_1 = __nccwpck_require__(266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 806:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseHostPort = parseHostPort;
+exports.formatHostPort = formatHostPort;
+exports.tryConnect = tryConnect;
+exports.resolveHost = resolveHost;
+exports.probeUntil = probeUntil;
+// The check that the tunnel leads somewhere: a TCP connection to a host behind it.
+const promises_1 = __nccwpck_require__(553);
+const node_net_1 = __nccwpck_require__(30);
+const errors_1 = __nccwpck_require__(223);
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+/** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`. */
+function parseHostPort(input, raw) {
+    const text = raw.trim();
+    const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
+    const fix = 'Write host:port, e.g. 10.8.0.1:22, db.internal:5432 or [fd00::1]:443.';
+    if (!match)
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not host:port. ${fix}`);
+    const [, host, portText] = match;
+    const port = Number(portText);
+    if (!(port >= 1 && port <= 65535)) {
+        throw new errors_1.ConfigurationError(input, `the port ${portText} is not from 1 to 65535. ${fix}`);
+    }
+    if (!(0, node_net_1.isIP)(host) && !HOSTNAME.test(host)) {
+        throw new errors_1.ConfigurationError(input, `'${host}' is neither an IP address nor a host name. ${fix}`);
+    }
+    return { host, port };
+}
+function formatHostPort({ host, port }) {
+    return (0, node_net_1.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+/** One TCP connection attempt; resolves with why it failed, or undefined on success. */
+function tryConnect(address, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = (0, node_net_1.connect)({ host: address, port });
+        const done = (problem) => {
+            socket.destroy();
+            resolve(problem);
+        };
+        socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
+        socket.once('connect', () => done(undefined));
+        socket.once('error', (error) => done(error.code ?? error.message));
+    });
+}
+async function resolveHost(host) {
+    if ((0, node_net_1.isIP)(host))
+        return host;
+    return (await (0, promises_1.lookup)(host)).address;
+}
+/** Tries until one connection succeeds or the deadline passes; returns the last problem. */
+async function probeUntil(address, port, deadline, now = Date.now) {
+    let problem = 'not tried';
+    while (now() < deadline) {
+        problem = await tryConnect(address, port, Math.max(100, Math.min(3_000, deadline - now())));
+        if (problem === undefined)
+            return undefined;
+        const pause = Math.min(250, deadline - now());
+        if (pause > 0)
+            await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    return problem;
+}
+
+
+/***/ }),
+
+/***/ 422:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getInputs = getInputs;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const input_values_1 = __nccwpck_require__(153);
+const mask_1 = __nccwpck_require__(624);
+const runner_1 = __nccwpck_require__(266);
+const check_host_1 = __nccwpck_require__(806);
+const openvpn_config_1 = __nccwpck_require__(338);
+const wireguard_config_1 = __nccwpck_require__(248);
+const OPENVPN_ONLY = [
+    'username',
+    'password',
+    'ca',
+    'cert',
+    'key',
+    'key-passphrase',
+    'tls-auth-key',
+    'tls-crypt-key',
+];
+/** PEM text as GitHub secrets may carry it: CRLF line ends, stray blank lines around. */
+function pem(raw) {
+    const text = raw.replace(/\r\n?/g, '\n').trim();
+    return text === '' ? undefined : `${text}\n`;
+}
+function expectPem(input, value, begin, what) {
+    if (value !== undefined && !begin.test(value)) {
+        // Never quote the value: it is a secret, and masking is no reason to print it.
+        throw new errors_1.ConfigurationError(input, `is not ${what}: it should start with a -----BEGIN ...----- line. Store the whole PEM file, BEGIN and END lines included, in the secret.`);
+    }
+}
+/** Reads and checks every input. Secrets are masked before anything can print them. */
+function getInputs() {
+    const secretInputs = {
+        config: (0, runner_1.getInput)('config'),
+        username: (0, runner_1.getInput)('username'),
+        password: (0, runner_1.getInput)('password'),
+        ca: (0, runner_1.getInput)('ca'),
+        cert: (0, runner_1.getInput)('cert'),
+        key: (0, runner_1.getInput)('key'),
+        'key-passphrase': (0, runner_1.getInput)('key-passphrase'),
+        'tls-auth-key': (0, runner_1.getInput)('tls-auth-key'),
+        'tls-crypt-key': (0, runner_1.getInput)('tls-crypt-key'),
+    };
+    // The whole config is registered as one value, but only the secret parts of it line by
+    // line: masking every line of a config would turn the log into asterisks.
+    setSecretValue(secretInputs.config);
+    for (const [name, value] of Object.entries(secretInputs)) {
+        if (name !== 'config')
+            (0, mask_1.maskSecret)(value, runner_1.setSecret);
+    }
+    const typeText = (0, runner_1.getInput)('type').toLowerCase();
+    if (typeText !== 'openvpn' && typeText !== 'wireguard') {
+        throw new errors_1.ConfigurationError('type', `'${typeText}' is not a VPN type. Use openvpn or wireguard.`);
+    }
+    const type = typeText;
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const configFileText = (0, runner_1.getInput)('config-file');
+    let configText = secretInputs.config;
+    let configFile;
+    let configDir = workspace;
+    if (configText !== '' && configFileText !== '') {
+        throw new errors_1.ConfigurationError('config-file', "and 'config' are both given: pass the configuration one way only.");
+    }
+    if (configFileText !== '') {
+        configFile = node_path_1.default.resolve(workspace, configFileText);
+        if (!(0, node_fs_1.existsSync)(configFile) || !(0, node_fs_1.statSync)(configFile).isFile()) {
+            throw new errors_1.ConfigurationError('config-file', `there is no file at ${configFileText} (looked for ${configFile}). Give a path relative to the workspace, and check out the repository first.`);
+        }
+        configText = (0, node_fs_1.readFileSync)(configFile, 'utf8');
+        configDir = node_path_1.default.dirname(configFile);
+    }
+    else if (configText === '') {
+        throw new errors_1.ConfigurationError('config', `is required, or 'config-file': pass the ${type === 'openvpn' ? '.ovpn' : 'wg-quick .conf'} file's content as a secret (config: \${{ secrets.VPN_CONFIG }}) or its path in the workspace (config-file: vpn/client.${type === 'openvpn' ? 'ovpn' : 'conf'}).`);
+    }
+    const credentials = {
+        username: secretInputs.username || undefined,
+        password: secretInputs.password || undefined,
+        ca: pem(secretInputs.ca),
+        cert: pem(secretInputs.cert),
+        key: pem(secretInputs.key),
+        keyPassphrase: secretInputs['key-passphrase'] || undefined,
+        tlsAuthKey: pem(secretInputs['tls-auth-key']),
+        tlsCryptKey: pem(secretInputs['tls-crypt-key']),
+    };
+    const fullTunnel = (0, input_values_1.parseBoolean)('full-tunnel', (0, runner_1.getInput)('full-tunnel'));
+    // The config itself is not listed: its secret parts are, below. Redacting each of its lines
+    // would blank out words like `client` wherever they appear.
+    const secrets = Object.entries(secretInputs)
+        .filter(([name, value]) => name !== 'config' && value !== '')
+        .map(([, value]) => value);
+    let openvpn;
+    let wireguard;
+    if (type === 'wireguard') {
+        const given = OPENVPN_ONLY.filter((name) => secretInputs[name] !== '');
+        if (given.length > 0) {
+            throw new errors_1.ConfigurationError(given[0], "applies to OpenVPN only. A WireGuard config carries its keys itself: put them in 'config'.");
+        }
+        wireguard = (0, wireguard_config_1.parseWireGuardConfig)(configText);
+        for (const secret of (0, wireguard_config_1.secretsOf)(wireguard))
+            (0, mask_1.maskSecret)(secret, runner_1.setSecret);
+        secrets.push(...(0, wireguard_config_1.secretsOf)(wireguard));
+        (0, wireguard_config_1.checkWireGuardConfig)(wireguard, fullTunnel);
+    }
+    else {
+        checkCredentials(credentials);
+        const items = (0, openvpn_config_1.parseOpenVpnConfig)(configText);
+        for (const secret of (0, openvpn_config_1.secretBlockContents)(items))
+            (0, mask_1.maskSecret)(secret, runner_1.setSecret);
+        secrets.push(...(0, openvpn_config_1.secretBlockContents)(items));
+        (0, openvpn_config_1.checkOpenVpnConfig)(items, credentials);
+        openvpn = { items, credentials };
+    }
+    const checkHostText = (0, runner_1.getInput)('check-host');
+    return {
+        type,
+        configText,
+        configDir,
+        configFile,
+        openvpn,
+        wireguard,
+        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', (0, runner_1.getInput)('connect-timeout')),
+        checkHost: checkHostText ? (0, check_host_1.parseHostPort)('check-host', checkHostText) : undefined,
+        fullTunnel,
+        install: (0, input_values_1.parseBoolean)('install', (0, runner_1.getInput)('install')),
+        echoConfig: (0, input_values_1.parseBoolean)('echo-config', (0, runner_1.getInput)('echo-config')),
+        secrets,
+    };
+}
+function setSecretValue(value) {
+    if (value.trim() !== '')
+        (0, runner_1.setSecret)(value);
+}
+function checkCredentials(credentials) {
+    if (credentials.username !== undefined && credentials.password === undefined) {
+        throw new errors_1.ConfigurationError('password', "is required with 'username': pass it as a secret, password: ${{ secrets.VPN_PASSWORD }}.");
+    }
+    if (credentials.password !== undefined && credentials.username === undefined) {
+        throw new errors_1.ConfigurationError('username', "is required with 'password'.");
+    }
+    if (/[\r\n]/.test(credentials.username ?? '') || /[\r\n]/.test(credentials.password ?? '')) {
+        throw new errors_1.ConfigurationError(credentials.username && /[\r\n]/.test(credentials.username) ? 'username' : 'password', 'holds a line break, which the auth file cannot carry: store the value on one line.');
+    }
+    if (credentials.tlsAuthKey && credentials.tlsCryptKey) {
+        throw new errors_1.ConfigurationError('tls-crypt-key', "and 'tls-auth-key' are both given: a connection uses one or the other, as the server does.");
+    }
+    expectPem('ca', credentials.ca, /-----BEGIN CERTIFICATE-----/, 'a PEM certificate');
+    expectPem('cert', credentials.cert, /-----BEGIN CERTIFICATE-----/, 'a PEM certificate');
+    expectPem('key', credentials.key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key');
+    const staticKey = /-----BEGIN OpenVPN Static key V1-----/;
+    expectPem('tls-auth-key', credentials.tlsAuthKey, staticKey, 'an OpenVPN static key');
+    expectPem('tls-crypt-key', credentials.tlsCryptKey, staticKey, 'an OpenVPN static key');
+}
+
+
+/***/ }),
+
+/***/ 112:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.requiredTools = requiredTools;
+exports.missingPackages = missingPackages;
+exports.aptGetArguments = aptGetArguments;
+exports.ensureTools = ensureTools;
+// Making sure the VPN programs are there, installing them with apt-get when allowed.
+const node_fs_1 = __nccwpck_require__(24);
+const errors_1 = __nccwpck_require__(223);
+const system_1 = __nccwpck_require__(18);
+/** What each type needs; wireguard-go only where the kernel has no WireGuard module. */
+function requiredTools(type, kernelWireGuard) {
+    const ip = { program: 'ip', debianPackage: 'iproute2' };
+    if (type === 'openvpn')
+        return [{ program: 'openvpn', debianPackage: 'openvpn' }, ip];
+    return [
+        { program: 'wg-quick', debianPackage: 'wireguard-tools' },
+        { program: 'wg', debianPackage: 'wireguard-tools' },
+        ip,
+        ...(kernelWireGuard ? [] : [{ program: 'wireguard-go', debianPackage: 'wireguard-go' }]),
+    ];
+}
+function missingPackages(tools, find) {
+    return [
+        ...new Set(tools.filter((tool) => !find(tool.program)).map((tool) => tool.debianPackage)),
+    ];
+}
+async function hasKernelWireGuard() {
+    if ((0, node_fs_1.existsSync)('/sys/module/wireguard'))
+        return true;
+    return (await (0, system_1.run)('modinfo', ['-n', 'wireguard'], { timeoutMs: 10_000 })).code === 0;
+}
+/** apt-get's argv: non-interactive, and waiting for another apt or dpkg to finish. */
+function aptGetArguments(command, packages = []) {
+    return [
+        'DEBIAN_FRONTEND=noninteractive',
+        'apt-get',
+        '-o',
+        'DPkg::Lock::Timeout=300',
+        '-q',
+        command,
+        ...(command === 'install' ? ['-y', '--no-install-recommends', ...packages] : []),
+    ];
+}
+async function ensureTools(type, install, privilege, log) {
+    const tools = requiredTools(type, type === 'wireguard' && (await hasKernelWireGuard()));
+    const missing = missingPackages(tools, (program) => (0, system_1.findExecutable)(program));
+    if (missing.length === 0)
+        return;
+    if (!install) {
+        throw new errors_1.ActionFailure(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not installed. Set install: true, or install ${missing.length > 1 ? 'them' : 'it'} in an earlier step.`);
+    }
+    if (!(0, system_1.findExecutable)('apt-get')) {
+        throw new errors_1.ActionFailure(`${missing.join(', ')} must be installed, and this runner has no apt-get: install ${missing.length > 1 ? 'them' : 'it'} in an earlier step.`);
+    }
+    log.info(`Installing ${missing.join(', ')} with apt-get.`);
+    const attempt = () => privilege.run('env', aptGetArguments('install', missing), { timeoutMs: 600_000 });
+    let result = await attempt();
+    if (result.code !== 0) {
+        // The package lists of a fresh runner image can be stale; refresh them once.
+        log.info('apt-get install failed; updating the package lists and trying again.');
+        await privilege.run('env', aptGetArguments('update'), { timeoutMs: 600_000 });
+        result = await attempt();
+    }
+    if (result.code !== 0) {
+        throw new errors_1.ActionFailure(`Could not install ${missing.join(', ')}: ${(0, system_1.describeFailure)(result)}`);
+    }
+    const still = missingPackages(tools, (program) => (0, system_1.findExecutable)(program));
+    if (still.length > 0) {
+        throw new errors_1.ActionFailure(`apt-get ran, but ${still.join(', ')} is still missing.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 866:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.main = main;
+const node_crypto_1 = __nccwpck_require__(598);
+const node_fs_1 = __nccwpck_require__(24);
+const node_os_1 = __nccwpck_require__(161);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(223);
+const runner = __importStar(__nccwpck_require__(266));
+const check_host_1 = __nccwpck_require__(806);
+const inputs_1 = __nccwpck_require__(422);
+const install_1 = __nccwpck_require__(112);
+const network_1 = __nccwpck_require__(473);
+const openvpn_1 = __nccwpck_require__(815);
+const openvpn_config_1 = __nccwpck_require__(338);
+const redact_1 = __nccwpck_require__(102);
+const report_1 = __nccwpck_require__(721);
+const state_1 = __nccwpck_require__(134);
+const teardown_1 = __nccwpck_require__(91);
+const system_1 = __nccwpck_require__(18);
+const wireguard_1 = __nccwpck_require__(77);
+const wireguard_config_1 = __nccwpck_require__(248);
+const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
+// A unix socket path holds at most 107 bytes.
+const MAX_SOCKET_PATH = 100;
+// check-host gets what is left of connect-timeout, but never less than this.
+const MIN_CHECK_MS = 5_000;
+async function main() {
+    const inputs = (0, inputs_1.getInputs)();
+    if (process.platform !== 'linux') {
+        throw new errors_1.ActionFailure(`vpn-connect runs on Linux runners only; this one runs ${process.platform}.`);
+    }
+    const privilege = (0, system_1.currentPrivilege)();
+    await checkSudo(privilege);
+    await (0, install_1.ensureTools)(inputs.type, inputs.install, privilege, log);
+    const workDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join(process.env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'vpn-connect-'));
+    (0, node_fs_1.chmodSync)(workDir, 0o700);
+    const device = inputs.type === 'wireguard' ? `wg${(0, node_crypto_1.randomBytes)(4).toString('hex')}` : undefined;
+    const record = {
+        type: inputs.type,
+        workDir,
+        configPath: node_path_1.default.join(workDir, device ? `${device}.conf` : 'client.ovpn'),
+        device,
+    };
+    (0, state_1.saveRecord)(record);
+    const report = { type: inputs.type, server: serverOf(inputs) };
+    const startedAt = Date.now();
+    const deadline = startedAt + inputs.connectTimeoutMs;
+    let failureDetail;
+    try {
+        if (inputs.type === 'openvpn') {
+            const logFile = node_path_1.default.join(workDir, 'openvpn.log');
+            failureDetail = () => printLog('OpenVPN log', (0, openvpn_1.readOpenVpnLog)(logFile, privilege), inputs);
+            await startOpenVpn(inputs, record, logFile, privilege, deadline, report);
+        }
+        else {
+            await startWireGuard(inputs, record, privilege, deadline, report, (output) => {
+                failureDetail = () => printLog('wg-quick output', Promise.resolve(output), inputs);
+            });
+        }
+        report.connectedMs = Date.now() - startedAt;
+        report.routes = await (0, network_1.tunnelRoutes)(report.device);
+        log.info(`Connected to ${report.server} in ${(0, duration_1.formatDuration)(report.connectedMs)}: ` +
+            `interface ${report.device}, local IP ${report.localIp}, routes ${report.routes.join(', ') || '(none)'}.`);
+        if (inputs.checkHost) {
+            await checkHost(inputs.checkHost, report.device, Math.max(deadline, Date.now() + MIN_CHECK_MS));
+        }
+        // Only a tunnel that is up, and stays up, is described in the outputs.
+        runner.setOutput('interface', report.device ?? '');
+        runner.setOutput('local-ip', report.localIp ?? '');
+        runner.setOutput('routes', report.routes.join(','));
+    }
+    catch (error) {
+        // OpenVPN's own words may quote the config: keep secrets out of the step's error too.
+        if (error instanceof Error)
+            error.message = (0, redact_1.redactSecrets)(error.message, inputs.secrets);
+        report.failure = error instanceof Error ? error.message : String(error);
+        await failureDetail?.();
+        log.info('Taking the tunnel down after the failure.');
+        record.closed = await (0, teardown_1.teardown)(record, privilege, log);
+        (0, state_1.saveRecord)(record);
+        throw error;
+    }
+    finally {
+        await writeSummary(report);
+    }
+}
+async function checkSudo(privilege) {
+    if (privilege.isRoot)
+        return;
+    const probe = await (0, system_1.run)('sudo', ['-n', 'true'], { timeoutMs: 10_000 });
+    if (probe.code !== 0) {
+        throw new errors_1.ActionFailure(`This step runs as ${(0, node_os_1.userInfo)().username}, not root, and 'sudo -n' does not work here (${(0, system_1.describeFailure)(probe)}). ` +
+            'Creating a tunnel interface needs root: use a runner whose user has password-less sudo (GitHub-hosted runners do), or run the job as root.');
+    }
+    log.info(`Running the VPN programs through sudo, as this step runs as ${(0, node_os_1.userInfo)().username}.`);
+}
+function serverOf(inputs) {
+    if (inputs.openvpn) {
+        const [first] = (0, openvpn_config_1.remotesOf)(inputs.openvpn.items);
+        return first ? `${first.host}:${first.port}` : '';
+    }
+    return (inputs.wireguard?.peers ?? [])
+        .map((peer) => peer.endpoint)
+        .filter(Boolean)
+        .join(', ');
+}
+/** Writes a file only the runner's user can read. */
+function writePrivate(file, text) {
+    (0, node_fs_1.writeFileSync)(file, text, { mode: 0o600 });
+    (0, node_fs_1.chmodSync)(file, 0o600);
+}
+function echoConfig(title, text, inputs) {
+    return runner.group(title, () => {
+        runner.info((0, redact_1.redactSecrets)(text, inputs.secrets));
+        return Promise.resolve();
+    });
+}
+function noticeDropped(dropped, file) {
+    if (dropped.length === 0)
+        return;
+    const byReason = new Map();
+    for (const { name, reason } of dropped)
+        byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+    const parts = [...byReason].map(([reason, names]) => `${names.join(', ')} (${reason})`);
+    runner.notice(`The action's copy of ${file} leaves out ${parts.join('; ')}. The file itself is unchanged.`);
+}
+async function startOpenVpn(inputs, record, logFile, privilege, deadline, report) {
+    const { items, credentials } = inputs.openvpn;
+    const workDir = record.workDir;
+    const authFile = credentials.username ? node_path_1.default.join(workDir, 'auth.txt') : undefined;
+    const askPassFile = credentials.keyPassphrase ? node_path_1.default.join(workDir, 'askpass.txt') : undefined;
+    if (authFile)
+        writePrivate(authFile, `${credentials.username}\n${credentials.password}\n`);
+    if (askPassFile)
+        writePrivate(askPassFile, `${credentials.keyPassphrase}\n`);
+    const copy = (0, openvpn_config_1.buildOpenVpnCopy)(items, {
+        credentials,
+        authFile,
+        askPassFile,
+        fullTunnel: inputs.fullTunnel,
+    });
+    writePrivate(record.configPath, copy.text);
+    noticeDropped(copy.dropped, inputs.configFile ? node_path_1.default.basename(inputs.configFile) : "'config'");
+    if (inputs.echoConfig) {
+        await echoConfig('Effective OpenVPN config (secrets redacted)', (0, openvpn_config_1.redactOpenVpnConfig)(copy.text), inputs);
+    }
+    let socketPath = node_path_1.default.join(workDir, 'management.sock');
+    if (socketPath.length > MAX_SOCKET_PATH) {
+        record.socketDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join((0, node_os_1.tmpdir)(), 'vpn-connect-'));
+        socketPath = node_path_1.default.join(record.socketDir, 'management.sock');
+    }
+    record.pidFile = node_path_1.default.join(workDir, 'openvpn.pid');
+    (0, state_1.saveRecord)(record);
+    const launch = {
+        program: (0, system_1.findExecutable)('openvpn') ?? 'openvpn',
+        configPath: record.configPath,
+        configDir: inputs.configDir,
+        logFile,
+        pidFile: record.pidFile,
+        socketPath,
+        filterDefaultRoute: !inputs.fullTunnel && (0, openvpn_config_1.pullsOptions)(items),
+        managementUser: privilege.isRoot ? undefined : (0, node_os_1.userInfo)().username,
+    };
+    const connected = await (0, openvpn_1.connectOpenVpn)(launch, privilege, deadline, inputs.connectTimeoutMs, (pid) => {
+        record.pid = pid;
+        (0, state_1.saveRecord)(record);
+    });
+    if (connected.withErrors) {
+        log.warning('OpenVPN connected, but reported errors while setting up (often a route it could not add): see the log below.');
+        await printLog('OpenVPN log', (0, openvpn_1.readOpenVpnLog)(logFile, privilege), inputs);
+    }
+    record.device = connected.device ?? (await (0, network_1.interfaceWithAddress)(connected.localIp));
+    if (!record.device) {
+        throw new errors_1.ActionFailure(`OpenVPN connected, but no interface holds its address ${connected.localIp}.`);
+    }
+    record.deviceIndex = await (0, network_1.interfaceIndex)(record.device);
+    (0, state_1.saveRecord)(record);
+    report.server = connected.remote || report.server;
+    report.device = record.device;
+    report.localIp = connected.localIp;
+}
+async function startWireGuard(inputs, record, privilege, deadline, report, onFailure) {
+    const config = inputs.wireguard;
+    const device = record.device;
+    const copy = (0, wireguard_config_1.buildWireGuardCopy)(config, {
+        resolvconf: (0, system_1.findExecutable)('resolvconf') !== undefined,
+    });
+    writePrivate(record.configPath, copy.text);
+    noticeDropped(copy.dropped, inputs.configFile ? node_path_1.default.basename(inputs.configFile) : "'config'");
+    if (inputs.echoConfig) {
+        await echoConfig('Effective WireGuard config (secrets redacted)', (0, wireguard_config_1.redactWireGuardConfig)(copy.text), inputs);
+    }
+    const up = await (0, wireguard_1.wgQuickUp)((0, system_1.findExecutable)('wg-quick') ?? 'wg-quick', record.configPath, privilege, deadline);
+    record.deviceIndex = await (0, network_1.interfaceIndex)(device);
+    [record.pid] = (0, system_1.findProcesses)((argv) => (0, teardown_1.isOurProcess)(argv, record));
+    (0, state_1.saveRecord)(record);
+    const output = (0, redact_1.redactSecrets)(`${up.stdout}${up.stderr}`.trimEnd(), inputs.secrets);
+    if (up.code !== 0) {
+        onFailure(output);
+        throw new errors_1.ActionFailure(`wg-quick up failed: ${(0, redact_1.redactSecrets)((0, system_1.describeFailure)(up), inputs.secrets)}`);
+    }
+    await runner.group(`wg-quick up ${device}`, () => {
+        runner.info(output);
+        return Promise.resolve();
+    });
+    await (0, wireguard_1.waitForHandshakes)((0, system_1.findExecutable)('wg') ?? 'wg', device, config, privilege, deadline, inputs.connectTimeoutMs);
+    report.device = device;
+    report.localIp = (0, wireguard_config_1.localAddress)(config);
+}
+async function printLog(title, text, inputs) {
+    const content = (await text).trimEnd();
+    if (content === '')
+        return;
+    await runner.group(title, () => {
+        runner.info((0, redact_1.redactSecrets)(content, inputs.secrets));
+        return Promise.resolve();
+    });
+}
+async function checkHost(target, device, deadline) {
+    const shown = (0, check_host_1.formatHostPort)(target);
+    let address;
+    try {
+        address = await (0, check_host_1.resolveHost)(target.host);
+    }
+    catch (error) {
+        throw new errors_1.ActionFailure(`check-host ${shown}: the name does not resolve (${error.code ?? String(error)}). Use the host's address inside the VPN.`);
+    }
+    const via = await (0, network_1.routeDevice)(address);
+    if (via && via !== device) {
+        log.warning(`check-host ${shown} is reached through ${via}, not through the tunnel's ${device}: its answer says nothing about the tunnel.`);
+    }
+    const started = Date.now();
+    const problem = await (0, check_host_1.probeUntil)(address, target.port, deadline);
+    if (problem !== undefined) {
+        throw new errors_1.ActionFailure(`check-host ${shown} did not accept a TCP connection through the tunnel within ${(0, duration_1.formatDuration)(Date.now() - started)} (${problem}). ` +
+            'The tunnel is up, but the host is not reachable through it: check the address, the port, and the routes the server pushes.');
+    }
+    log.info(`check-host ${shown} accepted a TCP connection through ${via ?? device}.`);
+}
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const [header, ...rows] = (0, report_1.summaryRows)(report);
+    const summary = runner.summary
+        .addHeading('VPN connection', 3)
+        .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+    if (report.failure)
+        summary.addRaw(`Not connected: ${report.failure}`, true);
+    await summary.write();
+}
+
+
+/***/ }),
+
+/***/ 515:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// OpenVPN's management interface: what its lines mean, and how the action judges a connection
+// attempt from them. Pure: the socket is handled in openvpn.ts.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ConnectionProgress = void 0;
+exports.parseManagementLine = parseManagementLine;
+/** One line from the socket, without its line ending. */
+function parseManagementLine(line) {
+    const notification = /^>([A-Z-]+):(.*)$/.exec(line);
+    if (!notification)
+        return { type: 'other', line };
+    const [, kind, body] = notification;
+    switch (kind) {
+        case 'STATE': {
+            // time,state,reason,local ip,remote ip,remote port,local addr,local port,local ipv6
+            const [, state = '', reason = '', localIp = '', remoteIp = '', remotePort = ''] = body.split(',');
+            return { type: 'state', state, reason, localIp, remoteIp, remotePort };
+        }
+        case 'LOG': {
+            // time,flags,message; the message may itself hold commas.
+            const first = body.indexOf(',');
+            const second = body.indexOf(',', first + 1);
+            if (first < 0 || second < 0)
+                return { type: 'log', flags: '', message: body };
+            return { type: 'log', flags: body.slice(first + 1, second), message: body.slice(second + 1) };
+        }
+        case 'PASSWORD':
+            return { type: 'password', message: body };
+        case 'FATAL':
+            return { type: 'fatal', message: body };
+        case 'HOLD':
+            return { type: 'hold', message: body };
+        default:
+            return { type: 'other', line };
+    }
+}
+/** Log lines that explain a failure better than the state does. */
+const PROBLEM = /VERIFY (?:KU |EKU |X509NAME )?ERROR|TLS Error|TLS_ERROR|OpenSSL: error|AUTH_FAILED|Connection refused|Cannot resolve|RESOLVE:|Network is unreachable|No route to host|Options error|Exiting due to fatal error|Cannot load|cannot open|Error opening/i;
+/**
+ * Follows a connection attempt event by event: it ends at CONNECTED, or at the first sign that
+ * waiting longer cannot help (credentials refused, a TLS failure, OpenVPN exiting).
+ */
+class ConnectionProgress {
+    lastState = 'CONNECTING';
+    lastReason = '';
+    /** The tun/tap device OpenVPN opened, from its log. */
+    device;
+    problems = [];
+    handle(event) {
+        switch (event.type) {
+            case 'log': {
+                const opened = /^TUN\/TAP device (\S+) opened/.exec(event.message);
+                if (opened)
+                    this.device = opened[1];
+                if (PROBLEM.test(event.message) && !event.message.startsWith('MANAGEMENT:')) {
+                    this.problems.push(event.message.trim());
+                }
+                return undefined;
+            }
+            case 'state':
+                return this.handleState(event);
+            case 'password':
+                return this.handlePassword(event.message);
+            case 'fatal':
+                return { kind: 'failed', message: `OpenVPN stopped: ${event.message}` };
+            default:
+                return undefined;
+        }
+    }
+    /** What the log said went wrong most recently, for a timeout's message. */
+    lastProblem() {
+        return this.problems.at(-1);
+    }
+    handleState(event) {
+        this.lastState = event.state;
+        this.lastReason = event.reason;
+        if (event.state === 'CONNECTED') {
+            return {
+                kind: 'connected',
+                localIp: event.localIp,
+                remote: event.remotePort ? `${event.remoteIp}:${event.remotePort}` : event.remoteIp,
+                withErrors: event.reason === 'ERROR',
+            };
+        }
+        if (event.reason === 'auth-failure')
+            return authFailure();
+        if (event.reason === 'tls-error')
+            return this.tlsFailure();
+        if (event.state === 'EXITING') {
+            const detail = this.lastProblem();
+            return {
+                kind: 'failed',
+                message: `OpenVPN exited before connecting (${event.reason || 'no reason given'})${detail ? `: ${detail}` : ''}.`,
+            };
+        }
+        return undefined;
+    }
+    handlePassword(message) {
+        if (/^Verification Failed: 'Auth'/.test(message))
+            return authFailure();
+        if (/^Verification Failed: 'Private Key'/.test(message)) {
+            return {
+                kind: 'failed',
+                message: "The client key could not be decrypted: check 'key-passphrase'.",
+            };
+        }
+        if (/^Need 'Auth'/.test(message)) {
+            return {
+                kind: 'failed',
+                message: "The server asks for a username and password, and none were given: set 'username' and 'password'.",
+            };
+        }
+        if (/^Need 'Private Key'/.test(message)) {
+            return {
+                kind: 'failed',
+                message: "The client key is encrypted: set 'key-passphrase'.",
+            };
+        }
+        if (/^Need '/.test(message)) {
+            return {
+                kind: 'failed',
+                message: `OpenVPN asks for something the action cannot type in (${message.replace(/^Need /, '')}): put it in the config.`,
+            };
+        }
+        return undefined;
+    }
+    tlsFailure() {
+        const detail = this.problems.find((line) => /VERIFY .*ERROR/.test(line)) ??
+            this.problems.find((line) => /alert|OpenSSL: error/i.test(line)) ??
+            this.lastProblem() ??
+            'no detail in the log';
+        return {
+            kind: 'failed',
+            message: `The TLS handshake with the server failed: ${detail}. ${tlsHint(detail)}`,
+        };
+    }
+}
+exports.ConnectionProgress = ConnectionProgress;
+function authFailure() {
+    return {
+        kind: 'failed',
+        message: "The server refused the username and password (AUTH_FAILED): check 'username' and 'password' (or the config's auth-user-pass).",
+    };
+}
+function tlsHint(detail) {
+    if (/VERIFY (?:KU |EKU )ERROR/.test(detail)) {
+        return "The server's certificate is not meant for a VPN server (key usage): check 'remote-cert-tls' in the config and the server's certificate.";
+    }
+    if (/VERIFY X509NAME ERROR/.test(detail)) {
+        return "The server's certificate has another name than 'verify-x509-name' expects.";
+    }
+    if (/VERIFY ERROR/.test(detail)) {
+        return "The server's certificate is not signed by the CA this client trusts: check 'ca' (or the config's ca).";
+    }
+    if (/unknown ca|bad certificate|certificate unknown|certificate required/i.test(detail)) {
+        return "The server refused this client's certificate: check 'cert' and 'key', and that the server trusts their CA.";
+    }
+    if (/expired/i.test(detail))
+        return 'A certificate has expired.';
+    return 'Check the CA, certificate and key, and any tls-auth or tls-crypt key.';
+}
+
+
+/***/ }),
+
+/***/ 473:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.routeCidrs = routeCidrs;
+exports.tunnelRoutes = tunnelRoutes;
+exports.interfaceIndex = interfaceIndex;
+exports.interfaceWithAddress = interfaceWithAddress;
+exports.routeDevice = routeDevice;
+// What the kernel says about the tunnel, through `ip -j` (iproute2's JSON output).
+const system_1 = __nccwpck_require__(18);
+/**
+ * The unicast routes among `ip -j route show table all` output, as CIDRs: what the tunnel
+ * sends through its interface. Link-local routes every interface has are left out.
+ */
+function routeCidrs(json, family) {
+    let routes;
+    try {
+        routes = JSON.parse(json || '[]');
+    }
+    catch {
+        return [];
+    }
+    const hostPrefix = family === 4 ? 32 : 128;
+    const cidrs = routes
+        .filter((route) => route.type === undefined || route.type === 'unicast')
+        .map((route) => route.dst ?? '')
+        .filter((dst) => dst !== '' && !dst.startsWith('fe80:'))
+        .map((dst) => {
+        if (dst === 'default')
+            return family === 4 ? '0.0.0.0/0' : '::/0';
+        return dst.includes('/') ? dst : `${dst}/${hostPrefix}`;
+    });
+    return [...new Set(cidrs)];
+}
+function ip() {
+    return (0, system_1.findExecutable)('ip') ?? 'ip';
+}
+/** Reading routes and links needs no privilege. */
+async function tunnelRoutes(device) {
+    const [v4, v6] = await Promise.all([4, 6].map((family) => (0, system_1.run)(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
+        timeoutMs: 10_000,
+    })));
+    return [...routeCidrs(v4.stdout, 4), ...routeCidrs(v6.stdout, 6)];
+}
+/** The interface's index, which tells it apart from a later interface of the same name. */
+async function interfaceIndex(device) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'link', 'show', 'dev', device], { timeoutMs: 10_000 });
+    if (result.code !== 0)
+        return undefined;
+    try {
+        const [link] = JSON.parse(result.stdout);
+        return link?.ifindex;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The interface that holds an address, e.g. the tun device OpenVPN gave the local IP. */
+async function interfaceWithAddress(address) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'address', 'show'], { timeoutMs: 10_000 });
+    try {
+        const links = JSON.parse(result.stdout);
+        return links.find((link) => link.addr_info?.some((info) => info.local === address))?.ifname;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The interface the kernel would send a packet to `address` through. */
+async function routeDevice(address) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'route', 'get', address], { timeoutMs: 10_000 });
+    try {
+        const [route] = JSON.parse(result.stdout);
+        return route?.dev;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 338:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.splitWords = splitWords;
+exports.parseOpenVpnConfig = parseOpenVpnConfig;
+exports.remotesOf = remotesOf;
+exports.directive = directive;
+exports.pullsOptions = pullsOptions;
+exports.secretBlockContents = secretBlockContents;
+exports.checkOpenVpnConfig = checkOpenVpnConfig;
+exports.buildOpenVpnCopy = buildOpenVpnCopy;
+exports.redactOpenVpnConfig = redactOpenVpnConfig;
+exports.fullTunnelFilters = fullTunnelFilters;
+// Reading an OpenVPN client config and writing the action's own copy of it. The user's file is
+// never touched: the copy drops what would fight the action and carries the credentials given
+// as inputs as inline blocks.
+const errors_1 = __nccwpck_require__(223);
+/** Splits a config line into words the way OpenVPN does: quotes group, backslash escapes. */
+function splitWords(line) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        const char = line[i];
+        if (quote) {
+            if (char === quote)
+                quote = undefined;
+            else if (char === '\\' && quote === '"' && i + 1 < line.length)
+                word += line[++i];
+            else
+                word += char;
+        }
+        else if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && i + 1 < line.length) {
+            word += line[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else if ((char === '#' || char === ';') && !inWord) {
+            break;
+        }
+        else {
+            word += char;
+            inWord = true;
+        }
+    }
+    if (inWord)
+        words.push(word);
+    return words;
+}
+const BLOCK_OPEN = /^\s*<([A-Za-z0-9-]+)>\s*$/;
+function parseOpenVpnConfig(text) {
+    const lines = text.replace(/\r\n?/g, '\n').split('\n');
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        const open = BLOCK_OPEN.exec(line);
+        if (open) {
+            const name = open[1].toLowerCase();
+            const close = lines.findIndex((candidate, index) => index > i && candidate.trim().toLowerCase() === `</${name}>`.toLowerCase());
+            if (close < 0) {
+                throw new errors_1.ConfigurationError('config', `the inline block <${name}> opened on line ${i + 1} is never closed with </${name}>.`);
+            }
+            items.push({ kind: 'block', name, content: lines.slice(i + 1, close) });
+            i = close;
+            continue;
+        }
+        const words = splitWords(line.trim());
+        if (words.length === 0) {
+            items.push({ kind: 'text', line });
+            continue;
+        }
+        // OpenVPN accepts command-line spelling (--name) in config files too.
+        const name = words[0].replace(/^--/, '').toLowerCase();
+        items.push({ kind: 'directive', name, args: words.slice(1), line });
+    }
+    return items;
+}
+/** The servers the config names, <connection> blocks included, in order. */
+function remotesOf(items) {
+    const defaultPort = directive(items, 'rport')?.args[0] ?? directive(items, 'port')?.args[0] ?? '1194';
+    const remotes = [];
+    const collect = (list, port) => {
+        for (const item of list) {
+            if (item.kind === 'directive' && item.name === 'remote' && item.args[0]) {
+                remotes.push({ host: item.args[0], port: item.args[1] ?? port, proto: item.args[2] });
+            }
+            if (item.kind === 'block' && item.name === 'connection') {
+                collect(parseOpenVpnConfig(item.content.join('\n')), port);
+            }
+        }
+    };
+    collect(items, defaultPort);
+    return remotes;
+}
+function directive(items, name) {
+    return items.find((item) => item.kind === 'directive' && item.name === name);
+}
+function hasBlock(items, name) {
+    return items.some((item) => item.kind === 'block' && item.name === name);
+}
+/** Whether the client pulls options from the server, so pushed routes can be filtered. */
+function pullsOptions(items) {
+    return directive(items, 'client') !== undefined || directive(items, 'pull') !== undefined;
+}
+/** Blocks whose content is secret: never printed, masked in logs. */
+const SECRET_BLOCKS = new Set([
+    'key',
+    'tls-auth',
+    'tls-crypt',
+    'tls-crypt-v2',
+    'secret',
+    'pkcs12',
+    'auth-user-pass',
+    'http-proxy-user-pass',
+]);
+/** The secret parts of a config (key blocks, inline passwords), to mask before anything prints. */
+function secretBlockContents(items) {
+    return items
+        .filter((item) => item.kind === 'block' && SECRET_BLOCKS.has(item.name))
+        .map((item) => item.content.join('\n'))
+        .filter((content) => content.trim() !== '');
+}
+/** Checks that the config and the credential inputs can work together; throws on a mistake. */
+function checkOpenVpnConfig(items, credentials) {
+    if (remotesOf(items).length === 0) {
+        throw new errors_1.ConfigurationError('config', "names no server: an OpenVPN client config needs a 'remote HOST PORT' line.");
+    }
+    const authUserPass = directive(items, 'auth-user-pass');
+    if (authUserPass &&
+        authUserPass.args.length === 0 &&
+        !hasBlock(items, 'auth-user-pass') &&
+        credentials.username === undefined) {
+        throw new errors_1.ConfigurationError('username', "is required: the config has 'auth-user-pass', so the server asks for a username and password. Pass them as secrets: username: ${{ secrets.VPN_USERNAME }} and password: ${{ secrets.VPN_PASSWORD }}.");
+    }
+    const hasKey = credentials.key !== undefined ||
+        directive(items, 'key') !== undefined ||
+        hasBlock(items, 'key') ||
+        directive(items, 'pkcs12') !== undefined ||
+        hasBlock(items, 'pkcs12');
+    if (credentials.keyPassphrase !== undefined && !hasKey) {
+        throw new errors_1.ConfigurationError('key-passphrase', "is given, but there is no client key: pass the key in 'key' or in the config.");
+    }
+    const keyText = credentials.key ??
+        items.find((item) => item.kind === 'block' && item.name === 'key')?.content.join('\n');
+    if (keyText?.includes('ENCRYPTED') && credentials.keyPassphrase === undefined) {
+        throw new errors_1.ConfigurationError('key-passphrase', 'is required: the client key is encrypted. Pass its passphrase as a secret: key-passphrase: ${{ secrets.VPN_KEY_PASSPHRASE }}.');
+    }
+}
+const OWNED_BY_ACTION = 'the action runs OpenVPN as a daemon with its own log, pid file and management socket';
+/** Why a directive or block must leave the copy, or undefined to keep it. */
+function dropReason(name, plan) {
+    const given = plan.credentials;
+    if (['daemon', 'log', 'log-append', 'syslog', 'writepid'].includes(name))
+        return OWNED_BY_ACTION;
+    if (name === 'management' || name.startsWith('management-'))
+        return OWNED_BY_ACTION;
+    if (name === 'redirect-gateway' && !plan.fullTunnel) {
+        return 'full-tunnel is false, so the runner keeps its own default route';
+    }
+    if ((name === 'ca' || name === 'capath') && given.ca)
+        return "replaced by the 'ca' input";
+    if (name === 'cert' && given.cert)
+        return "replaced by the 'cert' input";
+    if (name === 'key' && given.key)
+        return "replaced by the 'key' input";
+    if (name === 'pkcs12' && (given.cert || given.key))
+        return "replaced by the 'cert' and 'key' inputs";
+    if (['tls-auth', 'tls-crypt', 'tls-crypt-v2'].includes(name)) {
+        if (given.tlsAuthKey)
+            return "replaced by the 'tls-auth-key' input";
+        if (given.tlsCryptKey)
+            return "replaced by the 'tls-crypt-key' input";
+    }
+    if (name === 'auth-user-pass' && plan.authFile)
+        return "replaced by 'username' and 'password'";
+    if (name === 'askpass' && plan.askPassFile)
+        return "replaced by 'key-passphrase'";
+    return undefined;
+}
+/** The text of the action's copy, and what it dropped from the user's config. */
+function buildOpenVpnCopy(items, plan) {
+    const out = [];
+    const dropped = [];
+    let tlsAuthDirection;
+    for (const item of items) {
+        if (item.kind === 'text') {
+            out.push(item.line);
+            continue;
+        }
+        const reason = dropReason(item.name, plan);
+        if (reason === undefined) {
+            if (item.kind === 'directive')
+                out.push(item.line);
+            else
+                out.push(`<${item.name}>`, ...item.content, `</${item.name}>`);
+            continue;
+        }
+        // A dropped `tls-auth FILE 1` still tells which way the key is used.
+        if (item.kind === 'directive' && item.name === 'tls-auth' && item.args[1]) {
+            tlsAuthDirection = item.args[1];
+        }
+        const label = item.kind === 'block' ? `<${item.name}>` : item.name;
+        if (!dropped.some((entry) => entry.name === label))
+            dropped.push({ name: label, reason });
+        out.push(`# ${label} dropped by vpn-connect: ${reason}`);
+    }
+    const given = plan.credentials;
+    const added = [];
+    if (plan.authFile)
+        added.push(`auth-user-pass ${quote(plan.authFile)}`);
+    if (plan.askPassFile)
+        added.push(`askpass ${quote(plan.askPassFile)}`);
+    if (given.tlsAuthKey && !directive(items, 'key-direction')) {
+        added.push(`key-direction ${tlsAuthDirection ?? '1'}`);
+    }
+    const block = (name, pem) => {
+        if (pem)
+            added.push(`<${name}>`, ...pem.trimEnd().split('\n'), `</${name}>`);
+    };
+    block('ca', given.ca);
+    block('cert', given.cert);
+    block('key', given.key);
+    block('tls-auth', given.tlsAuthKey);
+    block('tls-crypt', given.tlsCryptKey);
+    if (added.length > 0)
+        out.push('', '# Added by vpn-connect from its inputs', ...added);
+    return { text: `${out.join('\n').trimEnd()}\n`, dropped };
+}
+/** Quotes a path for a config line when it holds spaces or quotes. */
+function quote(value) {
+    return /^[^\s"'\\#;]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+/**
+ * The config as it may be printed: every inline block's content replaced by a line saying how
+ * many lines it held, whatever the block (certificates too: they identify the user).
+ */
+function redactOpenVpnConfig(text) {
+    const items = parseOpenVpnConfig(text);
+    const out = [];
+    for (const item of items) {
+        if (item.kind === 'block') {
+            out.push(`<${item.name}>`, `[${item.content.length} lines redacted]`, `</${item.name}>`);
+        }
+        else {
+            out.push(item.line);
+        }
+    }
+    return out.join('\n');
+}
+/**
+ * Options the action adds on the command line, before the config so that they win where order
+ * matters (the first matching pull-filter decides).
+ */
+function fullTunnelFilters() {
+    return [
+        ['pull-filter', 'ignore', 'redirect-gateway'],
+        // The same default route, pushed as plain routes.
+        ['pull-filter', 'ignore', 'route 0.0.0.0 0.0.0.0'],
+        ['pull-filter', 'ignore', 'route 0.0.0.0 128.0.0.0'],
+        ['pull-filter', 'ignore', 'route 128.0.0.0 128.0.0.0'],
+        ['pull-filter', 'ignore', 'route-ipv6 ::/0'],
+        ['pull-filter', 'ignore', 'route-ipv6 ::/1'],
+        ['pull-filter', 'ignore', 'route-ipv6 8000::/1'],
+        ['pull-filter', 'ignore', 'route-ipv6 2000::/3'],
+    ];
+}
+
+
+/***/ }),
+
+/***/ 815:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.openVpnArguments = openVpnArguments;
+exports.connectOpenVpn = connectOpenVpn;
+exports.readOpenVpnLog = readOpenVpnLog;
+// Starting OpenVPN as a daemon and following it through its management socket until it is
+// connected or clearly cannot be.
+const node_fs_1 = __nccwpck_require__(24);
+const node_net_1 = __nccwpck_require__(30);
+const errors_1 = __nccwpck_require__(223);
+const duration_1 = __nccwpck_require__(788);
+const management_1 = __nccwpck_require__(515);
+const openvpn_config_1 = __nccwpck_require__(338);
+const system_1 = __nccwpck_require__(18);
+/** OpenVPN's command line. The management hold makes it wait until the action is listening. */
+function openVpnArguments(launch) {
+    const filters = launch.filterDefaultRoute
+        ? (0, openvpn_config_1.fullTunnelFilters)().flatMap(([name, ...args]) => [`--${name}`, ...args])
+        : [];
+    return [
+        // --cd also keeps the daemon from moving to /, so relative paths keep working.
+        '--cd',
+        launch.configDir,
+        ...filters,
+        '--config',
+        launch.configPath,
+        '--daemon',
+        '--log',
+        launch.logFile,
+        '--writepid',
+        launch.pidFile,
+        '--management',
+        launch.socketPath,
+        'unix',
+        ...(launch.managementUser ? ['--management-client-user', launch.managementUser] : []),
+        '--management-hold',
+        '--management-query-passwords',
+    ];
+}
+async function connectOpenVpn(launch, privilege, deadline, timeoutMs, onPid) {
+    const started = await privilege.run(launch.program, openVpnArguments(launch), {
+        timeoutMs: Math.max(1_000, deadline - Date.now()),
+    });
+    if (started.code !== 0) {
+        // Options are checked before the daemon opens its log: the reason is on stderr.
+        const reason = `${started.stderr}\n${started.stdout}`
+            .split('\n')
+            .find((line) => /error/i.test(line));
+        throw new errors_1.ActionFailure(`OpenVPN did not start: ${reason?.trim() ?? (0, system_1.describeFailure)(started)}`);
+    }
+    const socket = await attach(launch, deadline, timeoutMs, onPid);
+    return follow(socket, deadline, timeoutMs, onPid);
+}
+function readPid(pidFile) {
+    try {
+        const pid = Number((0, node_fs_1.readFileSync)(pidFile, 'utf8').trim());
+        return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Waits for the management socket, which the daemon opens right after forking. */
+async function attach(launch, deadline, timeoutMs, onPid) {
+    let reportedPid;
+    for (;;) {
+        const pid = readPid(launch.pidFile);
+        if (pid !== undefined && pid !== reportedPid)
+            onPid((reportedPid = pid));
+        if ((0, node_fs_1.existsSync)(launch.socketPath)) {
+            try {
+                return await open(launch.socketPath);
+            }
+            catch {
+                // Created but not yet listening: try again.
+            }
+        }
+        if ((0, node_fs_1.existsSync)(launch.logFile) && /Exiting due to fatal error/.test(readLog(launch.logFile))) {
+            throw new errors_1.ActionFailure('OpenVPN exited as it started: see its log.');
+        }
+        if (Date.now() > deadline) {
+            throw new errors_1.ActionFailure(`OpenVPN did not open its management socket within 'connect-timeout' (${(0, duration_1.formatDuration)(timeoutMs)}).`);
+        }
+        await (0, system_1.sleep)(5);
+    }
+}
+function readLog(file) {
+    try {
+        return (0, node_fs_1.readFileSync)(file, 'utf8');
+    }
+    catch {
+        return '';
+    }
+}
+function open(socketPath) {
+    return new Promise((resolve, reject) => {
+        const socket = (0, node_net_1.connect)(socketPath);
+        socket.once('connect', () => {
+            socket.off('error', reject);
+            resolve(socket);
+        });
+        socket.once('error', reject);
+    });
+}
+function follow(socket, deadline, timeoutMs, onPid) {
+    const progress = new management_1.ConnectionProgress();
+    let pid = 0;
+    return new Promise((resolve, reject) => {
+        let buffer = '';
+        let settled = false;
+        const finish = (outcome) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            socket.removeAllListeners('data');
+            socket.on('error', () => undefined);
+            socket.end();
+            if (outcome.kind === 'connected') {
+                resolve({
+                    pid,
+                    localIp: outcome.localIp,
+                    remote: outcome.remote,
+                    device: progress.device,
+                    withErrors: outcome.withErrors,
+                });
+            }
+            else if (outcome.kind === 'failed') {
+                reject(new errors_1.ActionFailure(outcome.message));
+            }
+            else {
+                reject(outcome.error);
+            }
+        };
+        const timer = setTimeout(() => {
+            const problem = progress.lastProblem();
+            finish({
+                kind: 'failed',
+                message: `OpenVPN did not connect within 'connect-timeout' (${(0, duration_1.formatDuration)(timeoutMs)}); ` +
+                    `its last state was ${progress.lastState}${progress.lastReason ? ` (${progress.lastReason})` : ''}` +
+                    `${problem ? ` and the last problem it logged: ${problem}` : ''}. ` +
+                    'Check that the server is reachable from the runner (address, port, protocol, firewall), or raise connect-timeout.',
+            });
+        }, Math.max(0, deadline - Date.now()));
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk) => {
+            buffer += chunk;
+            const lines = buffer.split(/\r?\n/);
+            buffer = lines.pop() ?? '';
+            for (const line of lines) {
+                const event = (0, management_1.parseManagementLine)(line);
+                if (event.type === 'other') {
+                    const reply = /^SUCCESS: pid=(\d+)/.exec(event.line);
+                    if (reply)
+                        onPid((pid = Number(reply[1])));
+                    continue;
+                }
+                const outcome = progress.handle(event);
+                if (outcome)
+                    return finish(outcome);
+            }
+        });
+        socket.on('close', () => {
+            const problem = progress.lastProblem();
+            finish({
+                kind: 'failed',
+                message: `OpenVPN exited before connecting${problem ? `: ${problem}` : ''}. See its log.`,
+            });
+        });
+        socket.on('error', (error) => finish({ kind: 'error', error }));
+        // Listen to everything first, then let it connect; `hold off` keeps later restarts (after
+        // the action has gone) from waiting for a release nobody will send.
+        socket.write('pid\nlog on\nstate on\nhold off\nhold release\n');
+    });
+}
+/** The daemon's log, read as root when it wrote it as root. */
+async function readOpenVpnLog(file, privilege) {
+    if (!(0, node_fs_1.existsSync)(file))
+        return '';
+    try {
+        return (0, node_fs_1.readFileSync)(file, 'utf8');
+    }
+    catch {
+        const result = await privilege.run('cat', ['--', file], { timeoutMs: 10_000 });
+        return result.code === 0 ? result.stdout : '';
+    }
+}
+
+
+/***/ }),
+
+/***/ 102:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.redactSecrets = redactSecrets;
+const mask_1 = __nccwpck_require__(624);
+/**
+ * Replaces every form of every secret in a text (a log, a command's output) with ***. The
+ * runner masks too, but only what reaches its log; this also covers text the action writes
+ * elsewhere, and runners whose masking missed a line.
+ */
+function redactSecrets(text, secrets) {
+    const forms = [...new Set(secrets.flatMap(mask_1.secretForms))].sort((a, b) => b.length - a.length);
+    let redacted = text;
+    for (const form of forms)
+        redacted = redacted.split(form).join('***');
+    return redacted;
+}
+
+
+/***/ }),
+
+/***/ 721:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summaryRows = summaryRows;
+const duration_1 = __nccwpck_require__(788);
+/** The job summary's table, as rows of cells; the first row is the header. */
+function summaryRows(report) {
+    return [
+        ['Type', 'Server', 'Interface', 'Local IP', 'Routes', 'Time to connect'],
+        [
+            report.type === 'openvpn' ? 'OpenVPN' : 'WireGuard',
+            report.server,
+            report.device,
+            report.localIp,
+            report.routes?.join(', '),
+            report.connectedMs === undefined ? 'not connected' : (0, duration_1.formatDuration)(report.connectedMs),
+            // The summary writes an empty cell as an unclosed <td>: a dash keeps the table whole.
+        ].map((cell) => cell || '-'),
+    ];
+}
+
+
+/***/ }),
+
+/***/ 134:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.saveRecord = saveRecord;
+exports.loadRecord = loadRecord;
+// What main hands to post: one record of everything it started and wrote, saved as soon as
+// each thing exists, so that post can clean up after a main step that died half-way.
+const runner_1 = __nccwpck_require__(266);
+const KEY = 'tunnel';
+function saveRecord(record) {
+    (0, runner_1.saveState)(KEY, JSON.stringify(record));
+}
+function loadRecord() {
+    const text = (0, runner_1.getState)(KEY);
+    if (text === '')
+        return undefined;
+    return JSON.parse(text);
+}
+
+
+/***/ }),
+
+/***/ 18:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sleep = exports.Privilege = void 0;
+exports.run = run;
+exports.describeFailure = describeFailure;
+exports.findExecutable = findExecutable;
+exports.currentPrivilege = currentPrivilege;
+exports.currentUser = currentUser;
+exports.liveCommandLine = liveCommandLine;
+exports.isRunning = isRunning;
+exports.findProcesses = findProcesses;
+// Running programs and looking at processes. Everything goes through argv arrays: nothing the
+// user wrote ever reaches a shell.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+/** Runs a program to its end and collects its output; never throws. */
+function run(file, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let failure;
+        child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        const timer = setTimeout(() => {
+            failure = `timed out after ${options.timeoutMs} ms`;
+            child.kill('SIGKILL');
+        }, options.timeoutMs ?? 120_000);
+        child.on('error', (error) => {
+            failure = error.message;
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code: failure ? null : code, stdout, stderr, failure });
+        });
+    });
+}
+/** The first line worth quoting from a failed command, for error messages. */
+function describeFailure(result) {
+    if (result.failure)
+        return result.failure;
+    const lines = `${result.stderr}\n${result.stdout}`
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('[#]'));
+    return lines.at(-1) ?? `exit code ${result.code}`;
+}
+// Runner users often lack the sbin folders in PATH, where openvpn and ip live.
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** The absolute path of a program: PATH first, then the usual system folders. */
+function findExecutable(name, pathEnv = process.env.PATH ?? '') {
+    const dirs = [...pathEnv.split(node_path_1.default.delimiter).filter(Boolean), ...SYSTEM_DIRS];
+    for (const dir of dirs) {
+        const candidate = node_path_1.default.join(dir, name);
+        try {
+            (0, node_fs_1.accessSync)(candidate, node_fs_1.constants.X_OK);
+            return candidate;
+        }
+        catch {
+            // Not here.
+        }
+    }
+    return undefined;
+}
+/**
+ * How privileged commands are run: directly as root, else through `sudo -n`, which fails at
+ * once instead of waiting for a password nobody will type.
+ */
+class Privilege {
+    isRoot;
+    constructor(isRoot) {
+        this.isRoot = isRoot;
+    }
+    command(file, args) {
+        return this.isRoot ? [file, args] : ['sudo', ['-n', file, ...args]];
+    }
+    run(file, args, options) {
+        const [program, argv] = this.command(file, args);
+        return run(program, argv, options);
+    }
+}
+exports.Privilege = Privilege;
+function currentPrivilege() {
+    return new Privilege(process.getuid?.() === 0);
+}
+function currentUser() {
+    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+}
+/** The argv of a live process, or undefined when it is gone or a zombie. */
+function liveCommandLine(pid) {
+    try {
+        // Field 3 of /proc/PID/stat is the state; the command name before it may hold spaces.
+        const stat = (0, node_fs_1.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state === 'Z' || state === 'X')
+            return undefined;
+        return (0, node_fs_1.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    }
+    catch {
+        return undefined;
+    }
+}
+function isRunning(pid) {
+    return liveCommandLine(pid) !== undefined;
+}
+/** PIDs of live processes whose argv passes `test`. */
+function findProcesses(test) {
+    let entries;
+    try {
+        entries = (0, node_fs_1.readdirSync)('/proc');
+    }
+    catch {
+        return [];
+    }
+    return entries
+        .filter((entry) => /^\d+$/.test(entry))
+        .map(Number)
+        .filter((pid) => {
+        const line = liveCommandLine(pid);
+        return line !== undefined && test(line);
+    });
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+exports.sleep = sleep;
+
+
+/***/ }),
+
+/***/ 91:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isOurProcess = isOurProcess;
+exports.teardown = teardown;
+// Taking the tunnel down: the one process this action started, its interface, its files. Used
+// by main when it fails after starting something, and by post. Each part checks before it acts,
+// so running it again, or after a main step that stopped early, does no harm.
+const node_fs_1 = __nccwpck_require__(24);
+const errors_1 = __nccwpck_require__(223);
+const network_1 = __nccwpck_require__(473);
+const system_1 = __nccwpck_require__(18);
+const TERM_GRACE_MS = 5_000;
+const KILL_GRACE_MS = 2_000;
+/** Whether a live process is the one this action started, judged by its command line. */
+function isOurProcess(argv, record) {
+    if (!argv)
+        return false;
+    if (record.type === 'openvpn')
+        return argv.includes(record.configPath);
+    return argv.some((arg) => /wireguard-go$/.test(arg)) && argv.at(-1) === record.device;
+}
+function recordedPid(record) {
+    if (record.pid)
+        return record.pid;
+    if (!record.pidFile || !(0, node_fs_1.existsSync)(record.pidFile))
+        return undefined;
+    const pid = Number((0, node_fs_1.readFileSync)(record.pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+async function waitGone(pid, record, ms) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        if (!isOurProcess((0, system_1.liveCommandLine)(pid), record))
+            return true;
+        await (0, system_1.sleep)(25);
+    }
+    return !isOurProcess((0, system_1.liveCommandLine)(pid), record);
+}
+async function signal(pid, name, privilege) {
+    if (privilege.isRoot) {
+        try {
+            process.kill(pid, name);
+        }
+        catch (error) {
+            if (error.code !== 'ESRCH')
+                throw error;
+        }
+        return;
+    }
+    const result = await privilege.run('kill', [`-${name.slice(3)}`, String(pid)], {
+        timeoutMs: 10_000,
+    });
+    if (result.code !== 0 && (0, system_1.liveCommandLine)(pid)) {
+        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result)}`);
+    }
+}
+/** SIGTERM, a grace period, then SIGKILL: only ever to the PID this action recorded. */
+async function stopProcess(record, privilege, log) {
+    const pid = recordedPid(record);
+    if (pid === undefined)
+        return;
+    if (!isOurProcess((0, system_1.liveCommandLine)(pid), record)) {
+        log.debug(`Process ${pid} has already ended.`);
+        return;
+    }
+    const name = record.type === 'openvpn' ? 'OpenVPN' : 'wireguard-go';
+    await signal(pid, 'SIGTERM', privilege);
+    if (await waitGone(pid, record, TERM_GRACE_MS)) {
+        log.info(`Stopped ${name} (process ${pid}).`);
+        return;
+    }
+    log.warning(`${name} (process ${pid}) did not stop within 5s of SIGTERM; sending SIGKILL.`);
+    await signal(pid, 'SIGKILL', privilege);
+    if (!(await waitGone(pid, record, KILL_GRACE_MS))) {
+        throw new Error(`${name} (process ${pid}) is still running after SIGKILL`);
+    }
+}
+/** Whether the recorded device still exists as the very interface this action brought up. */
+async function ourDeviceExists(record) {
+    if (!record.device || record.deviceIndex === undefined)
+        return false;
+    return (await (0, network_1.interfaceIndex)(record.device)) === record.deviceIndex;
+}
+async function bringDeviceDown(record, privilege, log) {
+    if (!(await ourDeviceExists(record)))
+        return;
+    if (record.type === 'wireguard' && (0, node_fs_1.existsSync)(record.configPath)) {
+        const wgQuick = (0, system_1.findExecutable)('wg-quick') ?? 'wg-quick';
+        const result = await privilege.run(wgQuick, ['down', record.configPath], {
+            timeoutMs: 30_000,
+        });
+        if (result.code === 0) {
+            log.info(`Brought ${record.device} down (wg-quick down).`);
+            return;
+        }
+        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result)}); deleting ${record.device}.`);
+    }
+    if (!(await ourDeviceExists(record)))
+        return;
+    const result = await privilege.run((0, system_1.findExecutable)('ip') ?? 'ip', [
+        'link',
+        'delete',
+        'dev',
+        record.device,
+    ]);
+    if (result.code !== 0 && (await ourDeviceExists(record))) {
+        throw new Error(`could not delete interface ${record.device}: ${(0, system_1.describeFailure)(result)}`);
+    }
+    log.info(`Deleted interface ${record.device}.`);
+}
+async function removeFolder(dir, privilege) {
+    if (!dir || !(0, node_fs_1.existsSync)(dir))
+        return;
+    try {
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+    }
+    catch (error) {
+        // Files the daemon wrote as root may need root to go.
+        const result = await privilege.run('rm', ['-rf', '--', dir], { timeoutMs: 30_000 });
+        if (result.code !== 0 || (0, node_fs_1.existsSync)(dir)) {
+            throw new Error(`could not delete ${dir}: ${(0, errors_1.errorMessage)(error)}`, { cause: error });
+        }
+    }
+}
+/**
+ * Takes everything down, in an order that lets each part clean up after itself: for OpenVPN
+ * the daemon first (it removes its routes and device as it exits); for WireGuard wg-quick
+ * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
+ * the remaining parts still run. Returns whether everything is gone.
+ */
+async function teardown(record, privilege, log) {
+    const parts = record.type === 'openvpn'
+        ? [
+            ['stop OpenVPN', () => stopProcess(record, privilege, log)],
+            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+        ]
+        : [
+            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+            ['stop wireguard-go', () => stopProcess(record, privilege, log)],
+        ];
+    parts.push([
+        'delete the files',
+        async () => {
+            await removeFolder(record.workDir, privilege);
+            await removeFolder(record.socketDir, privilege);
+        },
+    ]);
+    let clean = true;
+    for (const [what, part] of parts) {
+        try {
+            await part();
+        }
+        catch (error) {
+            clean = false;
+            log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
+        }
+    }
+    return clean;
+}
+
+
+/***/ }),
+
+/***/ 248:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseWireGuardConfig = parseWireGuardConfig;
+exports.checkWireGuardConfig = checkWireGuardConfig;
+exports.secretsOf = secretsOf;
+exports.buildWireGuardCopy = buildWireGuardCopy;
+exports.redactWireGuardConfig = redactWireGuardConfig;
+exports.localAddress = localAddress;
+exports.probeAddress = probeAddress;
+// Reading a wg-quick config (INI-like: [Interface] and [Peer] sections of `Key = Value`) and
+// writing the action's copy of it.
+const node_net_1 = __nccwpck_require__(30);
+const errors_1 = __nccwpck_require__(223);
+function entries(lines) {
+    const found = [];
+    let section = '';
+    lines.forEach((raw, index) => {
+        const line = raw.replace(/#.*$/, '').trim();
+        if (line === '')
+            return;
+        const header = /^\[(\w+)\]$/.exec(line);
+        if (header) {
+            section = header[1].toLowerCase();
+            return;
+        }
+        const setting = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
+        if (!setting) {
+            // The line is not quoted: it may hold a key.
+            throw new errors_1.ConfigurationError('config', `is not a wg-quick config: line ${index + 1} reads neither [Section] nor Key = Value.`);
+        }
+        found.push({ section, key: setting[1].toLowerCase(), value: setting[2].trim() });
+    });
+    return found;
+}
+const list = (value) => value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+function parseWireGuardConfig(text) {
+    const lines = text.replace(/\r\n?/g, '\n').split('\n');
+    const config = {
+        privateKey: '',
+        presharedKeys: [],
+        addresses: [],
+        peers: [],
+        lines,
+    };
+    for (const { section, key, value } of entries(lines)) {
+        if (section === 'interface') {
+            if (key === 'privatekey')
+                config.privateKey = value;
+            if (key === 'address')
+                config.addresses.push(...list(value));
+            if (key === 'table')
+                config.table = value;
+        }
+        else if (section === 'peer') {
+            if (key === 'publickey')
+                config.peers.push({ publicKey: value, allowedIps: [] });
+            const peer = config.peers.at(-1);
+            if (key === 'endpoint' && peer)
+                peer.endpoint = value;
+            if (key === 'allowedips' && peer)
+                peer.allowedIps.push(...list(value));
+            if (key === 'presharedkey')
+                config.presharedKeys.push(value);
+        }
+        else if (section === '') {
+            throw new errors_1.ConfigurationError('config', 'is not a wg-quick config: settings must come under an [Interface] or [Peer] header.');
+        }
+    }
+    const interfaces = lines.filter((line) => /^\s*\[interface\]\s*$/i.test(line)).length;
+    if (interfaces !== 1) {
+        throw new errors_1.ConfigurationError('config', `needs exactly one [Interface] section, not ${interfaces}: it is a wg-quick config.`);
+    }
+    return config;
+}
+const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
+/** Checks what the action needs of a WireGuard config; throws a ConfigurationError otherwise. */
+function checkWireGuardConfig(config, fullTunnel) {
+    if (config.privateKey === '') {
+        throw new errors_1.ConfigurationError('config', 'has no PrivateKey in its [Interface] section.');
+    }
+    if (config.addresses.length === 0) {
+        throw new errors_1.ConfigurationError('config', 'has no Address in its [Interface] section: the runner would have no address in the tunnel. Add e.g. Address = 10.0.0.2/24.');
+    }
+    if (config.peers.length === 0) {
+        throw new errors_1.ConfigurationError('config', 'has no [Peer] with a PublicKey.');
+    }
+    if (!config.peers.some((peer) => peer.endpoint)) {
+        throw new errors_1.ConfigurationError('config', 'has no [Peer] with an Endpoint: the runner cannot reach a peer it has no address for.');
+    }
+    const everything = config.peers.flatMap((peer) => peer.allowedIps).filter(isDefaultRoute);
+    if (everything.length > 0 && !fullTunnel && config.table?.toLowerCase() !== 'off') {
+        throw new errors_1.ConfigurationError('full-tunnel', `is false, but AllowedIPs has ${everything.join(', ')}, which would send all the runner's traffic, its link to GitHub included, through the tunnel. List only the private networks in AllowedIPs, or set full-tunnel: true to accept it.`);
+    }
+}
+function isDefaultRoute(cidr) {
+    return DEFAULT_ROUTES.has(cidr.replace(/\s/g, ''));
+}
+function secretsOf(config) {
+    return [config.privateKey, ...config.presharedKeys].filter(Boolean);
+}
+/**
+ * The copy: the user's lines, without SaveConfig (it would write the copy back at down), and
+ * without DNS where wg-quick could only fail on it.
+ */
+function buildWireGuardCopy(config, options) {
+    const dropped = [];
+    const drop = (name, reason) => {
+        if (!dropped.some((entry) => entry.name === name))
+            dropped.push({ name, reason });
+        return `# ${name} dropped by vpn-connect: ${reason}`;
+    };
+    const out = config.lines.map((line) => {
+        if (/^\s*saveconfig\s*=/i.test(line)) {
+            return drop('SaveConfig', 'the copy is deleted when the job ends');
+        }
+        if (/^\s*dns\s*=/i.test(line) && !options.resolvconf) {
+            return drop('DNS', 'wg-quick needs resolvconf to apply it and this runner has none; reach hosts in the VPN by address, or install openresolv first');
+        }
+        return line;
+    });
+    return { text: `${out.join('\n').trimEnd()}\n`, dropped };
+}
+/** The config as it may be printed: key values replaced. */
+function redactWireGuardConfig(text) {
+    return text.replace(/^(\s*(?:PrivateKey|PresharedKey)\s*=\s*).*$/gim, '$1[redacted]');
+}
+/** The runner's own address in the tunnel: the first IPv4 Address, else the first one. */
+function localAddress(config) {
+    const bare = config.addresses.map((address) => address.split('/')[0]);
+    return bare.find((address) => (0, node_net_1.isIPv4)(address)) ?? bare[0] ?? '';
+}
+function ipv4ToNumber(address) {
+    return address.split('.').reduce((total, part) => total * 256 + Number(part), 0);
+}
+function numberToIpv4(value) {
+    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+/**
+ * An address to send one packet to, so that WireGuard starts its handshake with the peer: one
+ * inside the peer's AllowedIPs, not the runner's own (that would never leave the host). A peer
+ * that only has the default route is probed at the first other host of the runner's subnet.
+ */
+function probeAddress(peer, addresses) {
+    const own = new Set(addresses.map((address) => address.split('/')[0]));
+    const ranges = peer.allowedIps.filter((cidr) => !isDefaultRoute(cidr));
+    const candidates = ranges.length > 0 ? ranges : addresses;
+    for (const cidr of candidates) {
+        const [address, prefixText] = cidr.split('/');
+        if (!(0, node_net_1.isIPv4)(address)) {
+            if (prefixText === '128' && !own.has(address))
+                return address;
+            continue;
+        }
+        const prefix = prefixText === undefined ? 32 : Number(prefixText);
+        if (prefix === 32) {
+            if (!own.has(address))
+                return address;
+            continue;
+        }
+        const size = 2 ** (32 - prefix);
+        const network = ipv4ToNumber(address) - (ipv4ToNumber(address) % size);
+        for (let offset = 1; offset < Math.min(size - 1, 4); offset++) {
+            const candidate = numberToIpv4(network + offset);
+            if (!own.has(candidate))
+                return candidate;
+        }
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 77:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseHandshakes = parseHandshakes;
+exports.wgQuickUp = wgQuickUp;
+exports.waitForHandshakes = waitForHandshakes;
+// Bringing a WireGuard interface up with wg-quick and waiting for a handshake with its peers.
+const node_dgram_1 = __nccwpck_require__(314);
+const node_net_1 = __nccwpck_require__(30);
+const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(223);
+const system_1 = __nccwpck_require__(18);
+const wireguard_config_1 = __nccwpck_require__(248);
+/** `wg show DEVICE latest-handshakes`: public key -> seconds since the epoch (0: never). */
+function parseHandshakes(output) {
+    const handshakes = new Map();
+    for (const line of output.split('\n')) {
+        const [key, time] = line.trim().split(/\s+/);
+        if (key && time !== undefined)
+            handshakes.set(key, Number(time));
+    }
+    return handshakes;
+}
+/** `wg-quick up`, which falls back to wireguard-go by itself where the kernel has no module. */
+function wgQuickUp(wgQuick, configPath, privilege, deadline) {
+    return privilege.run(wgQuick, ['up', configPath], {
+        timeoutMs: Math.max(5_000, deadline - Date.now()),
+    });
+}
+/** Sends one UDP packet to the discard port: WireGuard starts a handshake to carry it. */
+function nudge(address) {
+    return new Promise((resolve) => {
+        const socket = (0, node_dgram_1.createSocket)((0, node_net_1.isIPv4)(address) ? 'udp4' : 'udp6');
+        socket.on('error', () => {
+            socket.close();
+            resolve();
+        });
+        socket.send(Buffer.alloc(1), 9, address, () => {
+            socket.close();
+            resolve();
+        });
+    });
+}
+const NUDGE_EVERY_MS = 1_000;
+const POLL_EVERY_MS = 25;
+/**
+ * Waits until every peer that has an Endpoint has completed a handshake: proof that the keys
+ * match and the peer answers, which an interface merely being up is not.
+ */
+async function waitForHandshakes(wg, device, config, privilege, deadline, timeoutMs) {
+    const peers = config.peers.filter((peer) => peer.endpoint);
+    const probes = peers.map((peer) => (0, wireguard_config_1.probeAddress)(peer, config.addresses));
+    let lastNudge = 0;
+    let waiting;
+    for (;;) {
+        if (Date.now() - lastNudge >= NUDGE_EVERY_MS) {
+            lastNudge = Date.now();
+            await Promise.all(probes.filter((address) => address !== undefined).map(nudge));
+        }
+        const result = await privilege.run(wg, ['show', device, 'latest-handshakes'], {
+            timeoutMs: 10_000,
+        });
+        if (result.code !== 0) {
+            throw new errors_1.ActionFailure(`Could not read the state of ${device}: ${(0, system_1.describeFailure)(result)}`);
+        }
+        const handshakes = parseHandshakes(result.stdout);
+        waiting = peers.filter((peer) => !((handshakes.get(peer.publicKey) ?? 0) > 0));
+        if (waiting.length === 0)
+            return;
+        if (Date.now() > deadline)
+            break;
+        await (0, system_1.sleep)(POLL_EVERY_MS);
+    }
+    const names = waiting.map((peer) => `${peer.publicKey.slice(0, 8)}... at ${peer.endpoint}`);
+    throw new errors_1.ActionFailure(`No WireGuard handshake with ${names.join(', ')} within 'connect-timeout' (${(0, duration_1.formatDuration)(timeoutMs)}). ` +
+        "Check that the Endpoint is reachable over UDP from the runner, that the peer lists this runner's public key, and the PublicKey (and PresharedKey) in the config.");
+}
+
+
+/***/ }),
+
+/***/ 982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 314:
+/***/ ((module) => {
+
+module.exports = require("node:dgram");
+
+/***/ }),
+
+/***/ 553:
+/***/ ((module) => {
+
+module.exports = require("node:dns/promises");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 30:
+/***/ ((module) => {
+
+module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 161:
+/***/ ((module) => {
+
+module.exports = require("node:os");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const step_1 = __nccwpck_require__(254);
+const main_1 = __nccwpck_require__(866);
+(0, step_1.runMainStep)(main_1.main);
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;

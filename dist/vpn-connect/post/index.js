@@ -1,0 +1,1274 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(982));
+const fs = __importStar(__nccwpck_require__(896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(914);
+const file_command_1 = __nccwpck_require__(753);
+const summary_1 = __nccwpck_require__(847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(223);
+const runner_1 = __nccwpck_require__(266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 473:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.routeCidrs = routeCidrs;
+exports.tunnelRoutes = tunnelRoutes;
+exports.interfaceIndex = interfaceIndex;
+exports.interfaceWithAddress = interfaceWithAddress;
+exports.routeDevice = routeDevice;
+// What the kernel says about the tunnel, through `ip -j` (iproute2's JSON output).
+const system_1 = __nccwpck_require__(18);
+/**
+ * The unicast routes among `ip -j route show table all` output, as CIDRs: what the tunnel
+ * sends through its interface. Link-local routes every interface has are left out.
+ */
+function routeCidrs(json, family) {
+    let routes;
+    try {
+        routes = JSON.parse(json || '[]');
+    }
+    catch {
+        return [];
+    }
+    const hostPrefix = family === 4 ? 32 : 128;
+    const cidrs = routes
+        .filter((route) => route.type === undefined || route.type === 'unicast')
+        .map((route) => route.dst ?? '')
+        .filter((dst) => dst !== '' && !dst.startsWith('fe80:'))
+        .map((dst) => {
+        if (dst === 'default')
+            return family === 4 ? '0.0.0.0/0' : '::/0';
+        return dst.includes('/') ? dst : `${dst}/${hostPrefix}`;
+    });
+    return [...new Set(cidrs)];
+}
+function ip() {
+    return (0, system_1.findExecutable)('ip') ?? 'ip';
+}
+/** Reading routes and links needs no privilege. */
+async function tunnelRoutes(device) {
+    const [v4, v6] = await Promise.all([4, 6].map((family) => (0, system_1.run)(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
+        timeoutMs: 10_000,
+    })));
+    return [...routeCidrs(v4.stdout, 4), ...routeCidrs(v6.stdout, 6)];
+}
+/** The interface's index, which tells it apart from a later interface of the same name. */
+async function interfaceIndex(device) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'link', 'show', 'dev', device], { timeoutMs: 10_000 });
+    if (result.code !== 0)
+        return undefined;
+    try {
+        const [link] = JSON.parse(result.stdout);
+        return link?.ifindex;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The interface that holds an address, e.g. the tun device OpenVPN gave the local IP. */
+async function interfaceWithAddress(address) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'address', 'show'], { timeoutMs: 10_000 });
+    try {
+        const links = JSON.parse(result.stdout);
+        return links.find((link) => link.addr_info?.some((info) => info.local === address))?.ifname;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The interface the kernel would send a packet to `address` through. */
+async function routeDevice(address) {
+    const result = await (0, system_1.run)(ip(), ['-j', 'route', 'get', address], { timeoutMs: 10_000 });
+    try {
+        const [route] = JSON.parse(result.stdout);
+        return route?.dev;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 261:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const runner = __importStar(__nccwpck_require__(266));
+const step_1 = __nccwpck_require__(254);
+const state_1 = __nccwpck_require__(134);
+const system_1 = __nccwpck_require__(18);
+const teardown_1 = __nccwpck_require__(91);
+const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
+/** Takes down whatever main left; checks everything, assumes nothing, never fails the job. */
+async function post() {
+    const record = (0, state_1.loadRecord)();
+    if (!record) {
+        runner.info('The main step started nothing: nothing to clean up.');
+        return;
+    }
+    if (record.closed)
+        runner.info('The main step already took the tunnel down; checking.');
+    const clean = await (0, teardown_1.teardown)(record, (0, system_1.currentPrivilege)(), log);
+    if (clean)
+        runner.info('Disconnected: no process, interface or file of this action is left.');
+}
+(0, step_1.runPostStep)(post);
+
+
+/***/ }),
+
+/***/ 134:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.saveRecord = saveRecord;
+exports.loadRecord = loadRecord;
+// What main hands to post: one record of everything it started and wrote, saved as soon as
+// each thing exists, so that post can clean up after a main step that died half-way.
+const runner_1 = __nccwpck_require__(266);
+const KEY = 'tunnel';
+function saveRecord(record) {
+    (0, runner_1.saveState)(KEY, JSON.stringify(record));
+}
+function loadRecord() {
+    const text = (0, runner_1.getState)(KEY);
+    if (text === '')
+        return undefined;
+    return JSON.parse(text);
+}
+
+
+/***/ }),
+
+/***/ 18:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sleep = exports.Privilege = void 0;
+exports.run = run;
+exports.describeFailure = describeFailure;
+exports.findExecutable = findExecutable;
+exports.currentPrivilege = currentPrivilege;
+exports.currentUser = currentUser;
+exports.liveCommandLine = liveCommandLine;
+exports.isRunning = isRunning;
+exports.findProcesses = findProcesses;
+// Running programs and looking at processes. Everything goes through argv arrays: nothing the
+// user wrote ever reaches a shell.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+/** Runs a program to its end and collects its output; never throws. */
+function run(file, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let failure;
+        child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        const timer = setTimeout(() => {
+            failure = `timed out after ${options.timeoutMs} ms`;
+            child.kill('SIGKILL');
+        }, options.timeoutMs ?? 120_000);
+        child.on('error', (error) => {
+            failure = error.message;
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code: failure ? null : code, stdout, stderr, failure });
+        });
+    });
+}
+/** The first line worth quoting from a failed command, for error messages. */
+function describeFailure(result) {
+    if (result.failure)
+        return result.failure;
+    const lines = `${result.stderr}\n${result.stdout}`
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('[#]'));
+    return lines.at(-1) ?? `exit code ${result.code}`;
+}
+// Runner users often lack the sbin folders in PATH, where openvpn and ip live.
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** The absolute path of a program: PATH first, then the usual system folders. */
+function findExecutable(name, pathEnv = process.env.PATH ?? '') {
+    const dirs = [...pathEnv.split(node_path_1.default.delimiter).filter(Boolean), ...SYSTEM_DIRS];
+    for (const dir of dirs) {
+        const candidate = node_path_1.default.join(dir, name);
+        try {
+            (0, node_fs_1.accessSync)(candidate, node_fs_1.constants.X_OK);
+            return candidate;
+        }
+        catch {
+            // Not here.
+        }
+    }
+    return undefined;
+}
+/**
+ * How privileged commands are run: directly as root, else through `sudo -n`, which fails at
+ * once instead of waiting for a password nobody will type.
+ */
+class Privilege {
+    isRoot;
+    constructor(isRoot) {
+        this.isRoot = isRoot;
+    }
+    command(file, args) {
+        return this.isRoot ? [file, args] : ['sudo', ['-n', file, ...args]];
+    }
+    run(file, args, options) {
+        const [program, argv] = this.command(file, args);
+        return run(program, argv, options);
+    }
+}
+exports.Privilege = Privilege;
+function currentPrivilege() {
+    return new Privilege(process.getuid?.() === 0);
+}
+function currentUser() {
+    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+}
+/** The argv of a live process, or undefined when it is gone or a zombie. */
+function liveCommandLine(pid) {
+    try {
+        // Field 3 of /proc/PID/stat is the state; the command name before it may hold spaces.
+        const stat = (0, node_fs_1.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state === 'Z' || state === 'X')
+            return undefined;
+        return (0, node_fs_1.readFileSync)(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    }
+    catch {
+        return undefined;
+    }
+}
+function isRunning(pid) {
+    return liveCommandLine(pid) !== undefined;
+}
+/** PIDs of live processes whose argv passes `test`. */
+function findProcesses(test) {
+    let entries;
+    try {
+        entries = (0, node_fs_1.readdirSync)('/proc');
+    }
+    catch {
+        return [];
+    }
+    return entries
+        .filter((entry) => /^\d+$/.test(entry))
+        .map(Number)
+        .filter((pid) => {
+        const line = liveCommandLine(pid);
+        return line !== undefined && test(line);
+    });
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+exports.sleep = sleep;
+
+
+/***/ }),
+
+/***/ 91:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isOurProcess = isOurProcess;
+exports.teardown = teardown;
+// Taking the tunnel down: the one process this action started, its interface, its files. Used
+// by main when it fails after starting something, and by post. Each part checks before it acts,
+// so running it again, or after a main step that stopped early, does no harm.
+const node_fs_1 = __nccwpck_require__(24);
+const errors_1 = __nccwpck_require__(223);
+const network_1 = __nccwpck_require__(473);
+const system_1 = __nccwpck_require__(18);
+const TERM_GRACE_MS = 5_000;
+const KILL_GRACE_MS = 2_000;
+/** Whether a live process is the one this action started, judged by its command line. */
+function isOurProcess(argv, record) {
+    if (!argv)
+        return false;
+    if (record.type === 'openvpn')
+        return argv.includes(record.configPath);
+    return argv.some((arg) => /wireguard-go$/.test(arg)) && argv.at(-1) === record.device;
+}
+function recordedPid(record) {
+    if (record.pid)
+        return record.pid;
+    if (!record.pidFile || !(0, node_fs_1.existsSync)(record.pidFile))
+        return undefined;
+    const pid = Number((0, node_fs_1.readFileSync)(record.pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+async function waitGone(pid, record, ms) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        if (!isOurProcess((0, system_1.liveCommandLine)(pid), record))
+            return true;
+        await (0, system_1.sleep)(25);
+    }
+    return !isOurProcess((0, system_1.liveCommandLine)(pid), record);
+}
+async function signal(pid, name, privilege) {
+    if (privilege.isRoot) {
+        try {
+            process.kill(pid, name);
+        }
+        catch (error) {
+            if (error.code !== 'ESRCH')
+                throw error;
+        }
+        return;
+    }
+    const result = await privilege.run('kill', [`-${name.slice(3)}`, String(pid)], {
+        timeoutMs: 10_000,
+    });
+    if (result.code !== 0 && (0, system_1.liveCommandLine)(pid)) {
+        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result)}`);
+    }
+}
+/** SIGTERM, a grace period, then SIGKILL: only ever to the PID this action recorded. */
+async function stopProcess(record, privilege, log) {
+    const pid = recordedPid(record);
+    if (pid === undefined)
+        return;
+    if (!isOurProcess((0, system_1.liveCommandLine)(pid), record)) {
+        log.debug(`Process ${pid} has already ended.`);
+        return;
+    }
+    const name = record.type === 'openvpn' ? 'OpenVPN' : 'wireguard-go';
+    await signal(pid, 'SIGTERM', privilege);
+    if (await waitGone(pid, record, TERM_GRACE_MS)) {
+        log.info(`Stopped ${name} (process ${pid}).`);
+        return;
+    }
+    log.warning(`${name} (process ${pid}) did not stop within 5s of SIGTERM; sending SIGKILL.`);
+    await signal(pid, 'SIGKILL', privilege);
+    if (!(await waitGone(pid, record, KILL_GRACE_MS))) {
+        throw new Error(`${name} (process ${pid}) is still running after SIGKILL`);
+    }
+}
+/** Whether the recorded device still exists as the very interface this action brought up. */
+async function ourDeviceExists(record) {
+    if (!record.device || record.deviceIndex === undefined)
+        return false;
+    return (await (0, network_1.interfaceIndex)(record.device)) === record.deviceIndex;
+}
+async function bringDeviceDown(record, privilege, log) {
+    if (!(await ourDeviceExists(record)))
+        return;
+    if (record.type === 'wireguard' && (0, node_fs_1.existsSync)(record.configPath)) {
+        const wgQuick = (0, system_1.findExecutable)('wg-quick') ?? 'wg-quick';
+        const result = await privilege.run(wgQuick, ['down', record.configPath], {
+            timeoutMs: 30_000,
+        });
+        if (result.code === 0) {
+            log.info(`Brought ${record.device} down (wg-quick down).`);
+            return;
+        }
+        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result)}); deleting ${record.device}.`);
+    }
+    if (!(await ourDeviceExists(record)))
+        return;
+    const result = await privilege.run((0, system_1.findExecutable)('ip') ?? 'ip', [
+        'link',
+        'delete',
+        'dev',
+        record.device,
+    ]);
+    if (result.code !== 0 && (await ourDeviceExists(record))) {
+        throw new Error(`could not delete interface ${record.device}: ${(0, system_1.describeFailure)(result)}`);
+    }
+    log.info(`Deleted interface ${record.device}.`);
+}
+async function removeFolder(dir, privilege) {
+    if (!dir || !(0, node_fs_1.existsSync)(dir))
+        return;
+    try {
+        (0, node_fs_1.rmSync)(dir, { recursive: true, force: true });
+    }
+    catch (error) {
+        // Files the daemon wrote as root may need root to go.
+        const result = await privilege.run('rm', ['-rf', '--', dir], { timeoutMs: 30_000 });
+        if (result.code !== 0 || (0, node_fs_1.existsSync)(dir)) {
+            throw new Error(`could not delete ${dir}: ${(0, errors_1.errorMessage)(error)}`, { cause: error });
+        }
+    }
+}
+/**
+ * Takes everything down, in an order that lets each part clean up after itself: for OpenVPN
+ * the daemon first (it removes its routes and device as it exits); for WireGuard wg-quick
+ * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
+ * the remaining parts still run. Returns whether everything is gone.
+ */
+async function teardown(record, privilege, log) {
+    const parts = record.type === 'openvpn'
+        ? [
+            ['stop OpenVPN', () => stopProcess(record, privilege, log)],
+            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+        ]
+        : [
+            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+            ['stop wireguard-go', () => stopProcess(record, privilege, log)],
+        ];
+    parts.push([
+        'delete the files',
+        async () => {
+            await removeFolder(record.workDir, privilege);
+            await removeFolder(record.socketDir, privilege);
+        },
+    ]);
+    let clean = true;
+    for (const [what, part] of parts) {
+        try {
+            await part();
+        }
+        catch (error) {
+            clean = false;
+            log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
+        }
+    }
+    return clean;
+}
+
+
+/***/ }),
+
+/***/ 982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+/******/ 	
+/******/ 	// startup
+/******/ 	// Load entry module and return exports
+/******/ 	// This entry module is referenced by other modules so it can't be inlined
+/******/ 	var __webpack_exports__ = __nccwpck_require__(261);
+/******/ 	module.exports = __webpack_exports__;
+/******/ 	
+/******/ })()
+;
