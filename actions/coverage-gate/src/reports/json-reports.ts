@@ -1,0 +1,171 @@
+import {
+  BranchBuilder,
+  EMPTY_LINES,
+  FunctionBuilder,
+  LineBuilder,
+  type RecordSink,
+  type ReportInfo,
+} from '../model';
+import type { Ratio } from '../percent';
+import { ReportError } from './report-error';
+import { readAll, type Chunks } from './text-stream';
+
+// The JSON reports: coverage.py's `coverage json`, Istanbul's coverage-final.json (the raw
+// per-file counters) and coverage-summary.json (counts only). Each is one JSON document.
+
+type Json = Record<string, unknown>;
+
+async function readJson(chunks: Chunks): Promise<Json> {
+  const text = await readAll(chunks);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReportError(
+      `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ReportError('the JSON document is not an object');
+  }
+  return value as Json;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numbers(value: unknown): number[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is number => typeof item === 'number')
+    : [];
+}
+
+/** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
+export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
+  const report = await readJson(chunks);
+  const meta = report.meta;
+  const files = report.files;
+  if (!isObject(meta) || !isObject(files)) {
+    throw new ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
+  }
+  const branchCoverage = meta.branch_coverage === true;
+  const lines = new LineBuilder();
+  for (const [path, data] of Object.entries(files)) {
+    if (!isObject(data)) throw new ReportError(`the entry of ${path} is not an object`);
+    for (const line of numbers(data.executed_lines)) lines.add(line, 1);
+    for (const line of numbers(data.missing_lines)) lines.add(line, 0);
+    // Branch counts come from the file's summary: the executed_branches list also holds arcs
+    // that coverage.py does not count as branches (inside comprehensions, for instance).
+    const summary = isObject(data.summary) ? data.summary : {};
+    const branches = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+    emit({
+      path: path.replace(/\\/g, '/'),
+      lines: lines.take(),
+      counts: branchCoverage ? { branches: branches ?? { covered: 0, total: 0 } } : undefined,
+    });
+  }
+  return { family: 'coverage.py' };
+}
+
+interface Position {
+  line?: number;
+}
+interface Location {
+  start?: Position;
+}
+
+function startLine(location: unknown): number {
+  return isObject(location) && isObject((location as Location).start)
+    ? Number((location as Location).start!.line) || 0
+    : 0;
+}
+
+/** Istanbul's coverage-final.json: statement, function and branch counters per file. */
+export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
+  const report = await readJson(chunks);
+  const lines = new LineBuilder();
+  const functions = new FunctionBuilder();
+  const branches = new BranchBuilder();
+  let files = 0;
+  for (const [key, entry] of Object.entries(report)) {
+    // Some writers wrap each file's counters in a `data` object.
+    const data = isObject(entry) && isObject(entry.data) ? entry.data : entry;
+    if (!isObject(data) || !isObject(data.statementMap) || !isObject(data.s)) {
+      throw new ReportError(
+        `the entry of ${key} has no statementMap and s: this is not Istanbul's coverage-final.json`,
+      );
+    }
+    // Istanbul's line coverage: a line's count is that of its busiest statement starting there.
+    const lineHits = new Map<number, number>();
+    for (const [id, count] of Object.entries(data.s)) {
+      const line = startLine(data.statementMap[id]);
+      if (line === 0 || typeof count !== 'number') continue;
+      lineHits.set(line, Math.max(lineHits.get(line) ?? 0, count));
+    }
+    for (const [line, hits] of lineHits) lines.add(line, hits);
+
+    const fnMap = isObject(data.fnMap) ? data.fnMap : {};
+    const f = isObject(data.f) ? data.f : {};
+    for (const [id, fn] of Object.entries(fnMap)) {
+      const name = isObject(fn) && typeof fn.name === 'string' ? fn.name : `function ${id}`;
+      const line = isObject(fn)
+        ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
+        : 0;
+      // Anonymous functions share names across files but not within one; the id keeps them apart.
+      const key = `${name}#${id}`;
+      functions.declare(key, line);
+      functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
+    }
+
+    const branchMap = isObject(data.branchMap) ? data.branchMap : {};
+    const b = isObject(data.b) ? data.b : {};
+    for (const [id, branch] of Object.entries(branchMap)) {
+      const counts = numbers(b[id]);
+      const firstLocation =
+        isObject(branch) && Array.isArray(branch.locations)
+          ? (branch.locations as unknown[])[0]
+          : undefined;
+      const line = isObject(branch)
+        ? startLine(branch.loc) || startLine(firstLocation) || Number(branch.line) || 0
+        : 0;
+      for (const count of counts) branches.add(line, count);
+    }
+    emit({
+      path: (typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/'),
+      lines: lines.take(),
+      functions: functions.take(),
+      branches: branches.take(),
+    });
+    files++;
+  }
+  if (files === 0) throw new ReportError('the report names no file');
+  return { family: 'other' };
+}
+
+function ratioOf(value: unknown): Ratio | undefined {
+  if (!isObject(value)) return undefined;
+  const total = Number(value.total);
+  const covered = Number(value.covered);
+  return Number.isInteger(total) && Number.isInteger(covered) ? { covered, total } : undefined;
+}
+
+/** Istanbul's coverage-summary.json: line, branch and function counts per file and in total. */
+export async function parseIstanbulSummary(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
+  const report = await readJson(chunks);
+  if (!isObject(report.total)) {
+    throw new ReportError("no 'total' object: this is not Istanbul's coverage-summary.json");
+  }
+  for (const [path, entry] of Object.entries(report)) {
+    if (path === 'total') continue;
+    if (!isObject(entry)) throw new ReportError(`the entry of ${path} is not an object`);
+    const lines = ratioOf(entry.lines);
+    if (!lines) throw new ReportError(`the entry of ${path} has no lines.total and lines.covered`);
+    emit({
+      path: path.replace(/\\/g, '/'),
+      lines: EMPTY_LINES,
+      counts: { lines, branches: ratioOf(entry.branches), functions: ratioOf(entry.functions) },
+    });
+  }
+  return { family: 'other' };
+}

@@ -1,0 +1,194 @@
+import { StringDecoder } from 'node:string_decoder';
+import { ReportError } from './report-error';
+import type { Chunks } from './text-stream';
+
+// A streaming XML reader for coverage reports: elements, attributes, text, comments; no DTD
+// processing and no external entities (a report can never make the action read other files).
+// It holds one chunk plus at most one unfinished construct in memory, whatever the file's size.
+
+/** An element's start tag, valid only during the `open` call it is passed to. */
+export class Tag {
+  name = '';
+  /** The text between `<` and `>`, the trailing `/` of an empty element left out. */
+  raw = '';
+  private nameEnd = 0;
+
+  reset(raw: string): void {
+    this.raw = raw;
+    let end = 0;
+    while (end < raw.length) {
+      const code = raw.charCodeAt(end);
+      if (code === 32 || code === 9 || code === 10 || code === 13) break;
+      end++;
+    }
+    this.nameEnd = end;
+    this.name = raw.slice(0, end);
+  }
+
+  /** The attribute's value, entities decoded; undefined when the tag has no such attribute. */
+  attr(name: string): string | undefined {
+    const raw = this.raw;
+    let i = this.nameEnd;
+    while (i < raw.length) {
+      while (i < raw.length && isSpace(raw.charCodeAt(i))) i++;
+      const nameStart = i;
+      while (i < raw.length && raw.charCodeAt(i) !== 61 && !isSpace(raw.charCodeAt(i))) i++;
+      const attrName = raw.slice(nameStart, i);
+      while (i < raw.length && isSpace(raw.charCodeAt(i))) i++;
+      if (raw.charCodeAt(i) !== 61) return undefined;
+      i++;
+      while (i < raw.length && isSpace(raw.charCodeAt(i))) i++;
+      const quote = raw[i];
+      if (quote !== '"' && quote !== "'") return undefined;
+      const close = raw.indexOf(quote, i + 1);
+      if (close < 0) return undefined;
+      if (attrName === name) {
+        const value = raw.slice(i + 1, close);
+        return value.includes('&') ? decodeEntities(value) : value;
+      }
+      i = close + 1;
+    }
+    return undefined;
+  }
+}
+
+export interface XmlHandler {
+  open(tag: Tag): void;
+  close(name: string): void;
+  /** Character data, entities decoded; only delivered when the handler has this method. */
+  text?(text: string): void;
+  comment?(text: string): void;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body: string) => {
+    if (body.startsWith('#x')) return String.fromCodePoint(parseInt(body.slice(2), 16));
+    if (body.startsWith('#')) return String.fromCodePoint(parseInt(body.slice(1), 10));
+    return NAMED[body] ?? whole;
+  });
+}
+
+/** Reads the document, calling the handler for each element, text and comment in order. */
+export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  const tag = new Tag();
+  const wantsText = handler.text !== undefined;
+  let buffer = '';
+  let depth = 0;
+  let sawRoot = false;
+  let consumed = 0;
+
+  const fail = (problem: string): never => {
+    throw new ReportError(`not well-formed XML near character ${consumed}: ${problem}`);
+  };
+
+  const scan = (final: boolean) => {
+    let pos = 0;
+    const length = buffer.length;
+    while (pos < length) {
+      const lt = buffer.indexOf('<', pos);
+      if (lt < 0) {
+        // Text runs to the end of what has arrived; keep it until its end is known.
+        if (!wantsText || final) pos = length;
+        break;
+      }
+      if (lt > pos && wantsText && depth > 0) deliverText(buffer.slice(pos, lt));
+      const next = buffer.charCodeAt(lt + 1);
+      let end: number;
+      if (next === 47) {
+        // </name>
+        end = buffer.indexOf('>', lt + 2);
+        if (end < 0) return keep(lt, final, 'an unclosed end tag');
+        handler.close(buffer.slice(lt + 2, end).trim());
+        depth--;
+        pos = end + 1;
+      } else if (next === 63) {
+        end = buffer.indexOf('?>', lt + 2);
+        if (end < 0) return keep(lt, final, 'an unclosed processing instruction');
+        pos = end + 2;
+      } else if (next === 33) {
+        if (buffer.startsWith('<!--', lt)) {
+          end = buffer.indexOf('-->', lt + 4);
+          if (end < 0) return keep(lt, final, 'an unclosed comment');
+          handler.comment?.(buffer.slice(lt + 4, end));
+          pos = end + 3;
+        } else if (buffer.startsWith('<![CDATA[', lt)) {
+          end = buffer.indexOf(']]>', lt + 9);
+          if (end < 0) return keep(lt, final, 'an unclosed CDATA section');
+          if (wantsText) handler.text!(buffer.slice(lt + 9, end));
+          pos = end + 3;
+        } else {
+          // <!DOCTYPE ...>, possibly with an internal subset in brackets, which is skipped.
+          const bracket = buffer.indexOf('[', lt);
+          const close = buffer.indexOf('>', lt);
+          if (close < 0) return keep(lt, final, 'an unclosed declaration');
+          if (bracket >= 0 && bracket < close) {
+            end = buffer.indexOf(']>', bracket);
+            if (end < 0) return keep(lt, final, 'an unclosed declaration');
+            pos = end + 2;
+          } else {
+            pos = close + 1;
+          }
+        }
+      } else {
+        end = findTagEnd(buffer, lt + 1);
+        if (end < 0) return keep(lt, final, 'an unclosed start tag');
+        const empty = buffer.charCodeAt(end - 1) === 47;
+        tag.reset(buffer.slice(lt + 1, empty ? end - 1 : end));
+        if (tag.name === '') fail('a tag without a name');
+        if (depth === 0) {
+          if (sawRoot) fail('a second root element');
+          sawRoot = true;
+        }
+        handler.open(tag);
+        if (empty) handler.close(tag.name);
+        else depth++;
+        pos = end + 1;
+      }
+    }
+    consumed += pos;
+    buffer = buffer.slice(pos);
+    return undefined;
+  };
+
+  const deliverText = (text: string) => {
+    handler.text!(text.includes('&') ? decodeEntities(text) : text);
+  };
+
+  const keep = (from: number, final: boolean, what: string): undefined => {
+    if (final) fail(`the file ends inside ${what}`);
+    consumed += from;
+    buffer = buffer.slice(from);
+    return undefined;
+  };
+
+  for await (const chunk of chunks) {
+    buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (consumed === 0 && buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1);
+    scan(false);
+  }
+  buffer += decoder.end();
+  scan(true);
+  if (!sawRoot) fail('no root element');
+  if (depth !== 0) fail('the file ends before its root element is closed');
+}
+
+/** The index of the `>` closing a start tag, skipping `>` inside quoted attribute values. */
+function findTagEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 62) return i;
+    if (code === 34 || code === 39) {
+      const close = text.indexOf(code === 34 ? '"' : "'", i + 1);
+      if (close < 0) return -1;
+      i = close;
+    }
+  }
+  return -1;
+}

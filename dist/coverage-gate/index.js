@@ -1,0 +1,4758 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(982));
+const fs = __importStar(__nccwpck_require__(896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 504:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueWarningAnnotation = issueWarningAnnotation;
+// File annotations need properties on the workflow command (file, line, endLine, title),
+// which shared/runner.ts does not expose yet; this uses the same command module it does.
+// It belongs in shared/runner.ts as an `annotate()` beside warning().
+const command_1 = __nccwpck_require__(914);
+function issueWarningAnnotation(annotation) {
+    (0, command_1.issueCommand)('warning', {
+        file: annotation.file,
+        line: annotation.line,
+        endLine: annotation.endLine,
+        title: annotation.title,
+    }, annotation.message);
+}
+
+
+/***/ }),
+
+/***/ 488:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.WARNINGS_PER_STEP = void 0;
+exports.planAnnotations = planAnnotations;
+/** GitHub shows at most this many warning annotations from one step (and 50 per job). */
+exports.WARNINGS_PER_STEP = 10;
+/**
+ * Warning annotations on uncovered changed lines, within the step's budget: the warnings
+ * already issued count against the same limit, and when ranges are left out, one slot is
+ * kept for the warning that says so.
+ */
+function planAnnotations(ranges, warningsIssued) {
+    const budget = Math.max(0, exports.WARNINGS_PER_STEP - warningsIssued);
+    const fits = ranges.length <= budget;
+    const shown = fits ? ranges : ranges.slice(0, Math.max(0, budget - 1));
+    return {
+        annotations: shown.map((range) => ({
+            file: range.path,
+            line: range.start,
+            endLine: range.end,
+            title: 'Not covered by tests',
+            message: range.start === range.end
+                ? `Changed line ${range.start} is not covered by tests.`
+                : `Changed lines ${range.start}-${range.end} are not covered by tests.`,
+        })),
+        omitted: ranges.length - shown.length,
+    };
+}
+
+
+/***/ }),
+
+/***/ 889:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// A flat badge of the headline figure, drawn without fetching anything: the label and value
+// on two coloured fields, widths estimated from Verdana 11px, which badges conventionally use.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.badgeColor = badgeColor;
+exports.badgeSvg = badgeSvg;
+const NARROW = new Set([..."fijlrtI1.,:;!|()[] '"]);
+const WIDE = new Set([...'mwMW%@']);
+function textWidth(text) {
+    let width = 0;
+    for (const char of text)
+        width += NARROW.has(char) ? 4 : WIDE.has(char) ? 10 : 7;
+    return width;
+}
+/** The badge colour for a percentage: red below 50, then orange, yellow, green, bright green. */
+function badgeColor(percent) {
+    if (Number.isNaN(percent))
+        return '#9f9f9f';
+    if (percent >= 90)
+        return '#4c1';
+    if (percent >= 80)
+        return '#97ca00';
+    if (percent >= 70)
+        return '#a4a61d';
+    if (percent >= 60)
+        return '#dfb317';
+    if (percent >= 50)
+        return '#fe7d37';
+    return '#e05d44';
+}
+function escapeXml(text) {
+    return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+function badgeSvg(label, value, color) {
+    const left = textWidth(label) + 10;
+    const right = textWidth(value) + 10;
+    const width = left + right;
+    const safeLabel = escapeXml(label);
+    const safeValue = escapeXml(value);
+    return [
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" role="img" aria-label="${safeLabel}: ${safeValue}">`,
+        `<title>${safeLabel}: ${safeValue}</title>`,
+        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>',
+        `<clipPath id="r"><rect width="${width}" height="20" rx="3" fill="#fff"/></clipPath>`,
+        '<g clip-path="url(#r)">',
+        `<rect width="${left}" height="20" fill="#555"/>`,
+        `<rect x="${left}" width="${right}" height="20" fill="${color}"/>`,
+        `<rect width="${width}" height="20" fill="url(#s)"/>`,
+        '</g>',
+        '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">',
+        `<text x="${left / 2}" y="15" fill="#010101" fill-opacity=".3">${safeLabel}</text>`,
+        `<text x="${left / 2}" y="14">${safeLabel}</text>`,
+        `<text x="${left + right / 2}" y="15" fill="#010101" fill-opacity=".3">${safeValue}</text>`,
+        `<text x="${left + right / 2}" y="14">${safeValue}</text>`,
+        '</g>',
+        '</svg>',
+        '',
+    ].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 320:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseUnifiedDiff = parseUnifiedDiff;
+exports.diffCoverage = diffCoverage;
+const coverage_set_1 = __nccwpck_require__(347);
+const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
+/** Git's C-style quoting of unusual paths ("caf\303\251.py"). */
+function unquote(text) {
+    if (!text.startsWith('"'))
+        return text;
+    const bytes = [];
+    const body = text.slice(1, text.lastIndexOf('"'));
+    const escapes = {
+        n: 10,
+        t: 9,
+        '"': 34,
+        '\\': 92,
+        a: 7,
+        b: 8,
+        f: 12,
+        r: 13,
+        v: 11,
+    };
+    for (let i = 0; i < body.length; i++) {
+        const char = body[i];
+        if (char !== '\\') {
+            bytes.push(...Buffer.from(char, 'utf8'));
+            continue;
+        }
+        const next = body[i + 1];
+        if (/[0-7]/.test(next)) {
+            bytes.push(parseInt(body.slice(i + 1, i + 4), 8));
+            i += 3;
+        }
+        else {
+            bytes.push(escapes[next] ?? next.charCodeAt(0));
+            i += 1;
+        }
+    }
+    return Buffer.from(bytes).toString('utf8');
+}
+function parseUnifiedDiff(diff) {
+    const changed = new Map();
+    let current;
+    for (const line of diff.split('\n')) {
+        if (line.startsWith('+++ ')) {
+            const target = unquote(line.slice(4).replace(/\t.*$/, ''));
+            if (target === '/dev/null') {
+                current = undefined;
+                continue;
+            }
+            const file = target.replace(/^"?b\//, '').replace(/^"/, '');
+            current = changed.get(file) ?? [];
+            changed.set(file, current);
+            continue;
+        }
+        const hunk = HUNK.exec(line);
+        if (hunk && current) {
+            const start = Number(hunk[1]);
+            const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+            for (let n = start; n < start + count; n++)
+                current.push(n);
+        }
+    }
+    for (const [file, lines] of changed) {
+        if (lines.length === 0)
+            changed.delete(file);
+    }
+    return changed;
+}
+/**
+ * Coverage of the changed lines that a report measures. Uncovered ones are grouped into
+ * ranges: two uncovered changed lines share a range when no other measured line lies between
+ * them, so a block of code with blank lines and comments inside reads as one range.
+ */
+function diffCoverage(set, changed) {
+    const ratio = { covered: 0, total: 0 };
+    const files = [];
+    const uncovered = [];
+    for (const [path, lines] of [...changed].sort(([a], [b]) => a.localeCompare(b))) {
+        const file = set.files.get(path);
+        if (!file?.packed || file.lines === undefined)
+            continue;
+        const fileRatio = { covered: 0, total: 0 };
+        const changedSet = new Set(lines);
+        let open;
+        const measured = (0, coverage_set_1.unpackLines)(file.packed);
+        // Walk the measured lines in order, so ranges break at any measured line in between.
+        for (let i = 0; i < measured.lines.length; i++) {
+            const line = measured.lines[i];
+            const isChanged = changedSet.has(line);
+            if (isChanged) {
+                fileRatio.total++;
+                if (measured.hits[i] > 0)
+                    fileRatio.covered++;
+            }
+            if (isChanged && measured.hits[i] === 0) {
+                if (open)
+                    open.end = line;
+                else
+                    open = { path, start: line, end: line };
+            }
+            else if (open) {
+                uncovered.push(open);
+                open = undefined;
+            }
+        }
+        if (open)
+            uncovered.push(open);
+        if (fileRatio.total > 0) {
+            files.push({ path, changed: fileRatio });
+            ratio.covered += fileRatio.covered;
+            ratio.total += fileRatio.total;
+        }
+    }
+    return { ratio, files, uncovered };
+}
+
+
+/***/ }),
+
+/***/ 347:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CoverageSet = void 0;
+exports.pack = pack;
+exports.unpackLines = unpackLines;
+exports.unpackBranches = unpackBranches;
+exports.unpackFunctions = unpackFunctions;
+exports.mergeLines = mergeLines;
+exports.mergeBranches = mergeBranches;
+exports.mergeFunctions = mergeFunctions;
+exports.mergeStatements = mergeStatements;
+exports.fileFigures = fileFigures;
+const model_1 = __nccwpck_require__(291);
+class CoverageSet {
+    files = new Map();
+    /** Adds a record under its repository path (already mapped). */
+    add(path, record) {
+        const known = this.files.get(path);
+        const functions = record.functions && hashNames(record.functions);
+        if (!known) {
+            const file = {
+                path,
+                counts: record.counts && { ...record.counts },
+                statements: record.statements,
+                unnamed: record.unnamed === true,
+            };
+            store(file, record.lines, record.branches, functions);
+            this.files.set(path, file);
+            return;
+        }
+        const old = known.packed;
+        const lines = old ? mergeLines(unpackLines(old), record.lines) : record.lines;
+        const oldBranches = old && unpackBranches(old);
+        const branches = oldBranches && record.branches
+            ? mergeBranches(oldBranches, record.branches)
+            : (oldBranches ?? record.branches);
+        const oldFunctions = old && unpackFunctions(old);
+        const mergedFunctions = oldFunctions && functions
+            ? mergeFunctions(oldFunctions, functions)
+            : (oldFunctions ?? functions);
+        store(known, lines, branches, mergedFunctions);
+        if (record.statements) {
+            known.statements = known.statements
+                ? mergeStatements(known.statements, record.statements)
+                : record.statements;
+        }
+        if (record.counts) {
+            const counts = (known.counts ??= {});
+            for (const metric of ['lines', 'branches', 'functions']) {
+                counts[metric] = larger(counts[metric], record.counts[metric]);
+            }
+        }
+    }
+    get size() {
+        return this.files.size;
+    }
+}
+exports.CoverageSet = CoverageSet;
+function store(file, lines, branches, functions) {
+    const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
+    file.packed = hasDetail ? pack(lines, branches, functions) : undefined;
+    file.lines = lines.lines.length > 0 ? (0, model_1.countHits)(lines.hits) : undefined;
+    file.branches = branches && (0, model_1.countHits)(branches.hits);
+    file.functions = functions && (0, model_1.countHits)(functions.hits);
+}
+/** Function names stand in as 32-bit hashes (FNV-1a): only their identity matters for merging. */
+function hashNames(functions) {
+    return { ...functions, names: functions.names.map((name) => String(hashName(name))) };
+}
+function hashName(name) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) {
+        hash ^= name.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+// The packed layout, in 32-bit words:
+//   [0] first line, [1] span of lines (bit 31 set: a sparse list instead of a bitmap),
+//   [2] branch count or NONE, [3] function count or NONE, [4] measured line count;
+//   lines: a bitmap of 2 bits a line from the first line on (measured, covered), or, when the
+//   lines are few and far apart, one word a line: line << 1 | covered;
+//   branches: two words each, line and slot << 1 | covered;
+//   functions: two words each, name hash and line << 1 | covered.
+// Hit counts are reduced to covered or not once merged, which is all a figure or an
+// annotation uses; hits are added up before that, while records are merged.
+const NONE = 0xffffffff;
+const SPARSE = 0x80000000;
+const HEADER = 5;
+function pack(lines, branches, functions) {
+    const count = lines.lines.length;
+    const first = count > 0 ? lines.lines[0] : 0;
+    const span = count > 0 ? lines.lines[count - 1] - first + 1 : 0;
+    const bitmapWords = Math.ceil(span / 16);
+    const sparse = bitmapWords > count;
+    const lineWordCount = sparse ? count : bitmapWords;
+    const branchCount = branches ? branches.lines.length : 0;
+    const functionCount = functions ? functions.names.length : 0;
+    const packed = new Uint32Array(HEADER + lineWordCount + 2 * branchCount + 2 * functionCount);
+    packed[0] = first;
+    packed[1] = sparse ? (span | SPARSE) >>> 0 : span;
+    packed[2] = branches ? branchCount : NONE;
+    packed[3] = functions ? functionCount : NONE;
+    packed[4] = count;
+    let at = HEADER;
+    for (let i = 0; i < count; i++) {
+        const covered = lines.hits[i] > 0 ? 1 : 0;
+        if (sparse) {
+            packed[at + i] = ((lines.lines[i] << 1) | covered) >>> 0;
+        }
+        else {
+            const offset = (lines.lines[i] - first) * 2;
+            packed[at + (offset >>> 5)] |= (1 | (covered << 1)) << (offset & 31);
+        }
+    }
+    at += lineWordCount;
+    for (let i = 0; i < branchCount; i++) {
+        packed[at++] = branches.lines[i];
+        packed[at++] = ((branches.slots[i] << 1) | (branches.hits[i] > 0 ? 1 : 0)) >>> 0;
+    }
+    for (let i = 0; i < functionCount; i++) {
+        packed[at++] = Number(functions.names[i]) >>> 0;
+        packed[at++] = ((functions.lines[i] << 1) | (functions.hits[i] > 0 ? 1 : 0)) >>> 0;
+    }
+    return packed;
+}
+function lineWords(packed) {
+    return packed[1] & SPARSE ? packed[4] : Math.ceil(packed[1] / 16);
+}
+/** The measured lines of a packed file, with hits 1 for covered and 0 for not. */
+function unpackLines(packed) {
+    const count = packed[4];
+    const lines = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    if (packed[1] & SPARSE) {
+        for (let i = 0; i < count; i++) {
+            lines[i] = packed[HEADER + i] >>> 1;
+            hits[i] = packed[HEADER + i] & 1;
+        }
+        return { lines, hits };
+    }
+    const span = packed[1];
+    let n = 0;
+    for (let offset = 0; offset < span; offset++) {
+        const bits = (packed[HEADER + (offset >>> 4)] >>> ((offset & 15) * 2)) & 3;
+        if (bits & 1) {
+            lines[n] = packed[0] + offset;
+            hits[n++] = bits >>> 1;
+        }
+    }
+    return { lines, hits };
+}
+function unpackBranches(packed) {
+    if (packed[2] === NONE)
+        return undefined;
+    const count = packed[2];
+    const at = HEADER + lineWords(packed);
+    const lines = new Uint32Array(count);
+    const slots = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        lines[i] = packed[at + 2 * i];
+        slots[i] = packed[at + 2 * i + 1] >>> 1;
+        hits[i] = packed[at + 2 * i + 1] & 1;
+    }
+    return { lines, slots, hits };
+}
+function unpackFunctions(packed) {
+    if (packed[3] === NONE)
+        return undefined;
+    const count = packed[3];
+    const at = HEADER + lineWords(packed) + 2 * (packed[2] === NONE ? 0 : packed[2]);
+    const names = [];
+    const lines = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        names.push(String(packed[at + 2 * i]));
+        lines[i] = packed[at + 2 * i + 1] >>> 1;
+        hits[i] = packed[at + 2 * i + 1] & 1;
+    }
+    return { names, lines, hits };
+}
+/**
+ * Counts without detail cannot be merged line by line: two of them for one file are two views
+ * of the same code, and the one that measured more stands.
+ */
+function larger(a, b) {
+    if (!a || !b)
+        return a ?? b;
+    if (b.total > a.total || (b.total === a.total && b.covered > a.covered))
+        return b;
+    return a;
+}
+function mergeLines(a, b) {
+    if (b.lines.length === 0)
+        return a;
+    if (a.lines.length === 0)
+        return b;
+    const lines = new Uint32Array(a.lines.length + b.lines.length);
+    const hits = new Uint32Array(lines.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < a.lines.length || j < b.lines.length) {
+        const left = i < a.lines.length ? a.lines[i] : Infinity;
+        const right = j < b.lines.length ? b.lines[j] : Infinity;
+        if (left === right) {
+            lines[n] = left;
+            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
+        }
+        else if (left < right) {
+            lines[n] = left;
+            hits[n++] = a.hits[i++];
+        }
+        else {
+            lines[n] = right;
+            hits[n++] = b.hits[j++];
+        }
+    }
+    return { lines: lines.slice(0, n), hits: hits.slice(0, n) };
+}
+function mergeBranches(a, b) {
+    if (b.lines.length === 0)
+        return a;
+    if (a.lines.length === 0)
+        return b;
+    const size = a.lines.length + b.lines.length;
+    const lines = new Uint32Array(size);
+    const slots = new Uint32Array(size);
+    const hits = new Uint32Array(size);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    const order = (x, y) => i >= a.lines.length
+        ? 1
+        : j >= b.lines.length
+            ? -1
+            : a.lines[x] - b.lines[y] || a.slots[x] - b.slots[y];
+    while (i < a.lines.length || j < b.lines.length) {
+        const sign = order(i, j);
+        if (sign === 0) {
+            lines[n] = a.lines[i];
+            slots[n] = a.slots[i];
+            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
+        }
+        else if (sign < 0) {
+            lines[n] = a.lines[i];
+            slots[n] = a.slots[i];
+            hits[n++] = a.hits[i++];
+        }
+        else {
+            lines[n] = b.lines[j];
+            slots[n] = b.slots[j];
+            hits[n++] = b.hits[j++];
+        }
+    }
+    return { lines: lines.slice(0, n), slots: slots.slice(0, n), hits: hits.slice(0, n) };
+}
+function mergeFunctions(a, b) {
+    const byName = new Map();
+    for (const source of [a, b]) {
+        source.names.forEach((name, index) => {
+            const known = byName.get(name);
+            if (known) {
+                known.hits = (0, model_1.saturate)(known.hits + source.hits[index]);
+                if (known.line === 0)
+                    known.line = source.lines[index];
+            }
+            else {
+                byName.set(name, { line: source.lines[index], hits: source.hits[index] });
+            }
+        });
+    }
+    const values = [...byName.values()];
+    return {
+        names: [...byName.keys()],
+        lines: Uint32Array.from(values, (value) => value.line),
+        hits: Uint32Array.from(values, (value) => value.hits),
+    };
+}
+function mergeStatements(a, b) {
+    const merged = new Map();
+    for (const [key, block] of a)
+        merged.set(key, { ...block });
+    for (const [key, block] of b) {
+        const known = merged.get(key);
+        if (known)
+            known.hits = (0, model_1.saturate)(known.hits + block.hits);
+        else
+            merged.set(key, { ...block });
+    }
+    return merged;
+}
+/** A file's counts: from its detail where it has some, else from the counts a report gave. */
+function fileFigures(file) {
+    const figures = {
+        path: file.path,
+        lines: file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
+        branches: file.branches ?? file.counts?.branches,
+        functions: file.functions ?? file.counts?.functions,
+        lineDetail: file.lines !== undefined,
+        unnamed: file.unnamed,
+    };
+    if (file.statements) {
+        let covered = 0;
+        let total = 0;
+        for (const block of file.statements.values()) {
+            total += block.statements;
+            if (block.hits > 0)
+                covered += block.statements;
+        }
+        figures.statements = { covered, total };
+    }
+    return figures;
+}
+
+
+/***/ }),
+
+/***/ 380:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_PATTERNS = void 0;
+exports.readHead = readHead;
+exports.findReports = findReports;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const glob_1 = __nccwpck_require__(602);
+const formats_1 = __nccwpck_require__(394);
+/** Where coverage tools write their reports by default, looked for in every folder. */
+exports.DEFAULT_PATTERNS = [
+    '**/coverage.xml',
+    '**/coverage.json',
+    '**/cobertura.xml',
+    '**/cobertura-coverage.xml',
+    '**/lcov.info',
+    '**/coverage-final.json',
+    '**/coverage-summary.json',
+    '**/clover.xml',
+    '**/jacoco.xml',
+    '**/jacocoTestReport.xml',
+    '**/cover.out',
+    '**/coverage.out',
+];
+const HEAD_BYTES = 64 * 1024;
+function readHead(file) {
+    const fd = (0, node_fs_1.openSync)(file, 'r');
+    try {
+        const buffer = Buffer.alloc(HEAD_BYTES);
+        const read = (0, node_fs_1.readSync)(fd, buffer, 0, HEAD_BYTES, 0);
+        // A cut in the middle of a UTF-8 sequence only spoils the last character.
+        return buffer.subarray(0, read).toString('utf8');
+    }
+    finally {
+        (0, node_fs_1.closeSync)(fd);
+    }
+}
+function display(workspace, file) {
+    const relative = node_path_1.default.relative(workspace, file);
+    return relative.startsWith('..') || node_path_1.default.isAbsolute(relative)
+        ? file
+        : relative.split(node_path_1.default.sep).join('/');
+}
+function matchPattern(workspace, pattern) {
+    const absolute = node_path_1.default.isAbsolute(pattern);
+    const base = absolute ? node_path_1.default.parse(pattern).root : workspace;
+    const relativePattern = absolute ? pattern.slice(base.length) : pattern.replace(/^\.\//, '');
+    if (!(0, glob_1.isGlob)(relativePattern)) {
+        const file = node_path_1.default.join(base, relativePattern);
+        return (0, node_fs_1.existsSync)(file) && (0, node_fs_1.statSync)(file).isFile() ? [file] : [];
+    }
+    const regex = (0, glob_1.globToRegExp)(relativePattern);
+    return (0, glob_1.walkFiles)(base, (0, glob_1.literalPrefix)(relativePattern))
+        .filter((file) => regex.test(file))
+        .map((file) => node_path_1.default.join(base, file));
+}
+/**
+ * The reports to read. Listed in `files`, every match is read; with no list, the usual
+ * places are searched and each folder gives its richest report, so that one run's lcov.info
+ * and coverage-final.json are not counted twice.
+ */
+function findReports(workspace, patterns, forced, log) {
+    const identify = (file) => {
+        if (forced)
+            return { file, name: display(workspace, file), format: forced, guessed: false };
+        const detection = (0, formats_1.detectFormat)(readHead(file));
+        return detection && { file, name: display(workspace, file), ...detection };
+    };
+    if (patterns) {
+        const seen = new Set();
+        const reports = [];
+        for (const pattern of patterns) {
+            const matches = matchPattern(workspace, pattern).filter((file) => !seen.has(file));
+            if (matches.length === 0) {
+                log.warning(`No file matches '${pattern}' (from the 'files' input), looked for under ${workspace}.`);
+            }
+            for (const file of matches) {
+                seen.add(file);
+                const report = identify(file);
+                if (!report) {
+                    throw new errors_1.ActionFailure(`${display(workspace, file)} is empty or not text: expected a coverage report (${Object.values(formats_1.FORMAT_NAMES).join(', ')}).`);
+                }
+                reports.push(report);
+            }
+        }
+        if (reports.length === 0) {
+            throw new errors_1.ActionFailure(`No coverage report found: nothing matches ${patterns.map((p) => `'${p}'`).join(', ')} in ${workspace}. ` +
+                'Check that the test step wrote its report there, and that both steps use the same working directory.');
+        }
+        return reports;
+    }
+    const byFolder = new Map();
+    for (const pattern of exports.DEFAULT_PATTERNS) {
+        for (const file of matchPattern(workspace, pattern)) {
+            const report = identify(file);
+            if (!report || report.guessed) {
+                log.debug(`Skipping ${file}: not a coverage report.`);
+                continue;
+            }
+            const folder = node_path_1.default.dirname(file);
+            const known = byFolder.get(folder);
+            if (!known || formats_1.RICHNESS.indexOf(report.format) < formats_1.RICHNESS.indexOf(known.format)) {
+                if (known)
+                    log.info(`Using ${report.name} rather than ${known.name} (same folder, more detail).`);
+                byFolder.set(folder, report);
+            }
+            else {
+                log.info(`Using ${known.name} rather than ${report.name} (same folder, more detail).`);
+            }
+        }
+    }
+    if (byFolder.size === 0) {
+        throw new errors_1.ActionFailure(`No coverage report found in ${workspace}: looked for ${exports.DEFAULT_PATTERNS.join(', ')}. ` +
+            "Name the report in the 'files' input, or write it to one of these places.");
+    }
+    return [...byFolder.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+
+/***/ }),
+
+/***/ 146:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.REVISION = void 0;
+exports.gitIn = gitIn;
+exports.diffAgainst = diffAgainst;
+const node_child_process_1 = __nccwpck_require__(421);
+function gitIn(cwd) {
+    return (args) => new Promise((resolve, reject) => {
+        const child = (0, node_child_process_1.spawn)('git', args, {
+            cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({
+            code: code ?? 1,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8').trim(),
+        }));
+    });
+}
+/** A revision as git takes it, never an option: refused before git sees it. */
+exports.REVISION = /^[A-Za-z0-9_][A-Za-z0-9_./~^@{}+-]*$/;
+/**
+ * The diff of the workspace's HEAD against `base`, fetching the base commit when the
+ * checkout is shallow and lacks it.
+ */
+async function diffAgainst(git, base) {
+    const has = await git(['cat-file', '-e', `${base}^{commit}`]);
+    if (has.code !== 0) {
+        const fetched = await git(['fetch', '--no-tags', '--depth=1', 'origin', base]);
+        if (fetched.code !== 0) {
+            return {
+                problem: `the base commit ${base} is not in the checkout and could not be fetched (${fetched.stderr.split('\n').pop() ?? ''}). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
+            };
+        }
+    }
+    const diff = await git([
+        '-c',
+        'core.quotePath=false',
+        'diff',
+        '--no-color',
+        '--no-ext-diff',
+        '--unified=0',
+        '--relative',
+        base,
+        'HEAD',
+        '--',
+    ]);
+    if (diff.code !== 0)
+        return { problem: `git diff ${base} HEAD failed: ${diff.stderr}` };
+    return { diff: diff.stdout };
+}
+
+
+/***/ }),
+
+/***/ 602:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.globToRegExp = globToRegExp;
+exports.isGlob = isGlob;
+exports.literalPrefix = literalPrefix;
+exports.walkFiles = walkFiles;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+// Glob patterns as workflows write them (`**/coverage/lcov.info`, `reports/*.xml`,
+// `{a,b}.out`), matched against paths relative to the workspace with forward slashes.
+/** A regular expression matching exactly the paths the glob matches. */
+function globToRegExp(glob) {
+    let source = '';
+    let braces = 0;
+    for (let i = 0; i < glob.length; i++) {
+        const char = glob[i];
+        if (char === '*') {
+            if (glob[i + 1] === '*') {
+                const slashAfter = glob[i + 2] === '/';
+                const atSegmentStart = i === 0 || glob[i - 1] === '/';
+                if (atSegmentStart && slashAfter) {
+                    source += '(?:[^/]*/)*';
+                    i += 2;
+                }
+                else {
+                    source += '.*';
+                    i += 1;
+                }
+            }
+            else {
+                source += '[^/]*';
+            }
+        }
+        else if (char === '?') {
+            source += '[^/]';
+        }
+        else if (char === '[') {
+            const close = glob.indexOf(']', i + 1);
+            if (close < 0) {
+                source += '\\[';
+            }
+            else {
+                const body = glob
+                    .slice(i + 1, close)
+                    .replace(/^!/, '^')
+                    .replace(/\\/g, '\\\\');
+                source += `[${body}]`;
+                i = close;
+            }
+        }
+        else if (char === '{') {
+            braces++;
+            source += '(?:';
+        }
+        else if (char === '}' && braces > 0) {
+            braces--;
+            source += ')';
+        }
+        else if (char === ',' && braces > 0) {
+            source += '|';
+        }
+        else {
+            source += char.replace(/[.+^$|()\\]/g, '\\$&').replace(/[{}]/g, '\\$&');
+        }
+    }
+    return new RegExp(`^${source}$`);
+}
+function isGlob(pattern) {
+    return /[*?[{]/.test(pattern);
+}
+/** The folder before the first wildcard: where a walk for the pattern can start. */
+function literalPrefix(pattern) {
+    const parts = pattern.split('/');
+    const fixed = [];
+    for (const part of parts.slice(0, -1)) {
+        if (isGlob(part))
+            break;
+        fixed.push(part);
+    }
+    return fixed.join('/');
+}
+/** Folders no coverage report or source file of the project lives in. */
+const SKIPPED = new Set(['.git', 'node_modules']);
+/**
+ * Every file under `root`/`start`, as paths relative to `root`, skipping .git and
+ * node_modules; symbolic links to folders are not followed.
+ */
+function walkFiles(root, start = '', limit = 1_000_000) {
+    const found = [];
+    const pending = [start];
+    while (pending.length > 0 && found.length < limit) {
+        const relative = pending.pop();
+        let entries;
+        try {
+            entries = (0, node_fs_1.readdirSync)(node_path_1.default.join(root, relative), { withFileTypes: true });
+        }
+        catch {
+            continue;
+        }
+        for (const entry of entries) {
+            const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+            if (entry.isDirectory()) {
+                if (!SKIPPED.has(entry.name))
+                    pending.push(child);
+            }
+            else if (entry.isFile() || entry.isSymbolicLink()) {
+                found.push(child);
+            }
+        }
+    }
+    return found.sort();
+}
+
+
+/***/ }),
+
+/***/ 945:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getInputs = getInputs;
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const input_values_1 = __nccwpck_require__(153);
+const mask_1 = __nccwpck_require__(624);
+const runner_1 = __nccwpck_require__(266);
+const git_1 = __nccwpck_require__(146);
+const path_mapping_1 = __nccwpck_require__(160);
+const percent_1 = __nccwpck_require__(571);
+const formats_1 = __nccwpck_require__(394);
+function optionalPercent(name, raw) {
+    return raw === '' ? undefined : (0, percent_1.parsePercent)(name, raw);
+}
+/** Reads and checks every input, before the step touches anything. The token is masked first. */
+function getInputs(env = process.env) {
+    const githubToken = (0, runner_1.getInput)('github-token');
+    (0, mask_1.maskSecret)(githubToken, runner_1.setSecret);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const inWorkspace = (file) => node_path_1.default.resolve(workspace, file);
+    const formatText = (0, runner_1.getInput)('format') || 'auto';
+    if (formatText !== 'auto' && !formats_1.FORMATS.includes(formatText)) {
+        throw new errors_1.ConfigurationError('format', `'${formatText}' is not a format this action reads. Use auto or one of: ${formats_1.FORMATS.join(', ')}.`);
+    }
+    const thresholds = {
+        minCoverage: optionalPercent('min-coverage', (0, runner_1.getInput)('min-coverage')),
+        minLine: optionalPercent('min-line', (0, runner_1.getInput)('min-line')),
+        minBranch: optionalPercent('min-branch', (0, runner_1.getInput)('min-branch')),
+        minFunction: optionalPercent('min-function', (0, runner_1.getInput)('min-function')),
+        minFile: optionalPercent('min-file', (0, runner_1.getInput)('min-file')),
+        minDiff: optionalPercent('min-diff', (0, runner_1.getInput)('min-diff')),
+        maxDrop: optionalPercent('max-drop', (0, runner_1.getInput)('max-drop')),
+    };
+    const diffBase = (0, runner_1.getInput)('diff-base') || undefined;
+    if (diffBase !== undefined && !git_1.REVISION.test(diffBase)) {
+        throw new errors_1.ConfigurationError('diff-base', `'${diffBase}' is not a git revision. Give a commit SHA or a ref such as origin/main.`);
+    }
+    const comment = (0, runner_1.getInput)('comment') || 'off';
+    if (!['off', 'always', 'on-failure'].includes(comment)) {
+        throw new errors_1.ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure.`);
+    }
+    if (comment !== 'off' && githubToken === '') {
+        throw new errors_1.ConfigurationError('github-token', 'is empty, and comment is on. Pass a token that may write pull request comments: github-token: ${{ github.token }} with permissions: pull-requests: write.');
+    }
+    const baseline = (0, runner_1.getInput)('baseline');
+    const badge = (0, runner_1.getInput)('badge');
+    const summaryFile = (0, runner_1.getInput)('summary-file');
+    const files = (0, input_values_1.parseList)((0, runner_1.getInput)('files'), /\n/);
+    const runnerTemp = env.RUNNER_TEMP || workspace;
+    return {
+        workspace,
+        files: files.length > 0 ? files : undefined,
+        format: formatText === 'auto' ? undefined : formatText,
+        thresholds,
+        baseline: baseline ? inWorkspace(baseline) : undefined,
+        diffBase,
+        exclude: (0, input_values_1.parseList)((0, runner_1.getInput)('exclude'), /\n/),
+        pathPrefixes: (0, path_mapping_1.parsePrefixRules)((0, input_values_1.parseList)((0, runner_1.getInput)('path-prefix'), /\n/)),
+        sourceRoots: (0, input_values_1.parseList)((0, runner_1.getInput)('source-roots'), /\n/).map((root) => root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')),
+        comment: comment,
+        githubToken,
+        annotate: (0, input_values_1.parseBoolean)('annotate', (0, runner_1.getInput)('annotate') || 'true'),
+        badge: badge ? inWorkspace(badge) : undefined,
+        summaryFile: summaryFile
+            ? inWorkspace(summaryFile)
+            : node_path_1.default.join(runnerTemp, 'coverage-gate-summary.json'),
+    };
+}
+
+
+/***/ }),
+
+/***/ 609:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.main = main;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const http_1 = __nccwpck_require__(4);
+const retry_1 = __nccwpck_require__(280);
+const runner = __importStar(__nccwpck_require__(266));
+const annotate_1 = __nccwpck_require__(504);
+const annotations_1 = __nccwpck_require__(488);
+const badge_1 = __nccwpck_require__(889);
+const changed_lines_1 = __nccwpck_require__(320);
+const coverage_set_1 = __nccwpck_require__(347);
+const discovery_1 = __nccwpck_require__(380);
+const git_1 = __nccwpck_require__(146);
+const glob_1 = __nccwpck_require__(602);
+const inputs_1 = __nccwpck_require__(945);
+const metrics_1 = __nccwpck_require__(823);
+const path_mapping_1 = __nccwpck_require__(160);
+const percent_1 = __nccwpck_require__(571);
+const report_1 = __nccwpck_require__(874);
+const formats_1 = __nccwpck_require__(394);
+const report_error_1 = __nccwpck_require__(885);
+const sticky_comment_1 = __nccwpck_require__(383);
+const summary_file_1 = __nccwpck_require__(5);
+/** Counts the warnings issued, which share GitHub's per-step limit with the annotations. */
+class CountingLog {
+    warnings = 0;
+    info = (message) => runner.info(message);
+    debug = (message) => runner.debug(message);
+    warning = (message) => {
+        this.warnings++;
+        runner.warning(message);
+    };
+}
+const MAX_LISTED_UNMATCHED = 10;
+async function main() {
+    const inputs = (0, inputs_1.getInputs)();
+    const log = new CountingLog();
+    const event = readEvent();
+    const reports = (0, discovery_1.findReports)(inputs.workspace, inputs.files, inputs.format, log);
+    const workspaceFiles = (0, glob_1.walkFiles)(inputs.workspace);
+    const mapper = new path_mapping_1.PathMapper({
+        workspace: inputs.workspace,
+        workspaceFiles,
+        prefixes: inputs.pathPrefixes,
+        sourceRoots: inputs.sourceRoots,
+        goModules: goModules(inputs.workspace, workspaceFiles),
+    });
+    const excluded = inputs.exclude.map(glob_1.globToRegExp);
+    const set = new coverage_set_1.CoverageSet();
+    const infos = [];
+    const unmatched = { count: 0, first: new Set() };
+    for (const report of reports) {
+        infos.push(await readReport(report, set, mapper, excluded, unmatched));
+        log.info(`Read ${report.name} (${formats_1.FORMAT_NAMES[report.format]}).`);
+    }
+    if (unmatched.count > 0) {
+        const listed = [...unmatched.first];
+        log.warning(`${unmatched.count} path${unmatched.count === 1 ? '' : 's'} in the reports match no file in the workspace: ` +
+            `${listed.join(', ')}${unmatched.count > listed.length ? `, and ${unmatched.count - listed.length} more` : ''}. ` +
+            'Their coverage still counts, but changed lines and annotations cannot reach them. Make the reports in this checkout, or map their paths with path-prefix or source-roots.');
+    }
+    const totals = (0, metrics_1.computeTotals)(set);
+    (0, metrics_1.checkMeasurable)(totals, inputs.thresholds);
+    const headline = (0, metrics_1.chooseHeadline)(totals, infos);
+    if (infos.some((info) => info.inexactBranches) && !headline.printed) {
+        log.warning('A coverage.py text report with branch columns cannot be merged exactly with other reports: the headline is line coverage. Use `coverage json` for exact figures.');
+    }
+    for (const input of (0, metrics_1.closeCalls)(headline, inputs.thresholds)) {
+        log.warning(`The coverage.py total ${(0, percent_1.formatExact)(headline.value)}% is the figure coverage.py printed, rounded, and lies within half a point of ${input}: the verdict may be off by the rounding. Gate on \`coverage json\` (or a report without branch columns) for exact counts.`);
+    }
+    const { diff, diffBase, diffNote } = await measureChangedLines(inputs, event, set, log);
+    const baseline = readBaselineFile(inputs.baseline, log);
+    const checks = (0, metrics_1.evaluate)({
+        totals,
+        headline,
+        thresholds: inputs.thresholds,
+        diff: diff?.ratio,
+        diffUnavailable: diffNote,
+        baseline,
+    });
+    const passed = checks.every((check) => check.passed);
+    for (const check of checks)
+        if (check.passed && check.message)
+            log.info(check.message);
+    // Outputs and files first: they are what later steps use, whatever the verdict.
+    runner.setOutput('coverage', headline.value ? (0, percent_1.formatExact)(headline.value) : '');
+    runner.setOutput('line', (0, percent_1.formatRatio)(totals.lines));
+    runner.setOutput('branch', totals.branches ? (0, percent_1.formatRatio)(totals.branches) : '');
+    runner.setOutput('function', totals.functions ? (0, percent_1.formatRatio)(totals.functions) : '');
+    runner.setOutput('diff', diff && diff.ratio.total > 0 ? (0, percent_1.formatRatio)(diff.ratio) : '');
+    runner.setOutput('passed', String(passed));
+    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(inputs.summaryFile), { recursive: true });
+    const summaryFd = (0, node_fs_1.openSync)(inputs.summaryFile, 'w');
+    try {
+        (0, summary_file_1.writeSummary)((text) => (0, node_fs_1.writeSync)(summaryFd, text), totals, headline, diff?.ratio, passed, process.env.GITHUB_SHA);
+    }
+    finally {
+        (0, node_fs_1.closeSync)(summaryFd);
+    }
+    runner.setOutput('summary-file', inputs.summaryFile);
+    if (inputs.badge) {
+        const value = headline.value ? `${(0, percent_1.formatExact)(headline.value, 0)}%` : 'unknown';
+        const percent = headline.value ? Number((0, percent_1.formatExact)(headline.value)) : NaN;
+        writeFileEnsuringFolder(inputs.badge, (0, badge_1.badgeSvg)('coverage', value, (0, badge_1.badgeColor)(percent)));
+    }
+    runner.setOutput('badge', inputs.badge ?? '');
+    const model = {
+        passed,
+        checks,
+        totals,
+        headline,
+        diff,
+        diffBase,
+        diffNote,
+        baseline,
+        reports: reports.map((report) => ({ name: report.name, format: formats_1.FORMAT_NAMES[report.format] })),
+    };
+    await runner.summary.addRaw((0, report_1.renderReport)(model, '### Coverage', report_1.fitsSummary)).write();
+    if (inputs.annotate && diff && diff.uncovered.length > 0) {
+        const plan = (0, annotations_1.planAnnotations)(diff.uncovered, log.warnings);
+        for (const annotation of plan.annotations)
+            (0, annotate_1.issueWarningAnnotation)(annotation);
+        if (plan.omitted > 0) {
+            const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most 10 warnings per step).`;
+            if (log.warnings + plan.annotations.length < 10)
+                log.warning(text);
+            else
+                log.info(text);
+        }
+    }
+    await comment(inputs, event, model, log);
+    if (!passed) {
+        throw new errors_1.ActionFailure(failureMessage(checks));
+    }
+    log.info(`Coverage gate passed: ${headline.value ? `${(0, percent_1.formatExact)(headline.value)}%` : 'nothing measured'} (${headline.basis}).`);
+}
+function failureMessage(checks) {
+    return checks
+        .filter((check) => !check.passed)
+        .map((check) => check.message ?? check.label)
+        .join('\n');
+}
+function readEvent() {
+    const file = process.env.GITHUB_EVENT_PATH;
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+function goModules(workspace, files) {
+    return files
+        .filter((file) => file === 'go.mod' || file.endsWith('/go.mod'))
+        .flatMap((file) => {
+        const module = (0, path_mapping_1.goModulePath)((0, node_fs_1.readFileSync)(node_path_1.default.join(workspace, file), 'utf8'));
+        return module
+            ? [{ module, dir: node_path_1.default.posix.dirname(file) === '.' ? '' : node_path_1.default.posix.dirname(file) }]
+            : [];
+    });
+}
+async function readReport(report, set, mapper, excluded, unmatched) {
+    let records = 0;
+    const stream = (0, node_fs_1.createReadStream)(report.file, { highWaterMark: 64 * 1024 });
+    try {
+        const info = await formats_1.PARSERS[report.format](stream, (record) => {
+            records++;
+            if (record.unnamed) {
+                set.add(`\u0000unnamed ${report.name}`, record);
+                return;
+            }
+            const mapped = mapper.map(record.path, record.roots);
+            if (excluded.some((pattern) => pattern.test(mapped.path)))
+                return;
+            if (!mapped.matched && !set.files.has(mapped.path)) {
+                unmatched.count++;
+                if (unmatched.first.size < MAX_LISTED_UNMATCHED)
+                    unmatched.first.add(mapped.path);
+            }
+            set.add(mapped.path, record);
+        });
+        if (records === 0) {
+            throw new errors_1.ActionFailure(`${report.name}: the report is empty (it covers no file). Expected a ${formats_1.FORMAT_NAMES[report.format]} with at least one file in it.`);
+        }
+        return info;
+    }
+    catch (error) {
+        if (error instanceof report_error_1.ReportError) {
+            const what = report.guessed
+                ? `not a coverage report this action recognises (expected one of: ${Object.values(formats_1.FORMAT_NAMES).join(', ')}); read as a coverage.py text report: ${error.message}. Set 'format' if it is one of these.`
+                : `cannot be read as a ${formats_1.FORMAT_NAMES[report.format]}: ${error.message}`;
+            throw new errors_1.ActionFailure(`${report.name}: ${what}`);
+        }
+        if (error instanceof errors_1.ActionFailure)
+            throw error;
+        throw new errors_1.ActionFailure(`${report.name}: could not be read (${(0, errors_1.errorMessage)(error)}).`);
+    }
+    finally {
+        stream.destroy();
+    }
+}
+const NO_COMMIT = /^0+$/;
+async function measureChangedLines(inputs, event, set, log) {
+    const wanted = inputs.thresholds.minDiff !== undefined || inputs.annotate || inputs.comment !== 'off';
+    if (!wanted)
+        return {};
+    const base = inputs.diffBase ?? event.pull_request?.base?.sha ?? event.before;
+    if (!base || NO_COMMIT.test(base)) {
+        const diffNote = 'No base commit to compare with (not a pull request, or the first push of a branch): changed lines not measured.';
+        if (inputs.thresholds.minDiff)
+            log.info(diffNote);
+        return { diffNote };
+    }
+    if (!git_1.REVISION.test(base)) {
+        return {
+            diffNote: `The event's base '${base}' is not a git revision: changed lines not measured.`,
+        };
+    }
+    if (!(0, node_fs_1.existsSync)(node_path_1.default.join(inputs.workspace, '.git')) && !(await isInsideGit(inputs.workspace))) {
+        const problem = 'the workspace is not a git checkout (run actions/checkout before this step)';
+        if (inputs.thresholds.minDiff)
+            throw new errors_1.ActionFailure(`min-diff cannot be checked: ${problem}.`);
+        log.warning(`Changed lines not measured: ${problem}.`);
+        return { diffNote: `Not measured: ${problem}.` };
+    }
+    const result = await (0, git_1.diffAgainst)((0, git_1.gitIn)(inputs.workspace), base);
+    if (result.problem !== undefined || result.diff === undefined) {
+        if (inputs.thresholds.minDiff)
+            throw new errors_1.ActionFailure(`min-diff cannot be checked: ${result.problem}`);
+        log.warning(`Changed lines not measured: ${result.problem}`);
+        return { diffNote: `Not measured: ${result.problem}` };
+    }
+    const diff = (0, changed_lines_1.diffCoverage)(set, (0, changed_lines_1.parseUnifiedDiff)(result.diff));
+    return { diff, diffBase: base };
+}
+async function isInsideGit(workspace) {
+    const result = await (0, git_1.gitIn)(workspace)(['rev-parse', '--is-inside-work-tree']);
+    return result.code === 0 && result.stdout.trim() === 'true';
+}
+function readBaselineFile(file, log) {
+    if (!file)
+        return undefined;
+    if (!(0, node_fs_1.existsSync)(file)) {
+        log.warning(`No baseline at ${file}: max-drop is not checked on this run (the first run on a branch has none).`);
+        return undefined;
+    }
+    return (0, summary_file_1.readBaseline)((0, node_fs_1.readFileSync)(file, 'utf8'), file);
+}
+function writeFileEnsuringFolder(file, text) {
+    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(file), { recursive: true });
+    (0, node_fs_1.writeFileSync)(file, text);
+}
+async function comment(inputs, event, model, log) {
+    if (inputs.comment === 'off')
+        return;
+    const number = event.pull_request?.number;
+    if (!number) {
+        log.info('Not a pull request: no comment written.');
+        return;
+    }
+    const marker = (0, sticky_comment_1.commentMarker)(process.env.GITHUB_WORKFLOW ?? '', process.env.GITHUB_JOB ?? '');
+    const text = (0, report_1.renderReport)(model, '### Coverage', (body) => body.length + marker.length + 2 < report_1.COMMENT_LIMIT_CHARS, {
+        changedFiles: 50,
+        leastCovered: 10,
+        ranges: 50,
+    });
+    const api = new sticky_comment_1.CommentsApi({
+        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+        token: inputs.githubToken,
+        repository: process.env.GITHUB_REPOSITORY ?? '',
+        pullRequest: number,
+        marker,
+    }, http_1.fetchHttpClient, retry_1.systemClock);
+    try {
+        const createNew = inputs.comment === 'always' || !model.passed;
+        const result = await (0, sticky_comment_1.upsertComment)(api, marker, text, createNew);
+        if (result.action !== 'skipped')
+            log.info(`Pull request comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
+    }
+    catch (error) {
+        // Commenting is a courtesy: the gate's verdict never depends on it.
+        if (error instanceof http_1.HttpStatusError && error.status === 403) {
+            log.warning(`Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token; comment from a workflow_run workflow, or give the job permissions: pull-requests: write.`);
+        }
+        else {
+            log.warning(`Could not write the pull request comment: ${(0, errors_1.errorMessage)(error)}`);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 823:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.INPUT_NAMES = void 0;
+exports.computeTotals = computeTotals;
+exports.chooseHeadline = chooseHeadline;
+exports.checkMeasurable = checkMeasurable;
+exports.evaluate = evaluate;
+exports.closeCalls = closeCalls;
+const errors_1 = __nccwpck_require__(223);
+const coverage_set_1 = __nccwpck_require__(347);
+const percent_1 = __nccwpck_require__(571);
+function add(sum, part) {
+    if (!part)
+        return sum;
+    return { covered: (sum?.covered ?? 0) + part.covered, total: (sum?.total ?? 0) + part.total };
+}
+function computeTotals(set) {
+    const files = [...set.files.values()].map(coverage_set_1.fileFigures);
+    let lines = { covered: 0, total: 0 };
+    let branches;
+    let functions;
+    let statements;
+    for (const file of files) {
+        lines = add(lines, file.lines);
+        branches = add(branches, file.branches);
+        functions = add(functions, file.functions);
+        statements = add(statements, file.statements);
+    }
+    return { lines, branches, functions, statements, files };
+}
+/**
+ * The headline figure is the producing tool's own: coverage.py's total (statements and
+ * branches together) for coverage.py reports, Go's statement coverage for Go profiles, line
+ * coverage for everything else and for mixes of tools.
+ */
+function chooseHeadline(totals, reports) {
+    const families = new Set(reports.map((report) => report.family));
+    const only = families.size === 1 ? reports[0].family : undefined;
+    if (only === 'coverage.py') {
+        const inexact = reports.filter((report) => report.inexactBranches);
+        if (inexact.length > 0) {
+            const printed = reports.length === 1 ? (0, percent_1.readPrintedPercent)(reports[0].printedTotal ?? '') : undefined;
+            if (printed) {
+                return {
+                    basis: 'coverage.py total (as printed)',
+                    value: (0, percent_1.exactOfPercent)(printed),
+                    printed: true,
+                };
+            }
+            return { basis: 'lines', ratio: totals.lines, value: valueOf(totals.lines), printed: false };
+        }
+        const ratio = {
+            covered: totals.lines.covered + (totals.branches?.covered ?? 0),
+            total: totals.lines.total + (totals.branches?.total ?? 0),
+        };
+        return {
+            basis: totals.branches
+                ? 'coverage.py total (statements and branches)'
+                : 'coverage.py total (statements)',
+            ratio,
+            value: valueOf(ratio),
+            printed: false,
+        };
+    }
+    if (only === 'go' && totals.statements) {
+        return {
+            basis: 'statements',
+            ratio: totals.statements,
+            value: valueOf(totals.statements),
+            printed: false,
+        };
+    }
+    return { basis: 'lines', ratio: totals.lines, value: valueOf(totals.lines), printed: false };
+}
+function valueOf(ratio) {
+    return ratio && ratio.total > 0 ? (0, percent_1.exactOfRatio)(ratio) : undefined;
+}
+exports.INPUT_NAMES = {
+    minCoverage: 'min-coverage',
+    minLine: 'min-line',
+    minBranch: 'min-branch',
+    minFunction: 'min-function',
+    minFile: 'min-file',
+    minDiff: 'min-diff',
+    maxDrop: 'max-drop',
+};
+/** A threshold on a metric no report measures is a mistake in the workflow. */
+function checkMeasurable(totals, thresholds) {
+    const missing = [
+        ['minBranch', 'branches', totals.branches],
+        ['minFunction', 'functions', totals.functions],
+    ];
+    for (const [key, metric, value] of missing) {
+        if (thresholds[key] && value === undefined) {
+            throw new errors_1.ConfigurationError(exports.INPUT_NAMES[key], `no report measures ${metric}. Turn on ${metric} measurement in the coverage tool (coverage.py: --cov-branch or branch = true), or remove the threshold.`);
+        }
+    }
+}
+function percentText(value) {
+    return value === undefined ? '' : (0, percent_1.formatExact)(value);
+}
+function below(label, input, actual, threshold, detail = '') {
+    return `${label} ${(0, percent_1.formatExact)(actual)}% < ${(0, percent_1.formatPercent)(threshold)}% (${input})${detail}`;
+}
+function counted(ratio, noun) {
+    return ratio ? `: ${ratio.covered} of ${ratio.total} ${noun} covered` : '';
+}
+/** Each threshold set, checked on exact counts. */
+function evaluate(input) {
+    const { totals, headline, thresholds } = input;
+    const checks = [];
+    const ratioCheck = (key, label, value, detail) => {
+        const threshold = thresholds[key];
+        if (!threshold)
+            return;
+        const name = exports.INPUT_NAMES[key];
+        if (value === undefined) {
+            checks.push({
+                input: key,
+                label,
+                actual: '',
+                expected: `${(0, percent_1.formatPercent)(threshold)}%`,
+                passed: true,
+                message: `${label}: nothing to measure (no line of that kind in the reports).`,
+            });
+            return;
+        }
+        const passed = (0, percent_1.compareExact)(value, (0, percent_1.exactOfPercent)(threshold)) >= 0;
+        checks.push({
+            input: key,
+            label,
+            actual: percentText(value),
+            expected: `${(0, percent_1.formatPercent)(threshold)}%`,
+            passed,
+            message: passed ? undefined : below(label, name, value, threshold, detail),
+        });
+    };
+    ratioCheck('minCoverage', 'Coverage', headline.value, headline.ratio ? counted(headline.ratio, headline.basis) : ` (${headline.basis})`);
+    ratioCheck('minLine', 'Lines', valueOf(totals.lines), counted(totals.lines, 'lines'));
+    ratioCheck('minBranch', 'Branches', valueOf(totals.branches), counted(totals.branches, 'branches'));
+    ratioCheck('minFunction', 'Functions', valueOf(totals.functions), counted(totals.functions, 'functions'));
+    if (thresholds.minFile) {
+        const threshold = thresholds.minFile;
+        const failing = totals.files
+            .filter((file) => !file.unnamed && file.lines.total > 0)
+            .filter((file) => (0, percent_1.compareExact)((0, percent_1.exactOfRatio)(file.lines), (0, percent_1.exactOfPercent)(threshold)) < 0)
+            .sort((a, b) => (0, percent_1.compareRatios)(a.lines, b.lines));
+        const worst = failing[0];
+        checks.push({
+            input: 'minFile',
+            label: 'Every file',
+            actual: worst ? (0, percent_1.formatExact)((0, percent_1.exactOfRatio)(worst.lines)) : '',
+            expected: `${(0, percent_1.formatPercent)(threshold)}%`,
+            passed: failing.length === 0,
+            message: failing.length === 0
+                ? undefined
+                : `${failing.length} file${failing.length === 1 ? '' : 's'} below ${(0, percent_1.formatPercent)(threshold)}% (min-file): ` +
+                    failing
+                        .slice(0, 5)
+                        .map((file) => `${file.path} ${(0, percent_1.formatExact)((0, percent_1.exactOfRatio)(file.lines))}%`)
+                        .join(', ') +
+                    (failing.length > 5 ? `, and ${failing.length - 5} more` : ''),
+        });
+    }
+    if (thresholds.minDiff) {
+        const threshold = thresholds.minDiff;
+        const value = valueOf(input.diff);
+        if (value === undefined) {
+            checks.push({
+                input: 'minDiff',
+                label: 'Changed lines',
+                actual: '',
+                expected: `${(0, percent_1.formatPercent)(threshold)}%`,
+                passed: true,
+                message: input.diffUnavailable ?? 'No changed line is measured by the reports.',
+            });
+        }
+        else {
+            const passed = (0, percent_1.compareExact)(value, (0, percent_1.exactOfPercent)(threshold)) >= 0;
+            checks.push({
+                input: 'minDiff',
+                label: 'Changed lines',
+                actual: (0, percent_1.formatExact)(value),
+                expected: `${(0, percent_1.formatPercent)(threshold)}%`,
+                passed,
+                message: passed
+                    ? undefined
+                    : below('Changed lines', 'min-diff', value, threshold, counted(input.diff, 'changed lines')),
+            });
+        }
+    }
+    if (thresholds.maxDrop) {
+        const threshold = thresholds.maxDrop;
+        const current = headline.value;
+        if (input.baseline === undefined || current === undefined) {
+            checks.push({
+                input: 'maxDrop',
+                label: 'Drop from baseline',
+                actual: '',
+                expected: `${(0, percent_1.formatPercent)(threshold)} points`,
+                passed: true,
+                message: input.baseline === undefined
+                    ? 'No baseline to compare with: max-drop not checked.'
+                    : 'Nothing measured.',
+            });
+        }
+        else {
+            const drop = (0, percent_1.subtractExact)(input.baseline, current);
+            const passed = (0, percent_1.compareExact)(drop, (0, percent_1.exactOfPercent)(threshold)) <= 0;
+            const dropText = (0, percent_1.formatExact)(drop, 2, passed ? 'down' : 'up');
+            checks.push({
+                input: 'maxDrop',
+                label: 'Drop from baseline',
+                actual: `${dropText} points`,
+                expected: `${(0, percent_1.formatPercent)(threshold)} points`,
+                passed,
+                message: passed
+                    ? undefined
+                    : `Coverage fell ${dropText} points, from ${(0, percent_1.formatExact)(input.baseline)}% to ${(0, percent_1.formatExact)(current)}% (max-drop ${(0, percent_1.formatPercent)(threshold)})`,
+            });
+        }
+    }
+    return checks;
+}
+/**
+ * A printed coverage.py total is rounded by coverage.py: within half a point of a threshold
+ * the verdict may differ from the exact one. Returns the thresholds that close.
+ */
+function closeCalls(headline, thresholds) {
+    if (!headline.printed || headline.value === undefined)
+        return [];
+    const half = { num: 1n, den: 2n };
+    return ['minCoverage']
+        .filter((key) => {
+        const threshold = thresholds[key];
+        if (!threshold)
+            return false;
+        const gap = (0, percent_1.subtractExact)(headline.value, (0, percent_1.exactOfPercent)(threshold));
+        const distance = gap.num < 0n ? { num: -gap.num, den: gap.den } : gap;
+        return (0, percent_1.compareExact)(distance, half) <= 0;
+    })
+        .map((key) => exports.INPUT_NAMES[key]);
+}
+
+
+/***/ }),
+
+/***/ 291:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EMPTY_LINES = exports.FunctionBuilder = exports.BranchBuilder = exports.LineBuilder = void 0;
+exports.saturate = saturate;
+exports.takeIf = takeIf;
+exports.countHits = countHits;
+const MAX_HITS = 0xffffffff;
+function saturate(hits) {
+    return hits > MAX_HITS ? MAX_HITS : hits < 0 ? 0 : Math.floor(hits);
+}
+/**
+ * Collects one file's line hits in reusable buffers, then hands them over sorted, with
+ * repeated lines summed. One builder serves a whole report, file after file.
+ */
+class LineBuilder {
+    lineBuffer = new Uint32Array(1024);
+    hitBuffer = new Uint32Array(1024);
+    length = 0;
+    sorted = true;
+    add(line, hits) {
+        if (this.length === this.lineBuffer.length)
+            this.grow();
+        const index = this.length++;
+        if (index > 0 && this.lineBuffer[index - 1] >= line)
+            this.sorted = false;
+        this.lineBuffer[index] = line;
+        this.hitBuffer[index] = saturate(hits);
+    }
+    get size() {
+        return this.length;
+    }
+    /** The collected hits, and the builder emptied for the next file. */
+    take() {
+        const count = this.length;
+        let lines = this.lineBuffer.slice(0, count);
+        let hits = this.hitBuffer.slice(0, count);
+        if (!this.sorted)
+            [lines, hits] = sortAndSum(lines, hits);
+        this.length = 0;
+        this.sorted = true;
+        return { lines, hits };
+    }
+    grow() {
+        const lines = new Uint32Array(this.lineBuffer.length * 2);
+        const hits = new Uint32Array(this.hitBuffer.length * 2);
+        lines.set(this.lineBuffer);
+        hits.set(this.hitBuffer);
+        this.lineBuffer = lines;
+        this.hitBuffer = hits;
+    }
+}
+exports.LineBuilder = LineBuilder;
+function sortAndSum(lines, hits) {
+    const order = Array.from(lines.keys()).sort((a, b) => lines[a] - lines[b]);
+    const outLines = [];
+    const outHits = [];
+    for (const index of order) {
+        const last = outLines.length - 1;
+        if (last >= 0 && outLines[last] === lines[index]) {
+            outHits[last] = saturate(outHits[last] + hits[index]);
+        }
+        else {
+            outLines.push(lines[index]);
+            outHits.push(hits[index]);
+        }
+    }
+    return [Uint32Array.from(outLines), Uint32Array.from(outHits)];
+}
+/** Collects branches of one file; each branch is placed by its line and its slot on that line. */
+class BranchBuilder {
+    entries = [];
+    nextSlot = new Map();
+    /** Adds the next branch of `line`; its slot is its order among the line's branches. */
+    add(line, hits) {
+        const slot = this.nextSlot.get(line) ?? 0;
+        this.nextSlot.set(line, slot + 1);
+        this.entries.push(line, slot, saturate(hits));
+    }
+    /** Adds a branch whose slot the report itself names (lcov's block and branch numbers). */
+    addAt(line, slot, hits) {
+        this.entries.push(line, slot, saturate(hits));
+    }
+    take() {
+        const entries = this.entries;
+        this.entries = [];
+        this.nextSlot.clear();
+        const count = entries.length / 3;
+        const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => entries[a * 3] - entries[b * 3] || entries[a * 3 + 1] - entries[b * 3 + 1]);
+        const lines = [];
+        const slots = [];
+        const hits = [];
+        for (const i of order) {
+            const last = lines.length - 1;
+            if (last >= 0 && lines[last] === entries[i * 3] && slots[last] === entries[i * 3 + 1]) {
+                hits[last] = saturate(hits[last] + entries[i * 3 + 2]);
+            }
+            else {
+                lines.push(entries[i * 3]);
+                slots.push(entries[i * 3 + 1]);
+                hits.push(entries[i * 3 + 2]);
+            }
+        }
+        return {
+            lines: Uint32Array.from(lines),
+            slots: Uint32Array.from(slots),
+            hits: Uint32Array.from(hits),
+        };
+    }
+}
+exports.BranchBuilder = BranchBuilder;
+/** Collects functions of one file by name; a name seen twice has its hits summed. */
+class FunctionBuilder {
+    byName = new Map();
+    declare(name, line) {
+        const known = this.byName.get(name);
+        if (known) {
+            if (known.line === 0)
+                known.line = line;
+        }
+        else {
+            this.byName.set(name, { line, hits: 0 });
+        }
+    }
+    hit(name, hits, line = 0) {
+        const known = this.byName.get(name);
+        if (known)
+            known.hits = saturate(known.hits + hits);
+        else
+            this.byName.set(name, { line, hits: saturate(hits) });
+    }
+    get size() {
+        return this.byName.size;
+    }
+    take() {
+        const names = [...this.byName.keys()];
+        const values = [...this.byName.values()];
+        this.byName = new Map();
+        return {
+            names,
+            lines: Uint32Array.from(values, (value) => value.line),
+            hits: Uint32Array.from(values, (value) => value.hits),
+        };
+    }
+}
+exports.FunctionBuilder = FunctionBuilder;
+/** The builder's content when the report measures it; the builder is emptied either way. */
+function takeIf(measured, builder) {
+    const taken = builder.take();
+    return measured ? taken : undefined;
+}
+/** Covered and total of a set of hit counts. */
+function countHits(hits) {
+    let covered = 0;
+    for (let i = 0; i < hits.length; i++)
+        if (hits[i] > 0)
+            covered++;
+    return { covered, total: hits.length };
+}
+exports.EMPTY_LINES = { lines: new Uint32Array(0), hits: new Uint32Array(0) };
+
+
+/***/ }),
+
+/***/ 160:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PathMapper = void 0;
+exports.normalizeSlashes = normalizeSlashes;
+exports.goModulePath = goModulePath;
+exports.parsePrefixRules = parsePrefixRules;
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const DRIVE = /^[A-Za-z]:\//;
+function normalizeSlashes(text) {
+    return text.replace(/\\/g, '/');
+}
+function isAbsolute(text) {
+    return text.startsWith('/') || DRIVE.test(text);
+}
+function join(root, relative) {
+    return `${root.replace(/\/+$/, '')}/${relative}`;
+}
+/** Removes `.` and `..` segments and doubled slashes, keeping a leading `/` or drive. */
+function tidy(text) {
+    const drive = DRIVE.exec(text)?.[0] ?? '';
+    const rest = text.slice(drive.length);
+    const normalized = node_path_1.default.posix.normalize(rest);
+    return drive + (normalized === '.' ? '' : normalized.replace(/^\.\//, ''));
+}
+class PathMapper {
+    options;
+    files;
+    byName = new Map();
+    workspace;
+    constructor(options) {
+        this.options = options;
+        this.files = new Set(options.workspaceFiles);
+        for (const file of options.workspaceFiles) {
+            const name = file.slice(file.lastIndexOf('/') + 1);
+            const list = this.byName.get(name);
+            if (list)
+                list.push(file);
+            else
+                this.byName.set(name, [file]);
+        }
+        this.workspace = tidy(normalizeSlashes(options.workspace)).replace(/\/+$/, '');
+    }
+    map(reportPath, roots) {
+        let text = tidy(normalizeSlashes(reportPath.trim()));
+        for (const rule of this.options.prefixes) {
+            if (text.startsWith(rule.from)) {
+                text = tidy(rule.to + text.slice(rule.from.length));
+                break;
+            }
+        }
+        const candidates = roots && roots.length > 0 && !isAbsolute(text)
+            ? [...roots.map((root) => tidy(join(normalizeSlashes(root), text))), text]
+            : [text];
+        for (const candidate of candidates) {
+            const found = this.find(candidate);
+            if (found !== undefined)
+                return { path: found, matched: true };
+        }
+        return { path: this.relative(candidates[0]), matched: false };
+    }
+    /** Strips the workspace from an absolute path inside it. */
+    relative(text) {
+        if (text.startsWith(`${this.workspace}/`))
+            return text.slice(this.workspace.length + 1);
+        return text;
+    }
+    find(candidate) {
+        const text = this.relative(candidate);
+        if (this.files.has(text))
+            return text;
+        if (!isAbsolute(text)) {
+            for (const { module, dir } of this.options.goModules) {
+                if (text.startsWith(`${module}/`)) {
+                    const local = dir === '' ? text.slice(module.length + 1) : join(dir, text.slice(module.length + 1));
+                    if (this.files.has(local))
+                        return local;
+                }
+            }
+            for (const root of this.options.sourceRoots) {
+                const local = tidy(join(root, text));
+                if (this.files.has(local))
+                    return local;
+            }
+        }
+        // A path from another machine or a container: its tail may be a workspace path.
+        const parts = text.replace(DRIVE, '').split('/').filter(Boolean);
+        for (let start = 1; start < parts.length; start++) {
+            const tail = parts.slice(start).join('/');
+            if (this.files.has(tail))
+                return tail;
+        }
+        // A path missing its leading folders (Java packages, Cobertura without sources): the one
+        // workspace file that ends with it, when exactly one does.
+        if (!isAbsolute(text) && text !== '') {
+            const name = parts[parts.length - 1];
+            const endings = (this.byName.get(name) ?? []).filter((file) => file.endsWith(`/${text}`));
+            if (endings.length === 1)
+                return endings[0];
+        }
+        return undefined;
+    }
+}
+exports.PathMapper = PathMapper;
+/** `module example.com/x` from the text of a go.mod file. */
+function goModulePath(goMod) {
+    return /^\s*module\s+"?([^\s"]+)"?\s*$/m.exec(goMod)?.[1];
+}
+/** Lines of the `path-prefix` input: `FROM` (removed) or `FROM=TO` (replaced). */
+function parsePrefixRules(lines) {
+    return lines.map((line) => {
+        const equals = line.indexOf('=');
+        const from = normalizeSlashes(equals < 0 ? line : line.slice(0, equals)).trim();
+        const to = equals < 0 ? '' : normalizeSlashes(line.slice(equals + 1)).trim();
+        // `/srv/checkout/=src` means src/ as well: the slash the prefix took is put back.
+        return { from, to: to !== '' && from.endsWith('/') && !to.endsWith('/') ? `${to}/` : to };
+    });
+}
+
+
+/***/ }),
+
+/***/ 571:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parsePercent = parsePercent;
+exports.readPrintedPercent = readPrintedPercent;
+exports.exactOfRatio = exactOfRatio;
+exports.exactOfPercent = exactOfPercent;
+exports.compareExact = compareExact;
+exports.subtractExact = subtractExact;
+exports.compareRatios = compareRatios;
+exports.compareRatio = compareRatio;
+exports.formatExact = formatExact;
+exports.formatRatio = formatRatio;
+exports.formatPercent = formatPercent;
+exports.ratioValue = ratioValue;
+const errors_1 = __nccwpck_require__(223);
+const PERCENT = /^(\d{1,3})(?:\.(\d{1,6}))?\s*%?$/;
+function parsePercent(input, raw) {
+    const text = raw.trim();
+    const match = PERCENT.exec(text);
+    const value = match ? Number(text.replace('%', '')) : NaN;
+    if (!match || value > 100) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a percentage. Write a number from 0 to 100, e.g. 80 or 82.5.`);
+    }
+    return decimal(match[1], match[2] ?? '', text);
+}
+/** A percentage a tool printed (`79%`, `79.96%`); undefined when it is not one. */
+function readPrintedPercent(text) {
+    const match = PERCENT.exec(text.trim());
+    if (!match || Number(text.trim().replace('%', '')) > 100)
+        return undefined;
+    return decimal(match[1], match[2] ?? '', text.trim());
+}
+function decimal(whole, fraction, text) {
+    return { digits: BigInt(whole + fraction), scale: fraction.length, text };
+}
+function exactOfRatio(ratio) {
+    return { num: BigInt(ratio.covered) * 100n, den: BigInt(ratio.total) };
+}
+function exactOfPercent(percent) {
+    return { num: percent.digits, den: 10n ** BigInt(percent.scale) };
+}
+/** Sign of a - b: -1, 0 or 1, computed on integers only. */
+function compareExact(a, b) {
+    const left = a.num * b.den;
+    const right = b.num * a.den;
+    return left < right ? -1 : left > right ? 1 : 0;
+}
+function subtractExact(a, b) {
+    return { num: a.num * b.den - b.num * a.den, den: a.den * b.den };
+}
+/**
+ * Orders two ratios by their value, exactly, without allocating: the cross products stay
+ * below 2^53 for any count a report can hold (under 2^26 lines).
+ */
+function compareRatios(a, b) {
+    return a.covered * b.total - b.covered * a.total;
+}
+/** Sign of (ratio as a percentage) - (percent). */
+function compareRatio(ratio, percent) {
+    return compareExact(exactOfRatio(ratio), exactOfPercent(percent));
+}
+/**
+ * An exact percentage with `decimals` places, rounded down by default; a drop that fails a gate
+ * is rounded up, so that the figure shown never meets the limit it broke.
+ */
+function formatExact(value, decimals = 2, rounding = 'down') {
+    const num = value.den < 0n ? -value.num : value.num;
+    const den = value.den < 0n ? -value.den : value.den;
+    const scaled = num * 10n ** BigInt(decimals);
+    let quotient = scaled / den;
+    const exact = quotient * den === scaled;
+    // BigInt division truncates toward zero; move to the side asked for.
+    if (!exact && rounding === 'down' && scaled < 0n)
+        quotient -= 1n;
+    if (!exact && rounding === 'up' && scaled > 0n)
+        quotient += 1n;
+    const text = formatScaled(quotient < 0n ? -quotient : quotient, decimals);
+    return quotient < 0n ? `-${text}` : text;
+}
+/**
+ * A ratio as a percentage with `decimals` places, rounded down: a figure shown for a failing
+ * gate can then never read as high as the threshold it missed (79.996 shows as 79.99, not 80.00).
+ */
+function formatRatio(ratio, decimals = 2) {
+    if (ratio.total === 0)
+        return '';
+    return formatExact(exactOfRatio(ratio), decimals);
+}
+/** A percentage shown with at least `decimals` places (more when it was written with more). */
+function formatPercent(percent, decimals = 2) {
+    if (percent.scale >= decimals)
+        return formatScaled(percent.digits, percent.scale);
+    return formatScaled(percent.digits * 10n ** BigInt(decimals - percent.scale), decimals);
+}
+function formatScaled(value, decimals) {
+    if (decimals === 0)
+        return value.toString();
+    const text = value.toString().padStart(decimals + 1, '0');
+    return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
+}
+/** A percentage as a JavaScript number, for colours and sorting only, never for gating. */
+function ratioValue(ratio) {
+    return ratio.total === 0 ? NaN : (ratio.covered * 100) / ratio.total;
+}
+
+
+/***/ }),
+
+/***/ 874:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fitsSummary = exports.COMMENT_LIMIT_CHARS = exports.SUMMARY_LIMIT_BYTES = void 0;
+exports.renderReport = renderReport;
+const percent_1 = __nccwpck_require__(571);
+exports.SUMMARY_LIMIT_BYTES = 1024 * 1024;
+exports.COMMENT_LIMIT_CHARS = 65_536;
+/** Markdown table cells hold no pipes or line breaks; HTML in file names is shown as text. */
+function cell(text) {
+    return text.replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`).replace(/\r?\n/g, ' ');
+}
+function ratioText(ratio) {
+    if (!ratio)
+        return 'not measured';
+    if (ratio.total === 0)
+        return 'nothing to measure';
+    return `${(0, percent_1.formatRatio)(ratio)}% (${ratio.covered} / ${ratio.total})`;
+}
+function mark(check) {
+    if (!check)
+        return '';
+    return check.passed ? '✅' : '❌';
+}
+function render(model, lists, heading) {
+    const out = [];
+    const failed = model.checks.filter((check) => !check.passed);
+    out.push(`${heading} ${model.passed ? '✅ passed' : '❌ failed'}`, '');
+    for (const check of failed)
+        out.push(`- ${cell(check.message ?? check.label)}`);
+    if (failed.length > 0)
+        out.push('');
+    const byInput = new Map(model.checks.map((check) => [check.input, check]));
+    const rows = [];
+    const threshold = (check) => (check ? `≥ ${check.expected}` : '');
+    const headlineText = model.headline.value
+        ? model.headline.ratio
+            ? `${(0, percent_1.formatExact)(model.headline.value)}% (${model.headline.ratio.covered} / ${model.headline.ratio.total})`
+            : `${(0, percent_1.formatExact)(model.headline.value)}%`
+        : 'nothing to measure';
+    rows.push([
+        mark(byInput.get('minCoverage')),
+        `Coverage (${model.headline.basis})`,
+        headlineText,
+        threshold(byInput.get('minCoverage')),
+    ]);
+    rows.push([
+        mark(byInput.get('minLine')),
+        'Lines',
+        ratioText(model.totals.lines),
+        threshold(byInput.get('minLine')),
+    ]);
+    rows.push([
+        mark(byInput.get('minBranch')),
+        'Branches',
+        ratioText(model.totals.branches),
+        threshold(byInput.get('minBranch')),
+    ]);
+    rows.push([
+        mark(byInput.get('minFunction')),
+        'Functions',
+        ratioText(model.totals.functions),
+        threshold(byInput.get('minFunction')),
+    ]);
+    const fileCheck = byInput.get('minFile');
+    if (fileCheck) {
+        rows.push([
+            mark(fileCheck),
+            'Every file (lines)',
+            fileCheck.actual ? `lowest ${fileCheck.actual}%` : 'all files',
+            threshold(fileCheck),
+        ]);
+    }
+    const diffCheck = byInput.get('minDiff');
+    if (model.diff || diffCheck) {
+        const measured = model.diff && model.diff.ratio.total > 0
+            ? ratioText(model.diff.ratio)
+            : (model.diffNote ?? 'no changed line measured');
+        rows.push([
+            mark(diffCheck),
+            `Changed lines${model.diffBase ? ` (since ${model.diffBase.slice(0, 12)})` : ''}`,
+            measured,
+            threshold(diffCheck),
+        ]);
+    }
+    if (model.baseline) {
+        const dropCheck = byInput.get('maxDrop');
+        const change = model.headline.value
+            ? (0, percent_1.subtractExact)(model.headline.value, model.baseline)
+            : undefined;
+        const changeText = change
+            ? `${(0, percent_1.compareExact)(change, { num: 0n, den: 1n }) >= 0 ? '+' : ''}${(0, percent_1.formatExact)(change)} points (baseline ${(0, percent_1.formatExact)(model.baseline)}%)`
+            : '';
+        rows.push([
+            mark(dropCheck),
+            'Change from baseline',
+            changeText,
+            dropCheck ? `drop ≤ ${dropCheck.expected}` : '',
+        ]);
+    }
+    out.push('| | Metric | Measured | Threshold |', '|:-:|---|---|---|');
+    for (const row of rows)
+        out.push(`| ${row.map(cell).join(' | ')} |`);
+    out.push('');
+    if (model.diff && model.diff.files.length > 0 && lists.changedFiles > 0) {
+        const files = [...model.diff.files].sort((a, b) => a.changed.covered / a.changed.total - b.changed.covered / b.changed.total);
+        out.push('<details open><summary>Changed files</summary>', '', '| File | Changed lines covered |', '|---|---|');
+        for (const file of files.slice(0, lists.changedFiles))
+            out.push(`| ${cell(file.path)} | ${ratioText(file.changed)} |`);
+        if (files.length > lists.changedFiles)
+            out.push(`| … and ${files.length - lists.changedFiles} more | |`);
+        out.push('', '</details>', '');
+    }
+    if (model.diff && model.diff.uncovered.length > 0 && lists.ranges > 0) {
+        out.push('<details><summary>Uncovered changed lines</summary>', '');
+        for (const range of model.diff.uncovered.slice(0, lists.ranges)) {
+            out.push(`- ${cell(range.path)}: ${range.start === range.end ? range.start : `${range.start}-${range.end}`}`);
+        }
+        if (model.diff.uncovered.length > lists.ranges)
+            out.push(`- … and ${model.diff.uncovered.length - lists.ranges} more`);
+        out.push('', '</details>', '');
+    }
+    const least = leastCovered(model.totals.files, lists.leastCovered);
+    if (least.length > 0) {
+        out.push('<details><summary>Least covered files</summary>', '', '| File | Lines | Branches | Functions |', '|---|---|---|---|');
+        for (const file of least) {
+            out.push(`| ${cell(file.path)} | ${ratioText(file.lines)} | ${ratioText(file.branches)} | ${ratioText(file.functions)} |`);
+        }
+        out.push('', '</details>', '');
+    }
+    out.push(`<sub>Reports: ${model.reports.map((report) => `${cell(report.name)} (${report.format})`).join(', ')}</sub>`, '');
+    return out.join('\n');
+}
+function leastCovered(files, count) {
+    return files
+        .filter((file) => !file.unnamed && file.lines.total > 0 && file.lines.covered < file.lines.total)
+        .sort((a, b) => (0, percent_1.compareRatios)(a.lines, b.lines) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+        .slice(0, count);
+}
+/**
+ * The report, with its lists shortened until it fits `fits`. Lists shrink before anything
+ * else; the table of metrics always stays.
+ */
+function renderReport(model, heading, fits, lists = { changedFiles: 100, leastCovered: 25, ranges: 100 }) {
+    let current = { ...lists };
+    for (;;) {
+        const text = render(model, current, heading);
+        if (fits(text))
+            return text;
+        if (current.changedFiles === 0 && current.leastCovered === 0 && current.ranges === 0) {
+            return text.slice(0, 1000) + '\n\n(cut to fit)\n';
+        }
+        current = {
+            changedFiles: Math.floor(current.changedFiles / 2),
+            leastCovered: Math.floor(current.leastCovered / 2),
+            ranges: Math.floor(current.ranges / 2),
+        };
+    }
+}
+const fitsSummary = (text) => Buffer.byteLength(text, 'utf8') < exports.SUMMARY_LIMIT_BYTES - 4096;
+exports.fitsSummary = fitsSummary;
+
+
+/***/ }),
+
+/***/ 873:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseClover = parseClover;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+const xml_scanner_1 = __nccwpck_require__(944);
+// Clover XML (OpenClover, PHPUnit, Istanbul): <file path> elements holding <metrics> and one
+// <line num count type> per statement, condition or method. Lines come from the stmt and cond
+// entries. Branch counts come from each file's <metrics conditionals coveredconditionals>,
+// because the producers disagree on what a cond line's truecount/falsecount mean (OpenClover:
+// how often the condition was true or false; Istanbul: branches covered and not).
+async function parseClover(chunks, emit) {
+    const lines = new model_1.LineBuilder();
+    const functions = new model_1.FunctionBuilder();
+    let rootSeen = false;
+    let file;
+    let fileMetricsSeen = false;
+    let branches;
+    let methods;
+    let methodLines = 0;
+    let files = 0;
+    const count = (tag, name) => Number(tag.attr(name) ?? NaN);
+    await (0, xml_scanner_1.scanXml)(chunks, {
+        open(tag) {
+            switch (tag.name) {
+                case 'coverage':
+                    rootSeen = true;
+                    return;
+                case 'file': {
+                    const path = tag.attr('path') ?? tag.attr('name');
+                    if (path === undefined)
+                        throw new report_error_1.ReportError('a <file> element has neither path nor name');
+                    file = (0, text_stream_1.detach)(path.replace(/\\/g, '/'));
+                    fileMetricsSeen = false;
+                    branches = undefined;
+                    methods = undefined;
+                    methodLines = 0;
+                    return;
+                }
+                case 'metrics': {
+                    if (file === undefined || fileMetricsSeen)
+                        return;
+                    fileMetricsSeen = true;
+                    const conditionals = count(tag, 'conditionals');
+                    const coveredConditionals = count(tag, 'coveredconditionals');
+                    if (Number.isInteger(conditionals) && Number.isInteger(coveredConditionals)) {
+                        branches = { covered: coveredConditionals, total: conditionals };
+                    }
+                    const methodCount = count(tag, 'methods');
+                    const coveredMethods = count(tag, 'coveredmethods');
+                    if (Number.isInteger(methodCount) && Number.isInteger(coveredMethods)) {
+                        methods = { covered: coveredMethods, total: methodCount };
+                    }
+                    return;
+                }
+                case 'line': {
+                    if (file === undefined)
+                        return;
+                    const number = count(tag, 'num');
+                    const hits = count(tag, 'count');
+                    if (!Number.isInteger(number))
+                        throw new report_error_1.ReportError(`a <line> of ${file} has no num: <${tag.raw}>`);
+                    const type = tag.attr('type') ?? 'stmt';
+                    if (type === 'method') {
+                        methodLines++;
+                        const name = tag.attr('name') ?? tag.attr('signature') ?? `line ${number}`;
+                        functions.declare((0, text_stream_1.detach)(name), number);
+                        functions.hit((0, text_stream_1.detach)(name), Number.isNaN(hits) ? 0 : hits);
+                    }
+                    else {
+                        lines.add(number, Number.isNaN(hits) ? 0 : hits);
+                    }
+                    return;
+                }
+                default:
+                    return;
+            }
+        },
+        close(name) {
+            if (name !== 'file' || file === undefined)
+                return;
+            const detailedFunctions = functions.take();
+            emit({
+                path: file,
+                lines: lines.take(),
+                functions: methodLines > 0 ? detailedFunctions : undefined,
+                counts: { branches, functions: methodLines > 0 ? undefined : methods },
+            });
+            files++;
+            file = undefined;
+        },
+    });
+    if (!rootSeen)
+        throw new report_error_1.ReportError('the root element is not <coverage>: this is not a Clover report');
+    if (files === 0)
+        throw new report_error_1.ReportError('no <file> elements: the report covers no file');
+    return { family: 'other' };
+}
+
+
+/***/ }),
+
+/***/ 779:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseCobertura = parseCobertura;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+const xml_scanner_1 = __nccwpck_require__(944);
+// Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
+// ReportGenerator and others. File names are relative to one of the <source> folders.
+// Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
+const CONDITION = /\((\d+)\s*\/\s*(\d+)\)/;
+async function parseCobertura(chunks, emit) {
+    const sources = [];
+    const lines = new model_1.LineBuilder();
+    const branches = new model_1.BranchBuilder();
+    const functions = new model_1.FunctionBuilder();
+    let family = 'other';
+    let rootSeen = false;
+    // A report made with branch measurement on says so at its root; its files without a
+    // branch then have zero branches, not unmeasured ones.
+    let reportBranches = false;
+    let inSource = false;
+    let sourceText = '';
+    let file;
+    let hasBranches = false;
+    let hasMethods = false;
+    let method;
+    let classes = 0;
+    await (0, xml_scanner_1.scanXml)(chunks, {
+        comment(text) {
+            if (classes === 0 && file === undefined && /coverage\.py/i.test(text))
+                family = 'coverage.py';
+        },
+        open(tag) {
+            switch (tag.name) {
+                case 'coverage':
+                    if (rootSeen)
+                        return;
+                    rootSeen = true;
+                    reportBranches = Number(tag.attr('branches-valid') ?? 0) > 0;
+                    return;
+                case 'source':
+                    inSource = true;
+                    sourceText = '';
+                    return;
+                case 'class': {
+                    const filename = tag.attr('filename');
+                    if (filename === undefined)
+                        throw new report_error_1.ReportError('a <class> element has no filename');
+                    file = (0, text_stream_1.detach)(filename.replace(/\\/g, '/'));
+                    hasBranches = false;
+                    hasMethods = false;
+                    return;
+                }
+                case 'method':
+                    if (file === undefined)
+                        return;
+                    hasMethods = true;
+                    method = {
+                        key: (0, text_stream_1.detach)(`${tag.attr('name') ?? ''}${tag.attr('signature') ?? ''}`),
+                        line: 0,
+                        hits: 0,
+                    };
+                    return;
+                case 'line': {
+                    if (file === undefined)
+                        return;
+                    const number = Number(tag.attr('number'));
+                    const hits = Number(tag.attr('hits'));
+                    if (!Number.isInteger(number) || Number.isNaN(hits)) {
+                        throw new report_error_1.ReportError(`a <line> of ${file} has no number or hits: <${tag.raw}>`);
+                    }
+                    if (method) {
+                        if (method.line === 0 || number < method.line)
+                            method.line = number;
+                        if (hits > method.hits)
+                            method.hits = hits;
+                        return;
+                    }
+                    lines.add(number, hits);
+                    if (tag.attr('branch') === 'true') {
+                        const condition = CONDITION.exec(tag.attr('condition-coverage') ?? '');
+                        if (condition) {
+                            hasBranches = true;
+                            const covered = Number(condition[1]);
+                            const total = Number(condition[2]);
+                            // Cobertura says how many of a line's branches ran, not which: the first ones stand in.
+                            for (let slot = 0; slot < total; slot++)
+                                branches.add(number, slot < covered ? 1 : 0);
+                        }
+                    }
+                    return;
+                }
+                default:
+                    return;
+            }
+        },
+        text(text) {
+            if (inSource)
+                sourceText += text;
+        },
+        close(name) {
+            switch (name) {
+                case 'source':
+                    inSource = false;
+                    if (sourceText.trim() !== '')
+                        sources.push((0, text_stream_1.detach)(sourceText.trim().replace(/\\/g, '/')));
+                    return;
+                case 'method':
+                    if (method) {
+                        functions.declare(method.key, method.line);
+                        functions.hit(method.key, method.hits);
+                    }
+                    method = undefined;
+                    return;
+                case 'class':
+                    if (file === undefined)
+                        return;
+                    classes++;
+                    emit({
+                        path: file,
+                        roots: sources,
+                        lines: lines.take(),
+                        branches: (0, model_1.takeIf)(hasBranches || reportBranches, branches),
+                        functions: (0, model_1.takeIf)(hasMethods, functions),
+                    });
+                    file = undefined;
+                    return;
+                default:
+                    return;
+            }
+        },
+    });
+    if (!rootSeen)
+        throw new report_error_1.ReportError('the root element is not <coverage>: this is not a Cobertura report');
+    if (classes === 0)
+        throw new report_error_1.ReportError('no <class> elements: the report covers no file');
+    return { family };
+}
+
+
+/***/ }),
+
+/***/ 54:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseCoveragePyText = parseCoveragePyText;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+// coverage.py's text report (`coverage report`, pytest-cov's terminal report), alone or amid
+// other output (`pytest -v --cov=. > cov-report.txt`). Stmts and Miss give exact line counts.
+// With branch columns, Branch is the number of branches but BrPart counts partial lines, not
+// missed branches, so the exact total cannot be rebuilt: the TOTAL figure printed is kept.
+// The last table in the text is the one read. The markdown form of coverage 7 is read too.
+const HEADER = /^Name\s+Stmts\s+Miss(\s+Branch\s+BrPart)?\s+Cover\b/;
+const ROW = /^(.+?)\s+(\d+)\s+(\d+)(?:\s+(\d+)\s+(\d+))?\s+(\d{1,3}(?:\.\d+)?%)(?:\s+.*)?$/;
+/** A markdown table row turned into the plain layout: `| **a** | 1 |` -> `a 1`. */
+function plain(line) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('|'))
+        return line;
+    return trimmed
+        .replace(/^\||\|$/g, '')
+        .split('|')
+        .map((cell) => cell.trim().replace(/^\*\*(.*)\*\*$/, '$1'))
+        .join('  ');
+}
+async function parseCoveragePyText(chunks, emit) {
+    let table;
+    let last;
+    await (0, text_stream_1.forEachLine)(chunks, (raw) => {
+        const line = plain(raw);
+        const header = HEADER.exec(line);
+        if (header) {
+            table = { branchColumns: header[1] !== undefined, rows: [] };
+            return;
+        }
+        if (!table)
+            return;
+        const trimmed = line.trim();
+        if (/^[-|: ]+$/.test(trimmed) && trimmed.includes('-'))
+            return;
+        const row = ROW.exec(line);
+        if (!row || table.branchColumns !== (row[4] !== undefined)) {
+            // Anything else ends the table: output after it, or a table of another kind.
+            if (table.rows.length > 0)
+                last = table;
+            table = undefined;
+            return;
+        }
+        const parsed = {
+            name: row[1].trim(),
+            statements: Number(row[2]),
+            missed: Number(row[3]),
+            branches: row[4] === undefined ? undefined : Number(row[4]),
+            cover: row[6],
+        };
+        if (parsed.name === 'TOTAL') {
+            table.total = parsed;
+            last = table;
+            table = undefined;
+        }
+        else {
+            table.rows.push(parsed);
+        }
+    });
+    if (table && table.rows.length > 0)
+        last = table;
+    if (!last) {
+        throw new report_error_1.ReportError("no coverage.py table (a 'Name  Stmts  Miss ... Cover' header followed by rows) was found");
+    }
+    for (const row of last.rows) {
+        emit({
+            path: row.name.replace(/\\/g, '/'),
+            lines: model_1.EMPTY_LINES,
+            counts: { lines: { covered: row.statements - row.missed, total: row.statements } },
+        });
+    }
+    const total = last.total ?? (last.rows.length === 1 ? last.rows[0] : undefined);
+    if (!total)
+        throw new report_error_1.ReportError('the coverage.py table has no TOTAL row');
+    // Files left out of the table (skip_covered, skip_empty) are still in TOTAL.
+    const listedStatements = last.rows.reduce((sum, row) => sum + row.statements, 0);
+    const listedMissed = last.rows.reduce((sum, row) => sum + row.missed, 0);
+    const unlistedStatements = total.statements - listedStatements;
+    if (unlistedStatements > 0) {
+        emit({
+            path: '',
+            unnamed: true,
+            lines: model_1.EMPTY_LINES,
+            counts: {
+                lines: {
+                    covered: unlistedStatements - (total.missed - listedMissed),
+                    total: unlistedStatements,
+                },
+            },
+        });
+    }
+    return last.branchColumns
+        ? { family: 'coverage.py', printedTotal: total.cover, inexactBranches: true }
+        : { family: 'coverage.py', printedTotal: total.cover };
+}
+
+
+/***/ }),
+
+/***/ 394:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RICHNESS = exports.FORMAT_NAMES = exports.PARSERS = exports.FORMATS = void 0;
+exports.detectFormat = detectFormat;
+const clover_1 = __nccwpck_require__(873);
+const cobertura_1 = __nccwpck_require__(779);
+const coverage_py_text_1 = __nccwpck_require__(54);
+const go_profile_1 = __nccwpck_require__(318);
+const jacoco_1 = __nccwpck_require__(817);
+const json_reports_1 = __nccwpck_require__(744);
+const lcov_1 = __nccwpck_require__(248);
+exports.FORMATS = [
+    'lcov',
+    'cobertura',
+    'jacoco',
+    'clover',
+    'go',
+    'coverage-py-text',
+    'coverage-py-json',
+    'istanbul-final',
+    'istanbul-summary',
+];
+exports.PARSERS = {
+    lcov: lcov_1.parseLcov,
+    cobertura: cobertura_1.parseCobertura,
+    jacoco: jacoco_1.parseJacoco,
+    clover: clover_1.parseClover,
+    go: go_profile_1.parseGoProfile,
+    'coverage-py-text': coverage_py_text_1.parseCoveragePyText,
+    'coverage-py-json': json_reports_1.parseCoveragePyJson,
+    'istanbul-final': json_reports_1.parseIstanbulFinal,
+    'istanbul-summary': json_reports_1.parseIstanbulSummary,
+};
+exports.FORMAT_NAMES = {
+    lcov: 'lcov tracefile',
+    cobertura: 'Cobertura XML',
+    jacoco: 'JaCoCo XML',
+    clover: 'Clover XML',
+    go: 'Go cover profile',
+    'coverage-py-text': 'coverage.py text report',
+    'coverage-py-json': 'coverage.py JSON report',
+    'istanbul-final': "Istanbul's coverage-final.json",
+    'istanbul-summary': "Istanbul's coverage-summary.json",
+};
+/**
+ * When one folder holds several reports of one run (coverage/lcov.info beside
+ * coverage/coverage-final.json), discovery keeps the one that says most: line, branch and
+ * function detail first, counts without line numbers last.
+ */
+exports.RICHNESS = [
+    'istanbul-final',
+    'lcov',
+    'jacoco',
+    'coverage-py-json',
+    'cobertura',
+    'clover',
+    'go',
+    'istanbul-summary',
+    'coverage-py-text',
+];
+/** Tells a report's format from its first bytes; undefined for binary or empty files. */
+function detectFormat(head) {
+    const text = head.replace(/^\uFEFF/, '').trimStart();
+    if (text === '' || text.includes('\u0000'))
+        return undefined;
+    const found = (format) => ({ format, guessed: false });
+    if (text.startsWith('<')) {
+        const root = /<([A-Za-z_][\w:.-]*)/.exec(text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<![^>]*>/g, ''));
+        if (root?.[1] === 'report')
+            return found('jacoco');
+        if (root?.[1] === 'coverage') {
+            const rootTag = /<coverage\b[^>]*>/.exec(text)?.[0] ?? '';
+            if (/\bclover=|\bgenerated=/.test(rootTag) && !/\bline-rate=/.test(rootTag))
+                return found('clover');
+            return found('cobertura');
+        }
+    }
+    if (text.startsWith('{')) {
+        if (/^\{\s*"meta"\s*:/.test(text) ||
+            (/"files"\s*:\s*\{/.test(text) && /"executed_lines"/.test(text))) {
+            return found('coverage-py-json');
+        }
+        if (/^\{\s*"total"\s*:\s*\{\s*"lines"/.test(text) || /"lines"\s*:\s*\{\s*"total"/.test(text)) {
+            return found('istanbul-summary');
+        }
+        if (/"(statementMap|fnMap|branchMap)"\s*:/.test(text))
+            return found('istanbul-final');
+    }
+    const firstLine = text.slice(0, text.indexOf('\n') >>> 0).trim();
+    if (/^mode:\s*(set|count|atomic)$/.test(firstLine))
+        return found('go');
+    if (/^(TN|SF|VER):/.test(firstLine))
+        return found('lcov');
+    if (/^Name\s+Stmts\s+Miss\b/m.test(text) || /^\|\s*Name\s*\|\s*Stmts\s*\|/m.test(text)) {
+        return found('coverage-py-text');
+    }
+    return text.startsWith('<') || text.startsWith('{')
+        ? undefined
+        : { format: 'coverage-py-text', guessed: true };
+}
+
+
+/***/ }),
+
+/***/ 318:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseGoProfile = parseGoProfile;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+// Go cover profiles (`go test -coverprofile`): a `mode: set|count|atomic` line, then one line
+// per block, `file.go:startLine.startCol,endLine.endCol statements count`. With -coverpkg or
+// concatenated profiles a block appears several times: in set mode it ran if any copy ran,
+// in count and atomic modes the counts add up. Go's own total (`go tool cover -func`) counts
+// statements, so blocks are kept with their statement counts; a line's hits are those of the
+// busiest block on it.
+const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
+async function parseGoProfile(chunks, emit) {
+    const files = new Map();
+    let mode;
+    let lineNumber = 0;
+    await (0, text_stream_1.forEachLine)(chunks, (line) => {
+        lineNumber++;
+        if (line.trim() === '')
+            return;
+        if (line.startsWith('mode:')) {
+            const value = line.slice(5).trim();
+            if (!['set', 'count', 'atomic'].includes(value)) {
+                throw new report_error_1.ReportError(`line ${lineNumber}: unknown mode '${value}' (expected set, count or atomic)`);
+            }
+            if (mode !== undefined && mode !== value) {
+                throw new report_error_1.ReportError(`line ${lineNumber}: mode ${value} after mode ${mode}; profiles of different modes cannot be merged`);
+            }
+            mode = value;
+            return;
+        }
+        if (mode === undefined)
+            throw new report_error_1.ReportError(`line ${lineNumber}: a block before the mode line: this is not a Go cover profile`);
+        const match = BLOCK.exec(line);
+        if (!match)
+            throw new report_error_1.ReportError(`line ${lineNumber}: '${line}' is not file:line.col,line.col statements count`);
+        const [, file, startLine, startCol, endLine, endCol, statements, count] = match;
+        let blocks = files.get(file);
+        if (!blocks)
+            files.set((0, text_stream_1.detach)(file), (blocks = new Map()));
+        const key = (0, text_stream_1.detach)(`${startLine}.${startCol},${endLine}.${endCol}`);
+        const hits = Number(count);
+        const known = blocks.get(key);
+        if (!known)
+            blocks.set(key, { statements: Number(statements), hits: (0, model_1.saturate)(hits) });
+        else
+            known.hits = mode === 'set' ? Math.max(known.hits, hits) : (0, model_1.saturate)(known.hits + hits);
+    });
+    if (mode === undefined)
+        throw new report_error_1.ReportError('no mode line: this is not a Go cover profile, or it is empty');
+    const lines = new model_1.LineBuilder();
+    for (const [file, blocks] of files) {
+        const busiest = new Map();
+        for (const [key, block] of blocks) {
+            if (block.statements === 0)
+                continue;
+            const [start, end] = key.split(',').map((position) => Number(position.split('.')[0]));
+            for (let line = start; line <= end; line++) {
+                busiest.set(line, Math.max(busiest.get(line) ?? 0, block.hits));
+            }
+        }
+        for (const [line, hits] of busiest)
+            lines.add(line, hits);
+        emit({ path: file.replace(/\\/g, '/'), lines: lines.take(), statements: blocks });
+    }
+    return { family: 'go' };
+}
+
+
+/***/ }),
+
+/***/ 817:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseJacoco = parseJacoco;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+const xml_scanner_1 = __nccwpck_require__(944);
+// JaCoCo's XML report: <package name="com/acme"> holds <class> elements with their <method>s
+// (each with a METHOD counter) and then <sourcefile> elements with one <line nr mi ci mb cb>
+// per line. A line is covered when any of its instructions ran (ci > 0), as JaCoCo's LINE
+// counter counts it. Paths are the package's folder and the file name (com/acme/Calc.java),
+// which the path mapping finds under the source folders.
+async function parseJacoco(chunks, emit) {
+    const lines = new model_1.LineBuilder();
+    const branches = new model_1.BranchBuilder();
+    let rootSeen = false;
+    let packageName = '';
+    // Methods are listed under classes, before the source files those classes come from.
+    let methodsByFile = new Map();
+    let classFile;
+    let method;
+    let sourceFile;
+    let files = 0;
+    await (0, xml_scanner_1.scanXml)(chunks, {
+        open(tag) {
+            switch (tag.name) {
+                case 'report':
+                    rootSeen = true;
+                    return;
+                case 'package':
+                    packageName = (0, text_stream_1.detach)((tag.attr('name') ?? '').replace(/\\/g, '/'));
+                    methodsByFile = new Map();
+                    return;
+                case 'class':
+                    classFile = tag.attr('sourcefilename');
+                    if (classFile !== undefined)
+                        classFile = (0, text_stream_1.detach)(classFile);
+                    return;
+                case 'method':
+                    if (classFile === undefined)
+                        return;
+                    method = {
+                        key: (0, text_stream_1.detach)(`${tag.attr('name') ?? ''}${tag.attr('desc') ?? ''}`),
+                        line: Number(tag.attr('line') ?? 0) || 0,
+                        covered: undefined,
+                    };
+                    return;
+                case 'counter':
+                    if (method && tag.attr('type') === 'METHOD') {
+                        method.covered = Number(tag.attr('covered') ?? 0) > 0;
+                    }
+                    return;
+                case 'sourcefile':
+                    sourceFile = tag.attr('name');
+                    if (sourceFile !== undefined)
+                        sourceFile = (0, text_stream_1.detach)(sourceFile);
+                    if (sourceFile === undefined)
+                        throw new report_error_1.ReportError('a <sourcefile> element has no name');
+                    return;
+                case 'line': {
+                    if (sourceFile === undefined)
+                        return;
+                    const number = Number(tag.attr('nr'));
+                    const coveredInstructions = Number(tag.attr('ci') ?? 0);
+                    if (!Number.isInteger(number))
+                        throw new report_error_1.ReportError(`a <line> of ${sourceFile} has no nr: <${tag.raw}>`);
+                    lines.add(number, coveredInstructions);
+                    const missedBranches = Number(tag.attr('mb') ?? 0);
+                    const coveredBranches = Number(tag.attr('cb') ?? 0);
+                    for (let slot = 0; slot < coveredBranches + missedBranches; slot++) {
+                        branches.add(number, slot < coveredBranches ? 1 : 0);
+                    }
+                    return;
+                }
+                default:
+                    return;
+            }
+        },
+        close(name) {
+            switch (name) {
+                case 'method':
+                    if (method && classFile !== undefined) {
+                        let builder = methodsByFile.get(classFile);
+                        if (!builder)
+                            methodsByFile.set(classFile, (builder = new model_1.FunctionBuilder()));
+                        builder.declare(method.key, method.line);
+                        builder.hit(method.key, method.covered ? 1 : 0);
+                    }
+                    method = undefined;
+                    return;
+                case 'class':
+                    classFile = undefined;
+                    return;
+                case 'sourcefile':
+                    if (sourceFile === undefined)
+                        return;
+                    emit({
+                        path: packageName === '' ? sourceFile : `${packageName}/${sourceFile}`,
+                        lines: lines.take(),
+                        branches: branches.take(),
+                        functions: methodsByFile.get(sourceFile)?.take() ?? new model_1.FunctionBuilder().take(),
+                    });
+                    files++;
+                    sourceFile = undefined;
+                    return;
+                default:
+                    return;
+            }
+        },
+    });
+    if (!rootSeen)
+        throw new report_error_1.ReportError('the root element is not <report>: this is not a JaCoCo XML report');
+    if (files === 0) {
+        throw new report_error_1.ReportError('no <sourcefile> elements: the report covers no file (JaCoCo writes them when its report task is given the source folders)');
+    }
+    return { family: 'other' };
+}
+
+
+/***/ }),
+
+/***/ 744:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseCoveragePyJson = parseCoveragePyJson;
+exports.parseIstanbulFinal = parseIstanbulFinal;
+exports.parseIstanbulSummary = parseIstanbulSummary;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+async function readJson(chunks) {
+    const text = await (0, text_stream_1.readAll)(chunks);
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw new report_error_1.ReportError(`not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        throw new report_error_1.ReportError('the JSON document is not an object');
+    }
+    return value;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function numbers(value) {
+    return Array.isArray(value)
+        ? value.filter((item) => typeof item === 'number')
+        : [];
+}
+/** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
+async function parseCoveragePyJson(chunks, emit) {
+    const report = await readJson(chunks);
+    const meta = report.meta;
+    const files = report.files;
+    if (!isObject(meta) || !isObject(files)) {
+        throw new report_error_1.ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
+    }
+    const branchCoverage = meta.branch_coverage === true;
+    const lines = new model_1.LineBuilder();
+    for (const [path, data] of Object.entries(files)) {
+        if (!isObject(data))
+            throw new report_error_1.ReportError(`the entry of ${path} is not an object`);
+        for (const line of numbers(data.executed_lines))
+            lines.add(line, 1);
+        for (const line of numbers(data.missing_lines))
+            lines.add(line, 0);
+        // Branch counts come from the file's summary: the executed_branches list also holds arcs
+        // that coverage.py does not count as branches (inside comprehensions, for instance).
+        const summary = isObject(data.summary) ? data.summary : {};
+        const branches = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+        emit({
+            path: path.replace(/\\/g, '/'),
+            lines: lines.take(),
+            counts: branchCoverage ? { branches: branches ?? { covered: 0, total: 0 } } : undefined,
+        });
+    }
+    return { family: 'coverage.py' };
+}
+function startLine(location) {
+    return isObject(location) && isObject(location.start)
+        ? Number(location.start.line) || 0
+        : 0;
+}
+/** Istanbul's coverage-final.json: statement, function and branch counters per file. */
+async function parseIstanbulFinal(chunks, emit) {
+    const report = await readJson(chunks);
+    const lines = new model_1.LineBuilder();
+    const functions = new model_1.FunctionBuilder();
+    const branches = new model_1.BranchBuilder();
+    let files = 0;
+    for (const [key, entry] of Object.entries(report)) {
+        // Some writers wrap each file's counters in a `data` object.
+        const data = isObject(entry) && isObject(entry.data) ? entry.data : entry;
+        if (!isObject(data) || !isObject(data.statementMap) || !isObject(data.s)) {
+            throw new report_error_1.ReportError(`the entry of ${key} has no statementMap and s: this is not Istanbul's coverage-final.json`);
+        }
+        // Istanbul's line coverage: a line's count is that of its busiest statement starting there.
+        const lineHits = new Map();
+        for (const [id, count] of Object.entries(data.s)) {
+            const line = startLine(data.statementMap[id]);
+            if (line === 0 || typeof count !== 'number')
+                continue;
+            lineHits.set(line, Math.max(lineHits.get(line) ?? 0, count));
+        }
+        for (const [line, hits] of lineHits)
+            lines.add(line, hits);
+        const fnMap = isObject(data.fnMap) ? data.fnMap : {};
+        const f = isObject(data.f) ? data.f : {};
+        for (const [id, fn] of Object.entries(fnMap)) {
+            const name = isObject(fn) && typeof fn.name === 'string' ? fn.name : `function ${id}`;
+            const line = isObject(fn)
+                ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
+                : 0;
+            // Anonymous functions share names across files but not within one; the id keeps them apart.
+            const key = `${name}#${id}`;
+            functions.declare(key, line);
+            functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
+        }
+        const branchMap = isObject(data.branchMap) ? data.branchMap : {};
+        const b = isObject(data.b) ? data.b : {};
+        for (const [id, branch] of Object.entries(branchMap)) {
+            const counts = numbers(b[id]);
+            const firstLocation = isObject(branch) && Array.isArray(branch.locations)
+                ? branch.locations[0]
+                : undefined;
+            const line = isObject(branch)
+                ? startLine(branch.loc) || startLine(firstLocation) || Number(branch.line) || 0
+                : 0;
+            for (const count of counts)
+                branches.add(line, count);
+        }
+        emit({
+            path: (typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/'),
+            lines: lines.take(),
+            functions: functions.take(),
+            branches: branches.take(),
+        });
+        files++;
+    }
+    if (files === 0)
+        throw new report_error_1.ReportError('the report names no file');
+    return { family: 'other' };
+}
+function ratioOf(value) {
+    if (!isObject(value))
+        return undefined;
+    const total = Number(value.total);
+    const covered = Number(value.covered);
+    return Number.isInteger(total) && Number.isInteger(covered) ? { covered, total } : undefined;
+}
+/** Istanbul's coverage-summary.json: line, branch and function counts per file and in total. */
+async function parseIstanbulSummary(chunks, emit) {
+    const report = await readJson(chunks);
+    if (!isObject(report.total)) {
+        throw new report_error_1.ReportError("no 'total' object: this is not Istanbul's coverage-summary.json");
+    }
+    for (const [path, entry] of Object.entries(report)) {
+        if (path === 'total')
+            continue;
+        if (!isObject(entry))
+            throw new report_error_1.ReportError(`the entry of ${path} is not an object`);
+        const lines = ratioOf(entry.lines);
+        if (!lines)
+            throw new report_error_1.ReportError(`the entry of ${path} has no lines.total and lines.covered`);
+        emit({
+            path: path.replace(/\\/g, '/'),
+            lines: model_1.EMPTY_LINES,
+            counts: { lines, branches: ratioOf(entry.branches), functions: ratioOf(entry.functions) },
+        });
+    }
+    return { family: 'other' };
+}
+
+
+/***/ }),
+
+/***/ 248:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseLcov = parseLcov;
+const model_1 = __nccwpck_require__(291);
+const report_error_1 = __nccwpck_require__(885);
+const text_stream_1 = __nccwpck_require__(520);
+// lcov tracefiles (geninfo(1)): one record per source file from SF: to end_of_record, with
+// DA (lines), BRDA (branches), FN/FNDA (functions) and, since lcov 2.x, FNL/FNA (functions by
+// index with aliases). A file listed twice (reports concatenated) gives two records, which
+// the merge adds up.
+const D = 68;
+const A = 65;
+const COLON = 58;
+async function parseLcov(chunks, emit) {
+    const lines = new model_1.LineBuilder();
+    const functions = new model_1.FunctionBuilder();
+    let branches = new model_1.BranchBuilder();
+    let branchSlots = new Map();
+    let path;
+    let hasBranches = false;
+    let hasFunctions = false;
+    let lineCount = -1;
+    let linesHit = -1;
+    // lcov 2.x: FNL gives an index's line, FNA its names; the first name stands for the rest.
+    let indexed = new Map();
+    let lineNumber = 0;
+    let records = 0;
+    const fail = (problem) => {
+        throw new report_error_1.ReportError(`line ${lineNumber}: ${problem}`);
+    };
+    const finish = () => {
+        if (path === undefined)
+            return;
+        const lineHits = lines.take();
+        emit({
+            path,
+            lines: lineHits,
+            branches: hasBranches ? branches.take() : undefined,
+            functions: hasFunctions ? functions.take() : undefined,
+            // A record with LF/LH but no DA lines still says how many lines it has.
+            counts: lineHits.lines.length === 0 && lineCount > 0
+                ? { lines: { covered: Math.max(0, linesHit), total: lineCount } }
+                : undefined,
+        });
+        records++;
+        path = undefined;
+    };
+    await (0, text_stream_1.forEachLine)(chunks, (line) => {
+        lineNumber++;
+        // DA lines are the bulk of any tracefile: recognise them before anything else.
+        if (line.charCodeAt(0) === D && line.charCodeAt(1) === A && line.charCodeAt(2) === COLON) {
+            if (path === undefined)
+                fail('DA outside a record (no SF line before it)');
+            const comma = line.indexOf(',', 3);
+            if (comma < 0)
+                fail(`'${line}' is not DA:<line>,<hits>`);
+            const next = line.indexOf(',', comma + 1);
+            const number = (0, text_stream_1.readUnsigned)(line, 3, comma);
+            let hits = (0, text_stream_1.readUnsigned)(line, comma + 1, next < 0 ? line.length : next);
+            if (hits < 0)
+                hits = Number(line.slice(comma + 1, next < 0 ? undefined : next));
+            if (number < 0 || Number.isNaN(hits))
+                fail(`'${line}' is not DA:<line>,<hits>`);
+            lines.add(number, hits > 0 ? hits : 0);
+            return;
+        }
+        const colon = line.indexOf(':');
+        const tag = colon < 0 ? line.trim() : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1);
+        switch (tag) {
+            case 'SF':
+                if (path !== undefined)
+                    finish();
+                path = (0, text_stream_1.detach)(value.trim().replace(/\\/g, '/'));
+                hasBranches = false;
+                hasFunctions = false;
+                lineCount = -1;
+                linesHit = -1;
+                indexed = new Map();
+                branches = new model_1.BranchBuilder();
+                branchSlots = new Map();
+                return;
+            case 'end_of_record':
+                finish();
+                return;
+            case 'TN':
+            case 'VER':
+            case '':
+                return;
+        }
+        if (path === undefined)
+            fail(`${tag} outside a record (no SF line before it)`);
+        switch (tag) {
+            case 'LF':
+                lineCount = Number(value);
+                return;
+            case 'LH':
+                linesHit = Number(value);
+                return;
+            case 'FN': {
+                hasFunctions = true;
+                // FN:<line>[,<end line>],<name>; names may hold commas (C++ signatures).
+                const match = /^(\d+),(?:(\d+),)?(.*)$/.exec(value);
+                if (!match)
+                    fail(`'${line}' is not FN:<line>,<name>`);
+                functions.declare((0, text_stream_1.detach)(match[3]), Number(match[1]));
+                return;
+            }
+            case 'FNDA': {
+                hasFunctions = true;
+                const comma = value.indexOf(',');
+                if (comma < 0)
+                    fail(`'${line}' is not FNDA:<hits>,<name>`);
+                functions.hit((0, text_stream_1.detach)(value.slice(comma + 1)), Math.max(0, Number(value.slice(0, comma)) || 0));
+                return;
+            }
+            case 'FNL': {
+                hasFunctions = true;
+                const [index, start] = value.split(',');
+                indexed.set(index, { line: Number(start) || 0 });
+                return;
+            }
+            case 'FNA': {
+                hasFunctions = true;
+                const first = value.indexOf(',');
+                const second = value.indexOf(',', first + 1);
+                if (first < 0 || second < 0)
+                    fail(`'${line}' is not FNA:<index>,<hits>,<name>`);
+                const index = value.slice(0, first);
+                const hits = Math.max(0, Number(value.slice(first + 1, second)) || 0);
+                const entry = indexed.get(index) ?? { line: 0 };
+                indexed.set(index, entry);
+                if (entry.name === undefined) {
+                    entry.name = (0, text_stream_1.detach)(value.slice(second + 1));
+                    functions.declare(entry.name, entry.line);
+                }
+                functions.hit(entry.name, hits);
+                return;
+            }
+            case 'BRDA': {
+                hasBranches = true;
+                // BRDA:<line>,<block>,<branch>,<taken>; lcov 2.x branch names may hold commas.
+                const first = value.indexOf(',');
+                const second = value.indexOf(',', first + 1);
+                const last = value.lastIndexOf(',');
+                if (first < 0 || second < 0 || last <= second)
+                    fail(`'${line}' is not BRDA:<line>,<block>,<branch>,<taken>`);
+                const lineNo = Number(value.slice(0, first));
+                const taken = value.slice(last + 1).trim();
+                const key = value.slice(0, last);
+                let slot = branchSlots.get(key);
+                if (slot === undefined) {
+                    slot = branchSlots.size;
+                    branchSlots.set(key, slot);
+                }
+                branches.addAt(lineNo, slot, taken === '-' ? 0 : Math.max(0, Number(taken) || 0));
+                return;
+            }
+            case 'BRF':
+            case 'BRH':
+                hasBranches = true;
+                return;
+            case 'FNF':
+            case 'FNH':
+                hasFunctions = true;
+                return;
+            default:
+                // Other records (checksums, MC/DC of lcov 2.2) are not coverage we gate on.
+                return;
+        }
+    });
+    if (path !== undefined)
+        fail(`the record of ${path} has no end_of_record`);
+    if (records === 0)
+        throw new report_error_1.ReportError('no SF records: this is not an lcov tracefile, or it is empty');
+    return { family: 'other' };
+}
+
+
+/***/ }),
+
+/***/ 885:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ReportError = void 0;
+/** A report that cannot be read as its format; the caller adds the file's name. */
+class ReportError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ReportError';
+    }
+}
+exports.ReportError = ReportError;
+
+
+/***/ }),
+
+/***/ 520:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.forEachLine = forEachLine;
+exports.readAll = readAll;
+exports.readUnsigned = readUnsigned;
+exports.detach = detach;
+const node_string_decoder_1 = __nccwpck_require__(193);
+/**
+ * Calls `onLine` with each line of the text, without its line ending (\n or \r\n), holding at
+ * most one chunk and one partial line in memory. A UTF-8 byte order mark is dropped.
+ * `onLine` may return false to stop reading.
+ */
+async function forEachLine(chunks, onLine) {
+    const decoder = new node_string_decoder_1.StringDecoder('utf8');
+    let carry = '';
+    let first = true;
+    for await (const chunk of chunks) {
+        let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+        if (first && text.length > 0) {
+            if (text.charCodeAt(0) === 0xfeff)
+                text = text.slice(1);
+            first = false;
+        }
+        let start = 0;
+        let end = text.indexOf('\n');
+        while (end >= 0) {
+            const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+            if (onLine(text.slice(start, stop)) === false)
+                return;
+            start = end + 1;
+            end = text.indexOf('\n', start);
+        }
+        carry = text.slice(start);
+    }
+    const rest = carry + decoder.end();
+    if (rest !== '')
+        onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+}
+/** The whole text of a report, for the formats that are read as one document (JSON). */
+async function readAll(chunks) {
+    const decoder = new node_string_decoder_1.StringDecoder('utf8');
+    const parts = [];
+    for await (const chunk of chunks) {
+        parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    }
+    parts.push(decoder.end());
+    const text = parts.join('');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+/** A decimal integer at text[start..end), or -1 when the text is not one; faster than Number(). */
+function readUnsigned(text, start, end) {
+    if (start >= end)
+        return -1;
+    let value = 0;
+    for (let i = start; i < end; i++) {
+        const digit = text.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9)
+            return -1;
+        value = value * 10 + digit;
+    }
+    return value;
+}
+/**
+ * A copy of a string cut from a chunk, for strings a parser keeps (paths, function names).
+ * V8 represents a slice as a view of the whole string it was cut from, which would keep every
+ * megabyte-sized chunk of the report alive for as long as one path taken from it.
+ */
+function detach(text) {
+    return text.length < 13 ? text : (' ' + text).slice(1);
+}
+
+
+/***/ }),
+
+/***/ 944:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Tag = void 0;
+exports.decodeEntities = decodeEntities;
+exports.scanXml = scanXml;
+const node_string_decoder_1 = __nccwpck_require__(193);
+const report_error_1 = __nccwpck_require__(885);
+// A streaming XML reader for coverage reports: elements, attributes, text, comments; no DTD
+// processing and no external entities (a report can never make the action read other files).
+// It holds one chunk plus at most one unfinished construct in memory, whatever the file's size.
+/** An element's start tag, valid only during the `open` call it is passed to. */
+class Tag {
+    name = '';
+    /** The text between `<` and `>`, the trailing `/` of an empty element left out. */
+    raw = '';
+    nameEnd = 0;
+    reset(raw) {
+        this.raw = raw;
+        let end = 0;
+        while (end < raw.length) {
+            const code = raw.charCodeAt(end);
+            if (code === 32 || code === 9 || code === 10 || code === 13)
+                break;
+            end++;
+        }
+        this.nameEnd = end;
+        this.name = raw.slice(0, end);
+    }
+    /** The attribute's value, entities decoded; undefined when the tag has no such attribute. */
+    attr(name) {
+        const raw = this.raw;
+        let i = this.nameEnd;
+        while (i < raw.length) {
+            while (i < raw.length && isSpace(raw.charCodeAt(i)))
+                i++;
+            const nameStart = i;
+            while (i < raw.length && raw.charCodeAt(i) !== 61 && !isSpace(raw.charCodeAt(i)))
+                i++;
+            const attrName = raw.slice(nameStart, i);
+            while (i < raw.length && isSpace(raw.charCodeAt(i)))
+                i++;
+            if (raw.charCodeAt(i) !== 61)
+                return undefined;
+            i++;
+            while (i < raw.length && isSpace(raw.charCodeAt(i)))
+                i++;
+            const quote = raw[i];
+            if (quote !== '"' && quote !== "'")
+                return undefined;
+            const close = raw.indexOf(quote, i + 1);
+            if (close < 0)
+                return undefined;
+            if (attrName === name) {
+                const value = raw.slice(i + 1, close);
+                return value.includes('&') ? decodeEntities(value) : value;
+            }
+            i = close + 1;
+        }
+        return undefined;
+    }
+}
+exports.Tag = Tag;
+function isSpace(code) {
+    return code === 32 || code === 9 || code === 10 || code === 13;
+}
+const NAMED = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+function decodeEntities(text) {
+    return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body) => {
+        if (body.startsWith('#x'))
+            return String.fromCodePoint(parseInt(body.slice(2), 16));
+        if (body.startsWith('#'))
+            return String.fromCodePoint(parseInt(body.slice(1), 10));
+        return NAMED[body] ?? whole;
+    });
+}
+/** Reads the document, calling the handler for each element, text and comment in order. */
+async function scanXml(chunks, handler) {
+    const decoder = new node_string_decoder_1.StringDecoder('utf8');
+    const tag = new Tag();
+    const wantsText = handler.text !== undefined;
+    let buffer = '';
+    let depth = 0;
+    let sawRoot = false;
+    let consumed = 0;
+    const fail = (problem) => {
+        throw new report_error_1.ReportError(`not well-formed XML near character ${consumed}: ${problem}`);
+    };
+    const scan = (final) => {
+        let pos = 0;
+        const length = buffer.length;
+        while (pos < length) {
+            const lt = buffer.indexOf('<', pos);
+            if (lt < 0) {
+                // Text runs to the end of what has arrived; keep it until its end is known.
+                if (!wantsText || final)
+                    pos = length;
+                break;
+            }
+            if (lt > pos && wantsText && depth > 0)
+                deliverText(buffer.slice(pos, lt));
+            const next = buffer.charCodeAt(lt + 1);
+            let end;
+            if (next === 47) {
+                // </name>
+                end = buffer.indexOf('>', lt + 2);
+                if (end < 0)
+                    return keep(lt, final, 'an unclosed end tag');
+                handler.close(buffer.slice(lt + 2, end).trim());
+                depth--;
+                pos = end + 1;
+            }
+            else if (next === 63) {
+                end = buffer.indexOf('?>', lt + 2);
+                if (end < 0)
+                    return keep(lt, final, 'an unclosed processing instruction');
+                pos = end + 2;
+            }
+            else if (next === 33) {
+                if (buffer.startsWith('<!--', lt)) {
+                    end = buffer.indexOf('-->', lt + 4);
+                    if (end < 0)
+                        return keep(lt, final, 'an unclosed comment');
+                    handler.comment?.(buffer.slice(lt + 4, end));
+                    pos = end + 3;
+                }
+                else if (buffer.startsWith('<![CDATA[', lt)) {
+                    end = buffer.indexOf(']]>', lt + 9);
+                    if (end < 0)
+                        return keep(lt, final, 'an unclosed CDATA section');
+                    if (wantsText)
+                        handler.text(buffer.slice(lt + 9, end));
+                    pos = end + 3;
+                }
+                else {
+                    // <!DOCTYPE ...>, possibly with an internal subset in brackets, which is skipped.
+                    const bracket = buffer.indexOf('[', lt);
+                    const close = buffer.indexOf('>', lt);
+                    if (close < 0)
+                        return keep(lt, final, 'an unclosed declaration');
+                    if (bracket >= 0 && bracket < close) {
+                        end = buffer.indexOf(']>', bracket);
+                        if (end < 0)
+                            return keep(lt, final, 'an unclosed declaration');
+                        pos = end + 2;
+                    }
+                    else {
+                        pos = close + 1;
+                    }
+                }
+            }
+            else {
+                end = findTagEnd(buffer, lt + 1);
+                if (end < 0)
+                    return keep(lt, final, 'an unclosed start tag');
+                const empty = buffer.charCodeAt(end - 1) === 47;
+                tag.reset(buffer.slice(lt + 1, empty ? end - 1 : end));
+                if (tag.name === '')
+                    fail('a tag without a name');
+                if (depth === 0) {
+                    if (sawRoot)
+                        fail('a second root element');
+                    sawRoot = true;
+                }
+                handler.open(tag);
+                if (empty)
+                    handler.close(tag.name);
+                else
+                    depth++;
+                pos = end + 1;
+            }
+        }
+        consumed += pos;
+        buffer = buffer.slice(pos);
+        return undefined;
+    };
+    const deliverText = (text) => {
+        handler.text(text.includes('&') ? decodeEntities(text) : text);
+    };
+    const keep = (from, final, what) => {
+        if (final)
+            fail(`the file ends inside ${what}`);
+        consumed += from;
+        buffer = buffer.slice(from);
+        return undefined;
+    };
+    for await (const chunk of chunks) {
+        buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+        if (consumed === 0 && buffer.charCodeAt(0) === 0xfeff)
+            buffer = buffer.slice(1);
+        scan(false);
+    }
+    buffer += decoder.end();
+    scan(true);
+    if (!sawRoot)
+        fail('no root element');
+    if (depth !== 0)
+        fail('the file ends before its root element is closed');
+}
+/** The index of the `>` closing a start tag, skipping `>` inside quoted attribute values. */
+function findTagEnd(text, from) {
+    for (let i = from; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code === 62)
+            return i;
+        if (code === 34 || code === 39) {
+            const close = text.indexOf(code === 34 ? '"' : "'", i + 1);
+            if (close < 0)
+                return -1;
+            i = close;
+        }
+    }
+    return -1;
+}
+
+
+/***/ }),
+
+/***/ 383:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CommentsApi = void 0;
+exports.commentMarker = commentMarker;
+exports.nextPage = nextPage;
+exports.upsertComment = upsertComment;
+const http_1 = __nccwpck_require__(4);
+const retry_1 = __nccwpck_require__(280);
+const TIMEOUT_MS = 30_000;
+/** The hidden line that marks this job's comment: workflow and job, URL-encoded. */
+function commentMarker(workflow, job) {
+    return `<!-- coverage-gate: ${encodeURIComponent(workflow)}/${encodeURIComponent(job)} -->`;
+}
+/** The URL of the next page from a Link header (RFC 8288), as GitHub paginates. */
+function nextPage(link) {
+    if (!link)
+        return undefined;
+    for (const part of link.split(',')) {
+        const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
+        if (match && match[2].split(/\s+/).includes('next'))
+            return match[1];
+    }
+    return undefined;
+}
+class CommentsApi {
+    target;
+    http;
+    clock;
+    constructor(target, http, clock) {
+        this.target = target;
+        this.http = http;
+        this.clock = clock;
+    }
+    async send(request, what) {
+        return (0, retry_1.withRetry)(async () => (0, http_1.expectSuccess)(await this.http({
+            ...request,
+            timeoutMs: TIMEOUT_MS,
+            headers: {
+                Accept: 'application/vnd.github+json',
+                Authorization: `Bearer ${this.target.token}`,
+                'X-GitHub-Api-Version': '2022-11-28',
+                'User-Agent': 'coverage-gate',
+                ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            },
+        }), what), {
+            attempts: 3,
+            backoff: { initialMs: 1_000, maxMs: 8_000 },
+            clock: this.clock,
+            classify: http_1.classifyHttpError,
+        });
+    }
+    get base() {
+        return `${this.target.apiUrl.replace(/\/+$/, '')}/repos/${this.target.repository}`;
+    }
+    /** The first comment carrying the marker, looking through every page. */
+    async findMarked() {
+        let url = `${this.base}/issues/${this.target.pullRequest}/comments?per_page=100`;
+        for (let page = 0; url && page < 1000; page++) {
+            const response = await this.send({ method: 'GET', url }, 'Listing the pull request comments');
+            const comments = JSON.parse(response.body);
+            const found = comments.find((comment) => comment.body?.includes(this.target.marker));
+            if (found)
+                return found;
+            url = nextPage(response.header('link'));
+        }
+        return undefined;
+    }
+    async create(body) {
+        const response = await this.send({
+            method: 'POST',
+            url: `${this.base}/issues/${this.target.pullRequest}/comments`,
+            body: JSON.stringify({ body }),
+        }, 'Creating the coverage comment');
+        return JSON.parse(response.body);
+    }
+    async update(id, body) {
+        const response = await this.send({
+            method: 'PATCH',
+            url: `${this.base}/issues/comments/${id}`,
+            body: JSON.stringify({ body }),
+        }, 'Updating the coverage comment');
+        return JSON.parse(response.body);
+    }
+}
+exports.CommentsApi = CommentsApi;
+/**
+ * Writes the comment: updates this job's comment where there is one, else creates it unless
+ * `createNew` is false (comment: on-failure on a passing run only refreshes an old comment).
+ */
+async function upsertComment(api, marker, text, createNew) {
+    const body = `${text}\n${marker}\n`;
+    const existing = await api.findMarked();
+    if (existing) {
+        const updated = await api.update(existing.id, body);
+        return { action: 'updated', id: updated.id ?? existing.id, url: updated.html_url };
+    }
+    if (!createNew)
+        return { action: 'skipped' };
+    const created = await api.create(body);
+    return { action: 'created', id: created.id, url: created.html_url };
+}
+
+
+/***/ }),
+
+/***/ 5:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatRatio = void 0;
+exports.writeSummary = writeSummary;
+exports.buildSummary = buildSummary;
+exports.readBaseline = readBaseline;
+const errors_1 = __nccwpck_require__(223);
+const percent_1 = __nccwpck_require__(571);
+Object.defineProperty(exports, "formatRatio", ({ enumerable: true, get: function () { return percent_1.formatRatio; } }));
+const pair = (ratio) => [ratio.covered, ratio.total];
+/**
+ * Writes the summary as JSON through `write`, a file at a time, so that the text of a report
+ * of 100,000 files is never held whole in memory. Same content as JSON.stringify(buildSummary()).
+ */
+function writeSummary(write, totals, headline, diff, passed, commit) {
+    const head = buildSummary({ ...totals, files: [] }, headline, diff, passed, commit);
+    delete head.files;
+    write(`${JSON.stringify(head).slice(0, -1)},"files":{`);
+    let first = true;
+    let batch = [];
+    for (const file of totals.files) {
+        if (file.unnamed)
+            continue;
+        const entry = { lines: pair(file.lines) };
+        if (file.branches)
+            entry.branches = pair(file.branches);
+        if (file.functions)
+            entry.functions = pair(file.functions);
+        batch.push(`${first ? '' : ','}${JSON.stringify(file.path)}:${JSON.stringify(entry)}`);
+        first = false;
+        if (batch.length === 1000) {
+            write(batch.join(''));
+            batch = [];
+        }
+    }
+    write(`${batch.join('')}}}\n`);
+}
+function buildSummary(totals, headline, diff, passed, commit) {
+    const files = {};
+    for (const file of totals.files) {
+        if (file.unnamed)
+            continue;
+        files[file.path] = {
+            lines: pair(file.lines),
+            ...(file.branches && { branches: pair(file.branches) }),
+            ...(file.functions && { functions: pair(file.functions) }),
+        };
+    }
+    return {
+        version: 1,
+        coverage: headline.value ? (0, percent_1.formatExact)(headline.value) : '',
+        headline: {
+            basis: headline.basis,
+            ...(headline.ratio && { covered: headline.ratio.covered, total: headline.ratio.total }),
+            // Enough places that a baseline compares almost as exactly as the counts would.
+            percent: headline.value ? (0, percent_1.formatExact)(headline.value, 6) : '',
+        },
+        line: totals.lines,
+        ...(totals.branches && { branch: totals.branches }),
+        ...(totals.functions && { function: totals.functions }),
+        ...(diff && diff.total > 0 && { diff }),
+        passed,
+        commit,
+        files,
+    };
+}
+/** The headline of a baseline summary, exactly: from its counts, else its printed percent. */
+function readBaseline(text, name) {
+    let summary;
+    try {
+        summary = JSON.parse(text);
+    }
+    catch {
+        throw new errors_1.ActionFailure(`The baseline ${name} is not JSON: expected the summary file a previous run of coverage-gate wrote.`);
+    }
+    const headline = summary?.headline;
+    if (headline &&
+        Number.isInteger(headline.covered) &&
+        Number.isInteger(headline.total) &&
+        headline.total > 0) {
+        return (0, percent_1.exactOfRatio)({ covered: headline.covered, total: headline.total });
+    }
+    const printed = (0, percent_1.readPrintedPercent)(String(headline?.percent ?? summary?.coverage ?? ''));
+    if (!printed) {
+        throw new errors_1.ActionFailure(`The baseline ${name} holds no coverage figure: expected the summary file a previous run of coverage-gate wrote.`);
+    }
+    return { num: printed.digits, den: 10n ** BigInt(printed.scale) };
+}
+
+
+/***/ }),
+
+/***/ 788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+exports.formatDuration = formatDuration;
+const errors_1 = __nccwpck_require__(223);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ */
+function parseDuration(input, raw) {
+    const text = raw.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let total = 0;
+    let end = 0;
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+        end = part.lastIndex;
+    }
+    if (text === '' || end !== text.length) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a duration. Write seconds (90) or a number with a unit: 90s, 15m, 1h, 1m30s, 500ms.`);
+    }
+    return Math.round(total);
+}
+/** Renders milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    return hours > 0 ? `${hours}h ${pad(minutes)}m` : `${minutes}m ${pad(seconds)}s`;
+}
+
+
+/***/ }),
+
+/***/ 223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 4:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
+}
+
+
+/***/ }),
+
+/***/ 153:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseBoolean = parseBoolean;
+exports.parsePositiveDuration = parsePositiveDuration;
+exports.parseInteger = parseInteger;
+exports.parseList = parseList;
+exports.parseUrl = parseUrl;
+const errors_1 = __nccwpck_require__(223);
+const duration_1 = __nccwpck_require__(788);
+// Converters from an input's raw text to a typed value. They take the input's name so their
+// errors can name it; only each action's inputs.ts reads the raw text from the runner.
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (TRUE.includes(text))
+        return true;
+    if (FALSE.includes(text))
+        return false;
+    throw new errors_1.ConfigurationError(input, `'${raw}' is not a boolean. Use true or false.`);
+}
+function parsePositiveDuration(input, raw) {
+    const ms = (0, duration_1.parseDuration)(input, raw);
+    if (ms <= 0)
+        throw new errors_1.ConfigurationError(input, 'must be longer than zero.');
+    return ms;
+}
+function parseInteger(input, raw, min, max) {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+/** Splits a list written one item a line or comma-separated; blank items are dropped. */
+function parseList(raw, separators = /[\n,]/) {
+    return raw
+        .split(separators)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+function parseUrl(input, raw, protocols = ['http:', 'https:']) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new errors_1.ConfigurationError(input, 'is not a URL. Write it in full, e.g. https://host/path.');
+    }
+    if (!protocols.includes(url.protocol)) {
+        throw new errors_1.ConfigurationError(input, `must be an ${protocols.join(' or ')} URL.`);
+    }
+    return url;
+}
+
+
+/***/ }),
+
+/***/ 624:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.maskSecret = maskSecret;
+/** Lines shorter than this are not masked on their own: masking `}` would garble every log. */
+const MIN_LINE_LENGTH = 6;
+/**
+ * The forms in which a secret could reach a log: the value itself, each line of a multi-line
+ * value (the runner matches masks line by line), and its URL-encoded form.
+ */
+function secretForms(value) {
+    const forms = new Set();
+    const add = (form) => {
+        if (form.trim() !== '')
+            forms.add(form);
+    };
+    add(value);
+    if (value.includes('\n')) {
+        for (const line of value.split(/\r?\n/)) {
+            if (line.trim().length >= MIN_LINE_LENGTH)
+                add(line.trim());
+        }
+    }
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value)
+        add(encoded);
+    return [...forms];
+}
+/** Registers every form of `value` with `addMask`, and returns the value for chaining. */
+function maskSecret(value, addMask) {
+    for (const form of secretForms(value))
+        addMask(form);
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(914);
+const file_command_1 = __nccwpck_require__(753);
+const summary_1 = __nccwpck_require__(847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(223);
+const runner_1 = __nccwpck_require__(266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 193:
+/***/ ((module) => {
+
+module.exports = require("node:string_decoder");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const step_1 = __nccwpck_require__(254);
+const main_1 = __nccwpck_require__(609);
+(0, step_1.runMainStep)(main_1.main);
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;
