@@ -1,0 +1,50 @@
+// Runs ssh-redeploy's bundle through the harness against fixture servers, with every secret
+// of the fixtures declared so that the harness fails a test that prints one.
+import { runAction, type ActionRun, type RunOptions } from '../harness/run-action';
+import type { KeyPair, SshServer } from '../services/sshd';
+
+export function secretsOf(servers: SshServer[]): string[] {
+  return servers.flatMap((server) => [
+    server.account.password,
+    ...(Object.values(server.keys) as KeyPair[]).flatMap((key) => [
+      key.privateKey,
+      ...(key.passphrase ? [key.passphrase] : []),
+    ]),
+  ]);
+}
+
+/** The inputs that reach `server` with its Ed25519 key, verified by fingerprint. */
+export function connectionInputs(server: SshServer): Record<string, string> {
+  return {
+    host: `127.0.0.1:${server.port}`,
+    username: server.user,
+    key: server.keys.ed25519.privateKey,
+    fingerprint: server.hostKeyFingerprint,
+    retries: '0',
+    'connect-timeout': '10s',
+  };
+}
+
+export class Runs {
+  private readonly runs: ActionRun[] = [];
+
+  constructor(private readonly servers: () => SshServer[]) {}
+
+  async run(
+    inputs: Record<string, string>,
+    options: Omit<RunOptions, 'action' | 'inputs'> = {},
+  ): Promise<ActionRun> {
+    const run = await runAction({
+      action: 'ssh-redeploy',
+      inputs,
+      ...options,
+      secrets: [...secretsOf(this.servers()), ...(options.secrets ?? [])],
+    });
+    this.runs.push(run);
+    return run;
+  }
+
+  cleanup(): void {
+    this.runs.splice(0).forEach((run) => run.cleanup());
+  }
+}

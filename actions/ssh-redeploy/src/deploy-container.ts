@@ -1,0 +1,169 @@
+import { formatDuration } from '../../shared/duration';
+import { errorMessage } from '../../shared/errors';
+import type { Clock } from '../../shared/retry';
+import type { Connector } from './connector';
+import { deployProgram, newNonce, type DeployPlan } from './deploy-program';
+import type { HostOutcome, HostStatus } from './fan-out';
+import type { HostLog } from './host-log';
+import type { Target } from './hosts';
+import type { ContainerMode } from './inputs';
+import { LineSplitter } from './output';
+import type { RunResult } from './ssh';
+
+/** What the deploy program reported through its marker lines. */
+export interface DeployReport {
+  result?: HostStatus;
+  reason?: string;
+  previousImage?: string;
+  deployedImage?: string;
+  restored?: string;
+  /** The failed container's last log lines. */
+  containerLog: string[];
+}
+
+/** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
+export function readMarker(line: string, nonce: string, report: DeployReport): boolean {
+  if (!line.startsWith(`${nonce} `)) return false;
+  const rest = line.slice(nonce.length + 1);
+  const space = rest.indexOf(' ');
+  const key = space < 0 ? rest : rest.slice(0, space);
+  const value = space < 0 ? '' : rest.slice(space + 1);
+  switch (key) {
+    case 'result':
+      if (['success', 'failed', 'rolled-back'].includes(value)) report.result = value as HostStatus;
+      break;
+    case 'reason':
+      report.reason = value;
+      break;
+    case 'previous-image':
+      report.previousImage = value;
+      break;
+    case 'deployed-image':
+      report.deployedImage = value;
+      break;
+    case 'restored':
+      report.restored = value;
+      break;
+    case 'log':
+      report.containerLog.push(value);
+      break;
+  }
+  return true;
+}
+
+export function planOf(mode: ContainerMode): DeployPlan {
+  return {
+    spec: mode.spec,
+    registry: mode.registry,
+    keepPrevious: mode.keepPrevious,
+    prune: mode.prune,
+    healthCmd: mode.healthCmd,
+    healthTimeoutSeconds: Math.ceil(mode.healthTimeoutMs / 1000),
+    rollback: mode.rollback,
+    stopTimeoutSeconds: mode.stopTimeoutSeconds,
+  };
+}
+
+/** Replaces the container on one host and says how it went. */
+export async function deployContainerOn(
+  target: Target,
+  mode: ContainerMode,
+  timeoutMs: number,
+  ports: { connector: Connector; clock: Clock; log: HostLog },
+): Promise<HostOutcome> {
+  const { connector, clock, log } = ports;
+  const started = clock.now();
+  const nonce = newNonce();
+  const report: DeployReport = { containerLog: [] };
+  const outcome = (status: HostStatus, exitCode: number | null, error?: string): HostOutcome => ({
+    host: target.label,
+    status,
+    exitCode,
+    durationMs: clock.now() - started,
+    ...(error ? { error } : {}),
+    previousImage: report.previousImage,
+    deployedImage: report.deployedImage,
+    containerLog: report.containerLog,
+  });
+
+  log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
+  let result: RunResult;
+  try {
+    const connection = await connector.connect(target);
+    try {
+      log.info(
+        `Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`,
+      );
+      const out = new LineSplitter((line) => {
+        if (!readMarker(line, nonce, report)) log.line(line);
+      });
+      const err = new LineSplitter((line) => log.line(line));
+      log.startOutput();
+      try {
+        result = await connection.run(
+          deployProgram(planOf(mode), nonce),
+          { stdout: (chunk) => out.push(chunk), stderr: (chunk) => err.push(chunk) },
+          timeoutMs,
+        );
+      } finally {
+        out.end();
+        err.end();
+        log.endOutput();
+      }
+    } finally {
+      connector.release(connection);
+    }
+  } catch (error) {
+    const message = errorMessage(error);
+    log.info(message);
+    log.end(`${target.label}: failed`);
+    return outcome('failed', null, message);
+  }
+
+  const took = formatDuration(clock.now() - started);
+  const final = judge(target.label, mode, result, report, timeoutMs);
+  const done = outcome(final.status, result.exitCode, final.error);
+  log.info(
+    final.error ??
+      `${target.label}: ${mode.spec.container} now runs ${report.deployedImage ?? mode.spec.image} (${took}).`,
+  );
+  log.end(`${target.label}: ${final.status} (${took})`);
+  return done;
+}
+
+/** The host's status and, unless it succeeded, the sentence that says why. */
+export function judge(
+  label: string,
+  mode: ContainerMode,
+  result: RunResult,
+  report: DeployReport,
+  timeoutMs: number,
+): { status: HostStatus; error?: string } {
+  const container = mode.spec.container;
+  if (result.timedOut) {
+    return {
+      status: 'failed',
+      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)}) and was killed; check ${container} and ${container}-previous on the server.`,
+    };
+  }
+  if (result.connectionLost) {
+    return {
+      status: 'failed',
+      error: `${label}: the connection was lost during the deploy (${result.connectionLost}); check ${container} on the server.`,
+    };
+  }
+  if (report.result === 'success' && result.exitCode === 0) return { status: 'success' };
+  if (report.result === 'rolled-back') {
+    return {
+      status: 'rolled-back',
+      error: `${label}: ${report.deployedImage ?? mode.spec.image} failed (${report.reason ?? 'see the log'}); rolled back: the service was restored to ${report.restored ?? report.previousImage ?? 'the previous container'}.`,
+    };
+  }
+  if (report.result === 'failed') {
+    return { status: 'failed', error: `${label}: ${report.reason ?? 'the deploy failed'}.` };
+  }
+  return {
+    status: 'failed',
+    error: `${label}: the deploy stopped at an unexpected error (exit code ${result.exitCode ?? result.signal ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
+  };
+}

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { deployProgram, dockerRunArguments, type DeployPlan } from './deploy-program';
+import { readMarker, type DeployReport } from './deploy-container';
+import { shellQuote } from './remote-shell';
+
+const plan: DeployPlan = {
+  spec: {
+    image: 'registry.example.com/app@sha256:' + 'a'.repeat(64),
+    container: 'app',
+    ports: [{ ip: '127.0.0.1', hostPort: 8050, containerPort: 8050, protocol: 'tcp' }],
+    volumes: [{ source: 'notebooks', target: '/data', readOnly: false }],
+    env: [
+      ['TOKEN', 'it\'s $(secret) `x` \\ "q"'],
+      ['EMPTY', ''],
+    ],
+    runArgs: ['--label=team=web ops', '--init'],
+    restart: 'unless-stopped',
+  },
+  registry: { host: 'registry.example.com', username: 'ci', password: "pa'ss $(word)" },
+  keepPrevious: false,
+  prune: true,
+  healthCmd: "curl -fsS 'http://127.0.0.1:8050/health'",
+  healthTimeoutSeconds: 60,
+  rollback: true,
+  stopTimeoutSeconds: 10,
+};
+
+test.each(['sh', 'bash'])('the program is valid %s', (shell) => {
+  expect(() =>
+    execFileSync(shell, ['-n'], { input: deployProgram(plan, 'srd-nonce') }),
+  ).not.toThrow();
+});
+
+test('every value from the inputs is in the program only as a quoted word', () => {
+  const program = deployProgram(plan, 'srd-nonce');
+  for (const value of [
+    plan.spec.image,
+    plan.registry!.password,
+    plan.healthCmd!,
+    `TOKEN=${plan.spec.env[0][1]}`,
+    '--label=team=web ops',
+  ]) {
+    const quoted = shellQuote(value);
+    expect(program).toContain(quoted);
+    // Outside its quoted form the value appears nowhere.
+    expect(program.split(quoted).join('')).not.toContain(value);
+  }
+});
+
+test('docker run gets the options in order, the image last', () => {
+  expect(dockerRunArguments(plan.spec, true)).toEqual([
+    'run',
+    '--detach',
+    '--name',
+    'app',
+    '--restart',
+    'unless-stopped',
+    '--env-file',
+    '"$ENVFILE"',
+    '--publish',
+    '127.0.0.1:8050:8050/tcp',
+    '--volume',
+    'notebooks:/data',
+    '--label=team=web ops',
+    '--init',
+    plan.spec.image,
+  ]);
+});
+
+test('the env file is written with printf, a builtin: values never reach a process list', () => {
+  const program = deployProgram(plan, 'srd-nonce');
+  expect(program).toMatch(/printf '%s\\n' 'TOKEN=.*' 'EMPTY=' >"\$ENVFILE"/);
+  expect(program).toContain('ENVFILE=$(umask 077; mktemp)');
+});
+
+test('marker lines need the nonce; others are left for the log', () => {
+  const report: DeployReport = { containerLog: [] };
+  expect(readMarker('srd-n1 previous-image reg/app:v1', 'srd-n1', report)).toBe(true);
+  expect(readMarker('srd-n1 log  indented line', 'srd-n1', report)).toBe(true);
+  expect(readMarker('srd-n1 result rolled-back', 'srd-n1', report)).toBe(true);
+  expect(readMarker('srd-n2 result success', 'srd-n1', report)).toBe(false);
+  expect(readMarker('srd-n1 result anything-else', 'srd-n1', report)).toBe(true);
+  expect(report).toEqual({
+    previousImage: 'reg/app:v1',
+    result: 'rolled-back',
+    containerLog: [' indented line'],
+  });
+});

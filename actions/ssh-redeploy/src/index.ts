@@ -1,0 +1,4 @@
+import { runMainStep } from '../../shared/step';
+import { main } from './main';
+
+runMainStep(main);

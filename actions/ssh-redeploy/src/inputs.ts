@@ -1,0 +1,381 @@
+import { ConfigurationError } from '../../shared/errors';
+import {
+  parseBoolean,
+  parseInteger,
+  parseList,
+  parsePositiveDuration,
+} from '../../shared/input-values';
+import { parseDuration } from '../../shared/duration';
+import { maskSecret } from '../../shared/mask';
+import { getInput, setSecret } from '../../shared/runner';
+import {
+  parseContainerName,
+  parseEnv,
+  parseImage,
+  parsePorts,
+  parseRegistry,
+  parseRestart,
+  parseRunArgs,
+  parseVolumes,
+  type ContainerSpec,
+} from './container-spec';
+import {
+  entriesFor,
+  howToGetFingerprint,
+  knownHostsName,
+  parseFingerprints,
+  parseKnownHosts,
+  type HostKeyPolicy,
+  type KnownHostsEntry,
+} from './host-keys';
+import { isHostname, parsePort, parseTargets, parseUsername, type Target } from './hosts';
+import { isAssignableName } from './remote-shell';
+import type { Credentials, Endpoint } from './ssh';
+
+export interface ScriptMode {
+  kind: 'script';
+  script: string;
+  /** The `envs` variables with their values from the step's environment. */
+  variables: Record<string, string>;
+}
+
+export interface ContainerMode {
+  kind: 'container';
+  spec: ContainerSpec;
+  registry?: { host: string; username: string; password: string };
+  keepPrevious: boolean;
+  prune: boolean;
+  healthCmd?: string;
+  healthTimeoutMs: number;
+  rollback: boolean;
+  stopTimeoutSeconds: number;
+}
+
+export interface Inputs {
+  targets: Target[];
+  credentials: Credentials;
+  hostKeys: HostKeyPolicy;
+  /** Set when insecure-skip-host-key-check is true and nothing else verifies the hosts. */
+  insecure: boolean;
+  proxy?: { endpoint: Endpoint; hostKeys: HostKeyPolicy };
+  connectTimeoutMs: number;
+  retries: number;
+  keepaliveIntervalMs: number;
+  commandTimeoutMs: number;
+  parallel: number;
+  failFast: boolean;
+  mode: ScriptMode | ContainerMode;
+  /** Things worth a warning that are not errors. */
+  notes: string[];
+}
+
+/** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
+const SHORTEST_MASKED_VALUE = 6;
+
+/** Reads and checks every input. Secrets are masked before anything can print them. */
+export function getInputs(environment: NodeJS.ProcessEnv = process.env): Inputs {
+  const key = secret(getInput('key'));
+  const passphrase = secret(getInput('passphrase'));
+  const password = secret(getInput('password'));
+  const proxyKey = secret(getInput('proxy-key'));
+  const proxyPassphrase = secret(getInput('proxy-passphrase'));
+  const registryPassword = secret(getInput('registry-password'));
+  const envText = secret(getInput('env'));
+  const notes: string[] = [];
+
+  const port = parsePort('port', getInput('port'));
+  const usernameText = getInput('username');
+  const username = usernameText === '' ? undefined : parseUsername('username', usernameText);
+  const targets = parseTargets(getInput('host'), { port, username });
+
+  if (key === '' && password === '') {
+    throw new ConfigurationError(
+      'key',
+      'is required (or password): the private key to log in with, as a secret: key: ${{ secrets.DEPLOY_KEY }}.',
+    );
+  }
+  const credentials: Credentials = {
+    privateKey: key || undefined,
+    passphrase: passphrase || undefined,
+    password: password || undefined,
+  };
+
+  const knownHostsText = getInput('known-hosts');
+  const knownHosts = knownHostsText === '' ? [] : parseKnownHosts('known-hosts', knownHostsText);
+  const fingerprints = parseFingerprints('fingerprint', getInput('fingerprint'));
+  const skipRequested = parseBoolean(
+    'insecure-skip-host-key-check',
+    getInput('insecure-skip-host-key-check'),
+  );
+  const verified = fingerprints.length > 0 || knownHosts.length > 0;
+  if (skipRequested && verified) {
+    notes.push(
+      "insecure-skip-host-key-check is ignored: 'fingerprint' or 'known-hosts' is given, so host keys are verified.",
+    );
+  }
+  const insecure = skipRequested && !verified;
+  if (!verified && !insecure) {
+    throw new ConfigurationError(
+      'fingerprint',
+      howToGetFingerprint(targets[0].host, targets[0].port),
+    );
+  }
+  const hostKeys: HostKeyPolicy = { fingerprints, knownHosts, skip: insecure };
+  if (fingerprints.length === 0 && !insecure) requireKnownHostsLines(knownHosts, targets);
+
+  const proxy = readProxy(
+    { username, credentials, knownHosts, insecure },
+    { key: proxyKey, passphrase: proxyPassphrase },
+  );
+
+  const mode = readMode(environment, { envText, registryPassword });
+  const commandTimeoutMs = parsePositiveDuration('command-timeout', getInput('command-timeout'));
+  if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
+    throw new ConfigurationError(
+      'command-timeout',
+      'must be longer than health-timeout: the deploy, health check included, runs within it, and a deploy killed half-way cannot roll back.',
+    );
+  }
+
+  return {
+    targets,
+    credentials,
+    hostKeys,
+    insecure,
+    proxy,
+    connectTimeoutMs: parsePositiveDuration('connect-timeout', getInput('connect-timeout')),
+    retries: parseInteger('retries', getInput('retries'), 0, 10),
+    keepaliveIntervalMs: parseDuration('keepalive-interval', getInput('keepalive-interval')),
+    commandTimeoutMs,
+    parallel: parseInteger('parallel', getInput('parallel'), 1, 100),
+    failFast: parseBoolean('fail-fast', getInput('fail-fast')),
+    mode,
+    notes,
+  };
+}
+
+function secret(value: string): string {
+  return maskSecret(value, setSecret);
+}
+
+/** With known-hosts alone, a host it has no line for could never be verified: say so now. */
+function requireKnownHostsLines(entries: KnownHostsEntry[], targets: Target[]): void {
+  const policy: HostKeyPolicy = { fingerprints: [], knownHosts: entries, skip: false };
+  for (const target of targets) {
+    const lines = entriesFor(policy, target.host, target.port).filter((entry) => !entry.revoked);
+    if (lines.length === 0) {
+      const name = knownHostsName(target.host, target.port);
+      throw new ConfigurationError(
+        'known-hosts',
+        `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
+          `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`,
+      );
+    }
+  }
+}
+
+function readProxy(
+  main: {
+    username?: string;
+    credentials: Credentials;
+    knownHosts: KnownHostsEntry[];
+    insecure: boolean;
+  },
+  secrets: { key: string; passphrase: string },
+): Inputs['proxy'] {
+  const hostText = getInput('proxy-host');
+  const port = parsePort('proxy-port', getInput('proxy-port'));
+  const usernameText = getInput('proxy-username');
+  const fingerprintText = getInput('proxy-fingerprint');
+  if (hostText === '') {
+    const stray = [
+      usernameText && 'proxy-username',
+      secrets.key && 'proxy-key',
+      fingerprintText && 'proxy-fingerprint',
+    ].filter(Boolean);
+    if (stray.length > 0) {
+      throw new ConfigurationError(
+        'proxy-host',
+        `is required when ${stray.join(', ')} is set: the jump host to connect through.`,
+      );
+    }
+    return undefined;
+  }
+  if (!isHostname(hostText)) {
+    throw new ConfigurationError('proxy-host', `'${hostText}' is not a host name or an address.`);
+  }
+  const username =
+    usernameText === '' ? main.username : parseUsername('proxy-username', usernameText);
+  if (username === undefined) {
+    throw new ConfigurationError(
+      'proxy-username',
+      'is required: the user to log in as on the jump host.',
+    );
+  }
+  // The jump host takes the main credentials unless it has its own.
+  const credentials: Credentials =
+    secrets.key !== ''
+      ? { privateKey: secrets.key, passphrase: secrets.passphrase || undefined }
+      : main.credentials;
+  const fingerprints = parseFingerprints('proxy-fingerprint', fingerprintText);
+  const hostKeys: HostKeyPolicy = {
+    fingerprints,
+    knownHosts: main.knownHosts,
+    skip: main.insecure && fingerprints.length === 0,
+  };
+  if (
+    fingerprints.length === 0 &&
+    !hostKeys.skip &&
+    entriesFor(hostKeys, hostText, port).filter((entry) => !entry.revoked).length === 0
+  ) {
+    throw new ConfigurationError('proxy-fingerprint', howToGetFingerprint(hostText, port));
+  }
+  const label = `${hostText.includes(':') ? `[${hostText}]` : hostText}${port === 22 ? '' : `:${port}`}`;
+  return {
+    endpoint: { host: hostText, port, username, credentials, label: `jump host ${label}` },
+    hostKeys,
+  };
+}
+
+const CONTAINER_INPUTS = [
+  'ports',
+  'volumes',
+  'env',
+  'run-args',
+  'registry',
+  'registry-username',
+  'registry-password',
+  'health-cmd',
+] as const;
+
+function readMode(
+  environment: NodeJS.ProcessEnv,
+  secrets: { envText: string; registryPassword: string },
+): ScriptMode | ContainerMode {
+  const script = getInput('script');
+  const imageText = getInput('image');
+  const containerText = getInput('container');
+  const envsText = getInput('envs');
+  const containerValues: Record<(typeof CONTAINER_INPUTS)[number], string> = {
+    ports: getInput('ports'),
+    volumes: getInput('volumes'),
+    env: secrets.envText,
+    'run-args': getInput('run-args'),
+    registry: getInput('registry'),
+    'registry-username': getInput('registry-username'),
+    'registry-password': secrets.registryPassword,
+    'health-cmd': getInput('health-cmd'),
+  };
+  const restartText = getInput('restart');
+  const keepPrevious = parseBoolean('keep-previous', getInput('keep-previous'));
+  const prune = parseBoolean('prune', getInput('prune'));
+  const healthTimeoutMs = parsePositiveDuration('health-timeout', getInput('health-timeout'));
+  const rollback = parseBoolean('rollback', getInput('rollback'));
+  const stopTimeoutMs = parseDuration('stop-timeout', getInput('stop-timeout'));
+
+  if (script !== '' && (imageText !== '' || containerText !== '')) {
+    throw new ConfigurationError(
+      'script',
+      'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.',
+    );
+  }
+  if (script !== '') {
+    const stray = CONTAINER_INPUTS.filter((name) => containerValues[name] !== '');
+    if (stray.length > 0) {
+      throw new ConfigurationError(
+        stray[0],
+        'belongs to container mode (image + container) and is not used with script; remove it.',
+      );
+    }
+    return { kind: 'script', script, variables: readVariables(envsText, environment) };
+  }
+  if (imageText === '' && containerText === '') {
+    throw new ConfigurationError(
+      'script',
+      'or image + container is required: a script to run on the servers, or an image to run as a container there.',
+    );
+  }
+  if (envsText !== '') {
+    throw new ConfigurationError(
+      'envs',
+      "is for script mode; in container mode give the container's variables in 'env' (KEY=VALUE lines).",
+    );
+  }
+  if (imageText === '') {
+    throw new ConfigurationError(
+      'image',
+      'is required with container: the image to run, best by digest.',
+    );
+  }
+  if (containerText === '') {
+    throw new ConfigurationError(
+      'container',
+      'is required with image: the name of the container to replace.',
+    );
+  }
+  const env = parseEnv(containerValues.env);
+  for (const [, value] of env) {
+    if (value.length >= SHORTEST_MASKED_VALUE) maskSecret(value, setSecret);
+  }
+  const spec: ContainerSpec = {
+    image: parseImage(imageText),
+    container: parseContainerName(containerText),
+    ports: parsePorts(containerValues.ports),
+    volumes: parseVolumes(containerValues.volumes),
+    env,
+    runArgs: parseRunArgs(containerValues['run-args']),
+    restart: parseRestart(restartText),
+  };
+  return {
+    kind: 'container',
+    spec,
+    registry: readRegistry(containerValues),
+    keepPrevious,
+    prune,
+    healthCmd: containerValues['health-cmd'] || undefined,
+    healthTimeoutMs,
+    rollback,
+    stopTimeoutSeconds: Math.ceil(stopTimeoutMs / 1000),
+  };
+}
+
+function readRegistry(values: {
+  registry: string;
+  'registry-username': string;
+  'registry-password': string;
+}): ContainerMode['registry'] {
+  const { registry, 'registry-username': username, 'registry-password': password } = values;
+  if (registry === '' && username === '' && password === '') return undefined;
+  if (registry === '' || username === '' || password === '') {
+    throw new ConfigurationError(
+      registry === '' ? 'registry' : username === '' ? 'registry-username' : 'registry-password',
+      'is required: registry, registry-username and registry-password go together, to log in to the registry on the server.',
+    );
+  }
+  if (/[\s\0]/.test(username)) {
+    throw new ConfigurationError('registry-username', 'cannot hold spaces or line breaks.');
+  }
+  return { host: parseRegistry(registry), username, password };
+}
+
+/** `envs`: names of the step's environment variables to hand to the script. */
+function readVariables(raw: string, environment: NodeJS.ProcessEnv): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of parseList(raw, /[\s,]+/)) {
+    if (!isAssignableName(name)) {
+      throw new ConfigurationError(
+        'envs',
+        `'${name}' cannot be a shell variable: letters, digits and '_', not starting with a digit, and not one of bash's read-only names.`,
+      );
+    }
+    const value = environment[name];
+    if (value === undefined) {
+      throw new ConfigurationError(
+        'envs',
+        `${name} is not set in the step's environment. Set it under the step's env: (e.g. ${name}: \${{ secrets.${name} }}).`,
+      );
+    }
+    variables[name] = value;
+  }
+  return variables;
+}

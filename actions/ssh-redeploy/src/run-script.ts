@@ -1,0 +1,107 @@
+import { formatDuration } from '../../shared/duration';
+import { errorMessage } from '../../shared/errors';
+import type { Clock } from '../../shared/retry';
+import type { Connector } from './connector';
+import type { HostOutcome } from './fan-out';
+import type { HostLog } from './host-log';
+import type { Target } from './hosts';
+import { BoundedText, LineSplitter } from './output';
+import type { RunResult } from './ssh';
+
+export interface ScriptRun {
+  program: string;
+  timeoutMs: number;
+  /** Characters of stdout kept for the outputs. */
+  keptStdout: number;
+}
+
+/** Connects to one host, runs the program there and says how it ended. */
+export async function runScriptOn(
+  target: Target,
+  run: ScriptRun,
+  ports: { connector: Connector; clock: Clock; log: HostLog },
+): Promise<HostOutcome> {
+  const { connector, clock, log } = ports;
+  const started = clock.now();
+  const stdout = new BoundedText(run.keptStdout);
+  const outcome = (fields: Pick<HostOutcome, 'status' | 'exitCode'> & { error?: string }) => {
+    const result: HostOutcome = {
+      host: target.label,
+      ...fields,
+      durationMs: clock.now() - started,
+      stdout: stdout.toString(),
+    };
+    if (!fields.error) delete result.error;
+    return result;
+  };
+
+  log.begin(target.label);
+  let result: RunResult;
+  try {
+    const connection = await connector.connect(target);
+    try {
+      log.info(
+        `Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`,
+      );
+      const out = new LineSplitter((line) => log.line(line));
+      const err = new LineSplitter((line) => log.line(line));
+      log.startOutput();
+      try {
+        result = await connection.run(
+          run.program,
+          {
+            stdout: (chunk) => {
+              stdout.append(chunk.toString('utf8'));
+              out.push(chunk);
+            },
+            stderr: (chunk) => err.push(chunk),
+          },
+          run.timeoutMs,
+        );
+      } finally {
+        out.end();
+        err.end();
+        log.endOutput();
+      }
+    } finally {
+      connector.release(connection);
+    }
+  } catch (error) {
+    const message = errorMessage(error);
+    log.info(message);
+    const failed = outcome({ status: 'failed', exitCode: null, error: message });
+    log.end(`${target.label}: failed`);
+    return failed;
+  }
+
+  const took = formatDuration(clock.now() - started);
+  const ended = describeEnd(target.label, result, run.timeoutMs);
+  const final = ended
+    ? outcome({ status: 'failed', exitCode: result.exitCode, error: ended })
+    : outcome({ status: 'success', exitCode: 0 });
+  log.info(ended ?? `${target.label}: the script succeeded in ${took}.`);
+  if (stdout.truncated) {
+    log.info(`(the stdout output keeps the first ${run.keptStdout} characters)`);
+  }
+  log.end(`${target.label}: ${final.status} (${took})`);
+  return final;
+}
+
+/** Why the program did not succeed, or undefined when it did. */
+export function describeEnd(
+  label: string,
+  result: RunResult,
+  timeoutMs: number,
+): string | undefined {
+  if (result.timedOut) {
+    return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}); its processes were killed.`;
+  }
+  if (result.connectionLost) {
+    return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
+  }
+  if (result.exitCode === 0) return undefined;
+  if (result.exitCode === null) {
+    return `${label}: the script was ended by signal ${result.signal ?? 'unknown'}.`;
+  }
+  return `${label}: the script failed with exit code ${result.exitCode}.`;
+}

@@ -1,0 +1,477 @@
+// The one module that speaks SSH, through ssh2. ssh2 is big: it is loaded on first use, after
+// the inputs have been read and checked, so a configuration error fails fast.
+import type { Duplex } from 'node:stream';
+import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
+import { formatDuration } from '../../shared/duration';
+import type { Logger } from '../../shared/logger';
+import { withRetry, type Clock } from '../../shared/retry';
+import {
+  algorithmsOfKeyType,
+  algorithmsToOffer,
+  fingerprintOf,
+  judgeHostKey,
+  keyTypeOf,
+  knownHostsName,
+  type HostKeyPolicy,
+} from './host-keys';
+import { killCommand, PGID_LINE, REMOTE_COMMAND } from './remote-shell';
+
+type Ssh2 = typeof import('ssh2');
+let loaded: Ssh2 | undefined;
+
+/** Loads ssh2 (a chunk of its own in the bundle, read only when a connection is due). */
+export async function loadSsh2(): Promise<void> {
+  loaded ??= await import('ssh2');
+}
+
+function ssh2(): Ssh2 {
+  if (!loaded) throw new Error('ssh2 is used before loadSsh2()');
+  return loaded;
+}
+
+export interface Credentials {
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  username: string;
+  credentials: Credentials;
+  /** How logs name it. */
+  label: string;
+}
+
+export interface ConnectionSettings {
+  policy: HostKeyPolicy;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Further attempts after a failed connection. */
+  retries: number;
+  log: Logger;
+  clock: Clock;
+  /** The input a fingerprint for this connection is given in, for messages. */
+  fingerprintInput?: string;
+}
+
+/**
+ * Checks that a private key can be read, and decrypted with its passphrase, before any
+ * connection: a wrong passphrase is the user's mistake, not the server's refusal.
+ */
+export function checkPrivateKey(
+  keyInput: string,
+  passphraseInput: string,
+  key: string,
+  passphrase: string | undefined,
+): void {
+  const parsed = ssh2().utils.parseKey(key, passphrase);
+  if (parsed instanceof Error) {
+    const message = parsed.message;
+    if (/no passphrase/i.test(message)) {
+      throw new ConfigurationError(
+        passphraseInput,
+        `is required: the key in '${keyInput}' is encrypted. Pass its passphrase as a secret.`,
+      );
+    }
+    if (/passphrase|decrypt|bad decrypt/i.test(message) && passphrase !== undefined) {
+      throw new ConfigurationError(passphraseInput, `does not decrypt the key in '${keyInput}'.`);
+    }
+    throw new ConfigurationError(
+      keyInput,
+      `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format, Ed25519, ECDSA or RSA.`,
+    );
+  }
+  const first = Array.isArray(parsed) ? (parsed[0] as typeof parsed) : parsed;
+  if (first.getPrivatePEM() === null && !first.isPrivateKey()) {
+    throw new ConfigurationError(
+      keyInput,
+      'holds a public key. Give the private key (the file without .pub); its public half goes in the server user’s ~/.ssh/authorized_keys.',
+    );
+  }
+}
+
+/** The server's host key was not one the step accepts; no credentials were sent. */
+export class HostKeyRejected extends ActionFailure {
+  constructor(endpoint: Endpoint, presented: Buffer[], revoked: boolean, fingerprintInput: string) {
+    const keys = presented.map((key) => `${fingerprintOf(key)} (${keyTypeOf(key)})`).join(', ');
+    super(
+      revoked
+        ? `${endpoint.label}: the server presented a host key marked @revoked in 'known-hosts' (${keys}). Refused before logging in.`
+        : `${endpoint.label}: host key verification failed. The server presented ${keys}, which matches no '${fingerprintInput}' and no 'known-hosts' line for ${knownHostsName(endpoint.host, endpoint.port)}. ` +
+            'Nothing was sent to it. If the server was reinstalled or its keys changed, check the new fingerprint on the server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before updating the workflow; otherwise someone may be posing as it.',
+    );
+    this.name = 'HostKeyRejected';
+  }
+}
+
+export class AuthenticationFailed extends ActionFailure {
+  constructor(endpoint: Endpoint) {
+    const { privateKey, password } = endpoint.credentials;
+    const given = [privateKey && 'key', password && 'password'].filter(Boolean).join(' and ');
+    const checks = [
+      privateKey &&
+        `that the key's public half is in ~${endpoint.username}/.ssh/authorized_keys on the server`,
+      password && 'the password, and that the server accepts passwords (PasswordAuthentication)',
+    ].filter(Boolean);
+    super(
+      `${endpoint.label}: the server refused to log in ${endpoint.username} with the ${given || 'no credentials'} given. ` +
+        `Check ${checks.join(', and ')}, and the user name.`,
+    );
+    this.name = 'AuthenticationFailed';
+  }
+}
+
+/** A failure that another attempt may cure: refused, reset, timed out, unreachable. */
+class TransientConnectionError extends Error {}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+
+function isTransient(error: unknown): boolean {
+  const { code, level, message } = error as { code?: string; level?: string; message?: string };
+  if (code && TRANSIENT_CODES.has(code)) return true;
+  if (level === 'client-timeout' || level === 'client-socket') return true;
+  return /timed out|connection refused|closed before|socket hang up|ECONNRESET/i.test(
+    message ?? '',
+  );
+}
+
+/** Something that can open a TCP stream to a host:port, such as a jump host. */
+export type Dialer = (host: string, port: number) => Promise<Duplex>;
+
+/** An open SSH connection to one server. */
+export class Connection {
+  constructor(
+    readonly client: Client,
+    readonly endpoint: Endpoint,
+    /** How the host key was accepted, for the log. */
+    readonly hostKeyNote: string,
+  ) {}
+
+  /** Runs a program (see remote-shell.ts) and streams its output; never rejects on exit codes. */
+  run(program: string, handlers: RunHandlers, timeoutMs: number): Promise<RunResult> {
+    return runProgram(this.client, program, handlers, timeoutMs);
+  }
+
+  /** Opens a TCP stream from the server, for a jump host. */
+  dial(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
+        if (!error) resolve(stream);
+        // Reason 1 is SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254).
+        else if ((error as Error & { reason?: unknown }).reason === 1) {
+          // The jump host's sshd forbids forwarding: asking again cannot help.
+          reject(
+            new ActionFailure(
+              `${this.endpoint.label} may not forward connections to ${host}:${port}: its sshd must allow TCP forwarding (AllowTcpForwarding).`,
+            ),
+          );
+        } else {
+          reject(
+            new TransientConnectionError(
+              `${this.endpoint.label} could not reach ${host}:${port} (${error.message})`,
+            ),
+          );
+        }
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+/**
+ * Connects and logs in, retrying connection failures with exponential backoff. Host-key and
+ * authentication failures are not retried: another attempt would meet the same answer.
+ */
+export async function connect(
+  endpoint: Endpoint,
+  settings: ConnectionSettings,
+  dial?: Dialer,
+): Promise<Connection> {
+  try {
+    return await withRetry(() => connectVerified(endpoint, settings, dial), {
+      attempts: settings.retries + 1,
+      backoff: { initialMs: 1_000, maxMs: 15_000 },
+      clock: settings.clock,
+      classify: (error) =>
+        error instanceof TransientConnectionError
+          ? { retry: true, reason: error.message }
+          : { retry: false },
+      onRetry: ({ attempt, delayMs, reason }) =>
+        settings.log.warning(
+          `${endpoint.label}: ${reason}; connecting again in ${formatDuration(delayMs)} (attempt ${attempt + 1} of ${settings.retries + 1}).`,
+        ),
+    });
+  } catch (error) {
+    if (error instanceof TransientConnectionError) {
+      throw new ActionFailure(
+        `${endpoint.label}: could not connect: ${error.message}${settings.retries > 0 ? ` (${settings.retries + 1} attempts)` : ''}.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * One connection, verified: when the server presents a key of another type than the one a
+ * fingerprint is of, the type it presented is withdrawn from the offer and the handshake is
+ * made again, until the server has no other type to present.
+ */
+async function connectVerified(
+  endpoint: Endpoint,
+  settings: ConnectionSettings,
+  dial?: Dialer,
+): Promise<Connection> {
+  const fingerprintInput = settings.fingerprintInput ?? 'fingerprint';
+  let algorithms = algorithmsToOffer(settings.policy, endpoint.host, endpoint.port);
+  const presented: Buffer[] = [];
+  for (;;) {
+    const attempt = await handshake(endpoint, settings, algorithms, dial);
+    if (attempt.connection) return attempt.connection;
+    if (attempt.rejectedKey) {
+      presented.push(attempt.rejectedKey);
+      if (attempt.revoked) throw new HostKeyRejected(endpoint, presented, true, fingerprintInput);
+      const withdrawn = algorithmsOfKeyType(keyTypeOf(attempt.rejectedKey));
+      algorithms = algorithms.filter((algorithm) => !withdrawn.includes(algorithm));
+      if (algorithms.length > 0) continue;
+      throw new HostKeyRejected(endpoint, presented, false, fingerprintInput);
+    }
+    const error = attempt.error!;
+    // The server has no key of the types left to offer: the ones it had were all refused.
+    if (presented.length > 0 && /no matching|host key/i.test(error.message)) {
+      throw new HostKeyRejected(endpoint, presented, false, fingerprintInput);
+    }
+    if (/no matching .*host key/i.test(error.message)) {
+      throw new ActionFailure(
+        `${endpoint.label}: the server has no host key of the types listed for it in 'known-hosts' (${algorithms.join(', ')}). Run ssh-keyscan ${endpoint.port === 22 ? '' : `-p ${endpoint.port} `}${endpoint.host} again and check the lines.`,
+      );
+    }
+    throw error;
+  }
+}
+
+interface HandshakeResult {
+  connection?: Connection;
+  rejectedKey?: Buffer;
+  revoked?: boolean;
+  error?: Error;
+}
+
+async function handshake(
+  endpoint: Endpoint,
+  settings: ConnectionSettings,
+  algorithms: string[],
+  dial?: Dialer,
+): Promise<HandshakeResult> {
+  const { Client } = ssh2();
+  const sock = dial ? await dial(endpoint.host, endpoint.port) : undefined;
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let verdictNote = '';
+    let rejected: { key: Buffer; revoked: boolean } | undefined;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      outcome();
+    };
+    client.on('ready', () =>
+      settle(() => resolve({ connection: new Connection(client, endpoint, verdictNote) })),
+    );
+    client.on('error', (error: Error & { level?: string }) => {
+      settle(() => {
+        client.end();
+        if (rejected) {
+          resolve({ rejectedKey: rejected.key, revoked: rejected.revoked });
+        } else if (error.level === 'client-authentication') {
+          reject(new AuthenticationFailed(endpoint));
+        } else if (isTransient(error)) {
+          reject(new TransientConnectionError(describeConnectionError(error, settings)));
+        } else {
+          resolve({ error: new ActionFailure(`${endpoint.label}: ${error.message}`) });
+        }
+      });
+    });
+    client.on('close', () =>
+      settle(() => reject(new TransientConnectionError('the connection closed before logging in'))),
+    );
+    const config: ConnectConfig = {
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      privateKey: endpoint.credentials.privateKey,
+      passphrase: endpoint.credentials.passphrase,
+      password: endpoint.credentials.password,
+      readyTimeout: settings.connectTimeoutMs,
+      keepaliveInterval: settings.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      tryKeyboard: false,
+      algorithms: { serverHostKey: algorithms as ServerHostKeyAlgorithm[] },
+      hostVerifier: (key: Buffer) => {
+        const verdict = judgeHostKey(settings.policy, endpoint.host, endpoint.port, key);
+        if (verdict.accepted) {
+          verdictNote = `${fingerprintOf(key)} ${verdict.how}`;
+          return true;
+        }
+        rejected = { key, revoked: verdict.revoked };
+        return false;
+      },
+    };
+    if (sock) config.sock = sock;
+    try {
+      client.connect(config);
+      // SSH is a conversation of small packets: with Nagle's algorithm each answer waits for
+      // the delayed ACK of the last one (40 ms on Linux), five times over before a command runs.
+      client.setNoDelay(true);
+    } catch (error) {
+      settle(() => reject(new ActionFailure(`${endpoint.label}: ${errorMessage(error)}`)));
+    }
+  });
+}
+
+function describeConnectionError(
+  error: Error & { code?: string },
+  settings: ConnectionSettings,
+): string {
+  if (/timed out/i.test(error.message)) {
+    return `no SSH handshake within connect-timeout (${formatDuration(settings.connectTimeoutMs)})`;
+  }
+  if (error.code === 'ECONNREFUSED') return 'connection refused (is sshd listening on that port?)';
+  return error.message;
+}
+
+export interface RunHandlers {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+export interface RunResult {
+  /** The program's exit code; null when it was killed or the connection was lost. */
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  /** Set when the connection dropped before the program ended. */
+  connectionLost?: string;
+}
+
+const KILL_GRACE_MS = 5_000;
+
+function runProgram(
+  client: Client,
+  program: string,
+  handlers: RunHandlers,
+  timeoutMs: number,
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    client.exec(REMOTE_COMMAND, (error, stream: ClientChannel) => {
+      if (error) {
+        reject(new ActionFailure(`could not start the program: ${error.message}`));
+        return;
+      }
+      let exitCode: number | null = null;
+      let signal: string | undefined;
+      let timedOut = false;
+      let pgid: string | undefined;
+      let stderrHead: Buffer | undefined = Buffer.alloc(0);
+      let finished = false;
+
+      const finish = (result: RunResult) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        client.removeListener('close', onConnectionClosed);
+        client.removeListener('error', onConnectionError);
+        resolve(result);
+      };
+      const onConnectionClosed = () =>
+        finish({ exitCode: null, timedOut, connectionLost: 'the connection closed' });
+      const onConnectionError = (connectionError: Error) =>
+        finish({ exitCode: null, timedOut, connectionLost: connectionError.message });
+      client.on('close', onConnectionClosed);
+      client.on('error', onConnectionError);
+
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void killRemote(client, stream, pgid).finally(() => {
+          // The channel closes once the killed processes let go of its pipes; if something
+          // the program started holds them, closing it ourselves ends the wait.
+          setTimeout(() => stream.close(), KILL_GRACE_MS).unref();
+        });
+      }, timeoutMs);
+
+      stream.on('data', (chunk: Buffer) => handlers.stdout(chunk));
+      stream.stderr.on('data', (chunk: Buffer) => {
+        if (stderrHead === undefined) {
+          handlers.stderr(chunk);
+          return;
+        }
+        // The bootstrap's first line names the process group; everything else is the program's.
+        stderrHead = Buffer.concat([stderrHead, chunk]);
+        const text = stderrHead.toString('latin1');
+        const marker = PGID_LINE.exec(text);
+        if (marker) {
+          pgid = marker[2] || undefined;
+          const before = stderrHead.subarray(0, marker.index + marker[1].length);
+          const after = stderrHead.subarray(marker.index + marker[0].length);
+          stderrHead = undefined;
+          if (before.length > 0) handlers.stderr(before);
+          if (after.length > 0) handlers.stderr(after);
+        } else if (stderrHead.length > 65_536) {
+          const head = stderrHead;
+          stderrHead = undefined;
+          handlers.stderr(head);
+        }
+      });
+      stream.on('exit', (code: number | null, signalName?: string) => {
+        exitCode = code;
+        signal = signalName ?? undefined;
+      });
+      stream.on('close', () => {
+        if (stderrHead && stderrHead.length > 0) handlers.stderr(stderrHead);
+        finish({ exitCode, signal, timedOut });
+      });
+      stream.end(program);
+    });
+  });
+}
+
+/** Kills the program's whole process group from a second channel, then signals the first. */
+async function killRemote(
+  client: Client,
+  stream: ClientChannel,
+  pgid: string | undefined,
+): Promise<void> {
+  if (pgid) {
+    await new Promise<void>((resolve) => {
+      client.exec(killCommand(pgid), (error, killer) => {
+        if (error) {
+          resolve();
+          return;
+        }
+        killer.resume();
+        killer.stderr.resume();
+        killer.on('close', () => resolve());
+        setTimeout(resolve, KILL_GRACE_MS).unref();
+      });
+    });
+  }
+  try {
+    stream.signal('KILL');
+  } catch {
+    // The channel may be gone already.
+  }
+}

@@ -1,0 +1,3464 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 4914:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueCommand = issueCommand;
+exports.issue = issue;
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0, utils_1.toCommandValue)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 4753:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+// For internal use, subject to change.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.issueFileCommand = issueFileCommand;
+exports.prepareKeyValueMessage = prepareKeyValueMessage;
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const crypto = __importStar(__nccwpck_require__(6982));
+const fs = __importStar(__nccwpck_require__(9896));
+const os = __importStar(__nccwpck_require__(857));
+const utils_1 = __nccwpck_require__(302);
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs.appendFileSync(filePath, `${(0, utils_1.toCommandValue)(message)}${os.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    const convertedValue = (0, utils_1.toCommandValue)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 1847:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
+const os_1 = __nccwpck_require__(857);
+const fs_1 = __nccwpck_require__(9896);
+const { access, appendFile, writeFile } = fs_1.promises;
+exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[exports.SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${exports.SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs_1.constants.R_OK | fs_1.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os_1.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+exports.markdownSummary = _summary;
+exports.summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 302:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toCommandValue = toCommandValue;
+exports.toCommandProperties = toCommandProperties;
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
+/***/ }),
+
+/***/ 3788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+exports.formatDuration = formatDuration;
+const errors_1 = __nccwpck_require__(9223);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ */
+function parseDuration(input, raw) {
+    const text = raw.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let total = 0;
+    let end = 0;
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+        end = part.lastIndex;
+    }
+    if (text === '' || end !== text.length) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a duration. Write seconds (90) or a number with a unit: 90s, 15m, 1h, 1m30s, 500ms.`);
+    }
+    return Math.round(total);
+}
+/** Renders milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    return hours > 0 ? `${hours}h ${pad(minutes)}m` : `${minutes}m ${pad(seconds)}s`;
+}
+
+
+/***/ }),
+
+/***/ 9223:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ActionFailure = exports.ConfigurationError = void 0;
+exports.errorMessage = errorMessage;
+/**
+ * A mistake in what the user wrote in the workflow. Its message names the input and says
+ * how to fix it; it is reported as is, without a stack trace. Every other error is a bug
+ * or an outside failure and is reported with its stack in the debug log.
+ */
+class ConfigurationError extends Error {
+    input;
+    constructor(input, problem) {
+        super(`Input '${input}': ${problem}`);
+        this.input = input;
+        this.name = 'ConfigurationError';
+    }
+}
+exports.ConfigurationError = ConfigurationError;
+/** Something outside the user's workflow failed (a server, the network); no stack is useful. */
+class ActionFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ActionFailure';
+    }
+}
+exports.ActionFailure = ActionFailure;
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 859:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Docker image references, following the grammar of the distribution project's `reference`
+// package: [registry[:port]/]path[:tag][@algorithm:hex].
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseImageReference = parseImageReference;
+exports.formatImageReference = formatImageReference;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const DIGEST_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 };
+const MAX_NAME_LENGTH = 255;
+/** Parses a reference; undefined when it is not one. */
+function parseImageReference(text) {
+    const match = REFERENCE.exec(text);
+    if (!match)
+        return undefined;
+    const [, host, path, tag, digest] = match;
+    let registry = host;
+    let repository = path;
+    // The first component is a registry only if it looks like a host; `user/app` is a Docker Hub path.
+    if (registry !== undefined && !/[.:]|^localhost$|[A-Z]/.test(registry)) {
+        repository = `${registry}/${repository}`;
+        registry = undefined;
+    }
+    if ((registry ? registry.length + 1 : 0) + repository.length > MAX_NAME_LENGTH)
+        return undefined;
+    if (digest !== undefined) {
+        const [algorithm, hex] = digest.split(':');
+        const expected = DIGEST_LENGTHS[algorithm];
+        if (expected !== undefined && hex.length !== expected)
+            return undefined;
+    }
+    return { registry, repository, tag, digest };
+}
+function formatImageReference(reference) {
+    const name = reference.registry
+        ? `${reference.registry}/${reference.repository}`
+        : reference.repository;
+    return `${name}${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
+}
+
+
+/***/ }),
+
+/***/ 9153:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseBoolean = parseBoolean;
+exports.parsePositiveDuration = parsePositiveDuration;
+exports.parseInteger = parseInteger;
+exports.parseList = parseList;
+exports.parseUrl = parseUrl;
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
+// Converters from an input's raw text to a typed value. They take the input's name so their
+// errors can name it; only each action's inputs.ts reads the raw text from the runner.
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (TRUE.includes(text))
+        return true;
+    if (FALSE.includes(text))
+        return false;
+    throw new errors_1.ConfigurationError(input, `'${raw}' is not a boolean. Use true or false.`);
+}
+function parsePositiveDuration(input, raw) {
+    const ms = (0, duration_1.parseDuration)(input, raw);
+    if (ms <= 0)
+        throw new errors_1.ConfigurationError(input, 'must be longer than zero.');
+    return ms;
+}
+function parseInteger(input, raw, min, max) {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+/** Splits a list written one item a line or comma-separated; blank items are dropped. */
+function parseList(raw, separators = /[\n,]/) {
+    return raw
+        .split(separators)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+function parseUrl(input, raw, protocols = ['http:', 'https:']) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new errors_1.ConfigurationError(input, 'is not a URL. Write it in full, e.g. https://host/path.');
+    }
+    if (!protocols.includes(url.protocol)) {
+        throw new errors_1.ConfigurationError(input, `must be an ${protocols.join(' or ')} URL.`);
+    }
+    return url;
+}
+
+
+/***/ }),
+
+/***/ 7624:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.secretForms = secretForms;
+exports.maskSecret = maskSecret;
+/** Lines shorter than this are not masked on their own: masking `}` would garble every log. */
+const MIN_LINE_LENGTH = 6;
+/**
+ * The forms in which a secret could reach a log: the value itself, each line of a multi-line
+ * value (the runner matches masks line by line), and its URL-encoded form.
+ */
+function secretForms(value) {
+    const forms = new Set();
+    const add = (form) => {
+        if (form.trim() !== '')
+            forms.add(form);
+    };
+    add(value);
+    if (value.includes('\n')) {
+        for (const line of value.split(/\r?\n/)) {
+            if (line.trim().length >= MIN_LINE_LENGTH)
+                add(line.trim());
+        }
+    }
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value)
+        add(encoded);
+    return [...forms];
+}
+/** Registers every form of `value` with `addMask`, and returns the value for chaining. */
+function maskSecret(value, addMask) {
+    for (const form of secretForms(value))
+        addMask(form);
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 4280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 4266:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.summary = void 0;
+exports.getInput = getInput;
+exports.setSecret = setSecret;
+exports.setOutput = setOutput;
+exports.saveState = saveState;
+exports.getState = getState;
+exports.exportVariable = exportVariable;
+exports.info = info;
+exports.debug = debug;
+exports.notice = notice;
+exports.warning = warning;
+exports.error = error;
+exports.setFailed = setFailed;
+exports.isDebug = isDebug;
+exports.group = group;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
+// messages. It uses @actions/core's command modules directly rather than its index, which
+// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
+// a bundle takes to start; see the README's contributing section.
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
+Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
+/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** Hides a value in the job's logs from now on. */
+function setSecret(value) {
+    (0, command_1.issueCommand)('add-mask', {}, value);
+}
+function setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
+}
+function saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'STATE', name, value);
+}
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
+/** Sets an environment variable for the later steps of the job. */
+function exportVariable(name, value) {
+    process.env[name] = value;
+    fileCommand('GITHUB_ENV', 'ENV', name, value);
+}
+function fileCommand(variable, command, name, value) {
+    if (!process.env[variable]) {
+        throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
+    }
+    (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
+}
+function info(message) {
+    process.stdout.write(`${message}\n`);
+}
+function debug(message) {
+    (0, command_1.issueCommand)('debug', {}, message);
+}
+function notice(message) {
+    (0, command_1.issueCommand)('notice', {}, message);
+}
+function warning(message) {
+    (0, command_1.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0, command_1.issueCommand)('error', {}, message);
+}
+/** Marks the step failed; the process still ends normally so post steps and flushes run. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+function isDebug() {
+    return process.env.RUNNER_DEBUG === '1';
+}
+/** Runs `work` inside a collapsible log group. */
+async function group(title, work) {
+    (0, command_1.issue)('group', title);
+    try {
+        return await work();
+    }
+    finally {
+        (0, command_1.issue)('endgroup');
+    }
+}
+
+
+/***/ }),
+
+/***/ 6254:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runMainStep = runMainStep;
+exports.runPostStep = runPostStep;
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
+/**
+ * Runs a main step: the one place that turns an error into a failed step. The user's
+ * mistakes and outside failures are reported by their message; anything else is a bug, and
+ * its stack goes to the debug log.
+ */
+function runMainStep(main) {
+    main().catch((error) => {
+        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+        if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
+            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+        }
+    });
+}
+/** Runs a post step, which cleans up after main: it warns and never fails the job. */
+function runPostStep(post) {
+    post().catch((error) => {
+        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+    });
+}
+
+
+/***/ }),
+
+/***/ 1198:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Connector = void 0;
+const ssh_1 = __nccwpck_require__(6951);
+/**
+ * Opens connections to the targets, through the jump host when there is one. The jump host
+ * is connected once, on first need, and carries every target's connection.
+ */
+class Connector {
+    settings;
+    log;
+    clock;
+    jump;
+    open = new Set();
+    constructor(settings, log, clock) {
+        this.settings = settings;
+        this.log = log;
+        this.clock = clock;
+    }
+    async connect(target) {
+        const proxy = this.settings.proxy;
+        const dial = proxy
+            ? async (host, port) => (await this.jumpHost(proxy)).dial(host, port)
+            : undefined;
+        const connection = await (0, ssh_1.connect)({ ...target, credentials: this.settings.credentials }, this.connectionSettings(this.settings.hostKeys), dial);
+        this.open.add(connection);
+        return connection;
+    }
+    release(connection) {
+        connection.close();
+        this.open.delete(connection);
+    }
+    /** Closes whatever is still open, the jump host last. */
+    async closeAll() {
+        for (const connection of this.open)
+            connection.close();
+        this.open.clear();
+        const jump = await this.jump?.catch(() => undefined);
+        jump?.close();
+    }
+    jumpHost(proxy) {
+        const settings = {
+            ...this.connectionSettings(proxy.hostKeys),
+            fingerprintInput: 'proxy-fingerprint',
+        };
+        this.jump ??= (0, ssh_1.connect)(proxy.endpoint, settings).then((connection) => {
+            this.log.info(`Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`);
+            return connection;
+        });
+        return this.jump;
+    }
+    connectionSettings(policy) {
+        return {
+            policy,
+            connectTimeoutMs: this.settings.connectTimeoutMs,
+            keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
+            retries: this.settings.retries,
+            log: this.log,
+            clock: this.clock,
+        };
+    }
+}
+exports.Connector = Connector;
+
+
+/***/ }),
+
+/***/ 7084:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseContainerName = parseContainerName;
+exports.parseImage = parseImage;
+exports.parsePorts = parsePorts;
+exports.formatPort = formatPort;
+exports.parseVolumes = parseVolumes;
+exports.parseEnv = parseEnv;
+exports.parseRunArgs = parseRunArgs;
+exports.parseRestart = parseRestart;
+exports.parseRegistry = parseRegistry;
+// Container mode's inputs, each checked against a strict grammar: every value that reaches
+// the server's shell is both validated here and quoted by the deploy program.
+const errors_1 = __nccwpck_require__(9223);
+const image_reference_1 = __nccwpck_require__(859);
+/** Docker's rule for container names; `-previous` is appended to it, so leave room. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/;
+function parseContainerName(raw) {
+    if (!CONTAINER_NAME.test(raw)) {
+        throw new errors_1.ConfigurationError('container', `'${raw}' is not a container name: start with a letter or digit, then letters, digits, '_', '.' or '-' (at most 100 characters).`);
+    }
+    return raw;
+}
+function parseImage(raw) {
+    if (!(0, image_reference_1.parseImageReference)(raw)) {
+        throw new errors_1.ConfigurationError('image', `'${raw}' is not an image reference. Write registry/name:tag or registry/name@sha256:<digest> (a digest, such as docker-build-push's image-ref output, pins exactly what was built).`);
+    }
+    return raw;
+}
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+function portNumber(text) {
+    if (!/^\d{1,5}$/.test(text))
+        return undefined;
+    const port = Number(text);
+    return port >= 1 && port <= 65535 ? port : undefined;
+}
+/** `ports`: one mapping a line, `[ip:]host-port:container-port[/tcp|udp|sctp]`. */
+function parsePorts(raw) {
+    return lines(raw).map((line) => {
+        const fail = () => new errors_1.ConfigurationError('ports', `'${line}' is not a port mapping. Write [ip:]host-port:container-port[/udp], one a line, e.g. 127.0.0.1:8050:8050 or 8080:80.`);
+        const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
+        if (!match)
+            throw fail();
+        const [, ipText, hostText, containerText, protocol] = match;
+        let ip;
+        if (ipText !== undefined) {
+            ip = ipText.startsWith('[') ? ipText.slice(1, -1) : ipText;
+            if (!(ipText.startsWith('[') ? IPV6.test(ip) : IPV4.test(ip)))
+                throw fail();
+        }
+        const hostPort = hostText === '' ? undefined : portNumber(hostText);
+        const containerPort = portNumber(containerText);
+        if ((hostText !== '' && hostPort === undefined) || containerPort === undefined)
+            throw fail();
+        return {
+            ip,
+            hostPort,
+            containerPort,
+            protocol: (protocol ?? 'tcp'),
+        };
+    });
+}
+function formatPort(port) {
+    const ip = port.ip === undefined ? '' : port.ip.includes(':') ? `[${port.ip}]:` : `${port.ip}:`;
+    return `${ip}${port.hostPort ?? ''}:${port.containerPort}/${port.protocol}`;
+}
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Absolute paths of plain characters, without `..`: docker -v splits on ':' and nothing else is needed. */
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@%+=~/-]*$/;
+function isAbsolutePath(text) {
+    return ABSOLUTE_PATH.test(text) && !text.split('/').includes('..');
+}
+/** `volumes`: one a line, `volume-name-or-/path:/path-in-container[:ro|:rw]`. */
+function parseVolumes(raw) {
+    return lines(raw).map((line) => {
+        const fail = (why) => new errors_1.ConfigurationError('volumes', `'${line}' ${why} Write name-or-/path:/path-in-container[:ro], one a line, e.g. notebooks:/home/jovyan/work.`);
+        const parts = line.split(':');
+        if (parts.length < 2 || parts.length > 3)
+            throw fail('is not a volume mount.');
+        const [source, target, mode] = parts;
+        if (!VOLUME_NAME.test(source) && !isAbsolutePath(source)) {
+            throw fail('does not start with a volume name or an absolute path (letters, digits and ._@%+=~/- only, no ..).');
+        }
+        if (!isAbsolutePath(target) || target === '/') {
+            throw fail('has no absolute path inside the container (letters, digits and ._@%+=~/- only, no ..).');
+        }
+        if (mode !== undefined && mode !== 'ro' && mode !== 'rw')
+            throw fail('has a mode other than ro or rw.');
+        return { source, target, readOnly: mode === 'ro' };
+    });
+}
+/**
+ * `env`: `KEY=VALUE` lines, for docker's --env-file, which takes each line as it is (no quotes,
+ * no expansion): so a value cannot span lines.
+ */
+function parseEnv(raw) {
+    const entries = [];
+    const seen = new Set();
+    raw.split('\n').forEach((rawLine, index) => {
+        const line = rawLine.replace(/\r$/, '');
+        if (line.trim() === '' || line.trimStart().startsWith('#'))
+            return;
+        const equals = line.indexOf('=');
+        const key = equals > 0 ? line.slice(0, equals).trim() : '';
+        // The message names the line, never its value: the whole input is a secret.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            throw new errors_1.ConfigurationError('env', `line ${index + 1} is not KEY=VALUE with a KEY of letters, digits and '_'. One variable a line; a value cannot span lines.`);
+        }
+        if (seen.has(key))
+            throw new errors_1.ConfigurationError('env', `${key} is set twice.`);
+        seen.add(key);
+        entries.push([key, line.slice(equals + 1)]);
+    });
+    return entries;
+}
+/** Options this action sets itself; given in run-args they would fight with it. */
+const MANAGED_OPTIONS = new Map([
+    ['--name', "the 'container' input"],
+    ['--detach', 'the action (it always runs the container detached)'],
+    ['-d', 'the action (it always runs the container detached)'],
+    ['--rm', 'the action (a removed container could not be rolled back to)'],
+    ['--restart', "the 'restart' input"],
+    ['--env-file', "the 'env' input"],
+    ['--interactive', 'the action (the container runs detached)'],
+    ['-i', 'the action (the container runs detached)'],
+    ['--tty', 'the action (the container runs detached)'],
+    ['-t', 'the action (the container runs detached)'],
+    ['--attach', 'the action (the container runs detached)'],
+    ['-a', 'the action (the container runs detached)'],
+    ['--cidfile', 'the action'],
+]);
+/**
+ * `run-args`: extra `docker run` options, separated by spaces or lines, each `--option` or
+ * `--option=value` (quote a value holding spaces: --label="a b"). An option's value must be
+ * joined to it with `=`, so that no word can be taken for the image or a command.
+ */
+function parseRunArgs(raw) {
+    const words = splitWords(raw);
+    for (const word of words) {
+        const name = word.includes('=') ? word.slice(0, word.indexOf('=')) : word;
+        if (!/^--[a-z][a-z0-9-]*$/.test(name)) {
+            throw new errors_1.ConfigurationError('run-args', `'${word}' is not a --option or --option=value. Join each value to its option with '=' (--memory=512m, not --memory 512m or -m 512m).`);
+        }
+        const owner = MANAGED_OPTIONS.get(name);
+        if (owner) {
+            throw new errors_1.ConfigurationError('run-args', `${name} is set by ${owner}; remove it from run-args.`);
+        }
+        if (/[\n\0]/.test(word)) {
+            throw new errors_1.ConfigurationError('run-args', `'${name}' has a value with a line break.`);
+        }
+    }
+    return words;
+}
+/** Splits on blanks; single or double quotes keep blanks in a word and are removed. */
+function splitWords(raw) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (const character of raw) {
+        if (quote) {
+            if (character === quote)
+                quote = undefined;
+            else
+                word += character;
+        }
+        else if (character === '"' || character === "'") {
+            quote = character;
+            inWord = true;
+        }
+        else if (/\s/.test(character)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += character;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new errors_1.ConfigurationError('run-args', `has an unclosed ${quote} quote.`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+function parseRestart(raw) {
+    if (!/^(no|always|unless-stopped|on-failure(:\d{1,4})?)$/.test(raw)) {
+        throw new errors_1.ConfigurationError('restart', `'${raw}' is not a restart policy: use no, always, unless-stopped or on-failure[:max-retries].`);
+    }
+    return raw;
+}
+function parseRegistry(raw) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(raw) &&
+        !/^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/.test(raw)) {
+        throw new errors_1.ConfigurationError('registry', `'${raw}' is not a registry host. Write the host and optional port only, e.g. ghcr.io or registry.example.com:5000.`);
+    }
+    return raw;
+}
+function lines(raw) {
+    return raw
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+
+/***/ }),
+
+/***/ 548:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.readMarker = readMarker;
+exports.planOf = planOf;
+exports.deployContainerOn = deployContainerOn;
+exports.judge = judge;
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const deploy_program_1 = __nccwpck_require__(7943);
+const output_1 = __nccwpck_require__(9360);
+/** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
+function readMarker(line, nonce, report) {
+    if (!line.startsWith(`${nonce} `))
+        return false;
+    const rest = line.slice(nonce.length + 1);
+    const space = rest.indexOf(' ');
+    const key = space < 0 ? rest : rest.slice(0, space);
+    const value = space < 0 ? '' : rest.slice(space + 1);
+    switch (key) {
+        case 'result':
+            if (['success', 'failed', 'rolled-back'].includes(value))
+                report.result = value;
+            break;
+        case 'reason':
+            report.reason = value;
+            break;
+        case 'previous-image':
+            report.previousImage = value;
+            break;
+        case 'deployed-image':
+            report.deployedImage = value;
+            break;
+        case 'restored':
+            report.restored = value;
+            break;
+        case 'log':
+            report.containerLog.push(value);
+            break;
+    }
+    return true;
+}
+function planOf(mode) {
+    return {
+        spec: mode.spec,
+        registry: mode.registry,
+        keepPrevious: mode.keepPrevious,
+        prune: mode.prune,
+        healthCmd: mode.healthCmd,
+        healthTimeoutSeconds: Math.ceil(mode.healthTimeoutMs / 1000),
+        rollback: mode.rollback,
+        stopTimeoutSeconds: mode.stopTimeoutSeconds,
+    };
+}
+/** Replaces the container on one host and says how it went. */
+async function deployContainerOn(target, mode, timeoutMs, ports) {
+    const { connector, clock, log } = ports;
+    const started = clock.now();
+    const nonce = (0, deploy_program_1.newNonce)();
+    const report = { containerLog: [] };
+    const outcome = (status, exitCode, error) => ({
+        host: target.label,
+        status,
+        exitCode,
+        durationMs: clock.now() - started,
+        ...(error ? { error } : {}),
+        previousImage: report.previousImage,
+        deployedImage: report.deployedImage,
+        containerLog: report.containerLog,
+    });
+    log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
+    let result;
+    try {
+        const connection = await connector.connect(target);
+        try {
+            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
+            const out = new output_1.LineSplitter((line) => {
+                if (!readMarker(line, nonce, report))
+                    log.line(line);
+            });
+            const err = new output_1.LineSplitter((line) => log.line(line));
+            log.startOutput();
+            try {
+                result = await connection.run((0, deploy_program_1.deployProgram)(planOf(mode), nonce), { stdout: (chunk) => out.push(chunk), stderr: (chunk) => err.push(chunk) }, timeoutMs);
+            }
+            finally {
+                out.end();
+                err.end();
+                log.endOutput();
+            }
+        }
+        finally {
+            connector.release(connection);
+        }
+    }
+    catch (error) {
+        const message = (0, errors_1.errorMessage)(error);
+        log.info(message);
+        log.end(`${target.label}: failed`);
+        return outcome('failed', null, message);
+    }
+    const took = (0, duration_1.formatDuration)(clock.now() - started);
+    const final = judge(target.label, mode, result, report, timeoutMs);
+    const done = outcome(final.status, result.exitCode, final.error);
+    log.info(final.error ??
+        `${target.label}: ${mode.spec.container} now runs ${report.deployedImage ?? mode.spec.image} (${took}).`);
+    log.end(`${target.label}: ${final.status} (${took})`);
+    return done;
+}
+/** The host's status and, unless it succeeded, the sentence that says why. */
+function judge(label, mode, result, report, timeoutMs) {
+    const container = mode.spec.container;
+    if (result.timedOut) {
+        return {
+            status: 'failed',
+            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}) and was killed; check ${container} and ${container}-previous on the server.`,
+        };
+    }
+    if (result.connectionLost) {
+        return {
+            status: 'failed',
+            error: `${label}: the connection was lost during the deploy (${result.connectionLost}); check ${container} on the server.`,
+        };
+    }
+    if (report.result === 'success' && result.exitCode === 0)
+        return { status: 'success' };
+    if (report.result === 'rolled-back') {
+        return {
+            status: 'rolled-back',
+            error: `${label}: ${report.deployedImage ?? mode.spec.image} failed (${report.reason ?? 'see the log'}); rolled back: the service was restored to ${report.restored ?? report.previousImage ?? 'the previous container'}.`,
+        };
+    }
+    if (report.result === 'failed') {
+        return { status: 'failed', error: `${label}: ${report.reason ?? 'the deploy failed'}.` };
+    }
+    return {
+        status: 'failed',
+        error: `${label}: the deploy stopped at an unexpected error (exit code ${result.exitCode ?? result.signal ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
+    };
+}
+
+
+/***/ }),
+
+/***/ 7943:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LOG_LINES = exports.EXIT = void 0;
+exports.newNonce = newNonce;
+exports.dockerRunArguments = dockerRunArguments;
+exports.deployProgram = deployProgram;
+// The program container mode runs on each server (a POSIX shell script, sent like a script is,
+// see remote-shell.ts). Every value from the inputs enters it as a quoted shell word, after
+// container-spec.ts has checked it.
+//
+// What it does, under a lock per container and Docker daemon:
+//  1. log in to the registry with a private DOCKER_CONFIG (password on stdin), when asked;
+//  2. pull the image: a failure stops here, with nothing changed;
+//  3. record the running container's image and restart policy;
+//  4. stop it, turn off its restart policy, rename it <container>-previous;
+//  5. start the new container, the env file (mode 600) removed as soon as docker has read it;
+//  6. check health: the image's HEALTHCHECK, else health-cmd, else still running at the end of
+//     health-timeout; restarting ever counts as failing;
+//  7. success: remove the previous container, or keep it stopped (keep-previous); prune;
+//     failure: report the new container's last log lines, remove it, rename the previous one
+//     back, give it its restart policy again and start it.
+// Named volumes are never removed (no `docker rm -v`).
+//
+// The program tells the action what happened with lines `<nonce> <key> <value>` on stdout; the
+// nonce is fresh for each deploy, so nothing the container prints can pass for one of them.
+const node_crypto_1 = __nccwpck_require__(7598);
+const container_spec_1 = __nccwpck_require__(7084);
+const remote_shell_1 = __nccwpck_require__(5472);
+/** Exit codes of the program, beside the `result` line that says the same. */
+exports.EXIT = {
+    success: 0,
+    dockerUnavailable: 11,
+    loginFailed: 12,
+    pullFailed: 13,
+    setAsideFailed: 14,
+    rolledBack: 20,
+    rollbackFailed: 21,
+    failedWithoutRollback: 22,
+    failedFirstDeploy: 23,
+};
+/** How many of the failed container's log lines are reported. */
+exports.LOG_LINES = 40;
+function newNonce() {
+    return `srd-${(0, node_crypto_1.randomBytes)(12).toString('hex')}`;
+}
+function dockerRunArguments(spec, envFile) {
+    const args = ['run', '--detach', '--name', spec.container, '--restart', spec.restart];
+    if (envFile)
+        args.push('--env-file', '"$ENVFILE"');
+    for (const port of spec.ports)
+        args.push('--publish', (0, container_spec_1.formatPort)(port));
+    for (const volume of spec.volumes) {
+        args.push('--volume', `${volume.source}:${volume.target}${volume.readOnly ? ':ro' : ''}`);
+    }
+    args.push(...spec.runArgs, spec.image);
+    return args;
+}
+function deployProgram(plan, nonce) {
+    const { spec } = plan;
+    const q = remote_shell_1.shellQuote;
+    const run = dockerRunArguments(spec, spec.env.length > 0)
+        .map((word) => (word === '"$ENVFILE"' ? word : q(word)))
+        .join(' ');
+    const envLines = spec.env.map(([key, value]) => q(`${key}=${value}`)).join(' ');
+    const registry = plan.registry;
+    return `${remote_shell_1.PROGRAM_PRELUDE}
+M=${q(nonce)}
+NAME=${q(spec.container)}
+PREVIOUS=${q(`${spec.container}-previous`)}
+IMAGE=${q(spec.image)}
+RESTART=${q(spec.restart)}
+STOP_TIMEOUT=${plan.stopTimeoutSeconds}
+HEALTH_TIMEOUT=${plan.healthTimeoutSeconds}
+HEALTH_CMD=${q(plan.healthCmd ?? '')}
+KEEP_PREVIOUS=${plan.keepPrevious ? 1 : 0}
+ROLLBACK=${plan.rollback ? 1 : 0}
+PRUNE=${plan.prune ? 1 : 0}
+ENVFILE=
+LOGIN_CONFIG=
+LOCK_DIR=
+
+say() { printf '%s %s %s\\n' "$M" "$1" "$2"; }
+step() { printf '==> %s\\n' "$*"; }
+finish() { say result "$2"; exit "$1"; }
+
+cleanup() {
+  if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; fi
+  if [ -n "$LOGIN_CONFIG" ]; then
+    docker logout ${registry ? q(registry.host) : ''} >/dev/null 2>&1 || true
+    rm -rf "$LOGIN_CONFIG"
+  fi
+  if [ -n "$LOCK_DIR" ]; then rmdir "$LOCK_DIR" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+if ! command -v docker >/dev/null 2>&1; then
+  say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
+  finish ${exports.EXIT.dockerUnavailable} failed
+fi
+if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
+  say reason "the Docker daemon does not answer $(id -un): $(printf '%s' "$problem" | tail -n 1) (is the user in the docker group, or DOCKER_HOST set?)"
+  finish ${exports.EXIT.dockerUnavailable} failed
+fi
+
+# One deploy of a container at a time, per Docker daemon. flock releases the lock even when
+# the program is killed; mkdir is the fallback where there is no flock.
+LOCK="/tmp/ssh-redeploy-$(printf '%s' "\${DOCKER_HOST:-default}" | cksum | cut -d ' ' -f 1)-$NAME.lock"
+if command -v flock >/dev/null 2>&1; then
+  (umask 000; : >>"$LOCK") 2>/dev/null || true
+  exec 9<"$LOCK"
+  if ! flock -n 9; then
+    step "Waiting for another deploy of $NAME on this server to finish"
+    flock 9
+  fi
+else
+  until mkdir "$LOCK.d" 2>/dev/null; do
+    step "Waiting for another deploy of $NAME on this server to finish"
+    sleep 2
+  done
+  LOCK_DIR="$LOCK.d"
+fi
+step "Holding the deploy lock for $NAME"
+${registry
+        ? `
+step ${q(`Logging in to ${registry.host}`)}
+LOGIN_CONFIG=$(mktemp -d)
+chmod 700 "$LOGIN_CONFIG"
+export DOCKER_CONFIG="$LOGIN_CONFIG"
+# docker login's own words are shown only when it fails: on success it warns about the
+# throwaway config the credentials are in, which is deleted at the end.
+if ! said=$(printf '%s' ${q(registry.password)} | docker login --username ${q(registry.username)} --password-stdin ${q(registry.host)} 2>&1); then
+  printf '%s\n' "$said" >&2
+  say reason ${q(`could not log in to ${registry.host} as ${registry.username}; nothing was changed`)}
+  finish ${exports.EXIT.loginFailed} failed
+fi
+`
+        : ''}
+step "Pulling $IMAGE"
+if ! docker pull "$IMAGE"; then
+  say reason "could not pull $IMAGE; nothing was changed on the server"
+  finish ${exports.EXIT.pullFailed} failed
+fi
+
+exists() { docker container inspect "$1" >/dev/null 2>&1; }
+restart_policy() {
+  docker container inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' "$1" |
+    { read -r policy count; if [ "$policy" = on-failure ] && [ "$count" != 0 ]; then echo "on-failure:$count"; else echo "\${policy:-no}"; fi; }
+}
+
+HAS_PREVIOUS=0
+PREVIOUS_IMAGE=
+PREVIOUS_RESTART=no
+if exists "$NAME"; then
+  if exists "$PREVIOUS"; then
+    step "Removing $PREVIOUS, left by an earlier deploy"
+    docker rm --force "$PREVIOUS" >/dev/null
+  fi
+  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$NAME")
+  PREVIOUS_RESTART=$(restart_policy "$NAME")
+  step "Stopping $NAME (image $PREVIOUS_IMAGE)"
+  # A stopped container with restart=always would come back at the daemon's next start, so
+  # its policy is turned off while it waits as $PREVIOUS.
+  if ! { docker stop -t "$STOP_TIMEOUT" "$NAME" >/dev/null &&
+    docker update --restart no "$NAME" >/dev/null &&
+    docker rename "$NAME" "$PREVIOUS"; }; then
+    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null 2>&1 || true
+    docker start "$NAME" >/dev/null 2>&1 || true
+    say reason "could not stop $NAME and set it aside; it was started again"
+    finish ${exports.EXIT.setAsideFailed} failed
+  fi
+  HAS_PREVIOUS=1
+elif exists "$PREVIOUS"; then
+  # An earlier deploy stopped before the end: its -previous container is the last good one.
+  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$PREVIOUS")
+  PREVIOUS_RESTART=$RESTART
+  docker stop -t "$STOP_TIMEOUT" "$PREVIOUS" >/dev/null 2>&1 || true
+  step "Found $PREVIOUS from an unfinished deploy; it is the one to roll back to"
+  HAS_PREVIOUS=1
+fi
+if [ "$HAS_PREVIOUS" = 1 ]; then say previous-image "$PREVIOUS_IMAGE"; fi
+
+recover() {
+  say reason "$1"
+  printf 'The new container failed: %s\\n' "$1" >&2
+  if exists "$NAME"; then
+    docker logs --tail ${exports.LOG_LINES} "$NAME" 2>&1 | while IFS= read -r line || [ -n "$line" ]; do say log "$line"; done || true
+  fi
+  if [ "$ROLLBACK" != 1 ]; then
+    step "rollback is off: leaving $NAME as it is\${HAS_PREVIOUS:+ and $PREVIOUS stopped}"
+    finish ${exports.EXIT.failedWithoutRollback} failed
+  fi
+  docker rm --force "$NAME" >/dev/null 2>&1 || true
+  if [ "$HAS_PREVIOUS" != 1 ]; then
+    step "Removed the new container; there was no previous one to restore"
+    finish ${exports.EXIT.failedFirstDeploy} failed
+  fi
+  step "Rolling back to $PREVIOUS_IMAGE"
+  if docker rename "$PREVIOUS" "$NAME" &&
+    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null &&
+    docker start "$NAME" >/dev/null &&
+    [ "$(docker container inspect --format '{{.State.Running}}' "$NAME")" = true ]; then
+    say restored "$PREVIOUS_IMAGE"
+    finish ${exports.EXIT.rolledBack} rolled-back
+  fi
+  say reason "$1; then the rollback failed too: see the log"
+  finish ${exports.EXIT.rollbackFailed} failed
+}
+
+step "Starting $NAME from $IMAGE"
+${spec.env.length > 0
+        ? `ENVFILE=$(umask 077; mktemp)
+chmod 600 "$ENVFILE"
+printf '%s\\n' ${envLines} >"$ENVFILE"`
+        : ''}
+started=0
+if docker ${run} >/dev/null; then started=1; fi
+if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; ENVFILE=; fi
+if [ "$started" != 1 ]; then recover "docker run failed"; fi
+say deployed-image "$(docker container inspect --format '{{.Config.Image}}' "$NAME")"
+
+deadline=$(( $(date +%s) + HEALTH_TIMEOUT ))
+if [ -n "$(docker container inspect --format '{{if .State.Health}}yes{{end}}' "$NAME")" ]; then
+  check=healthcheck
+  step "Waiting up to \${HEALTH_TIMEOUT}s for the image's HEALTHCHECK to report healthy"
+elif [ -n "$HEALTH_CMD" ]; then
+  check=command
+  step "Waiting up to \${HEALTH_TIMEOUT}s for health-cmd to succeed"
+else
+  check=running
+  step "Checking that $NAME keeps running for \${HEALTH_TIMEOUT}s"
+fi
+while :; do
+  if ! state=$(docker container inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$NAME"); then
+    recover "the container disappeared"
+  fi
+  set -- $state
+  status=$1 restarts=$2 code=$3 health=\${4:-}
+  if [ "$restarts" != 0 ] || [ "$status" = restarting ]; then recover "the container restarted ($restarts times): it keeps failing"; fi
+  if [ "$status" != running ]; then recover "the container stopped (status $status, exit code $code)"; fi
+  now=$(date +%s)
+  case $check in
+    healthcheck)
+      if [ "$health" = healthy ]; then break; fi
+      if [ "$health" = unhealthy ]; then recover "its HEALTHCHECK reports unhealthy"; fi
+      ;;
+    command)
+      if sh -c "$HEALTH_CMD" </dev/null; then break; fi
+      ;;
+    running)
+      if [ "$now" -ge "$deadline" ]; then break; fi
+      ;;
+  esac
+  if [ "$now" -ge "$deadline" ]; then
+    case $check in
+      healthcheck) recover "its HEALTHCHECK did not report healthy within \${HEALTH_TIMEOUT}s (last: \${health:-none})" ;;
+      *) recover "health-cmd did not succeed within \${HEALTH_TIMEOUT}s" ;;
+    esac
+  fi
+  sleep 1
+done
+step "$NAME is healthy"
+
+if [ "$HAS_PREVIOUS" = 1 ]; then
+  if [ "$KEEP_PREVIOUS" = 1 ]; then
+    step "Keeping $PREVIOUS (stopped, image $PREVIOUS_IMAGE) for a manual rollback"
+  else
+    step "Removing $PREVIOUS"
+    docker rm "$PREVIOUS" >/dev/null
+  fi
+fi
+if [ "$PRUNE" = 1 ]; then
+  step "Removing images no container uses and no tag names"
+  docker image prune --force >/dev/null
+fi
+finish ${exports.EXIT.success} success
+`;
+}
+
+
+/***/ }),
+
+/***/ 7865:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fanOut = fanOut;
+exports.failureMessage = failureMessage;
+/**
+ * Runs `work` for every host, at most `parallel` at once, in the order given. With fail-fast,
+ * once a host has failed no other host is started: they end `skipped`. Hosts already running
+ * are left to finish, as stopping a deploy half-way would leave that server worse off.
+ */
+async function fanOut(targets, options, work) {
+    const outcomes = new Array(targets.length);
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+        while (next < targets.length) {
+            const index = next++;
+            const target = targets[index];
+            if (failed && options.failFast) {
+                outcomes[index] = {
+                    host: target.label,
+                    status: 'skipped',
+                    exitCode: null,
+                    durationMs: 0,
+                    error: 'not started: another host failed and fail-fast is on',
+                };
+                continue;
+            }
+            const outcome = await work(target);
+            outcomes[index] = outcome;
+            if (outcome.status !== 'success')
+                failed = true;
+        }
+    };
+    const workers = Array.from({ length: Math.min(options.parallel, targets.length) }, worker);
+    await Promise.all(workers);
+    return outcomes;
+}
+/** The step's verdict over every host: undefined when all succeeded. */
+function failureMessage(outcomes, what) {
+    const bad = outcomes.filter((outcome) => outcome.status !== 'success');
+    if (bad.length === 0)
+        return undefined;
+    if (outcomes.length === 1)
+        return bad[0].error ?? `${what} failed on ${bad[0].host}`;
+    const failedCount = bad.filter((outcome) => outcome.status !== 'skipped').length;
+    const skipped = bad.length - failedCount;
+    const details = bad.map((outcome) => `${outcome.host}: ${outcome.status}`).join('; ');
+    return (`${what} failed on ${failedCount} of ${outcomes.length} hosts` +
+        (skipped > 0 ? ` (${skipped} not started, fail-fast)` : '') +
+        `: ${details}.`);
+}
+
+
+/***/ }),
+
+/***/ 2440:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HOST_KEY_ALGORITHMS = void 0;
+exports.keyTypeOfAlgorithm = keyTypeOfAlgorithm;
+exports.algorithmsOfKeyType = algorithmsOfKeyType;
+exports.fingerprintOf = fingerprintOf;
+exports.keyTypeOf = keyTypeOf;
+exports.parseFingerprints = parseFingerprints;
+exports.parseKnownHosts = parseKnownHosts;
+exports.knownHostsName = knownHostsName;
+exports.hostsFieldMatches = hostsFieldMatches;
+exports.entriesFor = entriesFor;
+exports.judgeHostKey = judgeHostKey;
+exports.algorithmsToOffer = algorithmsToOffer;
+exports.howToGetFingerprint = howToGetFingerprint;
+// Host-key verification: which keys a server may present, from `fingerprint` and
+// `known-hosts`, and which host-key algorithms to offer so that it presents one of them.
+const node_crypto_1 = __nccwpck_require__(7598);
+const errors_1 = __nccwpck_require__(9223);
+/** The host-key algorithms ssh2 speaks, in the order it prefers them. */
+exports.HOST_KEY_ALGORITHMS = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+];
+/** A key's type as its blob names it (`ssh-rsa` for every RSA signature algorithm). */
+function keyTypeOfAlgorithm(algorithm) {
+    return algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm;
+}
+function algorithmsOfKeyType(keyType) {
+    return exports.HOST_KEY_ALGORITHMS.filter((algorithm) => keyTypeOfAlgorithm(algorithm) === keyType);
+}
+/** `SHA256:` + unpadded base64 of the SHA-256 of a key blob, as `ssh-keygen -l` prints it. */
+function fingerprintOf(blob) {
+    return `SHA256:${(0, node_crypto_1.createHash)('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+/** The type a key blob declares (its first SSH string). */
+function keyTypeOf(blob) {
+    if (blob.length < 4)
+        return 'unknown';
+    const length = blob.readUInt32BE(0);
+    return blob.subarray(4, 4 + length).toString('latin1');
+}
+const SHA256_FINGERPRINT = /SHA256:([A-Za-z0-9+/]{43})=?(?![A-Za-z0-9+/])/g;
+/**
+ * Reads `fingerprint`: one or more `SHA256:...`, one a line or comma-separated. Whole lines of
+ * `ssh-keygen -l` output (`256 SHA256:... comment (ED25519)`) are accepted as well.
+ */
+function parseFingerprints(input, raw) {
+    const fingerprints = [];
+    for (const line of raw.split(/[\n,]/)) {
+        const text = line.trim();
+        if (text === '')
+            continue;
+        const found = [...text.matchAll(SHA256_FINGERPRINT)].map((match) => `SHA256:${match[1]}`);
+        if (found.length === 0) {
+            const md5 = /^(MD5:)?([0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(text);
+            throw new errors_1.ConfigurationError(input, md5
+                ? `'${text}' is an MD5 fingerprint, which is too weak to rely on. Give the SHA256 form, printed by ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server.`
+                : `'${text}' is not a host key fingerprint. Give SHA256:<43 characters>, as printed by ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server.`);
+        }
+        fingerprints.push(...found);
+    }
+    return [...new Set(fingerprints)];
+}
+const KEY_TYPES = new Set(exports.HOST_KEY_ALGORITHMS.map(keyTypeOfAlgorithm));
+/** Reads `known-hosts`: lines in OpenSSH's known_hosts format, hashed names included. */
+function parseKnownHosts(input, raw) {
+    const entries = [];
+    raw.split('\n').forEach((rawLine, index) => {
+        const line = rawLine.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const fields = line.split(/\s+/);
+        let revoked = false;
+        if (fields[0].startsWith('@')) {
+            const marker = fields.shift();
+            if (marker === '@revoked')
+                revoked = true;
+            else if (marker === '@cert-authority') {
+                throw new errors_1.ConfigurationError(input, `line ${index + 1} is a @cert-authority line; host certificates are not supported. Give the hosts' own keys (ssh-keyscan -p PORT HOST).`);
+            }
+            else {
+                throw new errors_1.ConfigurationError(input, `line ${index + 1} has an unknown marker ${marker}.`);
+            }
+        }
+        const [hosts, keyType, key] = fields;
+        if (!hosts || !keyType || !key || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+            throw new errors_1.ConfigurationError(input, `line ${index + 1} is not a known_hosts line. Each line reads 'host-patterns key-type base64-key', as printed by ssh-keyscan -p PORT HOST.`);
+        }
+        if (!KEY_TYPES.has(keyType)) {
+            throw new errors_1.ConfigurationError(input, `line ${index + 1} holds a ${keyType} key, which is not supported; give the server's ssh-ed25519, ecdsa-sha2-* or ssh-rsa key.`);
+        }
+        const declared = keyTypeOf(Buffer.from(key, 'base64'));
+        if (declared !== keyType) {
+            throw new errors_1.ConfigurationError(input, `line ${index + 1}: the key is a ${declared} key but the line says ${keyType}; copy the line again.`);
+        }
+        entries.push({ hosts, keyType, key, revoked, line: index + 1 });
+    });
+    if (entries.length === 0) {
+        throw new errors_1.ConfigurationError(input, 'holds no known_hosts line.');
+    }
+    return entries;
+}
+/** How a host and port are written in known_hosts: `host`, or `[host]:port` off port 22. */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/** Whether a known_hosts host field names this host and port (patterns, negations, hashes). */
+function hostsFieldMatches(hosts, host, port) {
+    const name = knownHostsName(host, port);
+    if (hosts.startsWith('|1|')) {
+        const [, , salt, hash] = hosts.split('|');
+        if (!salt || !hash)
+            return false;
+        const expected = (0, node_crypto_1.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest();
+        const given = Buffer.from(hash, 'base64');
+        return given.length === expected.length && (0, node_crypto_1.timingSafeEqual)(given, expected);
+    }
+    let matched = false;
+    for (const pattern of hosts.split(',')) {
+        const negated = pattern.startsWith('!');
+        if (globMatches(negated ? pattern.slice(1) : pattern, name)) {
+            if (negated)
+                return false;
+            matched = true;
+        }
+    }
+    return matched;
+}
+function globMatches(pattern, name) {
+    const expression = pattern
+        .toLowerCase()
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
+    return new RegExp(`^${expression}$`).test(name.toLowerCase());
+}
+function entriesFor(policy, host, port) {
+    return policy.knownHosts.filter((entry) => hostsFieldMatches(entry.hosts, host, port));
+}
+/** Whether a key the server presented is one the policy accepts for this host and port. */
+function judgeHostKey(policy, host, port, blob) {
+    const entries = entriesFor(policy, host, port);
+    const base64 = blob.toString('base64');
+    if (entries.some((entry) => entry.revoked && entry.key === base64)) {
+        return { accepted: false, revoked: true };
+    }
+    if (policy.skip)
+        return { accepted: true, how: 'not checked (insecure-skip-host-key-check)' };
+    const fingerprint = fingerprintOf(blob);
+    if (policy.fingerprints.includes(fingerprint)) {
+        return { accepted: true, how: "matches 'fingerprint'" };
+    }
+    const line = entries.find((entry) => !entry.revoked && entry.key === base64);
+    if (line)
+        return { accepted: true, how: `matches line ${line.line} of 'known-hosts'` };
+    return { accepted: false, revoked: false };
+}
+/**
+ * The host-key algorithms to offer, best first. Key types listed in known-hosts for the host
+ * come first, so the server presents a key we can check; with only known-hosts, nothing else
+ * is offered (a fingerprint could be of any type, so with fingerprints everything is).
+ */
+function algorithmsToOffer(policy, host, port) {
+    if (policy.skip)
+        return [...exports.HOST_KEY_ALGORITHMS];
+    const known = new Set(entriesFor(policy, host, port)
+        .filter((entry) => !entry.revoked)
+        .map((entry) => entry.keyType));
+    const preferred = exports.HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(keyTypeOfAlgorithm(algorithm)));
+    if (policy.fingerprints.length === 0)
+        return preferred;
+    return [...preferred, ...exports.HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+}
+/** The help shown when neither a fingerprint nor known-hosts is given. */
+function howToGetFingerprint(host, port) {
+    const portFlag = port === 22 ? '' : `-p ${port} `;
+    return ("The server's host key must be verified before logging in, or anyone on the network path could pose as it. " +
+        `Give 'fingerprint' (SHA256:...), from ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub run on the server (or ssh-keyscan ${portFlag}${host} | ssh-keygen -lf - from a machine you trust), ` +
+        `or 'known-hosts', the lines ssh-keyscan ${portFlag}${host} prints. ` +
+        'Store it as a secret or variable. Only for a throwaway server: insecure-skip-host-key-check: true.');
+}
+
+
+/***/ }),
+
+/***/ 932:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HostLog = void 0;
+exports.chooseLayout = chooseLayout;
+const node_crypto_1 = __nccwpck_require__(7598);
+const output_1 = __nccwpck_require__(9360);
+function chooseLayout(hosts, parallel) {
+    if (hosts === 1)
+        return 'single';
+    return parallel === 1 ? 'serial' : 'parallel';
+}
+/** A host's lines kept for its closing group in the parallel layout. */
+const KEPT_CHARACTERS = 1_000_000;
+class HostLog {
+    label;
+    layout;
+    write;
+    kept = new output_1.BoundedText(KEPT_CHARACTERS);
+    stopToken;
+    constructor(label, layout, write) {
+        this.label = label;
+        this.layout = layout;
+        this.write = write;
+    }
+    begin(title) {
+        if (this.layout !== 'parallel')
+            this.write(`::group::${title}`);
+    }
+    /** The action's own words about this host. */
+    info(message) {
+        this.write(this.layout === 'parallel' ? (0, output_1.prefixed)(this.label, message) : message);
+        this.kept.append(`${message}\n`);
+    }
+    /** Brackets the server's output: in the live group layouts, commands are off within. */
+    startOutput() {
+        if (this.layout === 'parallel')
+            return;
+        this.stopToken = (0, node_crypto_1.randomBytes)(16).toString('hex');
+        this.write(`::stop-commands::${this.stopToken}`);
+    }
+    line(text) {
+        this.write(this.layout === 'single' ? text : (0, output_1.prefixed)(this.label, text));
+        this.kept.append(`${text}\n`);
+    }
+    endOutput() {
+        if (this.stopToken === undefined)
+            return;
+        this.write(`::${this.stopToken}::`);
+        this.stopToken = undefined;
+    }
+    /** Closes the host's group; in the parallel layout, prints the host's lines in one. */
+    end(title) {
+        this.endOutput();
+        if (this.layout !== 'parallel') {
+            this.write('::endgroup::');
+            return;
+        }
+        const token = (0, node_crypto_1.randomBytes)(16).toString('hex');
+        this.write(`::group::${title}`);
+        this.write(`::stop-commands::${token}`);
+        for (const line of this.kept.toString().replace(/\n$/, '').split('\n'))
+            this.write(line);
+        if (this.kept.truncated)
+            this.write('(output cut here: the live log above has all of it)');
+        this.write(`::${token}::`);
+        this.write('::endgroup::');
+    }
+}
+exports.HostLog = HostLog;
+
+
+/***/ }),
+
+/***/ 9990:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isHostname = isHostname;
+exports.parseUsername = parseUsername;
+exports.parsePort = parsePort;
+exports.parseTargets = parseTargets;
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
+const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/;
+function isHostname(text) {
+    return HOSTNAME.test(text) || (text.includes(':') && IPV6.test(text));
+}
+function parseUsername(input, raw) {
+    if (!USERNAME.test(raw)) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a user name: letters, digits, '.', '_' and '-' only, at most 32 characters.`);
+    }
+    return raw;
+}
+function parsePort(input, raw) {
+    const port = Number(raw);
+    if (!/^\d{1,5}$/.test(raw) || port < 1 || port > 65535) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a port: use a number from 1 to 65535.`);
+    }
+    return port;
+}
+/**
+ * Reads `host`: entries one a line or comma-separated, each `host`, `host:port`,
+ * `user@host:port` or `[ipv6]:port`. A user or port in an entry overrides the defaults.
+ */
+function parseTargets(raw, defaults) {
+    const entries = (0, input_values_1.parseList)(raw);
+    if (entries.length === 0) {
+        throw new errors_1.ConfigurationError('host', 'is required: the server to connect to, e.g. host: deploy.example.com, or several, one a line (user@host:port each if they differ).');
+    }
+    const targets = entries.map((entry) => parseEntry(entry, defaults));
+    const seen = new Set();
+    for (const target of targets) {
+        const key = `${target.username}@${target.host.toLowerCase()}:${target.port}`;
+        if (seen.has(key)) {
+            throw new errors_1.ConfigurationError('host', `${target.label} is listed twice.`);
+        }
+        seen.add(key);
+    }
+    return targets;
+}
+function parseEntry(entry, defaults) {
+    const invalid = (why) => new errors_1.ConfigurationError('host', `'${entry}' ${why} Write each entry as host, host:port or user@host:port ([ipv6]:port for IPv6 addresses).`);
+    let rest = entry;
+    let username;
+    const at = rest.lastIndexOf('@');
+    if (at >= 0) {
+        username = rest.slice(0, at);
+        rest = rest.slice(at + 1);
+        if (!USERNAME.test(username))
+            throw invalid('has an invalid user name.');
+    }
+    let host;
+    let portText;
+    const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
+    if (bracketed) {
+        [, host, portText] = bracketed;
+        if (!IPV6.test(host))
+            throw invalid('is not an IPv6 address in brackets.');
+    }
+    else if ((rest.match(/:/g) ?? []).length > 1) {
+        // Several colons and no brackets: a bare IPv6 address, which cannot carry a port.
+        host = rest;
+        if (!IPV6.test(host))
+            throw invalid('is not a host name or an address.');
+    }
+    else {
+        [host, portText] = rest.split(':');
+        if (!HOSTNAME.test(host))
+            throw invalid('is not a host name or an address.');
+    }
+    if (portText !== undefined && !/^\d{1,5}$/.test(portText))
+        throw invalid('has an invalid port.');
+    const port = portText === undefined ? defaults.port : Number(portText);
+    if (port < 1 || port > 65535)
+        throw invalid('has a port outside 1-65535.');
+    username ??= defaults.username;
+    if (username === undefined) {
+        throw new errors_1.ConfigurationError('username', `is required: the user to log in as on ${entry}. Set username, or write the entry as user@${entry}.`);
+    }
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    const label = `${at >= 0 ? `${username}@` : ''}${shownHost}` +
+        (portText !== undefined || port !== 22 ? `:${port}` : '');
+    return { host, port, username, label };
+}
+
+
+/***/ }),
+
+/***/ 8024:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getInputs = getInputs;
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const duration_1 = __nccwpck_require__(3788);
+const mask_1 = __nccwpck_require__(7624);
+const runner_1 = __nccwpck_require__(4266);
+const container_spec_1 = __nccwpck_require__(7084);
+const host_keys_1 = __nccwpck_require__(2440);
+const hosts_1 = __nccwpck_require__(9990);
+const remote_shell_1 = __nccwpck_require__(5472);
+/** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
+const SHORTEST_MASKED_VALUE = 6;
+/** Reads and checks every input. Secrets are masked before anything can print them. */
+function getInputs(environment = process.env) {
+    const key = secret((0, runner_1.getInput)('key'));
+    const passphrase = secret((0, runner_1.getInput)('passphrase'));
+    const password = secret((0, runner_1.getInput)('password'));
+    const proxyKey = secret((0, runner_1.getInput)('proxy-key'));
+    const proxyPassphrase = secret((0, runner_1.getInput)('proxy-passphrase'));
+    const registryPassword = secret((0, runner_1.getInput)('registry-password'));
+    const envText = secret((0, runner_1.getInput)('env'));
+    const notes = [];
+    const port = (0, hosts_1.parsePort)('port', (0, runner_1.getInput)('port'));
+    const usernameText = (0, runner_1.getInput)('username');
+    const username = usernameText === '' ? undefined : (0, hosts_1.parseUsername)('username', usernameText);
+    const targets = (0, hosts_1.parseTargets)((0, runner_1.getInput)('host'), { port, username });
+    if (key === '' && password === '') {
+        throw new errors_1.ConfigurationError('key', 'is required (or password): the private key to log in with, as a secret: key: ${{ secrets.DEPLOY_KEY }}.');
+    }
+    const credentials = {
+        privateKey: key || undefined,
+        passphrase: passphrase || undefined,
+        password: password || undefined,
+    };
+    const knownHostsText = (0, runner_1.getInput)('known-hosts');
+    const knownHosts = knownHostsText === '' ? [] : (0, host_keys_1.parseKnownHosts)('known-hosts', knownHostsText);
+    const fingerprints = (0, host_keys_1.parseFingerprints)('fingerprint', (0, runner_1.getInput)('fingerprint'));
+    const skipRequested = (0, input_values_1.parseBoolean)('insecure-skip-host-key-check', (0, runner_1.getInput)('insecure-skip-host-key-check'));
+    const verified = fingerprints.length > 0 || knownHosts.length > 0;
+    if (skipRequested && verified) {
+        notes.push("insecure-skip-host-key-check is ignored: 'fingerprint' or 'known-hosts' is given, so host keys are verified.");
+    }
+    const insecure = skipRequested && !verified;
+    if (!verified && !insecure) {
+        throw new errors_1.ConfigurationError('fingerprint', (0, host_keys_1.howToGetFingerprint)(targets[0].host, targets[0].port));
+    }
+    const hostKeys = { fingerprints, knownHosts, skip: insecure };
+    if (fingerprints.length === 0 && !insecure)
+        requireKnownHostsLines(knownHosts, targets);
+    const proxy = readProxy({ username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
+    const mode = readMode(environment, { envText, registryPassword });
+    const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', (0, runner_1.getInput)('command-timeout'));
+    if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
+        throw new errors_1.ConfigurationError('command-timeout', 'must be longer than health-timeout: the deploy, health check included, runs within it, and a deploy killed half-way cannot roll back.');
+    }
+    return {
+        targets,
+        credentials,
+        hostKeys,
+        insecure,
+        proxy,
+        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', (0, runner_1.getInput)('connect-timeout')),
+        retries: (0, input_values_1.parseInteger)('retries', (0, runner_1.getInput)('retries'), 0, 10),
+        keepaliveIntervalMs: (0, duration_1.parseDuration)('keepalive-interval', (0, runner_1.getInput)('keepalive-interval')),
+        commandTimeoutMs,
+        parallel: (0, input_values_1.parseInteger)('parallel', (0, runner_1.getInput)('parallel'), 1, 100),
+        failFast: (0, input_values_1.parseBoolean)('fail-fast', (0, runner_1.getInput)('fail-fast')),
+        mode,
+        notes,
+    };
+}
+function secret(value) {
+    return (0, mask_1.maskSecret)(value, runner_1.setSecret);
+}
+/** With known-hosts alone, a host it has no line for could never be verified: say so now. */
+function requireKnownHostsLines(entries, targets) {
+    const policy = { fingerprints: [], knownHosts: entries, skip: false };
+    for (const target of targets) {
+        const lines = (0, host_keys_1.entriesFor)(policy, target.host, target.port).filter((entry) => !entry.revoked);
+        if (lines.length === 0) {
+            const name = (0, host_keys_1.knownHostsName)(target.host, target.port);
+            throw new errors_1.ConfigurationError('known-hosts', `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
+                `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`);
+        }
+    }
+}
+function readProxy(main, secrets) {
+    const hostText = (0, runner_1.getInput)('proxy-host');
+    const port = (0, hosts_1.parsePort)('proxy-port', (0, runner_1.getInput)('proxy-port'));
+    const usernameText = (0, runner_1.getInput)('proxy-username');
+    const fingerprintText = (0, runner_1.getInput)('proxy-fingerprint');
+    if (hostText === '') {
+        const stray = [
+            usernameText && 'proxy-username',
+            secrets.key && 'proxy-key',
+            fingerprintText && 'proxy-fingerprint',
+        ].filter(Boolean);
+        if (stray.length > 0) {
+            throw new errors_1.ConfigurationError('proxy-host', `is required when ${stray.join(', ')} is set: the jump host to connect through.`);
+        }
+        return undefined;
+    }
+    if (!(0, hosts_1.isHostname)(hostText)) {
+        throw new errors_1.ConfigurationError('proxy-host', `'${hostText}' is not a host name or an address.`);
+    }
+    const username = usernameText === '' ? main.username : (0, hosts_1.parseUsername)('proxy-username', usernameText);
+    if (username === undefined) {
+        throw new errors_1.ConfigurationError('proxy-username', 'is required: the user to log in as on the jump host.');
+    }
+    // The jump host takes the main credentials unless it has its own.
+    const credentials = secrets.key !== ''
+        ? { privateKey: secrets.key, passphrase: secrets.passphrase || undefined }
+        : main.credentials;
+    const fingerprints = (0, host_keys_1.parseFingerprints)('proxy-fingerprint', fingerprintText);
+    const hostKeys = {
+        fingerprints,
+        knownHosts: main.knownHosts,
+        skip: main.insecure && fingerprints.length === 0,
+    };
+    if (fingerprints.length === 0 &&
+        !hostKeys.skip &&
+        (0, host_keys_1.entriesFor)(hostKeys, hostText, port).filter((entry) => !entry.revoked).length === 0) {
+        throw new errors_1.ConfigurationError('proxy-fingerprint', (0, host_keys_1.howToGetFingerprint)(hostText, port));
+    }
+    const label = `${hostText.includes(':') ? `[${hostText}]` : hostText}${port === 22 ? '' : `:${port}`}`;
+    return {
+        endpoint: { host: hostText, port, username, credentials, label: `jump host ${label}` },
+        hostKeys,
+    };
+}
+const CONTAINER_INPUTS = [
+    'ports',
+    'volumes',
+    'env',
+    'run-args',
+    'registry',
+    'registry-username',
+    'registry-password',
+    'health-cmd',
+];
+function readMode(environment, secrets) {
+    const script = (0, runner_1.getInput)('script');
+    const imageText = (0, runner_1.getInput)('image');
+    const containerText = (0, runner_1.getInput)('container');
+    const envsText = (0, runner_1.getInput)('envs');
+    const containerValues = {
+        ports: (0, runner_1.getInput)('ports'),
+        volumes: (0, runner_1.getInput)('volumes'),
+        env: secrets.envText,
+        'run-args': (0, runner_1.getInput)('run-args'),
+        registry: (0, runner_1.getInput)('registry'),
+        'registry-username': (0, runner_1.getInput)('registry-username'),
+        'registry-password': secrets.registryPassword,
+        'health-cmd': (0, runner_1.getInput)('health-cmd'),
+    };
+    const restartText = (0, runner_1.getInput)('restart');
+    const keepPrevious = (0, input_values_1.parseBoolean)('keep-previous', (0, runner_1.getInput)('keep-previous'));
+    const prune = (0, input_values_1.parseBoolean)('prune', (0, runner_1.getInput)('prune'));
+    const healthTimeoutMs = (0, input_values_1.parsePositiveDuration)('health-timeout', (0, runner_1.getInput)('health-timeout'));
+    const rollback = (0, input_values_1.parseBoolean)('rollback', (0, runner_1.getInput)('rollback'));
+    const stopTimeoutMs = (0, duration_1.parseDuration)('stop-timeout', (0, runner_1.getInput)('stop-timeout'));
+    if (script !== '' && (imageText !== '' || containerText !== '')) {
+        throw new errors_1.ConfigurationError('script', 'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.');
+    }
+    if (script !== '') {
+        const stray = CONTAINER_INPUTS.filter((name) => containerValues[name] !== '');
+        if (stray.length > 0) {
+            throw new errors_1.ConfigurationError(stray[0], 'belongs to container mode (image + container) and is not used with script; remove it.');
+        }
+        return { kind: 'script', script, variables: readVariables(envsText, environment) };
+    }
+    if (imageText === '' && containerText === '') {
+        throw new errors_1.ConfigurationError('script', 'or image + container is required: a script to run on the servers, or an image to run as a container there.');
+    }
+    if (envsText !== '') {
+        throw new errors_1.ConfigurationError('envs', "is for script mode; in container mode give the container's variables in 'env' (KEY=VALUE lines).");
+    }
+    if (imageText === '') {
+        throw new errors_1.ConfigurationError('image', 'is required with container: the image to run, best by digest.');
+    }
+    if (containerText === '') {
+        throw new errors_1.ConfigurationError('container', 'is required with image: the name of the container to replace.');
+    }
+    const env = (0, container_spec_1.parseEnv)(containerValues.env);
+    for (const [, value] of env) {
+        if (value.length >= SHORTEST_MASKED_VALUE)
+            (0, mask_1.maskSecret)(value, runner_1.setSecret);
+    }
+    const spec = {
+        image: (0, container_spec_1.parseImage)(imageText),
+        container: (0, container_spec_1.parseContainerName)(containerText),
+        ports: (0, container_spec_1.parsePorts)(containerValues.ports),
+        volumes: (0, container_spec_1.parseVolumes)(containerValues.volumes),
+        env,
+        runArgs: (0, container_spec_1.parseRunArgs)(containerValues['run-args']),
+        restart: (0, container_spec_1.parseRestart)(restartText),
+    };
+    return {
+        kind: 'container',
+        spec,
+        registry: readRegistry(containerValues),
+        keepPrevious,
+        prune,
+        healthCmd: containerValues['health-cmd'] || undefined,
+        healthTimeoutMs,
+        rollback,
+        stopTimeoutSeconds: Math.ceil(stopTimeoutMs / 1000),
+    };
+}
+function readRegistry(values) {
+    const { registry, 'registry-username': username, 'registry-password': password } = values;
+    if (registry === '' && username === '' && password === '')
+        return undefined;
+    if (registry === '' || username === '' || password === '') {
+        throw new errors_1.ConfigurationError(registry === '' ? 'registry' : username === '' ? 'registry-username' : 'registry-password', 'is required: registry, registry-username and registry-password go together, to log in to the registry on the server.');
+    }
+    if (/[\s\0]/.test(username)) {
+        throw new errors_1.ConfigurationError('registry-username', 'cannot hold spaces or line breaks.');
+    }
+    return { host: (0, container_spec_1.parseRegistry)(registry), username, password };
+}
+/** `envs`: names of the step's environment variables to hand to the script. */
+function readVariables(raw, environment) {
+    const variables = {};
+    for (const name of (0, input_values_1.parseList)(raw, /[\s,]+/)) {
+        if (!(0, remote_shell_1.isAssignableName)(name)) {
+            throw new errors_1.ConfigurationError('envs', `'${name}' cannot be a shell variable: letters, digits and '_', not starting with a digit, and not one of bash's read-only names.`);
+        }
+        const value = environment[name];
+        if (value === undefined) {
+            throw new errors_1.ConfigurationError('envs', `${name} is not set in the step's environment. Set it under the step's env: (e.g. ${name}: \${{ secrets.${name} }}).`);
+        }
+        variables[name] = value;
+    }
+    return variables;
+}
+
+
+/***/ }),
+
+/***/ 2296:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.main = main;
+const errors_1 = __nccwpck_require__(9223);
+const retry_1 = __nccwpck_require__(4280);
+const runner = __importStar(__nccwpck_require__(4266));
+const connector_1 = __nccwpck_require__(1198);
+const deploy_container_1 = __nccwpck_require__(548);
+const fan_out_1 = __nccwpck_require__(7865);
+const host_log_1 = __nccwpck_require__(932);
+const inputs_1 = __nccwpck_require__(8024);
+const remote_shell_1 = __nccwpck_require__(5472);
+const report_1 = __nccwpck_require__(5903);
+const run_script_1 = __nccwpck_require__(7894);
+const ssh_1 = __nccwpck_require__(6951);
+const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
+/** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
+const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
+async function main() {
+    const inputs = (0, inputs_1.getInputs)();
+    for (const note of inputs.notes)
+        runner.warning(note);
+    if (inputs.insecure) {
+        runner.warning("insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.");
+    }
+    // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
+    await (0, ssh_1.loadSsh2)();
+    checkKeys(inputs);
+    const connector = new connector_1.Connector(inputs, log, retry_1.systemClock);
+    const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
+    const write = (line) => runner.info(line);
+    const mode = inputs.mode;
+    let outcomes;
+    try {
+        if (mode.kind === 'script') {
+            const program = (0, remote_shell_1.scriptProgram)(mode.script, mode.variables);
+            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, run_script_1.runScriptOn)(target, { program, timeoutMs: inputs.commandTimeoutMs, keptStdout: STDOUT_OUTPUT_CHARACTERS }, { connector, clock: retry_1.systemClock, log: new host_log_1.HostLog(target.label, layout, write) }));
+        }
+        else {
+            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, deploy_container_1.deployContainerOn)(target, mode, inputs.commandTimeoutMs, {
+                connector,
+                clock: retry_1.systemClock,
+                log: new host_log_1.HostLog(target.label, layout, write),
+            }));
+        }
+    }
+    finally {
+        await connector.closeAll();
+    }
+    writeOutputs(inputs, outcomes);
+    await writeSummary(outcomes, mode.kind);
+    const failure = (0, fan_out_1.failureMessage)(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
+    if (failure) {
+        if (outcomes.length > 1) {
+            for (const outcome of outcomes) {
+                if (outcome.status === 'failed' || outcome.status === 'rolled-back') {
+                    runner.error(outcome.error ?? `${outcome.host}: ${outcome.status}`);
+                }
+            }
+        }
+        throw new errors_1.ActionFailure(failure);
+    }
+}
+function checkKeys(inputs) {
+    const { privateKey, passphrase } = inputs.credentials;
+    if (privateKey)
+        (0, ssh_1.checkPrivateKey)('key', 'passphrase', privateKey, passphrase);
+    const proxy = inputs.proxy?.endpoint.credentials;
+    if (proxy?.privateKey && proxy !== inputs.credentials) {
+        (0, ssh_1.checkPrivateKey)('proxy-key', 'proxy-passphrase', proxy.privateKey, proxy.passphrase);
+    }
+}
+function writeOutputs(inputs, outcomes) {
+    runner.setOutput('results', (0, report_1.resultsJson)(outcomes, inputs.mode.kind));
+    if (inputs.mode.kind === 'script') {
+        // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
+        const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
+        runner.setOutput('stdout', stdout);
+    }
+    else {
+        // With several hosts these name the first host's containers; `results` has every host's.
+        runner.setOutput('previous-image', outcomes[0].previousImage ?? '');
+        runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
+    }
+}
+async function writeSummary(outcomes, mode) {
+    const [header, ...rows] = (0, report_1.summaryRows)(outcomes, mode).map((row) => row.map(escapeHtml));
+    const summary = runner.summary
+        .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
+        .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+    for (const outcome of outcomes) {
+        if (outcome.containerLog && outcome.containerLog.length > 0) {
+            summary.addDetails(`${escapeHtml(outcome.host)}: the new container's last log lines`, `<pre>${escapeHtml(outcome.containerLog.join('\n'))}</pre>`);
+        }
+    }
+    await summary.write();
+}
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+
+/***/ }),
+
+/***/ 9360:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BoundedText = exports.LineSplitter = void 0;
+exports.prefixed = prefixed;
+const node_string_decoder_1 = __nccwpck_require__(6193);
+/**
+ * Cuts a byte stream into lines as it arrives. UTF-8 characters split across chunks are
+ * joined first; a last line without a newline comes out at end().
+ */
+class LineSplitter {
+    onLine;
+    decoder = new node_string_decoder_1.StringDecoder('utf8');
+    pending = '';
+    constructor(onLine) {
+        this.onLine = onLine;
+    }
+    push(chunk) {
+        this.pending += this.decoder.write(chunk);
+        let newline = this.pending.indexOf('\n');
+        while (newline >= 0) {
+            this.onLine(this.pending.slice(0, newline).replace(/\r$/, ''));
+            this.pending = this.pending.slice(newline + 1);
+            newline = this.pending.indexOf('\n');
+        }
+    }
+    end() {
+        this.pending += this.decoder.end();
+        if (this.pending !== '')
+            this.onLine(this.pending.replace(/\r$/, ''));
+        this.pending = '';
+    }
+}
+exports.LineSplitter = LineSplitter;
+/** A server's line as it shows in a log shared by several hosts. */
+function prefixed(label, line) {
+    return `${label} | ${line}`;
+}
+/** Keeps the first `limit` characters of what is appended, and says whether more came. */
+class BoundedText {
+    limit;
+    text = '';
+    truncated = false;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    append(piece) {
+        if (this.truncated)
+            return;
+        const room = this.limit - this.text.length;
+        if (piece.length > room) {
+            this.text += piece.slice(0, room);
+            this.truncated = true;
+        }
+        else {
+            this.text += piece;
+        }
+    }
+    toString() {
+        return this.text;
+    }
+}
+exports.BoundedText = BoundedText;
+
+
+/***/ }),
+
+/***/ 5472:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// How a program reaches the server. The command line sshd hands to the user's login shell is
+// this fixed text and nothing else: no user value is ever part of it. The program itself
+// (script, variables, deploy steps) travels over the channel's stdin, so it has no argv size
+// limit and never shows in the server's process list.
+//
+// The bootstrap, run by `bash` when the server has it and `sh` otherwise:
+// 1. prints its process group on stderr, so a timed-out program can be killed whole from a
+//    second channel (sshd makes each session its own process group);
+// 2. reads the whole program from stdin before running any of it, then points stdin at
+//    /dev/null: a command in the program that reads stdin gets end-of-file instead of eating
+//    the rest of the program or waiting forever;
+// 3. evaluates it. Its variables are unset first thing in the program.
+//
+// The bootstrap holds no single quote, so it survives the login shell's single quoting
+// (sh, bash, zsh and fish alike).
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PROGRAM_PRELUDE = exports.PGID_LINE = exports.REMOTE_COMMAND = void 0;
+exports.shellQuote = shellQuote;
+exports.isAssignableName = isAssignableName;
+exports.scriptProgram = scriptProgram;
+exports.killCommand = killCommand;
+const BOOTSTRAP = '__srd_g=; read -r __srd_g </proc/$$/stat 2>/dev/null && __srd_g=${__srd_g##*) } && set -- $__srd_g && __srd_g=$3; ' +
+    'printf "ssh-redeploy-pgid %s\\n" "$__srd_g" >&2; ' +
+    '__srd_s=$(cat; printf .); exec </dev/null; eval "${__srd_s%.}"';
+exports.REMOTE_COMMAND = `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$0"; else exec sh -c "$0"; fi' ` +
+    `'${BOOTSTRAP}'`;
+/** The bootstrap's line on stderr (after whatever the login shell's rc files printed). */
+exports.PGID_LINE = /(^|\n)ssh-redeploy-pgid (\d*)\n/;
+/** A POSIX shell word that stands for exactly `value`, whatever its bytes (NUL aside). */
+function shellQuote(value) {
+    if (value.includes('\0'))
+        throw new Error('a shell word cannot hold a NUL character');
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+/** The first lines of every program: strict mode, and the bootstrap's traces wiped. */
+exports.PROGRAM_PRELUDE = [
+    'unset -v __srd_s __srd_g',
+    'set --',
+    'set -eu',
+    // pipefail is in bash and recent dash; where the shell lacks it, a pipeline keeps sh's rule.
+    '(set -o pipefail) 2>/dev/null && set -o pipefail',
+].join('\n');
+/** Shell names that cannot or must not be assigned: bash would stop at the first of them. */
+const RESERVED = new Set([
+    'BASHOPTS',
+    'BASHPID',
+    'BASH_ARGC',
+    'BASH_ARGV',
+    'BASH_LINENO',
+    'BASH_SOURCE',
+    'BASH_VERSINFO',
+    'EUID',
+    'FUNCNAME',
+    'GROUPS',
+    'PPID',
+    'SHELLOPTS',
+    'UID',
+]);
+function isAssignableName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name) && !name.startsWith('__srd_');
+}
+/** The program of script mode: the prelude, the exported variables, then the user's script. */
+function scriptProgram(script, variables) {
+    const assignments = Object.entries(variables).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+    return `${[exports.PROGRAM_PRELUDE, ...assignments].join('\n')}\n${script}${script.endsWith('\n') ? '' : '\n'}`;
+}
+/**
+ * The command that kills a program's whole process group; `pgid` is the number the bootstrap
+ * printed, checked to be one.
+ */
+function killCommand(pgid) {
+    if (!/^[1-9]\d*$/.test(pgid))
+        throw new Error(`not a process group: ${pgid}`);
+    return `kill -s KILL -- -${pgid}`;
+}
+
+
+/***/ }),
+
+/***/ 5903:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RESULT_STDOUT_CHARACTERS = void 0;
+exports.resultsJson = resultsJson;
+exports.summaryRows = summaryRows;
+const duration_1 = __nccwpck_require__(3788);
+/** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
+exports.RESULT_STDOUT_CHARACTERS = 65_536;
+/** The `results` output: one object per host, in the order of `host`. */
+function resultsJson(outcomes, mode) {
+    return JSON.stringify(outcomes.map((outcome) => {
+        const base = {
+            host: outcome.host,
+            status: outcome.status,
+            exitCode: outcome.exitCode,
+            durationMs: Math.round(outcome.durationMs),
+            ...(outcome.error ? { error: outcome.error } : {}),
+        };
+        return mode === 'script'
+            ? { ...base, stdout: (outcome.stdout ?? '').slice(0, exports.RESULT_STDOUT_CHARACTERS) }
+            : {
+                ...base,
+                previousImage: outcome.previousImage ?? '',
+                deployedImage: outcome.deployedImage ?? '',
+            };
+    }));
+}
+const STATUS_TEXT = {
+    success: '✅ success',
+    failed: '❌ failed',
+    'rolled-back': '↩️ rolled back',
+    skipped: '⏭️ skipped',
+};
+/** The job summary's table as rows of cells; the first row is the header. */
+function summaryRows(outcomes, mode) {
+    const header = mode === 'script'
+        ? ['Host', 'Result', 'Exit code', 'Time taken', 'Detail']
+        : ['Host', 'Result', 'Time taken', 'Previous image', 'Deployed image', 'Detail'];
+    const rows = outcomes.map((outcome) => {
+        const took = outcome.status === 'skipped' ? '' : (0, duration_1.formatDuration)(outcome.durationMs);
+        const detail = outcome.error ?? '';
+        return mode === 'script'
+            ? [outcome.host, STATUS_TEXT[outcome.status], String(outcome.exitCode ?? ''), took, detail]
+            : [
+                outcome.host,
+                STATUS_TEXT[outcome.status],
+                took,
+                outcome.previousImage || '(none)',
+                outcome.deployedImage || '',
+                detail,
+            ];
+    });
+    // An empty cell would be written as a lone <td> by the summary's table builder.
+    return [header, ...rows.map((row) => row.map((cell) => (cell === '' ? '-' : cell)))];
+}
+
+
+/***/ }),
+
+/***/ 7894:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runScriptOn = runScriptOn;
+exports.describeEnd = describeEnd;
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const output_1 = __nccwpck_require__(9360);
+/** Connects to one host, runs the program there and says how it ended. */
+async function runScriptOn(target, run, ports) {
+    const { connector, clock, log } = ports;
+    const started = clock.now();
+    const stdout = new output_1.BoundedText(run.keptStdout);
+    const outcome = (fields) => {
+        const result = {
+            host: target.label,
+            ...fields,
+            durationMs: clock.now() - started,
+            stdout: stdout.toString(),
+        };
+        if (!fields.error)
+            delete result.error;
+        return result;
+    };
+    log.begin(target.label);
+    let result;
+    try {
+        const connection = await connector.connect(target);
+        try {
+            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
+            const out = new output_1.LineSplitter((line) => log.line(line));
+            const err = new output_1.LineSplitter((line) => log.line(line));
+            log.startOutput();
+            try {
+                result = await connection.run(run.program, {
+                    stdout: (chunk) => {
+                        stdout.append(chunk.toString('utf8'));
+                        out.push(chunk);
+                    },
+                    stderr: (chunk) => err.push(chunk),
+                }, run.timeoutMs);
+            }
+            finally {
+                out.end();
+                err.end();
+                log.endOutput();
+            }
+        }
+        finally {
+            connector.release(connection);
+        }
+    }
+    catch (error) {
+        const message = (0, errors_1.errorMessage)(error);
+        log.info(message);
+        const failed = outcome({ status: 'failed', exitCode: null, error: message });
+        log.end(`${target.label}: failed`);
+        return failed;
+    }
+    const took = (0, duration_1.formatDuration)(clock.now() - started);
+    const ended = describeEnd(target.label, result, run.timeoutMs);
+    const final = ended
+        ? outcome({ status: 'failed', exitCode: result.exitCode, error: ended })
+        : outcome({ status: 'success', exitCode: 0 });
+    log.info(ended ?? `${target.label}: the script succeeded in ${took}.`);
+    if (stdout.truncated) {
+        log.info(`(the stdout output keeps the first ${run.keptStdout} characters)`);
+    }
+    log.end(`${target.label}: ${final.status} (${took})`);
+    return final;
+}
+/** Why the program did not succeed, or undefined when it did. */
+function describeEnd(label, result, timeoutMs) {
+    if (result.timedOut) {
+        return `${label}: the script did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); its processes were killed.`;
+    }
+    if (result.connectionLost) {
+        return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
+    }
+    if (result.exitCode === 0)
+        return undefined;
+    if (result.exitCode === null) {
+        return `${label}: the script was ended by signal ${result.signal ?? 'unknown'}.`;
+    }
+    return `${label}: the script failed with exit code ${result.exitCode}.`;
+}
+
+
+/***/ }),
+
+/***/ 6951:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Connection = exports.AuthenticationFailed = exports.HostKeyRejected = void 0;
+exports.loadSsh2 = loadSsh2;
+exports.checkPrivateKey = checkPrivateKey;
+exports.connect = connect;
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
+const retry_1 = __nccwpck_require__(4280);
+const host_keys_1 = __nccwpck_require__(2440);
+const remote_shell_1 = __nccwpck_require__(5472);
+let loaded;
+/** Loads ssh2 (a chunk of its own in the bundle, read only when a connection is due). */
+async function loadSsh2() {
+    loaded ??= await __nccwpck_require__.e(/* import() */ 472).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3091, 23));
+}
+function ssh2() {
+    if (!loaded)
+        throw new Error('ssh2 is used before loadSsh2()');
+    return loaded;
+}
+/**
+ * Checks that a private key can be read, and decrypted with its passphrase, before any
+ * connection: a wrong passphrase is the user's mistake, not the server's refusal.
+ */
+function checkPrivateKey(keyInput, passphraseInput, key, passphrase) {
+    const parsed = ssh2().utils.parseKey(key, passphrase);
+    if (parsed instanceof Error) {
+        const message = parsed.message;
+        if (/no passphrase/i.test(message)) {
+            throw new errors_1.ConfigurationError(passphraseInput, `is required: the key in '${keyInput}' is encrypted. Pass its passphrase as a secret.`);
+        }
+        if (/passphrase|decrypt|bad decrypt/i.test(message) && passphrase !== undefined) {
+            throw new errors_1.ConfigurationError(passphraseInput, `does not decrypt the key in '${keyInput}'.`);
+        }
+        throw new errors_1.ConfigurationError(keyInput, `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format, Ed25519, ECDSA or RSA.`);
+    }
+    const first = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (first.getPrivatePEM() === null && !first.isPrivateKey()) {
+        throw new errors_1.ConfigurationError(keyInput, 'holds a public key. Give the private key (the file without .pub); its public half goes in the server user’s ~/.ssh/authorized_keys.');
+    }
+}
+/** The server's host key was not one the step accepts; no credentials were sent. */
+class HostKeyRejected extends errors_1.ActionFailure {
+    constructor(endpoint, presented, revoked, fingerprintInput) {
+        const keys = presented.map((key) => `${(0, host_keys_1.fingerprintOf)(key)} (${(0, host_keys_1.keyTypeOf)(key)})`).join(', ');
+        super(revoked
+            ? `${endpoint.label}: the server presented a host key marked @revoked in 'known-hosts' (${keys}). Refused before logging in.`
+            : `${endpoint.label}: host key verification failed. The server presented ${keys}, which matches no '${fingerprintInput}' and no 'known-hosts' line for ${(0, host_keys_1.knownHostsName)(endpoint.host, endpoint.port)}. ` +
+                'Nothing was sent to it. If the server was reinstalled or its keys changed, check the new fingerprint on the server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before updating the workflow; otherwise someone may be posing as it.');
+        this.name = 'HostKeyRejected';
+    }
+}
+exports.HostKeyRejected = HostKeyRejected;
+class AuthenticationFailed extends errors_1.ActionFailure {
+    constructor(endpoint) {
+        const { privateKey, password } = endpoint.credentials;
+        const given = [privateKey && 'key', password && 'password'].filter(Boolean).join(' and ');
+        const checks = [
+            privateKey &&
+                `that the key's public half is in ~${endpoint.username}/.ssh/authorized_keys on the server`,
+            password && 'the password, and that the server accepts passwords (PasswordAuthentication)',
+        ].filter(Boolean);
+        super(`${endpoint.label}: the server refused to log in ${endpoint.username} with the ${given || 'no credentials'} given. ` +
+            `Check ${checks.join(', and ')}, and the user name.`);
+        this.name = 'AuthenticationFailed';
+    }
+}
+exports.AuthenticationFailed = AuthenticationFailed;
+/** A failure that another attempt may cure: refused, reset, timed out, unreachable. */
+class TransientConnectionError extends Error {
+}
+const TRANSIENT_CODES = new Set([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EAI_AGAIN',
+    'EPIPE',
+    'ECONNABORTED',
+]);
+function isTransient(error) {
+    const { code, level, message } = error;
+    if (code && TRANSIENT_CODES.has(code))
+        return true;
+    if (level === 'client-timeout' || level === 'client-socket')
+        return true;
+    return /timed out|connection refused|closed before|socket hang up|ECONNRESET/i.test(message ?? '');
+}
+/** An open SSH connection to one server. */
+class Connection {
+    client;
+    endpoint;
+    hostKeyNote;
+    constructor(client, endpoint, 
+    /** How the host key was accepted, for the log. */
+    hostKeyNote) {
+        this.client = client;
+        this.endpoint = endpoint;
+        this.hostKeyNote = hostKeyNote;
+    }
+    /** Runs a program (see remote-shell.ts) and streams its output; never rejects on exit codes. */
+    run(program, handlers, timeoutMs) {
+        return runProgram(this.client, program, handlers, timeoutMs);
+    }
+    /** Opens a TCP stream from the server, for a jump host. */
+    dial(host, port) {
+        return new Promise((resolve, reject) => {
+            this.client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
+                if (!error)
+                    resolve(stream);
+                // Reason 1 is SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254).
+                else if (error.reason === 1) {
+                    // The jump host's sshd forbids forwarding: asking again cannot help.
+                    reject(new errors_1.ActionFailure(`${this.endpoint.label} may not forward connections to ${host}:${port}: its sshd must allow TCP forwarding (AllowTcpForwarding).`));
+                }
+                else {
+                    reject(new TransientConnectionError(`${this.endpoint.label} could not reach ${host}:${port} (${error.message})`));
+                }
+            });
+        });
+    }
+    close() {
+        this.client.end();
+    }
+}
+exports.Connection = Connection;
+/**
+ * Connects and logs in, retrying connection failures with exponential backoff. Host-key and
+ * authentication failures are not retried: another attempt would meet the same answer.
+ */
+async function connect(endpoint, settings, dial) {
+    try {
+        return await (0, retry_1.withRetry)(() => connectVerified(endpoint, settings, dial), {
+            attempts: settings.retries + 1,
+            backoff: { initialMs: 1_000, maxMs: 15_000 },
+            clock: settings.clock,
+            classify: (error) => error instanceof TransientConnectionError
+                ? { retry: true, reason: error.message }
+                : { retry: false },
+            onRetry: ({ attempt, delayMs, reason }) => settings.log.warning(`${endpoint.label}: ${reason}; connecting again in ${(0, duration_1.formatDuration)(delayMs)} (attempt ${attempt + 1} of ${settings.retries + 1}).`),
+        });
+    }
+    catch (error) {
+        if (error instanceof TransientConnectionError) {
+            throw new errors_1.ActionFailure(`${endpoint.label}: could not connect: ${error.message}${settings.retries > 0 ? ` (${settings.retries + 1} attempts)` : ''}.`);
+        }
+        throw error;
+    }
+}
+/**
+ * One connection, verified: when the server presents a key of another type than the one a
+ * fingerprint is of, the type it presented is withdrawn from the offer and the handshake is
+ * made again, until the server has no other type to present.
+ */
+async function connectVerified(endpoint, settings, dial) {
+    const fingerprintInput = settings.fingerprintInput ?? 'fingerprint';
+    let algorithms = (0, host_keys_1.algorithmsToOffer)(settings.policy, endpoint.host, endpoint.port);
+    const presented = [];
+    for (;;) {
+        const attempt = await handshake(endpoint, settings, algorithms, dial);
+        if (attempt.connection)
+            return attempt.connection;
+        if (attempt.rejectedKey) {
+            presented.push(attempt.rejectedKey);
+            if (attempt.revoked)
+                throw new HostKeyRejected(endpoint, presented, true, fingerprintInput);
+            const withdrawn = (0, host_keys_1.algorithmsOfKeyType)((0, host_keys_1.keyTypeOf)(attempt.rejectedKey));
+            algorithms = algorithms.filter((algorithm) => !withdrawn.includes(algorithm));
+            if (algorithms.length > 0)
+                continue;
+            throw new HostKeyRejected(endpoint, presented, false, fingerprintInput);
+        }
+        const error = attempt.error;
+        // The server has no key of the types left to offer: the ones it had were all refused.
+        if (presented.length > 0 && /no matching|host key/i.test(error.message)) {
+            throw new HostKeyRejected(endpoint, presented, false, fingerprintInput);
+        }
+        if (/no matching .*host key/i.test(error.message)) {
+            throw new errors_1.ActionFailure(`${endpoint.label}: the server has no host key of the types listed for it in 'known-hosts' (${algorithms.join(', ')}). Run ssh-keyscan ${endpoint.port === 22 ? '' : `-p ${endpoint.port} `}${endpoint.host} again and check the lines.`);
+        }
+        throw error;
+    }
+}
+async function handshake(endpoint, settings, algorithms, dial) {
+    const { Client } = ssh2();
+    const sock = dial ? await dial(endpoint.host, endpoint.port) : undefined;
+    return new Promise((resolve, reject) => {
+        const client = new Client();
+        let verdictNote = '';
+        let rejected;
+        let settled = false;
+        const settle = (outcome) => {
+            if (settled)
+                return;
+            settled = true;
+            outcome();
+        };
+        client.on('ready', () => settle(() => resolve({ connection: new Connection(client, endpoint, verdictNote) })));
+        client.on('error', (error) => {
+            settle(() => {
+                client.end();
+                if (rejected) {
+                    resolve({ rejectedKey: rejected.key, revoked: rejected.revoked });
+                }
+                else if (error.level === 'client-authentication') {
+                    reject(new AuthenticationFailed(endpoint));
+                }
+                else if (isTransient(error)) {
+                    reject(new TransientConnectionError(describeConnectionError(error, settings)));
+                }
+                else {
+                    resolve({ error: new errors_1.ActionFailure(`${endpoint.label}: ${error.message}`) });
+                }
+            });
+        });
+        client.on('close', () => settle(() => reject(new TransientConnectionError('the connection closed before logging in'))));
+        const config = {
+            host: endpoint.host,
+            port: endpoint.port,
+            username: endpoint.username,
+            privateKey: endpoint.credentials.privateKey,
+            passphrase: endpoint.credentials.passphrase,
+            password: endpoint.credentials.password,
+            readyTimeout: settings.connectTimeoutMs,
+            keepaliveInterval: settings.keepaliveIntervalMs,
+            keepaliveCountMax: 3,
+            tryKeyboard: false,
+            algorithms: { serverHostKey: algorithms },
+            hostVerifier: (key) => {
+                const verdict = (0, host_keys_1.judgeHostKey)(settings.policy, endpoint.host, endpoint.port, key);
+                if (verdict.accepted) {
+                    verdictNote = `${(0, host_keys_1.fingerprintOf)(key)} ${verdict.how}`;
+                    return true;
+                }
+                rejected = { key, revoked: verdict.revoked };
+                return false;
+            },
+        };
+        if (sock)
+            config.sock = sock;
+        try {
+            client.connect(config);
+            // SSH is a conversation of small packets: with Nagle's algorithm each answer waits for
+            // the delayed ACK of the last one (40 ms on Linux), five times over before a command runs.
+            client.setNoDelay(true);
+        }
+        catch (error) {
+            settle(() => reject(new errors_1.ActionFailure(`${endpoint.label}: ${(0, errors_1.errorMessage)(error)}`)));
+        }
+    });
+}
+function describeConnectionError(error, settings) {
+    if (/timed out/i.test(error.message)) {
+        return `no SSH handshake within connect-timeout (${(0, duration_1.formatDuration)(settings.connectTimeoutMs)})`;
+    }
+    if (error.code === 'ECONNREFUSED')
+        return 'connection refused (is sshd listening on that port?)';
+    return error.message;
+}
+const KILL_GRACE_MS = 5_000;
+function runProgram(client, program, handlers, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        client.exec(remote_shell_1.REMOTE_COMMAND, (error, stream) => {
+            if (error) {
+                reject(new errors_1.ActionFailure(`could not start the program: ${error.message}`));
+                return;
+            }
+            let exitCode = null;
+            let signal;
+            let timedOut = false;
+            let pgid;
+            let stderrHead = Buffer.alloc(0);
+            let finished = false;
+            const finish = (result) => {
+                if (finished)
+                    return;
+                finished = true;
+                clearTimeout(timer);
+                client.removeListener('close', onConnectionClosed);
+                client.removeListener('error', onConnectionError);
+                resolve(result);
+            };
+            const onConnectionClosed = () => finish({ exitCode: null, timedOut, connectionLost: 'the connection closed' });
+            const onConnectionError = (connectionError) => finish({ exitCode: null, timedOut, connectionLost: connectionError.message });
+            client.on('close', onConnectionClosed);
+            client.on('error', onConnectionError);
+            const timer = setTimeout(() => {
+                timedOut = true;
+                void killRemote(client, stream, pgid).finally(() => {
+                    // The channel closes once the killed processes let go of its pipes; if something
+                    // the program started holds them, closing it ourselves ends the wait.
+                    setTimeout(() => stream.close(), KILL_GRACE_MS).unref();
+                });
+            }, timeoutMs);
+            stream.on('data', (chunk) => handlers.stdout(chunk));
+            stream.stderr.on('data', (chunk) => {
+                if (stderrHead === undefined) {
+                    handlers.stderr(chunk);
+                    return;
+                }
+                // The bootstrap's first line names the process group; everything else is the program's.
+                stderrHead = Buffer.concat([stderrHead, chunk]);
+                const text = stderrHead.toString('latin1');
+                const marker = remote_shell_1.PGID_LINE.exec(text);
+                if (marker) {
+                    pgid = marker[2] || undefined;
+                    const before = stderrHead.subarray(0, marker.index + marker[1].length);
+                    const after = stderrHead.subarray(marker.index + marker[0].length);
+                    stderrHead = undefined;
+                    if (before.length > 0)
+                        handlers.stderr(before);
+                    if (after.length > 0)
+                        handlers.stderr(after);
+                }
+                else if (stderrHead.length > 65_536) {
+                    const head = stderrHead;
+                    stderrHead = undefined;
+                    handlers.stderr(head);
+                }
+            });
+            stream.on('exit', (code, signalName) => {
+                exitCode = code;
+                signal = signalName ?? undefined;
+            });
+            stream.on('close', () => {
+                if (stderrHead && stderrHead.length > 0)
+                    handlers.stderr(stderrHead);
+                finish({ exitCode, signal, timedOut });
+            });
+            stream.end(program);
+        });
+    });
+}
+/** Kills the program's whole process group from a second channel, then signals the first. */
+async function killRemote(client, stream, pgid) {
+    if (pgid) {
+        await new Promise((resolve) => {
+            client.exec((0, remote_shell_1.killCommand)(pgid), (error, killer) => {
+                if (error) {
+                    resolve();
+                    return;
+                }
+                killer.resume();
+                killer.stderr.resume();
+                killer.on('close', () => resolve());
+                setTimeout(resolve, KILL_GRACE_MS).unref();
+            });
+        });
+    }
+    try {
+        stream.signal('KILL');
+    }
+    catch {
+        // The channel may be gone already.
+    }
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = require("assert");
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = require("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = require("child_process");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 2250:
+/***/ ((module) => {
+
+module.exports = require("dns");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = require("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = require("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = require("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = require("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = require("net");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 6193:
+/***/ ((module) => {
+
+module.exports = require("node:string_decoder");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = require("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = require("path");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = require("stream");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = require("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = require("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = require("zlib");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
+/******/ 	})();
+/******/ 	
+/************************************************************************/
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const step_1 = __nccwpck_require__(6254);
+const main_1 = __nccwpck_require__(2296);
+(0, step_1.runMainStep)(main_1.main);
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;
