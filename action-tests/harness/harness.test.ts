@@ -103,12 +103,12 @@ describe('a two-step action, as the runner runs it', () => {
     const run = await runAction({
       ...fixture,
       inputs: { word: 'between' },
-      beforePost: (main) => {
-        seen.push(main.state.started);
+      beforePost: (main, job) => {
+        seen.push(main.state.started, job.runnerTemp, job.workspace);
       },
     });
     run.cleanup();
-    expect(seen).toEqual(['between-state']);
+    expect(seen).toEqual(['between-state', run.runnerTemp, run.workspace]);
     expect(run.post?.outputs.seen).toContain('between-state');
   });
 });

@@ -57,8 +57,8 @@ export interface RunOptions {
   workspace?: string;
   /** Each process is killed after this long (default 120 s). */
   timeoutMs?: number;
-  /** Called after main, before post: look at what main left running. */
-  beforePost?: (main: StepResult) => Promise<void> | void;
+  /** Called after main, before post: look at what main left running, or run later steps. */
+  beforePost?: (main: StepResult, job: JobFolders) => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -78,6 +78,11 @@ export interface StepResult {
   warnings: string[];
   notices: string[];
   durationMs: number;
+}
+
+export interface JobFolders {
+  runnerTemp: string;
+  workspace: string;
 }
 
 export interface ActionRun {
@@ -138,7 +143,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     timeoutMs,
   );
   assertNoLeaks(options.secrets ?? [], main, 'main');
-  await options.beforePost?.(main);
+  await options.beforePost?.(main, { runnerTemp, workspace });
 
   let post: StepResult | undefined;
   if (
