@@ -1,6 +1,7 @@
 import {
   parseBoolean,
   parseInteger,
+  parseLines,
   parseList,
   parsePositiveDuration,
   parseUrl,
@@ -37,6 +38,10 @@ test('parseInteger keeps to its bounds', () => {
 
 test('parseList splits on new lines and commas and drops blanks', () => {
   expect(parseList('a, b\n\n c ,\n')).toEqual(['a', 'b', 'c']);
+});
+
+test('parseLines drops blanks and comments, keeps commas', () => {
+  expect(parseLines('a=1,2\n\n  # note\n b = c \r\n')).toEqual(['a=1,2', 'b = c']);
 });
 
 test('parseUrl refuses what is not http(s), without echoing the value', () => {

@@ -37,6 +37,11 @@ export function parseList(raw: string, separators: RegExp = /[\n,]/): string[] {
     .filter((item) => item !== '');
 }
 
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+export function parseLines(raw: string): string[] {
+  return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
+}
+
 export function parseUrl(input: string, raw: string, protocols = ['http:', 'https:']): URL {
   let url: URL;
   try {

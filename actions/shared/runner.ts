@@ -63,6 +63,28 @@ export function error(message: string): void {
   issueCommand('error', {}, message);
 }
 
+/** The lines of a file an annotation points at; GitHub shows it there in a pull request's diff. */
+export interface AnnotationPlace {
+  /** Relative to the workspace. */
+  file: string;
+  line?: number;
+  endLine?: number;
+  title?: string;
+}
+
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+export function annotate(
+  level: 'notice' | 'warning' | 'error',
+  message: string,
+  place: AnnotationPlace,
+): void {
+  issueCommand(
+    level,
+    { file: place.file, line: place.line, endLine: place.endLine, title: place.title },
+    message,
+  );
+}
+
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 export function setFailed(message: string): void {
   process.exitCode = 1;

@@ -547,28 +547,6 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 504:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.issueWarningAnnotation = issueWarningAnnotation;
-// File annotations need properties on the workflow command (file, line, endLine, title),
-// which shared/runner.ts does not expose yet; this uses the same command module it does.
-// It belongs in shared/runner.ts as an `annotate()` beside warning().
-const command_1 = __nccwpck_require__(914);
-function issueWarningAnnotation(annotation) {
-    (0, command_1.issueCommand)('warning', {
-        file: annotation.file,
-        line: annotation.line,
-        endLine: annotation.endLine,
-        title: annotation.title,
-    }, annotation.message);
-}
-
-
-/***/ }),
-
 /***/ 488:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -1252,25 +1230,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.REVISION = void 0;
 exports.gitIn = gitIn;
 exports.diffAgainst = diffAgainst;
-const node_child_process_1 = __nccwpck_require__(421);
+const process_1 = __nccwpck_require__(35);
 function gitIn(cwd) {
-    return (args) => new Promise((resolve, reject) => {
-        const child = (0, node_child_process_1.spawn)('git', args, {
+    return async (args) => {
+        const result = await (0, process_1.runProcess)('git', args, {
             cwd,
             env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-            stdio: ['ignore', 'pipe', 'pipe'],
         });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (chunk) => out.push(chunk));
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({
-            code: code ?? 1,
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8').trim(),
-        }));
-    });
+        if (result.error)
+            throw result.error;
+        return { code: result.code ?? 1, stdout: result.stdout, stderr: result.stderr.trim() };
+    };
 }
 /** A revision as git takes it, never an option: refused before git sees it. */
 exports.REVISION = /^[A-Za-z0-9_][A-Za-z0-9_./~^@{}+-]*$/;
@@ -1557,7 +1527,6 @@ const errors_1 = __nccwpck_require__(223);
 const http_1 = __nccwpck_require__(4);
 const retry_1 = __nccwpck_require__(280);
 const runner = __importStar(__nccwpck_require__(266));
-const annotate_1 = __nccwpck_require__(504);
 const annotations_1 = __nccwpck_require__(488);
 const badge_1 = __nccwpck_require__(889);
 const changed_lines_1 = __nccwpck_require__(320);
@@ -1672,7 +1641,7 @@ async function main() {
     if (inputs.annotate && diff && diff.uncovered.length > 0) {
         const plan = (0, annotations_1.planAnnotations)(diff.uncovered, log.warnings);
         for (const annotation of plan.annotations)
-            (0, annotate_1.issueWarningAnnotation)(annotation);
+            runner.annotate('warning', annotation.message, annotation);
         if (plan.omitted > 0) {
             const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most 10 warnings per step).`;
             if (log.warnings + plan.annotations.length < 10)
@@ -4380,6 +4349,7 @@ exports.parseBoolean = parseBoolean;
 exports.parsePositiveDuration = parsePositiveDuration;
 exports.parseInteger = parseInteger;
 exports.parseList = parseList;
+exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
 const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
@@ -4415,6 +4385,10 @@ function parseList(raw, separators = /[\n,]/) {
         .split(separators)
         .map((item) => item.trim())
         .filter((item) => item !== '');
+}
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+function parseLines(raw) {
+    return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
 }
 function parseUrl(input, raw, protocols = ['http:', 'https:']) {
     let url;
@@ -4469,6 +4443,70 @@ function maskSecret(value, addMask) {
     for (const form of secretForms(value))
         addMask(form);
     return value;
+}
+
+
+/***/ }),
+
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = runProcess;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+function runProcess(file, args, options = {}) {
+    return new Promise((resolve) => {
+        // stdout and stderr are always pipes; stdin is one only when there is input.
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let error;
+        let timedOut = false;
+        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+        if (options.stream)
+            process.stdout.write(`::stop-commands::${token}\n`);
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = keep(stdout, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = keep(stderr, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (spawnError) => {
+            error = spawnError;
+        });
+        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (options.stream)
+                process.stdout.write(`\n::${token}::\n`);
+            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+        });
+        if (child.stdin) {
+            // A program that exits without reading its input must not fail the step with EPIPE.
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(options.input);
+        }
+    });
 }
 
 
@@ -4546,6 +4584,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -4599,6 +4638,10 @@ function warning(message) {
 }
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
+}
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
 }
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
@@ -4673,6 +4716,13 @@ module.exports = require("fs");
 /***/ ((module) => {
 
 module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
 
 /***/ }),
 

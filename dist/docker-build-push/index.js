@@ -553,22 +553,15 @@ function toCommandProperties(annotationProperties) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LABEL_KEY = exports.BUILD_ARG_KEY = void 0;
-exports.parseLines = parseLines;
 exports.parseKeyValues = parseKeyValues;
 exports.parseSecrets = parseSecrets;
 exports.cacheType = cacheType;
 exports.cacheReference = cacheReference;
 exports.checkBuildSources = checkBuildSources;
 const errors_1 = __nccwpck_require__(223);
-/** One item a line; blank lines and `#` comments dropped. Values may contain commas. */
-function parseLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'));
-}
+const input_values_1 = __nccwpck_require__(153);
 function parseKeyValues(input, raw, keyPattern) {
-    return parseLines(raw).map((line) => {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
         const equals = line.indexOf('=');
         const key = equals < 0 ? line : line.slice(0, equals).trim();
         if (equals < 0 || !keyPattern.test(key)) {
@@ -582,7 +575,7 @@ exports.LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 /** `id=NAME,src=PATH` or `id=NAME,env=VARIABLE`, one a line. */
 function parseSecrets(raw) {
     const ids = new Set();
-    return parseLines(raw).map((spec) => {
+    return (0, input_values_1.parseLines)(raw).map((spec) => {
         const fields = new Map();
         for (const part of spec.split(',')) {
             const equals = part.indexOf('=');
@@ -774,53 +767,31 @@ exports.isAuthenticationFailure = isAuthenticationFailure;
 exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
-const node_child_process_1 = __nccwpck_require__(421);
-const node_crypto_1 = __nccwpck_require__(598);
 const errors_1 = __nccwpck_require__(223);
+const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
 const OUTPUT_LIMIT = 1024 * 1024;
-const runCommand = (program, args, options = {}) => new Promise((resolve) => {
-    const child = (0, node_child_process_1.spawn)(program, args, {
+const runCommand = async (program, args, options = {}) => {
+    const result = await (0, process_1.runProcess)(program, args, {
         env: { ...process.env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        input: options.input ?? '',
+        // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+        stream: options.stream,
+        // A build can print megabytes: keep the end, where the error is.
+        keepChars: OUTPUT_LIMIT,
     });
-    let stdout = '';
-    let stderr = '';
-    // A build can print megabytes: keep the end, where the error is.
-    const keep = (text, chunk) => (text + chunk).slice(-OUTPUT_LIMIT);
-    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
-    // issuing workflow commands (setting outputs, adding masks) in this job.
-    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-    if (options.stream)
-        process.stdout.write(`::stop-commands::${token}\n`);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-        stdout = keep(stdout, chunk);
-        if (options.stream)
-            process.stdout.write(chunk);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-        stderr = keep(stderr, chunk);
-        if (options.stream)
-            process.stdout.write(chunk);
-    });
-    child.stdin.on('error', () => undefined);
-    let failed = false;
-    child.on('error', (error) => {
-        failed = true;
-        const why = error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
-        if (options.stream)
-            process.stdout.write(`\n::${token}::\n`);
-        resolve({ code: 127, stdout, stderr: why });
-    });
-    child.on('close', (code, signal) => {
-        if (failed)
-            return;
-        if (options.stream)
-            process.stdout.write(`\n::${token}::\n`);
-        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-});
+    if (result.error) {
+        const why = result.error.code === 'ENOENT'
+            ? `${program} is not installed or not on PATH`
+            : result.error.message;
+        return { code: 127, stdout: result.stdout, stderr: why };
+    }
+    return {
+        code: result.code ?? (result.signal ? 128 : 1),
+        stdout: result.stdout,
+        stderr: result.stderr,
+    };
+};
 exports.runCommand = runCommand;
 /** The docker CLI with the environment every call of this step shares. */
 class DockerCli {
@@ -1141,8 +1112,8 @@ function getInputs() {
             labels: (0, build_options_1.parseKeyValues)('labels', (0, runner_1.getInput)('labels'), build_options_1.LABEL_KEY),
             target: (0, runner_1.getInput)('target') || undefined,
             platforms: (0, input_values_1.parseList)((0, runner_1.getInput)('platforms')),
-            cacheFrom: (0, build_options_1.parseLines)((0, runner_1.getInput)('cache-from')),
-            cacheTo: (0, build_options_1.parseLines)((0, runner_1.getInput)('cache-to')),
+            cacheFrom: (0, input_values_1.parseLines)((0, runner_1.getInput)('cache-from')),
+            cacheTo: (0, input_values_1.parseLines)((0, runner_1.getInput)('cache-to')),
             secrets: (0, build_options_1.parseSecrets)((0, runner_1.getInput)('secrets')),
             pull: (0, input_values_1.parseBoolean)('pull', (0, runner_1.getInput)('pull')),
             noCache: (0, input_values_1.parseBoolean)('no-cache', (0, runner_1.getInput)('no-cache')),
@@ -1202,6 +1173,7 @@ const node_path_1 = __nccwpck_require__(760);
 const errors_1 = __nccwpck_require__(223);
 const retry_1 = __nccwpck_require__(280);
 const runner = __importStar(__nccwpck_require__(266));
+const summary_1 = __nccwpck_require__(834);
 const build_options_1 = __nccwpck_require__(987);
 const builder_1 = __nccwpck_require__(99);
 const docker_cli_1 = __nccwpck_require__(909);
@@ -1397,11 +1369,9 @@ async function localImageSize(docker, imageId) {
 async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    const [header, ...rows] = (0, report_1.summaryRows)(report);
-    await runner.summary
-        .addHeading('Docker image', 3)
-        .addTable([header.map((data) => ({ data, header: true })), ...rows])
-        .write();
+    // The rows are markup already: validated names, tags and digests, the tags joined by <br>.
+    const rows = (0, report_1.summaryRows)(report).map((row) => row.map((html) => ({ html })));
+    await runner.summary.addHeading('Docker image', 3).addTable((0, summary_1.tableRows)(rows)).write();
 }
 
 
@@ -1851,6 +1821,7 @@ exports.parseBoolean = parseBoolean;
 exports.parsePositiveDuration = parsePositiveDuration;
 exports.parseInteger = parseInteger;
 exports.parseList = parseList;
+exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
 const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
@@ -1886,6 +1857,10 @@ function parseList(raw, separators = /[\n,]/) {
         .split(separators)
         .map((item) => item.trim())
         .filter((item) => item !== '');
+}
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+function parseLines(raw) {
+    return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
 }
 function parseUrl(input, raw, protocols = ['http:', 'https:']) {
     let url;
@@ -1940,6 +1915,70 @@ function maskSecret(value, addMask) {
     for (const form of secretForms(value))
         addMask(form);
     return value;
+}
+
+
+/***/ }),
+
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = runProcess;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+function runProcess(file, args, options = {}) {
+    return new Promise((resolve) => {
+        // stdout and stderr are always pipes; stdin is one only when there is input.
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let error;
+        let timedOut = false;
+        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+        if (options.stream)
+            process.stdout.write(`::stop-commands::${token}\n`);
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = keep(stdout, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = keep(stderr, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (spawnError) => {
+            error = spawnError;
+        });
+        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (options.stream)
+                process.stdout.write(`\n::${token}::\n`);
+            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+        });
+        if (child.stdin) {
+            // A program that exits without reading its input must not fail the step with EPIPE.
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(options.input);
+        }
+    });
 }
 
 
@@ -2017,6 +2056,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -2071,6 +2111,10 @@ function warning(message) {
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
 }
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+}
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
     process.exitCode = 1;
@@ -2121,6 +2165,38 @@ function runPostStep(post) {
         (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
         (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
     });
+}
+
+
+/***/ }),
+
+/***/ 834:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EMPTY_CELL = void 0;
+exports.escapeHtml = escapeHtml;
+exports.tableRows = tableRows;
+// The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
+// a host name, a service name or an error message holding `<` or `&` would be read as markup.
+// It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
+/** Text made safe to place in HTML, where it then reads exactly as written. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Stands for a value that is not known or does not apply. */
+exports.EMPTY_CELL = '-';
+/**
+ * The rows for `summary.addTable`: the first row is the header; text is escaped and an empty
+ * cell is written as a dash, so that every cell is closed.
+ */
+function tableRows(rows) {
+    return rows.map((row, index) => row.map((cell) => {
+        const html = typeof cell === 'string' ? escapeHtml(cell) : cell.html;
+        const data = html === '' ? exports.EMPTY_CELL : html;
+        return index === 0 ? { data, header: true } : data;
+    }));
 }
 
 

@@ -849,6 +849,7 @@ const errors_1 = __nccwpck_require__(223);
 const http_1 = __nccwpck_require__(4);
 const retry_1 = __nccwpck_require__(280);
 const runner = __importStar(__nccwpck_require__(266));
+const summary_1 = __nccwpck_require__(834);
 const deploy_1 = __nccwpck_require__(221);
 const inputs_1 = __nccwpck_require__(419);
 const render_api_1 = __nccwpck_require__(943);
@@ -916,10 +917,9 @@ async function lookUpService(api, serviceId, required, { clock, log }) {
     }
 }
 async function writeSummary(report) {
-    const [header, ...rows] = (0, report_1.summaryRows)(report);
     const summary = runner.summary
         .addHeading('Render deploy', 3)
-        .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
     if (report.dashboardUrl)
         summary.addLink('Open the deploy on Render', report.dashboardUrl);
     await summary.write();
@@ -1275,6 +1275,7 @@ exports.parseBoolean = parseBoolean;
 exports.parsePositiveDuration = parsePositiveDuration;
 exports.parseInteger = parseInteger;
 exports.parseList = parseList;
+exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
 const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
@@ -1310,6 +1311,10 @@ function parseList(raw, separators = /[\n,]/) {
         .split(separators)
         .map((item) => item.trim())
         .filter((item) => item !== '');
+}
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+function parseLines(raw) {
+    return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
 }
 function parseUrl(input, raw, protocols = ['http:', 'https:']) {
     let url;
@@ -1441,6 +1446,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -1495,6 +1501,10 @@ function warning(message) {
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
 }
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+}
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
     process.exitCode = 1;
@@ -1545,6 +1555,38 @@ function runPostStep(post) {
         (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
         (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
     });
+}
+
+
+/***/ }),
+
+/***/ 834:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EMPTY_CELL = void 0;
+exports.escapeHtml = escapeHtml;
+exports.tableRows = tableRows;
+// The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
+// a host name, a service name or an error message holding `<` or `&` would be read as markup.
+// It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
+/** Text made safe to place in HTML, where it then reads exactly as written. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Stands for a value that is not known or does not apply. */
+exports.EMPTY_CELL = '-';
+/**
+ * The rows for `summary.addTable`: the first row is the header; text is escaped and an empty
+ * cell is written as a dash, so that every cell is closed.
+ */
+function tableRows(rows) {
+    return rows.map((row, index) => row.map((cell) => {
+        const html = typeof cell === 'string' ? escapeHtml(cell) : cell.html;
+        const data = html === '' ? exports.EMPTY_CELL : html;
+        return index === 0 ? { data, header: true } : data;
+    }));
 }
 
 

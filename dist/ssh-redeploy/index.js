@@ -688,6 +688,7 @@ exports.parseBoolean = parseBoolean;
 exports.parsePositiveDuration = parsePositiveDuration;
 exports.parseInteger = parseInteger;
 exports.parseList = parseList;
+exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
 const errors_1 = __nccwpck_require__(9223);
 const duration_1 = __nccwpck_require__(3788);
@@ -723,6 +724,10 @@ function parseList(raw, separators = /[\n,]/) {
         .split(separators)
         .map((item) => item.trim())
         .filter((item) => item !== '');
+}
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+function parseLines(raw) {
+    return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
 }
 function parseUrl(input, raw, protocols = ['http:', 'https:']) {
     let url;
@@ -854,6 +859,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -908,6 +914,10 @@ function warning(message) {
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
 }
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+}
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
     process.exitCode = 1;
@@ -958,6 +968,38 @@ function runPostStep(post) {
         (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
         (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
     });
+}
+
+
+/***/ }),
+
+/***/ 6834:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EMPTY_CELL = void 0;
+exports.escapeHtml = escapeHtml;
+exports.tableRows = tableRows;
+// The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
+// a host name, a service name or an error message holding `<` or `&` would be read as markup.
+// It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
+/** Text made safe to place in HTML, where it then reads exactly as written. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Stands for a value that is not known or does not apply. */
+exports.EMPTY_CELL = '-';
+/**
+ * The rows for `summary.addTable`: the first row is the header; text is escaped and an empty
+ * cell is written as a dash, so that every cell is closed.
+ */
+function tableRows(rows) {
+    return rows.map((row, index) => row.map((cell) => {
+        const html = typeof cell === 'string' ? escapeHtml(cell) : cell.html;
+        const data = html === '' ? exports.EMPTY_CELL : html;
+        return index === 0 ? { data, header: true } : data;
+    }));
 }
 
 
@@ -1051,6 +1093,7 @@ exports.parseRegistry = parseRegistry;
 // the server's shell is both validated here and quoted by the deploy program.
 const errors_1 = __nccwpck_require__(9223);
 const image_reference_1 = __nccwpck_require__(859);
+const input_values_1 = __nccwpck_require__(9153);
 /** Docker's rule for container names; `-previous` is appended to it, so leave room. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/;
 function parseContainerName(raw) {
@@ -1075,7 +1118,7 @@ function portNumber(text) {
 }
 /** `ports`: one mapping a line, `[ip:]host-port:container-port[/tcp|udp|sctp]`. */
 function parsePorts(raw) {
-    return lines(raw).map((line) => {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
         const fail = () => new errors_1.ConfigurationError('ports', `'${line}' is not a port mapping. Write [ip:]host-port:container-port[/udp], one a line, e.g. 127.0.0.1:8050:8050 or 8080:80.`);
         const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
         if (!match)
@@ -1111,7 +1154,7 @@ function isAbsolutePath(text) {
 }
 /** `volumes`: one a line, `volume-name-or-/path:/path-in-container[:ro|:rw]`. */
 function parseVolumes(raw) {
-    return lines(raw).map((line) => {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
         const fail = (why) => new errors_1.ConfigurationError('volumes', `'${line}' ${why} Write name-or-/path:/path-in-container[:ro], one a line, e.g. notebooks:/home/jovyan/work.`);
         const parts = line.split(':');
         if (parts.length < 2 || parts.length > 3)
@@ -1236,12 +1279,6 @@ function parseRegistry(raw) {
         throw new errors_1.ConfigurationError('registry', `'${raw}' is not a registry host. Write the host and optional port only, e.g. ghcr.io or registry.example.com:5000.`);
     }
     return raw;
-}
-function lines(raw) {
-    return raw
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 
@@ -2390,6 +2427,7 @@ exports.main = main;
 const errors_1 = __nccwpck_require__(9223);
 const retry_1 = __nccwpck_require__(4280);
 const runner = __importStar(__nccwpck_require__(4266));
+const summary_1 = __nccwpck_require__(6834);
 const connector_1 = __nccwpck_require__(1198);
 const deploy_container_1 = __nccwpck_require__(548);
 const fan_out_1 = __nccwpck_require__(7865);
@@ -2470,19 +2508,15 @@ function writeOutputs(inputs, outcomes) {
     }
 }
 async function writeSummary(outcomes, mode) {
-    const [header, ...rows] = (0, report_1.summaryRows)(outcomes, mode).map((row) => row.map(escapeHtml));
     const summary = runner.summary
         .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
-        .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(outcomes, mode)));
     for (const outcome of outcomes) {
         if (outcome.containerLog && outcome.containerLog.length > 0) {
-            summary.addDetails(`${escapeHtml(outcome.host)}: the new container's last log lines`, `<pre>${escapeHtml(outcome.containerLog.join('\n'))}</pre>`);
+            summary.addDetails(`${(0, summary_1.escapeHtml)(outcome.host)}: the new container's last log lines`, `<pre>${(0, summary_1.escapeHtml)(outcome.containerLog.join('\n'))}</pre>`);
         }
     }
     await summary.write();
-}
-function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 
@@ -2695,8 +2729,7 @@ function summaryRows(outcomes, mode) {
                 detail,
             ];
     });
-    // An empty cell would be written as a lone <td> by the summary's table builder.
-    return [header, ...rows.map((row) => row.map((cell) => (cell === '' ? '-' : cell)))];
+    return [header, ...rows];
 }
 
 

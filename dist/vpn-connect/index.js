@@ -638,6 +638,7 @@ exports.parseBoolean = parseBoolean;
 exports.parsePositiveDuration = parsePositiveDuration;
 exports.parseInteger = parseInteger;
 exports.parseList = parseList;
+exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
 const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
@@ -673,6 +674,10 @@ function parseList(raw, separators = /[\n,]/) {
         .split(separators)
         .map((item) => item.trim())
         .filter((item) => item !== '');
+}
+/** One item a line; blank lines and `#` comment lines dropped. Items may hold commas. */
+function parseLines(raw) {
+    return parseList(raw, /\n/).filter((line) => !line.startsWith('#'));
 }
 function parseUrl(input, raw, protocols = ['http:', 'https:']) {
     let url;
@@ -732,6 +737,70 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = runProcess;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+function runProcess(file, args, options = {}) {
+    return new Promise((resolve) => {
+        // stdout and stderr are always pipes; stdin is one only when there is input.
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let error;
+        let timedOut = false;
+        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+        if (options.stream)
+            process.stdout.write(`::stop-commands::${token}\n`);
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = keep(stdout, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = keep(stderr, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (spawnError) => {
+            error = spawnError;
+        });
+        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (options.stream)
+                process.stdout.write(`\n::${token}::\n`);
+            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+        });
+        if (child.stdin) {
+            // A program that exits without reading its input must not fail the step with EPIPE.
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(options.input);
+        }
+    });
+}
+
+
+/***/ }),
+
 /***/ 266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -749,6 +818,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -803,6 +873,10 @@ function warning(message) {
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
 }
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+}
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
     process.exitCode = 1;
@@ -853,6 +927,38 @@ function runPostStep(post) {
         (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
         (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
     });
+}
+
+
+/***/ }),
+
+/***/ 834:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EMPTY_CELL = void 0;
+exports.escapeHtml = escapeHtml;
+exports.tableRows = tableRows;
+// The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
+// a host name, a service name or an error message holding `<` or `&` would be read as markup.
+// It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
+/** Text made safe to place in HTML, where it then reads exactly as written. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Stands for a value that is not known or does not apply. */
+exports.EMPTY_CELL = '-';
+/**
+ * The rows for `summary.addTable`: the first row is the header; text is escaped and an empty
+ * cell is written as a dash, so that every cell is closed.
+ */
+function tableRows(rows) {
+    return rows.map((row, index) => row.map((cell) => {
+        const html = typeof cell === 'string' ? escapeHtml(cell) : cell.html;
+        const data = html === '' ? exports.EMPTY_CELL : html;
+        return index === 0 ? { data, header: true } : data;
+    }));
 }
 
 
@@ -1221,6 +1327,7 @@ const node_path_1 = __importDefault(__nccwpck_require__(760));
 const duration_1 = __nccwpck_require__(788);
 const errors_1 = __nccwpck_require__(223);
 const runner = __importStar(__nccwpck_require__(266));
+const summary_1 = __nccwpck_require__(834);
 const check_host_1 = __nccwpck_require__(806);
 const inputs_1 = __nccwpck_require__(422);
 const install_1 = __nccwpck_require__(112);
@@ -1455,10 +1562,9 @@ async function checkHost(target, device, deadline) {
 async function writeSummary(report) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    const [header, ...rows] = (0, report_1.summaryRows)(report);
     const summary = runner.summary
         .addHeading('VPN connection', 3)
-        .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
     if (report.failure)
         summary.addRaw(`Not connected: ${report.failure}`, true);
     await summary.write();
@@ -2226,6 +2332,7 @@ function redactSecrets(text, secrets) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summaryRows = summaryRows;
 const duration_1 = __nccwpck_require__(788);
+const summary_1 = __nccwpck_require__(834);
 /** The job summary's table, as rows of cells; the first row is the header. */
 function summaryRows(report) {
     return [
@@ -2237,8 +2344,8 @@ function summaryRows(report) {
             report.localIp,
             report.routes?.join(', '),
             report.connectedMs === undefined ? 'not connected' : (0, duration_1.formatDuration)(report.connectedMs),
-            // The summary writes an empty cell as an unclosed <td>: a dash keeps the table whole.
-        ].map((cell) => cell || '-'),
+            // What is not known yet is shown the way the summary table shows any empty cell.
+        ].map((cell) => cell || summary_1.EMPTY_CELL),
     ];
 }
 
@@ -2288,33 +2395,23 @@ exports.isRunning = isRunning;
 exports.findProcesses = findProcesses;
 // Running programs and looking at processes. Everything goes through argv arrays: nothing the
 // user wrote ever reaches a shell.
-const node_child_process_1 = __nccwpck_require__(421);
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
+const process_1 = __nccwpck_require__(35);
 /** Runs a program to its end and collects its output; never throws. */
-function run(file, args, options = {}) {
-    return new Promise((resolve) => {
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let failure;
-        child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        const timer = setTimeout(() => {
-            failure = `timed out after ${options.timeoutMs} ms`;
-            child.kill('SIGKILL');
-        }, options.timeoutMs ?? 120_000);
-        child.on('error', (error) => {
-            failure = error.message;
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code: failure ? null : code, stdout, stderr, failure });
-        });
+async function run(file, args, options = {}) {
+    const result = await (0, process_1.runProcess)(file, args, {
+        env: options.env ?? process.env,
+        timeoutMs: options.timeoutMs ?? 120_000,
     });
+    const failure = result.error?.message ??
+        (result.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
+    return {
+        code: failure ? null : result.code,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        failure,
+    };
 }
 /** The first line worth quoting from a failed command, for error messages. */
 function describeFailure(result) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runProcess } from '../../shared/process';
 
 export interface GitResult {
   code: number;
@@ -10,26 +10,14 @@ export interface GitResult {
 export type Git = (args: string[]) => Promise<GitResult>;
 
 export function gitIn(cwd: string): Git {
-  return (args) =>
-    new Promise((resolve, reject) => {
-      const child = spawn('git', args, {
-        cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        resolve({
-          code: code ?? 1,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8').trim(),
-        }),
-      );
+  return async (args) => {
+    const result = await runProcess('git', args, {
+      cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     });
+    if (result.error) throw result.error;
+    return { code: result.code ?? 1, stdout: result.stdout, stderr: result.stderr.trim() };
+  };
 }
 
 /** A revision as git takes it, never an option: refused before git sees it. */

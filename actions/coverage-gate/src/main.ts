@@ -14,7 +14,6 @@ import { fetchHttpClient, HttpStatusError } from '../../shared/http';
 import type { Logger } from '../../shared/logger';
 import { systemClock } from '../../shared/retry';
 import * as runner from '../../shared/runner';
-import { issueWarningAnnotation } from './annotate';
 import { planAnnotations } from './annotations';
 import { badgeColor, badgeSvg } from './badge';
 import { diffCoverage, parseUnifiedDiff, type DiffCoverage } from './changed-lines';
@@ -167,7 +166,8 @@ export async function main(): Promise<void> {
 
   if (inputs.annotate && diff && diff.uncovered.length > 0) {
     const plan = planAnnotations(diff.uncovered, log.warnings);
-    for (const annotation of plan.annotations) issueWarningAnnotation(annotation);
+    for (const annotation of plan.annotations)
+      runner.annotate('warning', annotation.message, annotation);
     if (plan.omitted > 0) {
       const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most 10 warnings per step).`;
       if (log.warnings + plan.annotations.length < 10) log.warning(text);

@@ -5,14 +5,9 @@ import {
   checkBuildSources,
   LABEL_KEY,
   parseKeyValues,
-  parseLines,
   parseSecrets,
   type BuildOptions,
 } from './build-options';
-
-test('parseLines drops blanks and comments, keeps commas', () => {
-  expect(parseLines('a=1,2\n\n  # note\n b = c \r\n')).toEqual(['a=1,2', 'b = c']);
-});
 
 test('parseKeyValues keeps everything after the first =', () => {
   expect(parseKeyValues('build-args', 'A=1\nB=x=y\nC=', BUILD_ARG_KEY)).toEqual([

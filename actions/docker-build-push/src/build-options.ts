@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../shared/errors';
+import { parseLines } from '../../shared/input-values';
 
 // The `with:` values that shape the build, checked and normalised, and the parsers that read
 // the multi-line ones. Pure: inputs.ts feeds them the raw text.
@@ -28,14 +29,6 @@ export interface BuildOptions {
   pull: boolean;
   noCache: boolean;
   push: boolean;
-}
-
-/** One item a line; blank lines and `#` comments dropped. Values may contain commas. */
-export function parseLines(raw: string): string[] {
-  return raw
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): string[] {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
+import { runProcess } from '../../shared/process';
 import { withRetry, type Clock, type RetryDecision } from '../../shared/retry';
 
 export interface CommandResult {
@@ -27,44 +26,28 @@ export type RunCommand = (
 
 const OUTPUT_LIMIT = 1024 * 1024;
 
-export const runCommand: RunCommand = (program, args, options = {}) =>
-  new Promise((resolve) => {
-    const child = spawn(program, args, {
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
+export const runCommand: RunCommand = async (program, args, options = {}) => {
+  const result = await runProcess(program, args, {
+    env: { ...process.env, ...options.env },
+    input: options.input ?? '',
+    // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+    stream: options.stream,
     // A build can print megabytes: keep the end, where the error is.
-    const keep = (text: string, chunk: string) => (text + chunk).slice(-OUTPUT_LIMIT);
-    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
-    // issuing workflow commands (setting outputs, adding masks) in this job.
-    const token = options.stream ? randomBytes(16).toString('hex') : '';
-    if (options.stream) process.stdout.write(`::stop-commands::${token}\n`);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout = keep(stdout, chunk);
-      if (options.stream) process.stdout.write(chunk);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = keep(stderr, chunk);
-      if (options.stream) process.stdout.write(chunk);
-    });
-    child.stdin.on('error', () => undefined);
-    let failed = false;
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      failed = true;
-      const why =
-        error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
-      if (options.stream) process.stdout.write(`\n::${token}::\n`);
-      resolve({ code: 127, stdout, stderr: why });
-    });
-    child.on('close', (code, signal) => {
-      if (failed) return;
-      if (options.stream) process.stdout.write(`\n::${token}::\n`);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
+    keepChars: OUTPUT_LIMIT,
   });
+  if (result.error) {
+    const why =
+      result.error.code === 'ENOENT'
+        ? `${program} is not installed or not on PATH`
+        : result.error.message;
+    return { code: 127, stdout: result.stdout, stderr: why };
+  }
+  return {
+    code: result.code ?? (result.signal ? 128 : 1),
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+};
 
 /** The docker CLI with the environment every call of this step shares. */
 export class DockerCli {

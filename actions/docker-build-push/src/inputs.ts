@@ -1,12 +1,11 @@
 import { ConfigurationError } from '../../shared/errors';
-import { parseBoolean, parseInteger, parseList } from '../../shared/input-values';
+import { parseBoolean, parseInteger, parseLines, parseList } from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
 import { getInput, setSecret } from '../../shared/runner';
 import {
   BUILD_ARG_KEY,
   LABEL_KEY,
   parseKeyValues,
-  parseLines,
   parseSecrets,
   type BuildOptions,
 } from './build-options';

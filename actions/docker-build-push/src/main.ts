@@ -6,6 +6,7 @@ import { ActionFailure, ConfigurationError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { systemClock } from '../../shared/retry';
 import * as runner from '../../shared/runner';
+import { tableRows } from '../../shared/summary';
 import { checkBuildSources } from './build-options';
 import {
   buildArguments,
@@ -281,9 +282,7 @@ async function localImageSize(docker: DockerCli, imageId: string): Promise<numbe
 
 async function writeSummary(report: BuildReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const [header, ...rows] = summaryRows(report);
-  await runner.summary
-    .addHeading('Docker image', 3)
-    .addTable([header.map((data) => ({ data, header: true })), ...rows])
-    .write();
+  // The rows are markup already: validated names, tags and digests, the tags joined by <br>.
+  const rows = summaryRows(report).map((row) => row.map((html) => ({ html })));
+  await runner.summary.addHeading('Docker image', 3).addTable(tableRows(rows)).write();
 }

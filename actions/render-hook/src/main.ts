@@ -3,6 +3,7 @@ import { classifyHttpError, fetchHttpClient } from '../../shared/http';
 import type { Logger } from '../../shared/logger';
 import { systemClock, withRetry } from '../../shared/retry';
 import * as runner from '../../shared/runner';
+import { tableRows } from '../../shared/summary';
 import { findTriggeredDeploy, triggerDeploy, waitForDeploy, type Ports } from './deploy';
 import { getInputs } from './inputs';
 import { RenderApi, type RenderService } from './render-api';
@@ -94,10 +95,9 @@ async function lookUpService(
 }
 
 async function writeSummary(report: DeployReport): Promise<void> {
-  const [header, ...rows] = summaryRows(report);
   const summary = runner.summary
     .addHeading('Render deploy', 3)
-    .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+    .addTable(tableRows(summaryRows(report)));
   if (report.dashboardUrl) summary.addLink('Open the deploy on Render', report.dashboardUrl);
   await summary.write();
 }

@@ -2,6 +2,7 @@
 // the server's shell is both validated here and quoted by the deploy program.
 import { ConfigurationError } from '../../shared/errors';
 import { parseImageReference } from '../../shared/image-reference';
+import { parseLines } from '../../shared/input-values';
 
 export interface PortMapping {
   /** IPv4 address, or IPv6 without brackets; absent: every address. */
@@ -63,7 +64,7 @@ function portNumber(text: string): number | undefined {
 
 /** `ports`: one mapping a line, `[ip:]host-port:container-port[/tcp|udp|sctp]`. */
 export function parsePorts(raw: string): PortMapping[] {
-  return lines(raw).map((line) => {
+  return parseLines(raw).map((line) => {
     const fail = () =>
       new ConfigurationError(
         'ports',
@@ -104,7 +105,7 @@ function isAbsolutePath(text: string): boolean {
 
 /** `volumes`: one a line, `volume-name-or-/path:/path-in-container[:ro|:rw]`. */
 export function parseVolumes(raw: string): VolumeMount[] {
-  return lines(raw).map((line) => {
+  return parseLines(raw).map((line) => {
     const fail = (why: string) =>
       new ConfigurationError(
         'volumes',
@@ -249,11 +250,4 @@ export function parseRegistry(raw: string): string {
     );
   }
   return raw;
-}
-
-function lines(raw: string): string[] {
-  return raw
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
 }

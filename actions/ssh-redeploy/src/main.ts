@@ -2,6 +2,7 @@ import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { systemClock } from '../../shared/retry';
 import * as runner from '../../shared/runner';
+import { escapeHtml, tableRows } from '../../shared/summary';
 import { Connector } from './connector';
 import { deployContainerOn } from './deploy-container';
 import { failureMessage, fanOut, type HostOutcome } from './fan-out';
@@ -95,10 +96,9 @@ function writeOutputs(inputs: Inputs, outcomes: HostOutcome[]): void {
 }
 
 async function writeSummary(outcomes: HostOutcome[], mode: 'script' | 'container'): Promise<void> {
-  const [header, ...rows] = summaryRows(outcomes, mode).map((row) => row.map(escapeHtml));
   const summary = runner.summary
     .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
-    .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+    .addTable(tableRows(summaryRows(outcomes, mode)));
   for (const outcome of outcomes) {
     if (outcome.containerLog && outcome.containerLog.length > 0) {
       summary.addDetails(
@@ -108,8 +108,4 @@ async function writeSummary(outcomes: HostOutcome[], mode: 'script' | 'container
     }
   }
   await summary.write();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

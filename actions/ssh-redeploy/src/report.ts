@@ -53,6 +53,5 @@ export function summaryRows(outcomes: HostOutcome[], mode: 'script' | 'container
           detail,
         ];
   });
-  // An empty cell would be written as a lone <td> by the summary's table builder.
-  return [header, ...rows.map((row) => row.map((cell) => (cell === '' ? '-' : cell)))];
+  return [header, ...rows];
 }

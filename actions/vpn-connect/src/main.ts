@@ -6,6 +6,7 @@ import { formatDuration } from '../../shared/duration';
 import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import * as runner from '../../shared/runner';
+import { tableRows } from '../../shared/summary';
 import { formatHostPort, probeUntil, resolveHost, type HostPort } from './check-host';
 import { getInputs, type Inputs } from './inputs';
 import { ensureTools } from './install';
@@ -323,10 +324,9 @@ async function checkHost(target: HostPort, device: string, deadline: number): Pr
 
 async function writeSummary(report: ConnectionReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const [header, ...rows] = summaryRows(report);
   const summary = runner.summary
     .addHeading('VPN connection', 3)
-    .addTable([header.map((data) => ({ data, header: true })), ...rows]);
+    .addTable(tableRows(summaryRows(report)));
   if (report.failure) summary.addRaw(`Not connected: ${report.failure}`, true);
   await summary.write();
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../shared/duration';
+import { EMPTY_CELL } from '../../shared/summary';
 
 /** What the step learned, filled in as it goes, so that a failure still reports what is known. */
 export interface ConnectionReport {
@@ -22,7 +23,7 @@ export function summaryRows(report: ConnectionReport): string[][] {
       report.localIp,
       report.routes?.join(', '),
       report.connectedMs === undefined ? 'not connected' : formatDuration(report.connectedMs),
-      // The summary writes an empty cell as an unclosed <td>: a dash keeps the table whole.
-    ].map((cell) => cell || '-'),
+      // What is not known yet is shown the way the summary table shows any empty cell.
+    ].map((cell) => cell || EMPTY_CELL),
   ];
 }

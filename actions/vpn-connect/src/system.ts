@@ -1,8 +1,8 @@
 // Running programs and looking at processes. Everything goes through argv arrays: nothing the
 // user wrote ever reaches a shell.
-import { spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runProcess } from '../../shared/process';
 
 export interface CommandResult {
   /** null when the program could not start or was killed at its time limit. */
@@ -19,33 +19,24 @@ export interface RunOptions {
 }
 
 /** Runs a program to its end and collects its output; never throws. */
-export function run(
+export async function run(
   file: string,
   args: string[],
   options: RunOptions = {},
 ): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let failure: string | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      failure = `timed out after ${options.timeoutMs} ms`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs ?? 120_000);
-    child.on('error', (error) => {
-      failure = error.message;
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: failure ? null : code, stdout, stderr, failure });
-    });
+  const result = await runProcess(file, args, {
+    env: options.env ?? process.env,
+    timeoutMs: options.timeoutMs ?? 120_000,
   });
+  const failure =
+    result.error?.message ??
+    (result.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
+  return {
+    code: failure ? null : result.code,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    failure,
+  };
 }
 
 /** The first line worth quoting from a failed command, for error messages. */

@@ -559,53 +559,31 @@ exports.isAuthenticationFailure = isAuthenticationFailure;
 exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
-const node_child_process_1 = __nccwpck_require__(421);
-const node_crypto_1 = __nccwpck_require__(598);
 const errors_1 = __nccwpck_require__(223);
+const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
 const OUTPUT_LIMIT = 1024 * 1024;
-const runCommand = (program, args, options = {}) => new Promise((resolve) => {
-    const child = (0, node_child_process_1.spawn)(program, args, {
+const runCommand = async (program, args, options = {}) => {
+    const result = await (0, process_1.runProcess)(program, args, {
         env: { ...process.env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        input: options.input ?? '',
+        // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+        stream: options.stream,
+        // A build can print megabytes: keep the end, where the error is.
+        keepChars: OUTPUT_LIMIT,
     });
-    let stdout = '';
-    let stderr = '';
-    // A build can print megabytes: keep the end, where the error is.
-    const keep = (text, chunk) => (text + chunk).slice(-OUTPUT_LIMIT);
-    // Output of a build is the Dockerfile's to write: stop-commands keeps a RUN echo from
-    // issuing workflow commands (setting outputs, adding masks) in this job.
-    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-    if (options.stream)
-        process.stdout.write(`::stop-commands::${token}\n`);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-        stdout = keep(stdout, chunk);
-        if (options.stream)
-            process.stdout.write(chunk);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-        stderr = keep(stderr, chunk);
-        if (options.stream)
-            process.stdout.write(chunk);
-    });
-    child.stdin.on('error', () => undefined);
-    let failed = false;
-    child.on('error', (error) => {
-        failed = true;
-        const why = error.code === 'ENOENT' ? `${program} is not installed or not on PATH` : error.message;
-        if (options.stream)
-            process.stdout.write(`\n::${token}::\n`);
-        resolve({ code: 127, stdout, stderr: why });
-    });
-    child.on('close', (code, signal) => {
-        if (failed)
-            return;
-        if (options.stream)
-            process.stdout.write(`\n::${token}::\n`);
-        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-});
+    if (result.error) {
+        const why = result.error.code === 'ENOENT'
+            ? `${program} is not installed or not on PATH`
+            : result.error.message;
+        return { code: 127, stdout: result.stdout, stderr: why };
+    }
+    return {
+        code: result.code ?? (result.signal ? 128 : 1),
+        stdout: result.stdout,
+        stderr: result.stderr,
+    };
+};
 exports.runCommand = runCommand;
 /** The docker CLI with the environment every call of this step shares. */
 class DockerCli {
@@ -942,6 +920,70 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = runProcess;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+function runProcess(file, args, options = {}) {
+    return new Promise((resolve) => {
+        // stdout and stderr are always pipes; stdin is one only when there is input.
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let error;
+        let timedOut = false;
+        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+        if (options.stream)
+            process.stdout.write(`::stop-commands::${token}\n`);
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = keep(stdout, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = keep(stderr, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (spawnError) => {
+            error = spawnError;
+        });
+        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (options.stream)
+                process.stdout.write(`\n::${token}::\n`);
+            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+        });
+        if (child.stdin) {
+            // A program that exits without reading its input must not fail the step with EPIPE.
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(options.input);
+        }
+    });
+}
+
+
+/***/ }),
+
 /***/ 280:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -1014,6 +1056,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -1067,6 +1110,10 @@ function warning(message) {
 }
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
+}
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
 }
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {

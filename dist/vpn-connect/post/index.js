@@ -583,6 +583,70 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = runProcess;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+function runProcess(file, args, options = {}) {
+    return new Promise((resolve) => {
+        // stdout and stderr are always pipes; stdin is one only when there is input.
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let error;
+        let timedOut = false;
+        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+        if (options.stream)
+            process.stdout.write(`::stop-commands::${token}\n`);
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = keep(stdout, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = keep(stderr, chunk);
+            if (options.stream)
+                process.stdout.write(chunk);
+        });
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        child.on('error', (spawnError) => {
+            error = spawnError;
+        });
+        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (options.stream)
+                process.stdout.write(`\n::${token}::\n`);
+            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+        });
+        if (child.stdin) {
+            // A program that exits without reading its input must not fail the step with EPIPE.
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(options.input);
+        }
+    });
+}
+
+
+/***/ }),
+
 /***/ 266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -600,6 +664,7 @@ exports.debug = debug;
 exports.notice = notice;
 exports.warning = warning;
 exports.error = error;
+exports.annotate = annotate;
 exports.setFailed = setFailed;
 exports.isDebug = isDebug;
 exports.group = group;
@@ -653,6 +718,10 @@ function warning(message) {
 }
 function error(message) {
     (0, command_1.issueCommand)('error', {}, message);
+}
+/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
+function annotate(level, message, place) {
+    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
 }
 /** Marks the step failed; the process still ends normally so post steps and flushes run. */
 function setFailed(message) {
@@ -899,33 +968,23 @@ exports.isRunning = isRunning;
 exports.findProcesses = findProcesses;
 // Running programs and looking at processes. Everything goes through argv arrays: nothing the
 // user wrote ever reaches a shell.
-const node_child_process_1 = __nccwpck_require__(421);
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
+const process_1 = __nccwpck_require__(35);
 /** Runs a program to its end and collects its output; never throws. */
-function run(file, args, options = {}) {
-    return new Promise((resolve) => {
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let failure;
-        child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        const timer = setTimeout(() => {
-            failure = `timed out after ${options.timeoutMs} ms`;
-            child.kill('SIGKILL');
-        }, options.timeoutMs ?? 120_000);
-        child.on('error', (error) => {
-            failure = error.message;
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code: failure ? null : code, stdout, stderr, failure });
-        });
+async function run(file, args, options = {}) {
+    const result = await (0, process_1.runProcess)(file, args, {
+        env: options.env ?? process.env,
+        timeoutMs: options.timeoutMs ?? 120_000,
     });
+    const failure = result.error?.message ??
+        (result.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
+    return {
+        code: failure ? null : result.code,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        failure,
+    };
 }
 /** The first line worth quoting from a failed command, for error messages. */
 function describeFailure(result) {
@@ -1202,6 +1261,13 @@ module.exports = require("fs");
 /***/ ((module) => {
 
 module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
 
 /***/ }),
 
