@@ -6,7 +6,7 @@ import { formatDuration } from '../../shared/duration';
 import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import * as runner from '../../shared/runner';
-import { tableRows } from '../../shared/summary';
+import { escapeHtml, tableRows } from '../../shared/summary';
 import { formatHostPort, probeUntil, resolveHost, type HostPort } from './check-host';
 import { getInputs, type Inputs } from './inputs';
 import { ensureTools } from './install';
@@ -327,6 +327,7 @@ async function writeSummary(report: ConnectionReport): Promise<void> {
   const summary = runner.summary
     .addHeading('VPN connection', 3)
     .addTable(tableRows(summaryRows(report)));
-  if (report.failure) summary.addRaw(`Not connected: ${report.failure}`, true);
+  // The failure quotes OpenVPN's log, which is not ours to trust as markup.
+  if (report.failure) summary.addRaw(`Not connected: ${escapeHtml(report.failure)}`, true);
   await summary.write();
 }

@@ -18,19 +18,18 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const DEFAULT_TIMEOUT_MS = 120_000;
+
 /** Runs a program to its end and collects its output; never throws. */
 export async function run(
   file: string,
   args: string[],
   options: RunOptions = {},
 ): Promise<CommandResult> {
-  const result = await runProcess(file, args, {
-    env: options.env ?? process.env,
-    timeoutMs: options.timeoutMs ?? 120_000,
-  });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const result = await runProcess(file, args, { env: options.env ?? process.env, timeoutMs });
   const failure =
-    result.error?.message ??
-    (result.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
+    result.error?.message ?? (result.timedOut ? `timed out after ${timeoutMs} ms` : undefined);
   return {
     code: failure ? null : result.code,
     stdout: result.stdout,

@@ -971,14 +971,12 @@ exports.findProcesses = findProcesses;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 const process_1 = __nccwpck_require__(35);
+const DEFAULT_TIMEOUT_MS = 120_000;
 /** Runs a program to its end and collects its output; never throws. */
 async function run(file, args, options = {}) {
-    const result = await (0, process_1.runProcess)(file, args, {
-        env: options.env ?? process.env,
-        timeoutMs: options.timeoutMs ?? 120_000,
-    });
-    const failure = result.error?.message ??
-        (result.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const result = await (0, process_1.runProcess)(file, args, { env: options.env ?? process.env, timeoutMs });
+    const failure = result.error?.message ?? (result.timedOut ? `timed out after ${timeoutMs} ms` : undefined);
     return {
         code: failure ? null : result.code,
         stdout: result.stdout,
