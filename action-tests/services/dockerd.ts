@@ -37,6 +37,15 @@ export interface DockerdOptions {
   name?: string;
   /** Group that owns the socket (e.g. 'docker'), so a non-root user can use the daemon. */
   socketGroup?: string;
+  /**
+   * A network namespace (a name under /var/run/netns) to run the daemon in, e.g. a server
+   * behind a VPN: its bridge, containers and published ports live there, while the socket
+   * stays a file on this machine. Entered with nsenter: under `ip netns exec`, which remounts
+   * /sys, dockerd dies with "Devices cgroup isn't mounted".
+   */
+  namespace?: string;
+  /** Registries (`host:port`) the daemon may reach over plain HTTP, beyond 127.0.0.0/8. */
+  insecureRegistries?: string[];
 }
 
 export interface CommandResult {
@@ -65,6 +74,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const docker = (args: string[], input?: string) => run(client, args, { env, input });
 
   let bridge: { name: string; subnet: string } | undefined;
+  const namespaceArgs = options.namespace === undefined ? [] : ['-n', options.namespace];
   let child: ChildProcess | undefined;
   let stopped = false;
   const logPath = join(folder, 'dockerd.log');
@@ -84,16 +94,22 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     }
     // dockerd stops the containerd it started; this catches one left by a SIGKILL.
     await killPidFile(join(folder, 'exec', 'containerd', 'containerd.pid'));
-    if (bridge) await run('ip', ['link', 'delete', bridge.name]);
+    if (bridge) await run('ip', [...namespaceArgs, 'link', 'delete', bridge.name]);
     await unmountUnder(folder);
     await rm(folder, { recursive: true, force: true });
   };
 
   try {
-    bridge = await createBridge();
+    if (options.namespace !== undefined && !existsSync(`/var/run/netns/${options.namespace}`)) {
+      throw new Error(`no network namespace ${options.namespace}`);
+    }
+    bridge = await createBridge(namespaceArgs);
     // The key path (a config-file-only setting) keeps each daemon off the shared
     // /etc/docker/key.json, which would give every daemon the same ID.
-    const config = { 'deprecated-key-path': join(folder, 'key.json') };
+    const config: Record<string, unknown> = { 'deprecated-key-path': join(folder, 'key.json') };
+    if (options.insecureRegistries?.length) {
+      config['insecure-registries'] = options.insecureRegistries;
+    }
     await writeFile(join(folder, 'daemon.json'), `${JSON.stringify(config)}\n`);
     const args = [
       `--host=${host}`,
@@ -114,7 +130,15 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
 
     const logFd = openSync(logPath, 'a');
     try {
-      child = spawn(dockerd, args, { stdio: ['ignore', logFd, logFd], cwd: folder });
+      // nsenter enters the namespace and execs dockerd: the child's pid is dockerd's.
+      child =
+        options.namespace === undefined
+          ? spawn(dockerd, args, { stdio: ['ignore', logFd, logFd], cwd: folder })
+          : spawn(
+              await findProgram('nsenter'),
+              [`--net=/var/run/netns/${options.namespace}`, dockerd, ...args],
+              { stdio: ['ignore', logFd, logFd], cwd: folder },
+            );
     } finally {
       closeSync(logFd);
     }
@@ -216,17 +240,21 @@ function groupExists(group: string): boolean {
     .some((line) => line.split(':')[0] === group);
 }
 
-/** A bridge with a random name and a random /24 in 10.200.0.0-10.254.255.0 that no route uses. */
-async function createBridge(): Promise<{ name: string; subnet: string }> {
+/**
+ * A bridge with a random name and a random /24 in 10.200.0.0-10.254.255.0 that no route uses,
+ * on this machine or, with `namespaceArgs` (`-n NAME`), in that namespace.
+ */
+async function createBridge(namespaceArgs: string[]): Promise<{ name: string; subnet: string }> {
+  const ip = (args: string[]) => run('ip', [...namespaceArgs, ...args]);
   for (let attempt = 0; attempt < 10; attempt++) {
     const name = `dk-${randomBytes(4).toString('hex')}`;
     const second = 200 + Math.floor(Math.random() * 55);
     const third = Math.floor(Math.random() * 256);
     const prefix = `10.${second}.${third}`;
-    const routes = await run('ip', ['-4', 'route', 'show', 'table', 'all']);
+    const routes = await ip(['-4', 'route', 'show', 'table', 'all']);
     if (routes.code !== 0) throw new Error(`ip route: ${routes.stderr.trim()}`);
     if (routes.stdout.includes(`${prefix}.`)) continue;
-    const added = await run('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
+    const added = await ip(['link', 'add', 'name', name, 'type', 'bridge']);
     if (added.code !== 0) {
       if (/exists/i.test(added.stderr)) continue;
       throw new Error(`ip link add ${name}: ${added.stderr.trim()}`);
@@ -235,9 +263,9 @@ async function createBridge(): Promise<{ name: string; subnet: string }> {
       ['addr', 'add', `${prefix}.1/24`, 'dev', name],
       ['link', 'set', name, 'up'],
     ]) {
-      const result = await run('ip', step);
+      const result = await ip(step);
       if (result.code !== 0) {
-        await run('ip', ['link', 'delete', name]);
+        await ip(['link', 'delete', name]);
         throw new Error(`ip ${step.join(' ')}: ${result.stderr.trim()}`);
       }
     }

@@ -44,6 +44,12 @@ export interface Pki {
 
 export interface OpenVpnServer {
   namespace: string;
+  /** The host's end of the veth pair into the server's namespace (absent with clientNamespace). */
+  hostInterface?: string;
+  /** The host's address on that veth: what processes in the namespace reach this machine at. */
+  hostAddress?: string;
+  /** The server's folder (PKI, config, log), removed by stop(). */
+  folder: string;
   /** The server's address and port, as a client reaches it. */
   host: string;
   port: number;
@@ -200,6 +206,8 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
   try {
     const port = 1194 + slot;
     let host: string;
+    let hostInterface: string | undefined;
+    let hostAddress: string | undefined;
     if (clientNs) {
       // The client's only link leads to the server, which is also its default gateway.
       host = `198.18.${50 + slot}.1`;
@@ -210,8 +218,10 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
       await clientNs.ip('route', 'add', 'default', 'via', host);
     } else {
       host = `198.18.${slot}.2`;
+      hostInterface = `vco${slot}h`;
+      hostAddress = `198.18.${slot}.1`;
       await link(
-        { name: `vco${slot}h`, address: `198.18.${slot}.1/30` },
+        { name: hostInterface, address: `${hostAddress}/30` },
         { name: `vco${slot}n`, address: `${host}/30`, namespace: serverNs },
       );
     }
@@ -317,6 +327,9 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
 
     return {
       namespace: serverNs.name,
+      hostInterface,
+      hostAddress,
+      folder,
       host,
       port,
       pki,

@@ -1,6 +1,7 @@
 // A Docker registry (distribution 2.x, Debian's `docker-registry`) with htpasswd basic auth on
-// a free loopback port, plus a proxy in front of it that can fail on demand. Registries on
-// 127.0.0.0/8 are plain-HTTP "insecure" registries every daemon accepts without set-up.
+// a free loopback port (or another address of this machine, see `host`), plus a proxy in front
+// of it that can fail on demand. Registries on 127.0.0.0/8 are plain-HTTP "insecure" registries
+// every daemon accepts without set-up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { run } from './dockerd';
 
 export interface Registry {
-  /** `127.0.0.1:PORT`, the registry part of an image name. */
+  /** `127.0.0.1:PORT` (or `HOST:PORT` with the host option), the registry part of an image name. */
   address: string;
   username: string;
   password: string;
@@ -35,6 +36,12 @@ export interface RegistryOptions {
   username?: string;
   /** Generated when omitted; tests can then check it never reaches a log. */
   password?: string;
+  /**
+   * The address to listen on (default 127.0.0.1), e.g. this machine's end of a veth pair, so
+   * that a daemon in a network namespace can pull. Outside 127.0.0.0/8, a daemon needs the
+   * registry among its insecure registries (startDockerd's insecureRegistries).
+   */
+  host?: string;
 }
 
 /** Every manifest type a push can produce; a HEAD without them gets a schema 1 conversion. */
@@ -54,6 +61,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   }
   const label = (options.name ?? 'test').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 24);
   const username = options.username ?? 'ci-user';
+  const host = options.host ?? '127.0.0.1';
   const password = options.password ?? `pw-${randomBytes(12).toString('hex')}`;
   const folder = await mkdtemp(`/tmp/registry-${label}-`);
   const logPath = join(folder, 'registry.log');
@@ -79,7 +87,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
 
   // A free port can be taken between probing and binding; a few attempts settle it.
   for (let attempt = 0; attempt < 5 && !address; attempt++) {
-    const port = await freeLoopbackPort();
+    const port = await freePort(host);
     const config = {
       version: 0.1,
       log: { level: 'info', accesslog: { disabled: false } },
@@ -87,7 +95,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         filesystem: { rootdirectory: join(folder, 'data') },
         delete: { enabled: true },
       },
-      http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
+      http: { addr: `${host}:${port}`, secret: randomBytes(16).toString('hex') },
       auth: { htpasswd: { realm: 'test-registry', path: join(folder, 'htpasswd') } },
     };
     // JSON is YAML: no quoting rules to get wrong.
@@ -103,7 +111,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       closeSync(logFd);
     }
     child.on('error', () => undefined);
-    if (await waitForRegistry(child, port)) address = `127.0.0.1:${port}`;
+    if (await waitForRegistry(child, `${host}:${port}`)) address = `${host}:${port}`;
     else await killAndWait(child);
   }
   if (!address) {
@@ -142,12 +150,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   };
 }
 
-async function waitForRegistry(child: ChildProcess, port: number): Promise<boolean> {
+async function waitForRegistry(child: ChildProcess, address: string): Promise<boolean> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/v2/`);
+      const response = await fetch(`http://${address}/v2/`);
       // 401 is the answer of a registry with auth on; anything else is not ours.
       if (response.status === 401) return true;
     } catch {
@@ -159,10 +167,14 @@ async function waitForRegistry(child: ChildProcess, port: number): Promise<boole
 }
 
 export function freeLoopbackPort(): Promise<number> {
+  return freePort('127.0.0.1');
+}
+
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createNetServer();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));

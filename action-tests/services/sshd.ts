@@ -61,7 +61,8 @@ export interface HostKey {
 }
 
 export interface SshServer {
-  host: '127.0.0.1';
+  /** 127.0.0.1, or the listenAddress given. */
+  host: string;
   port: number;
   /** The user's name (its other details are in `account`). */
   user: string;
@@ -69,7 +70,7 @@ export interface SshServer {
   keys: UserKeys;
   /** Fingerprint of the Ed25519 host key, the type clients negotiate first. */
   hostKeyFingerprint: string;
-  /** A known_hosts line for the Ed25519 host key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...`. */
+  /** A known_hosts line for the Ed25519 host key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...` (`HOST ssh-ed25519 ...` on port 22). */
   knownHostsLine: string;
   hostKeys: Record<KeyType, HostKey>;
   /** sshd's pid, for tests that look at its children. */
@@ -96,6 +97,14 @@ export interface SshdOptions {
   port?: number;
   /** Accept the user's password as well as its keys (default: keys only). */
   allowPassword?: boolean;
+  /**
+   * A network namespace (a name under /var/run/netns) to run sshd in: a server reachable only
+   * through whatever leads into that namespace (a VPN, a veth). Its sessions run there too.
+   * The port then defaults to 22, the namespace's own.
+   */
+  namespace?: string;
+  /** The address to listen on (default 127.0.0.1); with namespace, one of the namespace's. */
+  listenAddress?: string;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -164,15 +173,20 @@ export async function createSshUser(name: string, groups: string[] = []): Promis
   }
 }
 
-/** Starts sshd -D on a free 127.0.0.1 port and waits until it sends its banner. */
+/** Starts sshd -D on a free 127.0.0.1 port (or as options say) and waits until it listens. */
 export async function startSshd(options: SshdOptions): Promise<SshServer> {
   const sshd = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((file) => existsSync(file));
   if (!sshd) throw new Error('sshd is not installed: apt-get install openssh-server.');
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((file) => existsSync(file));
+  if (options.namespace !== undefined && !nsenter) {
+    throw new Error('nsenter is not installed: apt-get install util-linux.');
+  }
 
   const ownsUser = options.user === undefined;
   const account = options.user ?? (await createSshUser(options.name, options.groups ?? []));
   const folder = await mkdtemp(`/tmp/sshd-${userName(options.name)}-`);
+  const host = options.listenAddress ?? '127.0.0.1';
   let child: ChildProcess | undefined;
   const logPath = path.join(folder, 'sshd.log');
   const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
@@ -198,24 +212,35 @@ export async function startSshd(options: SshdOptions): Promise<SshServer> {
     ) as Record<KeyType, HostKey>;
 
     for (let attempt = 1; ; attempt++) {
-      const port = options.port ?? (await freePort());
+      const port = options.port ?? (options.namespace === undefined ? await freePort() : 22);
       const config = path.join(folder, 'sshd_config');
-      await writeFile(config, sshdConfig(options, account, folder, hostKeyFiles, port));
+      await writeFile(config, sshdConfig(options, account, folder, hostKeyFiles, host, port));
       await writeFile(logPath, '');
-      child = spawn(sshd, ['-D', '-f', config, '-E', logPath], { stdio: 'ignore' });
+      const argv = [sshd, '-D', '-f', config, '-E', logPath];
+      // nsenter execs sshd once in the namespace, so the child's pid is sshd's.
+      child =
+        options.namespace === undefined
+          ? spawn(argv[0], argv.slice(1), { stdio: 'ignore' })
+          : spawn(nsenter!, [`--net=/var/run/netns/${options.namespace}`, ...argv], {
+              stdio: 'ignore',
+            });
       child.on('error', () => undefined);
       process.once('exit', killOnExit);
-      const ready = await waitForBanner(child, port);
+      // From here, a namespace's addresses cannot be dialled: sshd's log says when it listens.
+      const ready =
+        options.namespace === undefined
+          ? await waitForBanner(child, host, port)
+          : await waitForListening(child, log);
       if (ready === 'ready') {
         const started = child;
         return {
-          host: '127.0.0.1',
+          host,
           port,
           user: account.name,
           account,
           keys: account.keys,
           hostKeyFingerprint: hostKeys.ed25519.fingerprint,
-          knownHostsLine: `[127.0.0.1]:${port} ${stripComment(hostKeys.ed25519.publicKey)}`,
+          knownHostsLine: `${port === 22 ? host : `[${host}]:${port}`} ${stripComment(hostKeys.ed25519.publicKey)}`,
           hostKeys,
           pid: started.pid!,
           folder,
@@ -247,11 +272,12 @@ function sshdConfig(
   account: SshUser,
   folder: string,
   hostKeys: KeyPair[],
+  host: string,
   port: number,
 ): string {
   const lines = [
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${host}`,
     ...hostKeys.map((key) => `HostKey ${key.path}`),
     `PidFile ${path.join(folder, 'sshd.pid')}`,
     `AuthenticationMethods ${options.allowPassword ? 'any' : 'publickey'}`,
@@ -368,22 +394,35 @@ function freePort(): Promise<number> {
 }
 
 /** 'ready', 'port taken', or what went wrong. */
-async function waitForBanner(child: ChildProcess, port: number): Promise<string> {
+async function waitForBanner(child: ChildProcess, host: string, port: number): Promise<string> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       // sshd -D exits at once when it cannot bind; anything else is a real failure.
       return child.exitCode === 255 ? 'port taken' : `exited with ${child.exitCode}`;
     }
-    if (await answersWithBanner(port)) return 'ready';
+    if (await answersWithBanner(host, port)) return 'ready';
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return 'no banner within 10 s';
 }
 
-function answersWithBanner(port: number): Promise<boolean> {
+/** 'ready' once sshd logs that it listens (it binds before it logs), or what went wrong. */
+async function waitForListening(child: ChildProcess, log: () => string): Promise<string> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (/^Server listening on /m.test(log())) return 'ready';
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return `exited with ${child.exitCode ?? child.signalCode}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return 'not listening within 10 s';
+}
+
+function answersWithBanner(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     let received = '';
     const done = (ok: boolean) => {
       socket.destroy();
