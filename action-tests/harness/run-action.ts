@@ -2,7 +2,15 @@
 // inputs as INPUT_<NAME> with action.yml's defaults, fresh runner files, an event payload,
 // the GITHUB_* context, then the post step with STATE_* from the state main saved.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -59,6 +67,17 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called after main, before post: look at what main left running, or run later steps. */
   beforePost?: (main: StepResult, job: JobFolders) => Promise<void> | void;
+  /**
+   * Runs both steps as this user instead of the test's own, as a runner whose user is not
+   * root: the job's folders and runner files are given to it. Node drops supplementary groups
+   * when it switches user, so a group the step needs (docker) must be `gid`.
+   */
+  runAs?: RunAsUser;
+}
+
+export interface RunAsUser {
+  uid: number;
+  gid: number;
 }
 
 export interface StepResult {
@@ -118,11 +137,13 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const workspace = options.workspace ?? path.join(jobDir, 'workspace');
   mkdirSync(runnerTemp, { recursive: true });
   mkdirSync(workspace, { recursive: true });
+  const owned = [jobDir, runnerTemp, ...(options.workspace ? [] : [workspace])];
   const cleanup = () => rmSync(jobDir, { recursive: true, force: true });
 
   const event = options.event ?? DEFAULT_EVENT;
   const eventPath = path.join(jobDir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(event.payload));
+  if (options.runAs) giveTo(options.runAs, [...owned, eventPath]);
 
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -141,6 +162,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     jobDir,
     'main',
     timeoutMs,
+    options.runAs,
   );
   assertNoLeaks(options.secrets ?? [], main, 'main');
   await options.beforePost?.(main, { runnerTemp, workspace });
@@ -160,6 +182,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       jobDir,
       'post',
       timeoutMs,
+      options.runAs,
     );
     assertNoLeaks(options.secrets ?? [], post, 'post');
   }
@@ -274,6 +297,7 @@ async function runStep(
   jobDir: string,
   stage: 'main' | 'post',
   timeoutMs: number,
+  runAs?: RunAsUser,
 ): Promise<StepResult> {
   if (!existsSync(bundle)) throw new Error(`no bundle at ${bundle}: run npm run build`);
   const files = {
@@ -284,10 +308,16 @@ async function runStep(
     GITHUB_STEP_SUMMARY: path.join(jobDir, `${stage}-summary.md`),
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
+  if (runAs) giveTo(runAs, Object.values(files));
   const env: Record<string, string> = { ...baseEnv, ...files };
 
   const started = Date.now();
-  const child = spawn(nodeBinary(), [bundle], { cwd: env.GITHUB_WORKSPACE, env, detached: true });
+  const child = spawn(nodeBinary(), [bundle], {
+    cwd: env.GITHUB_WORKSPACE,
+    env,
+    detached: true,
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -329,6 +359,10 @@ async function runStep(
     notices: messages('notice'),
     durationMs: Date.now() - started,
   };
+}
+
+function giveTo(user: RunAsUser, paths: string[]): void {
+  for (const entry of paths) chownSync(entry, user.uid, user.gid);
 }
 
 function assertNoLeaks(secrets: string[], step: StepResult, stage: string): void {

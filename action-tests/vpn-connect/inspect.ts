@@ -70,6 +70,8 @@ export function fetchText(url: string, timeoutMs = 5_000): Promise<string> {
 /** What main recorded for post: its folder, process and interface. */
 export interface Recorded {
   workDir: string;
+  /** Where the management socket went when workDir's path was too long for one. */
+  socketDir?: string;
   configPath: string;
   pid?: number;
   device?: string;
