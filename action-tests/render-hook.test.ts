@@ -164,6 +164,15 @@ test('the timeout counts hook retries: a Retry-After past it fails at once', asy
   expect(main.durationMs).toBeLessThan(3_000);
 });
 
+test('the service lookup before the trigger is bounded by the timeout too', async () => {
+  await start({ serviceFailures: [{ status: 503, retryAfter: '120' }] });
+  const { main } = await deploy({ ...waiting(), timeout: '5s' });
+  expect(main.exitCode).toBe(1);
+  expect(main.errors[0]).toContain('answered HTTP 503');
+  expect(render.hookCalls()).toEqual([]);
+  expect(main.durationMs).toBeLessThan(3_000);
+});
+
 test('without wait, the step reports the triggered deploy and never calls the API', async () => {
   await start();
   const { main } = await deploy({ 'image-url': IMAGE });

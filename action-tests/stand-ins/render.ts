@@ -26,6 +26,8 @@ export interface RenderStandInOptions {
   hookDrops?: number;
   /** Answers to the first looks at a deploy, before the real ones. */
   deployFailures?: ScriptedFailure[];
+  /** Answers to the first looks at the service, before the real ones. */
+  serviceFailures?: ScriptedFailure[];
   /** The hook answers without a deploy id. */
   omitDeployId?: boolean;
   /** How many times the deploy list comes back empty before it shows new deploys. */
@@ -66,6 +68,7 @@ export async function startRenderStandIn(
   ];
   const hookFailures = [...(options.hookFailures ?? [])];
   const deployFailures = [...(options.deployFailures ?? [])];
+  const serviceFailures = [...(options.serviceFailures ?? [])];
   let hookDrops = options.hookDrops ?? 0;
   let emptyLists = options.emptyLists ?? 0;
   const deploys: StandInDeploy[] = [];
@@ -136,6 +139,8 @@ export async function startRenderStandIn(
       return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
 
     if (request.path.endsWith(`/${serviceId}`)) {
+      const serviceFailure = serviceFailures.shift();
+      if (serviceFailure) return fail(response, serviceFailure);
       return sendJson(response, 200, {
         id: serviceId,
         name: options.serviceName ?? 'oc-lettings',

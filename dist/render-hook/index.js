@@ -869,7 +869,9 @@ async function main() {
     try {
         // With an API key, the service is looked up first: a key that cannot follow the deploy
         // must fail the step before a deploy is started, not after.
-        const service = api ? await lookUpService(api, serviceId, inputs.wait, ports) : undefined;
+        const service = api
+            ? await lookUpService(api, serviceId, inputs.wait, deadline, ports)
+            : undefined;
         report.serviceName = service?.name;
         const trigger = await (0, deploy_1.triggerDeploy)(inputs.hook, inputs.imageUrl, deadline, ports);
         report.status = 'triggered';
@@ -900,12 +902,13 @@ async function main() {
         await writeSummary(report);
     }
 }
-async function lookUpService(api, serviceId, required, { clock, log }) {
+async function lookUpService(api, serviceId, required, deadline, { clock, log }) {
     try {
-        return await (0, retry_1.withRetry)(() => api.getService(serviceId), {
+        return await (0, retry_1.withRetry)(() => api.getService(serviceId, deadline - clock.now()), {
             attempts: 3,
             backoff: { initialMs: 1_000, maxMs: 4_000 },
             clock,
+            deadline,
             classify: http_1.classifyHttpError,
         });
     }

@@ -26,7 +26,9 @@ export async function main(): Promise<void> {
   try {
     // With an API key, the service is looked up first: a key that cannot follow the deploy
     // must fail the step before a deploy is started, not after.
-    const service = api ? await lookUpService(api, serviceId, inputs.wait, ports) : undefined;
+    const service = api
+      ? await lookUpService(api, serviceId, inputs.wait, deadline, ports)
+      : undefined;
     report.serviceName = service?.name;
 
     const trigger = await triggerDeploy(inputs.hook, inputs.imageUrl, deadline, ports);
@@ -76,13 +78,15 @@ async function lookUpService(
   api: RenderApi,
   serviceId: string,
   required: boolean,
+  deadline: number,
   { clock, log }: Ports,
 ): Promise<RenderService | undefined> {
   try {
-    return await withRetry(() => api.getService(serviceId), {
+    return await withRetry(() => api.getService(serviceId, deadline - clock.now()), {
       attempts: 3,
       backoff: { initialMs: 1_000, maxMs: 4_000 },
       clock,
+      deadline,
       classify: classifyHttpError,
     });
   } catch (error) {
