@@ -1,8 +1,9 @@
-// coverage-gate on large reports: generated lcov and Cobertura files of about 200 MB
-// (100,000 source files each), read by the action's bundle end to end (start-up, parsing,
-// merging, path mapping, summary files) and, side by side in the same rounds, by the npm
-// libraries lcov-parse and cobertura-parse reading the same files and adding up their line
-// totals. Each contender runs in a process of its own, so each one's peak memory (maxRSS) is
+// coverage-gate on large reports: generated lcov, Cobertura and Istanbul coverage-final.json
+// files of about 200 MB (100,000 source files each), read by the action's bundle end to end
+// (start-up, parsing, merging, path mapping, summary files) and, side by side in the same rounds,
+// by the npm libraries lcov-parse and cobertura-parse reading the same lcov and Cobertura files
+// and adding up their line totals (no npm library reads coverage-final.json: its case gives the
+// action's own figures only). Each contender runs in a process of its own, so each one's peak memory (maxRSS) is
 // its own. Targets: the action at least 3x faster than each library, its peak below 300 MB.
 // Generated files live under /tmp and are deleted at the end.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,9 @@ import { figuresTable, sideBySide, type Figures } from './lib/measure';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+type Kind = 'lcov' | 'cobertura' | 'istanbul-final';
+/** BENCH_REPORTS=istanbul-final (comma-separated) runs only those cases. */
+const KINDS = (process.env.BENCH_REPORTS ?? 'lcov,cobertura,istanbul-final').split(',');
 const node = nodeBinary();
 const bundle = path.join(repoRoot, 'dist', 'coverage-gate', 'index.js');
 
@@ -123,6 +127,59 @@ function writeCobertura(file: string): Expected {
   return { covered, total };
 }
 
+/**
+ * Istanbul's coverage-final.json: per file 24 statements on lines of their own, 3 functions and
+ * 4 two-way branches, in the shape Istanbul writes (about 2 KB per file).
+ */
+function writeIstanbulFinal(file: string): Expected {
+  const out = new Writer(file);
+  let covered = 0;
+  let total = 0;
+  const span = (line: number, column: number) =>
+    `{"start":{"line":${line},"column":${column}},"end":{"line":${line},"column":${column + 24}}}`;
+  out.write('{');
+  for (let f = 0; f < FILES; f++) {
+    const name = `/home/runner/work/big/big/src/package_${f % 997}/module_${f}.js`;
+    const statementMap: string[] = [];
+    const s: string[] = [];
+    for (let st = 0; st < 24; st++) {
+      const line = st * 3 + 1;
+      const hits = (line * 7 + f) % 5 === 0 ? 0 : ((line * 13 + f) % 40) + 1;
+      if (hits > 0) covered++;
+      total++;
+      statementMap.push(`"${st}":${span(line, 2)}`);
+      s.push(`"${st}":${hits}`);
+    }
+    const fnMap: string[] = [];
+    const fn: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const line = i * 24 + 1;
+      fnMap.push(
+        `"${i}":{"name":"function_${i}_of_${f}","decl":${span(line, 9)},"loc":${span(line, 0)},"line":${line}}`,
+      );
+      fn.push(`"${i}":${(f + i) % 3}`);
+    }
+    const branchMap: string[] = [];
+    const b: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const line = i * 18 + 4;
+      branchMap.push(
+        `"${i}":{"loc":${span(line, 4)},"type":"if","locations":[${span(line, 4)},${span(line, 4)}],"line":${line}}`,
+      );
+      b.push(`"${i}":[${(f + i) % 4},${i % 2}]`);
+    }
+    out.write(
+      `${f > 0 ? ',' : ''}${JSON.stringify(name)}:{"path":${JSON.stringify(name)},` +
+        `"statementMap":{${statementMap.join(',')}},"fnMap":{${fnMap.join(',')}},` +
+        `"branchMap":{${branchMap.join(',')}},"s":{${s.join(',')}},"f":{${fn.join(',')}},` +
+        `"b":{${b.join(',')}}}`,
+    );
+  }
+  out.write('}\n');
+  out.close();
+  return { covered, total };
+}
+
 interface Run {
   ms: number[];
   maxRssMb: number[];
@@ -169,13 +226,14 @@ function available(name: string): boolean {
 }
 
 async function compare(
-  kind: 'lcov' | 'cobertura',
+  kind: Kind,
   file: string,
   expected: Expected,
   workspace: string,
   runnerTemp: string,
 ): Promise<string> {
-  const library = kind === 'lcov' ? 'lcov-parse' : 'cobertura-parse';
+  const library =
+    kind === 'lcov' ? 'lcov-parse' : kind === 'cobertura' ? 'cobertura-parse' : undefined;
   const actionRun: Run = { ms: [], maxRssMb: [], failures: [] };
   const libraryRun: Run = { ms: [], maxRssMb: [], failures: [] };
   const outputFile = path.join(runnerTemp, 'output');
@@ -213,12 +271,12 @@ async function compare(
       },
     },
   ];
-  if (available(library)) {
+  if (library && available(library)) {
     contenders.push({
       name: `${library} (npm), ${kind}`,
       run: () =>
         runMeasured(
-          ['--max-old-space-size=16384', '-e', libraryScript(kind, file)],
+          ['--max-old-space-size=16384', '-e', libraryScript(kind as 'lcov' | 'cobertura', file)],
           { PATH: process.env.PATH, NODE_PATH: path.join(repoRoot, 'node_modules') },
           (stdout) => {
             if (stdout.trim() !== `${expected.covered} ${expected.total}`) {
@@ -257,13 +315,13 @@ async function compare(
     figuresTable(figures),
     '',
     `Peak memory (maxRSS): coverage-gate ${peak(actionRun)} MB (target: under 300 MB)` +
-      (available(library) ? `, ${library} ${peak(libraryRun)} MB` : ''),
+      (library && available(library) ? `, ${library} ${peak(libraryRun)} MB` : ''),
   ];
   if (figures.length === 2) {
     lines.push(
       `Speed-up of medians: ${(figures[1].medianMs / figures[0].medianMs).toFixed(1)}x (target: at least 3x)`,
     );
-  } else {
+  } else if (library) {
     lines.push(
       `${library} is not installed: add it as a devDependency to compare (npm i -D ${library}).`,
     );
@@ -287,19 +345,17 @@ async function main(): Promise<void> {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     let report = `coverage-gate on large reports, Node ${version}\n\n`;
 
-    const lcov = path.join(dir, 'lcov.info');
-    report += await compare('lcov', lcov, writeLcov(lcov), workspace, runnerTemp);
-    rmSync(lcov, { force: true });
-
-    const cobertura = path.join(dir, 'coverage.xml');
-    report += await compare(
-      'cobertura',
-      cobertura,
-      writeCobertura(cobertura),
-      workspace,
-      runnerTemp,
-    );
-    rmSync(cobertura, { force: true });
+    const cases: [Kind, string, (file: string) => Expected][] = [
+      ['lcov', 'lcov.info', writeLcov],
+      ['cobertura', 'coverage.xml', writeCobertura],
+      ['istanbul-final', 'coverage-final.json', writeIstanbulFinal],
+    ];
+    for (const [kind, name, write] of cases) {
+      if (!KINDS.includes(kind)) continue;
+      const file = path.join(dir, name);
+      report += await compare(kind, file, write(file), workspace, runnerTemp);
+      rmSync(file, { force: true });
+    }
     process.stdout.write(report);
   } finally {
     rmSync(dir, { recursive: true, force: true });

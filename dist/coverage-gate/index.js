@@ -3310,21 +3310,8 @@ exports.parseIstanbulFinal = parseIstanbulFinal;
 exports.parseIstanbulSummary = parseIstanbulSummary;
 const model_1 = __nccwpck_require__(291);
 const report_error_1 = __nccwpck_require__(885);
+const json_stream_1 = __nccwpck_require__(739);
 const text_stream_1 = __nccwpck_require__(520);
-async function readJson(chunks) {
-    const text = await (0, text_stream_1.readAll)(chunks);
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (error) {
-        throw new report_error_1.ReportError(`not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        throw new report_error_1.ReportError('the JSON document is not an object');
-    }
-    return value;
-}
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -3335,17 +3322,14 @@ function numbers(value) {
 }
 /** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
 async function parseCoveragePyJson(chunks, emit) {
-    const report = await readJson(chunks);
-    const meta = report.meta;
-    const files = report.files;
-    if (!isObject(meta) || !isObject(files)) {
-        throw new report_error_1.ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
-    }
-    const branchCoverage = meta.branch_coverage === true;
+    const notCoveragePy = () => new report_error_1.ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
+    let branchCoverage;
+    let sawFiles = false;
+    // coverage.py writes `meta` first; should another writer put it last, the files' records wait
+    // for it, since whether branches were measured decides what they hold.
+    const waiting = [];
     const lines = new model_1.LineBuilder();
-    for (const [path, data] of Object.entries(files)) {
-        if (!isObject(data))
-            throw new report_error_1.ReportError(`the entry of ${path} is not an object`);
+    const emitFile = (path, data, branches) => {
         for (const line of numbers(data.executed_lines))
             lines.add(line, 1);
         for (const line of numbers(data.missing_lines))
@@ -3353,13 +3337,45 @@ async function parseCoveragePyJson(chunks, emit) {
         // Branch counts come from the file's summary: the executed_branches list also holds arcs
         // that coverage.py does not count as branches (inside comprehensions, for instance).
         const summary = isObject(data.summary) ? data.summary : {};
-        const branches = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+        const ratio = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
         emit({
-            path: path.replace(/\\/g, '/'),
+            path: (0, text_stream_1.detach)(path.replace(/\\/g, '/')),
             lines: lines.take(),
-            counts: branchCoverage ? { branches: branches ?? { covered: 0, total: 0 } } : undefined,
+            counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
         });
-    }
+    };
+    await (0, json_stream_1.readJsonStream)(chunks, (path, kind) => {
+        if (path.length === 0)
+            return 'stream';
+        if (path[0] === 'files') {
+            if (path.length > 1)
+                return 'collect';
+            if (kind !== 'object')
+                return 'collect';
+            sawFiles = true;
+            return 'stream';
+        }
+        return path.length === 1 && path[0] === 'meta' ? 'collect' : 'skip';
+    }, (path, value) => {
+        if (path.length === 1) {
+            // `files` only arrives whole when it is not an object.
+            if (path[0] === 'files' || !isObject(value))
+                throw notCoveragePy();
+            branchCoverage = value.branch_coverage === true;
+            for (const file of waiting.splice(0))
+                emitFile(file.path, file.data, branchCoverage);
+            return;
+        }
+        const file = String(path[1]);
+        if (!isObject(value))
+            throw new report_error_1.ReportError(`the entry of ${file} is not an object`);
+        if (branchCoverage === undefined)
+            waiting.push({ path: file, data: value });
+        else
+            emitFile(file, value, branchCoverage);
+    });
+    if (branchCoverage === undefined || !sawFiles)
+        throw notCoveragePy();
     return { family: 'coverage.py' };
 }
 function startLine(location) {
@@ -3369,12 +3385,12 @@ function startLine(location) {
 }
 /** Istanbul's coverage-final.json: statement, function and branch counters per file. */
 async function parseIstanbulFinal(chunks, emit) {
-    const report = await readJson(chunks);
     const lines = new model_1.LineBuilder();
     const functions = new model_1.FunctionBuilder();
     const branches = new model_1.BranchBuilder();
     let files = 0;
-    for (const [key, entry] of Object.entries(report)) {
+    // Each file's entry is built on its own and dropped once its record is out.
+    const onEntry = (key, entry) => {
         // Some writers wrap each file's counters in a `data` object.
         const data = isObject(entry) && isObject(entry.data) ? entry.data : entry;
         if (!isObject(data) || !isObject(data.statementMap) || !isObject(data.s)) {
@@ -3398,7 +3414,7 @@ async function parseIstanbulFinal(chunks, emit) {
                 ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
                 : 0;
             // Anonymous functions share names across files but not within one; the id keeps them apart.
-            const key = `${name}#${id}`;
+            const key = (0, text_stream_1.detach)(`${name}#${id}`);
             functions.declare(key, line);
             functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
         }
@@ -3416,13 +3432,14 @@ async function parseIstanbulFinal(chunks, emit) {
                 branches.add(line, count);
         }
         emit({
-            path: (typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/'),
+            path: (0, text_stream_1.detach)((typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/')),
             lines: lines.take(),
             functions: functions.take(),
             branches: branches.take(),
         });
         files++;
-    }
+    };
+    await (0, json_stream_1.readJsonStream)(chunks, (path) => (path.length === 0 ? 'stream' : 'collect'), (path, value) => onEntry(String(path[0]), value));
     if (files === 0)
         throw new report_error_1.ReportError('the report names no file');
     return { family: 'other' };
@@ -3436,25 +3453,436 @@ function ratioOf(value) {
 }
 /** Istanbul's coverage-summary.json: line, branch and function counts per file and in total. */
 async function parseIstanbulSummary(chunks, emit) {
-    const report = await readJson(chunks);
-    if (!isObject(report.total)) {
-        throw new report_error_1.ReportError("no 'total' object: this is not Istanbul's coverage-summary.json");
-    }
-    for (const [path, entry] of Object.entries(report)) {
-        if (path === 'total')
-            continue;
+    let sawTotal = false;
+    await (0, json_stream_1.readJsonStream)(chunks, (path) => (path.length === 0 ? 'stream' : 'collect'), (path, entry) => {
+        const file = String(path[0]);
+        if (file === 'total') {
+            sawTotal ||= isObject(entry);
+            return;
+        }
         if (!isObject(entry))
-            throw new report_error_1.ReportError(`the entry of ${path} is not an object`);
+            throw new report_error_1.ReportError(`the entry of ${file} is not an object`);
         const lines = ratioOf(entry.lines);
         if (!lines)
-            throw new report_error_1.ReportError(`the entry of ${path} has no lines.total and lines.covered`);
+            throw new report_error_1.ReportError(`the entry of ${file} has no lines.total and lines.covered`);
         emit({
-            path: path.replace(/\\/g, '/'),
+            path: (0, text_stream_1.detach)(file.replace(/\\/g, '/')),
             lines: model_1.EMPTY_LINES,
             counts: { lines, branches: ratioOf(entry.branches), functions: ratioOf(entry.functions) },
         });
+    });
+    if (!sawTotal) {
+        throw new report_error_1.ReportError("no 'total' object: this is not Istanbul's coverage-summary.json");
     }
     return { family: 'other' };
+}
+
+
+/***/ }),
+
+/***/ 739:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.JsonStreamReader = void 0;
+exports.readJsonStream = readJsonStream;
+const node_string_decoder_1 = __nccwpck_require__(193);
+const report_error_1 = __nccwpck_require__(885);
+// Where the reader stands between tokens.
+var At;
+(function (At) {
+    At[At["Value"] = 0] = "Value";
+    At[At["FirstValueOrEnd"] = 1] = "FirstValueOrEnd";
+    At[At["FirstKeyOrEnd"] = 2] = "FirstKeyOrEnd";
+    At[At["Key"] = 3] = "Key";
+    At[At["Colon"] = 4] = "Colon";
+    At[At["CommaOrEnd"] = 5] = "CommaOrEnd";
+    At[At["Done"] = 6] = "Done";
+})(At || (At = {}));
+// Which token the reader is inside, when a chunk ends in the middle of one.
+var In;
+(function (In) {
+    In[In["Nothing"] = 0] = "Nothing";
+    In[In["String"] = 1] = "String";
+    In[In["Escape"] = 2] = "Escape";
+    In[In["Unicode"] = 3] = "Unicode";
+    In[In["Number"] = 4] = "Number";
+    In[In["Literal"] = 5] = "Literal";
+})(In || (In = {}));
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const ESCAPES = {
+    '"': '"',
+    '\\': '\\',
+    '/': '/',
+    b: '\b',
+    f: '\f',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+};
+function describe(code) {
+    return code < 0x20 || code === 0x7f
+        ? `character U+${code.toString(16).padStart(4, '0').toUpperCase()}`
+        : `'${String.fromCharCode(code)}'`;
+}
+function isWhitespace(code) {
+    return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+function isNumberPart(code) {
+    // digits, '-', '+', '.', 'e', 'E'
+    return ((code >= 0x30 && code <= 0x39) ||
+        code === 0x2d ||
+        code === 0x2b ||
+        code === 0x2e ||
+        code === 0x65 ||
+        code === 0x45);
+}
+function isLetter(code) {
+    return code >= 0x61 && code <= 0x7a;
+}
+/** Sets a member the way JSON.parse does: `__proto__` becomes an own property, not the prototype. */
+function setMember(target, key, value) {
+    if (key === '__proto__') {
+        Object.defineProperty(target, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+        });
+    }
+    else {
+        target[key] = value;
+    }
+}
+class JsonStreamReader {
+    plan;
+    onValue;
+    at = At.Value;
+    inside = In.Nothing;
+    stack = [];
+    path = [];
+    /** The text of the token in progress, when it spans chunks. */
+    token = '';
+    unicode = '';
+    /** Whether the string in progress is an object key (otherwise a value). */
+    stringIsKey = false;
+    /** The string in progress is dropped (skip mode), so its text is not gathered. */
+    stringDropped = false;
+    /** Characters read before the current chunk, for error positions. */
+    offset = 0;
+    started = false;
+    constructor(plan, onValue) {
+        this.plan = plan;
+        this.onValue = onValue;
+    }
+    fail(problem, index) {
+        throw new report_error_1.ReportError(`not valid JSON (${problem} at character ${this.offset + index + 1})`);
+    }
+    write(chunk) {
+        let text = chunk;
+        if (!this.started && text.length > 0) {
+            this.started = true;
+            if (text.charCodeAt(0) === 0xfeff)
+                text = text.slice(1);
+        }
+        const length = text.length;
+        let i = 0;
+        while (i < length) {
+            switch (this.inside) {
+                case In.String:
+                    i = this.readString(text, i);
+                    continue;
+                case In.Escape:
+                    i = this.readEscape(text, i);
+                    continue;
+                case In.Unicode:
+                    i = this.readUnicode(text, i);
+                    continue;
+                case In.Number:
+                    i = this.readRun(text, i, isNumberPart);
+                    continue;
+                case In.Literal:
+                    i = this.readRun(text, i, isLetter);
+                    continue;
+            }
+            const code = text.charCodeAt(i);
+            if (isWhitespace(code)) {
+                i++;
+                continue;
+            }
+            switch (this.at) {
+                case At.Value:
+                case At.FirstValueOrEnd:
+                    if (code === 0x5d && this.at === At.FirstValueOrEnd) {
+                        this.close();
+                    }
+                    else if (!this.startValue(i, code)) {
+                        // A number or a literal: readRun reads it from its first character.
+                        continue;
+                    }
+                    break;
+                case At.FirstKeyOrEnd:
+                case At.Key:
+                    if (code === 0x7d && this.at === At.FirstKeyOrEnd) {
+                        this.close();
+                    }
+                    else if (code === 0x22) {
+                        this.stringIsKey = true;
+                        this.stringDropped = false;
+                        this.token = '';
+                        this.inside = In.String;
+                    }
+                    else {
+                        this.fail(`expected a property name, found ${describe(code)}`, i);
+                    }
+                    break;
+                case At.Colon:
+                    if (code !== 0x3a)
+                        this.fail(`expected ':', found ${describe(code)}`, i);
+                    this.at = At.Value;
+                    break;
+                case At.CommaOrEnd: {
+                    const frame = this.stack[this.stack.length - 1];
+                    if (code === 0x2c) {
+                        if (frame.array) {
+                            frame.key = frame.key + 1;
+                            this.at = At.Value;
+                        }
+                        else {
+                            this.at = At.Key;
+                        }
+                    }
+                    else if (code === (frame.array ? 0x5d : 0x7d)) {
+                        this.close();
+                    }
+                    else {
+                        this.fail(`expected ',' or '${frame.array ? ']' : '}'}', found ${describe(code)}`, i);
+                    }
+                    break;
+                }
+                case At.Done:
+                    this.fail(`unexpected ${describe(code)} after the end of the document`, i);
+            }
+            i++;
+        }
+        this.offset += length;
+    }
+    /** Checks that the document is complete. */
+    end() {
+        if (this.inside === In.Number || this.inside === In.Literal)
+            this.finishRun(0);
+        if (this.inside !== In.Nothing || this.at !== At.Done) {
+            throw new report_error_1.ReportError('not valid JSON (the document ends before it is complete)');
+        }
+    }
+    /** The mode of the value starting now, asking the plan where the parent streams. */
+    modeOf(kind) {
+        const parent = this.stack[this.stack.length - 1];
+        if (parent && parent.mode !== 'stream')
+            return { mode: parent.mode, collectRoot: false };
+        if (parent)
+            this.path.push(parent.key);
+        const mode = this.plan(this.path, kind);
+        if (parent)
+            this.path.pop();
+        return { mode: mode === 'stream' && kind === 'primitive' ? 'skip' : mode, collectRoot: true };
+    }
+    /** Starts the value whose first character is `code`; false when that character is not consumed. */
+    startValue(i, code) {
+        if (code === 0x7b || code === 0x5b) {
+            const array = code === 0x5b;
+            const { mode, collectRoot } = this.modeOf(array ? 'array' : 'object');
+            const parent = this.stack[this.stack.length - 1];
+            if (parent?.mode === 'stream')
+                this.path.push(parent.key);
+            this.stack.push({
+                array,
+                mode,
+                value: mode === 'collect' ? (array ? [] : {}) : undefined,
+                key: array ? 0 : '',
+                collectRoot,
+            });
+            this.at = array ? At.FirstValueOrEnd : At.FirstKeyOrEnd;
+        }
+        else if (code === 0x22) {
+            const parent = this.stack[this.stack.length - 1];
+            this.stringIsKey = false;
+            // A string under a skipped parent is never looked at; the plan is not asked for it.
+            this.stringDropped = parent !== undefined && parent.mode === 'skip';
+            this.token = '';
+            this.inside = In.String;
+        }
+        else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
+            this.token = '';
+            this.inside = In.Number;
+            return false;
+        }
+        else if (isLetter(code)) {
+            this.token = '';
+            this.inside = In.Literal;
+            return false;
+        }
+        else {
+            this.fail(`unexpected ${describe(code)}`, i);
+        }
+        return true;
+    }
+    close() {
+        const frame = this.stack.pop();
+        const parent = this.stack[this.stack.length - 1];
+        if (parent?.mode === 'stream')
+            this.path.pop();
+        if (frame.mode === 'collect')
+            this.deliver(frame.value, frame.collectRoot);
+        this.afterValue();
+    }
+    /** Hands a finished value to its parent being built, or to onValue when it is collected whole. */
+    deliver(value, collectRoot) {
+        const parent = this.stack[this.stack.length - 1];
+        if (collectRoot) {
+            if (parent)
+                this.path.push(parent.key);
+            this.onValue(this.path, value);
+            if (parent)
+                this.path.pop();
+        }
+        else if (parent.array) {
+            parent.value.push(value);
+        }
+        else {
+            setMember(parent.value, parent.key, value);
+        }
+    }
+    afterValue() {
+        this.at = this.stack.length === 0 ? At.Done : At.CommaOrEnd;
+    }
+    primitive(value) {
+        const { mode, collectRoot } = this.modeOf('primitive');
+        if (mode === 'collect')
+            this.deliver(value, collectRoot);
+        this.afterValue();
+    }
+    readString(text, start) {
+        const length = text.length;
+        let i = start;
+        while (i < length) {
+            const code = text.charCodeAt(i);
+            if (code === 0x22 || code === 0x5c)
+                break;
+            if (code < 0x20)
+                this.fail(`unescaped ${describe(code)} in a string`, i);
+            i++;
+        }
+        if (!this.stringDropped && i > start)
+            this.token += text.slice(start, i);
+        if (i === length)
+            return i;
+        if (text.charCodeAt(i) === 0x5c) {
+            this.inside = In.Escape;
+            return i + 1;
+        }
+        this.inside = In.Nothing;
+        const value = this.token;
+        this.token = '';
+        if (this.stringIsKey) {
+            const frame = this.stack[this.stack.length - 1];
+            frame.key = value;
+            this.at = At.Colon;
+        }
+        else {
+            this.primitive(value);
+        }
+        return i + 1;
+    }
+    readEscape(text, i) {
+        const letter = text[i];
+        if (letter === 'u') {
+            this.unicode = '';
+            this.inside = In.Unicode;
+            return i + 1;
+        }
+        const replacement = ESCAPES[letter];
+        if (replacement === undefined)
+            this.fail(`bad escape '\\${letter}' in a string`, i);
+        if (!this.stringDropped)
+            this.token += replacement;
+        this.inside = In.String;
+        return i + 1;
+    }
+    readUnicode(text, start) {
+        let i = start;
+        while (i < text.length && this.unicode.length < 4) {
+            const code = text.charCodeAt(i);
+            const hex = (code >= 0x30 && code <= 0x39) ||
+                (code >= 0x41 && code <= 0x46) ||
+                (code >= 0x61 && code <= 0x66);
+            if (!hex)
+                this.fail(`bad \\u escape in a string`, i);
+            this.unicode += text[i];
+            i++;
+        }
+        if (this.unicode.length === 4) {
+            // Surrogate halves are kept as they are, pairs or not, as JSON.parse does.
+            if (!this.stringDropped)
+                this.token += String.fromCharCode(parseInt(this.unicode, 16));
+            this.inside = In.String;
+        }
+        return i;
+    }
+    /** Gathers a number or a literal (true, false, null) up to its first foreign character. */
+    readRun(text, start, part) {
+        let i = start;
+        while (i < text.length && part(text.charCodeAt(i)))
+            i++;
+        this.token += text.slice(start, i);
+        if (i < text.length)
+            this.finishRun(i);
+        return i;
+    }
+    finishRun(i) {
+        const token = this.token;
+        this.token = '';
+        let value;
+        if (this.inside === In.Number) {
+            if (!NUMBER.test(token))
+                this.fail(`bad number '${token}'`, i - token.length);
+            value = Number(token);
+        }
+        else if (token === 'true') {
+            value = true;
+        }
+        else if (token === 'false') {
+            value = false;
+        }
+        else if (token === 'null') {
+            value = null;
+        }
+        else {
+            this.fail(`unexpected '${token}'`, i - token.length);
+        }
+        this.inside = In.Nothing;
+        this.primitive(value);
+    }
+}
+exports.JsonStreamReader = JsonStreamReader;
+/**
+ * Reads a JSON document whose root is an object, chunk by chunk, building only the values the
+ * plan asks for. A UTF-8 byte order mark is dropped.
+ */
+async function readJsonStream(chunks, plan, onValue) {
+    const reader = new JsonStreamReader((path, kind) => {
+        if (path.length === 0 && kind !== 'object') {
+            throw new report_error_1.ReportError('the JSON document is not an object');
+        }
+        return plan(path, kind);
+    }, onValue);
+    const decoder = new node_string_decoder_1.StringDecoder('utf8');
+    for await (const chunk of chunks) {
+        reader.write(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    }
+    reader.write(decoder.end());
+    reader.end();
 }
 
 
@@ -3668,7 +4096,6 @@ exports.ReportError = ReportError;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.forEachLine = forEachLine;
-exports.readAll = readAll;
 exports.readUnsigned = readUnsigned;
 exports.detach = detach;
 const node_string_decoder_1 = __nccwpck_require__(193);
@@ -3702,17 +4129,6 @@ async function forEachLine(chunks, onLine) {
     const rest = carry + decoder.end();
     if (rest !== '')
         onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
-}
-/** The whole text of a report, for the formats that are read as one document (JSON). */
-async function readAll(chunks) {
-    const decoder = new node_string_decoder_1.StringDecoder('utf8');
-    const parts = [];
-    for await (const chunk of chunks) {
-        parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    }
-    parts.push(decoder.end());
-    const text = parts.join('');
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 /** A decimal integer at text[start..end), or -1 when the text is not one; faster than Number(). */
 function readUnsigned(text, start, end) {

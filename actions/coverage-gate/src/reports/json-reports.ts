@@ -8,28 +8,14 @@ import {
 } from '../model';
 import type { Ratio } from '../percent';
 import { ReportError } from './report-error';
-import { readAll, type Chunks } from './text-stream';
+import { readJsonStream } from './json-stream';
+import { detach, type Chunks } from './text-stream';
 
 // The JSON reports: coverage.py's `coverage json`, Istanbul's coverage-final.json (the raw
-// per-file counters) and coverage-summary.json (counts only). Each is one JSON document.
+// per-file counters) and coverage-summary.json (counts only). Each is one JSON document, read as
+// a stream one file's entry at a time (json-stream.ts).
 
 type Json = Record<string, unknown>;
-
-async function readJson(chunks: Chunks): Promise<Json> {
-  const text = await readAll(chunks);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ReportError(
-      `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ReportError('the JSON document is not an object');
-  }
-  return value as Json;
-}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -43,28 +29,54 @@ function numbers(value: unknown): number[] {
 
 /** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
 export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
-  const report = await readJson(chunks);
-  const meta = report.meta;
-  const files = report.files;
-  if (!isObject(meta) || !isObject(files)) {
-    throw new ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
-  }
-  const branchCoverage = meta.branch_coverage === true;
+  const notCoveragePy = () =>
+    new ReportError("no 'meta' and 'files' objects: this is not a coverage.py JSON report");
+  let branchCoverage: boolean | undefined;
+  let sawFiles = false;
+  // coverage.py writes `meta` first; should another writer put it last, the files' records wait
+  // for it, since whether branches were measured decides what they hold.
+  const waiting: { path: string; data: Json }[] = [];
   const lines = new LineBuilder();
-  for (const [path, data] of Object.entries(files)) {
-    if (!isObject(data)) throw new ReportError(`the entry of ${path} is not an object`);
+  const emitFile = (path: string, data: Json, branches: boolean) => {
     for (const line of numbers(data.executed_lines)) lines.add(line, 1);
     for (const line of numbers(data.missing_lines)) lines.add(line, 0);
     // Branch counts come from the file's summary: the executed_branches list also holds arcs
     // that coverage.py does not count as branches (inside comprehensions, for instance).
     const summary = isObject(data.summary) ? data.summary : {};
-    const branches = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+    const ratio = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
     emit({
-      path: path.replace(/\\/g, '/'),
+      path: detach(path.replace(/\\/g, '/')),
       lines: lines.take(),
-      counts: branchCoverage ? { branches: branches ?? { covered: 0, total: 0 } } : undefined,
+      counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
     });
-  }
+  };
+  await readJsonStream(
+    chunks,
+    (path, kind) => {
+      if (path.length === 0) return 'stream';
+      if (path[0] === 'files') {
+        if (path.length > 1) return 'collect';
+        if (kind !== 'object') return 'collect';
+        sawFiles = true;
+        return 'stream';
+      }
+      return path.length === 1 && path[0] === 'meta' ? 'collect' : 'skip';
+    },
+    (path, value) => {
+      if (path.length === 1) {
+        // `files` only arrives whole when it is not an object.
+        if (path[0] === 'files' || !isObject(value)) throw notCoveragePy();
+        branchCoverage = value.branch_coverage === true;
+        for (const file of waiting.splice(0)) emitFile(file.path, file.data, branchCoverage);
+        return;
+      }
+      const file = String(path[1]);
+      if (!isObject(value)) throw new ReportError(`the entry of ${file} is not an object`);
+      if (branchCoverage === undefined) waiting.push({ path: file, data: value });
+      else emitFile(file, value, branchCoverage);
+    },
+  );
+  if (branchCoverage === undefined || !sawFiles) throw notCoveragePy();
   return { family: 'coverage.py' };
 }
 
@@ -83,12 +95,12 @@ function startLine(location: unknown): number {
 
 /** Istanbul's coverage-final.json: statement, function and branch counters per file. */
 export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
-  const report = await readJson(chunks);
   const lines = new LineBuilder();
   const functions = new FunctionBuilder();
   const branches = new BranchBuilder();
   let files = 0;
-  for (const [key, entry] of Object.entries(report)) {
+  // Each file's entry is built on its own and dropped once its record is out.
+  const onEntry = (key: string, entry: unknown) => {
     // Some writers wrap each file's counters in a `data` object.
     const data = isObject(entry) && isObject(entry.data) ? entry.data : entry;
     if (!isObject(data) || !isObject(data.statementMap) || !isObject(data.s)) {
@@ -113,7 +125,7 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
         ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
         : 0;
       // Anonymous functions share names across files but not within one; the id keeps them apart.
-      const key = `${name}#${id}`;
+      const key = detach(`${name}#${id}`);
       functions.declare(key, line);
       functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
     }
@@ -132,13 +144,18 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
       for (const count of counts) branches.add(line, count);
     }
     emit({
-      path: (typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/'),
+      path: detach((typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/')),
       lines: lines.take(),
       functions: functions.take(),
       branches: branches.take(),
     });
     files++;
-  }
+  };
+  await readJsonStream(
+    chunks,
+    (path) => (path.length === 0 ? 'stream' : 'collect'),
+    (path, value) => onEntry(String(path[0]), value),
+  );
   if (files === 0) throw new ReportError('the report names no file');
   return { family: 'other' };
 }
@@ -152,20 +169,29 @@ function ratioOf(value: unknown): Ratio | undefined {
 
 /** Istanbul's coverage-summary.json: line, branch and function counts per file and in total. */
 export async function parseIstanbulSummary(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
-  const report = await readJson(chunks);
-  if (!isObject(report.total)) {
+  let sawTotal = false;
+  await readJsonStream(
+    chunks,
+    (path) => (path.length === 0 ? 'stream' : 'collect'),
+    (path, entry) => {
+      const file = String(path[0]);
+      if (file === 'total') {
+        sawTotal ||= isObject(entry);
+        return;
+      }
+      if (!isObject(entry)) throw new ReportError(`the entry of ${file} is not an object`);
+      const lines = ratioOf(entry.lines);
+      if (!lines)
+        throw new ReportError(`the entry of ${file} has no lines.total and lines.covered`);
+      emit({
+        path: detach(file.replace(/\\/g, '/')),
+        lines: EMPTY_LINES,
+        counts: { lines, branches: ratioOf(entry.branches), functions: ratioOf(entry.functions) },
+      });
+    },
+  );
+  if (!sawTotal) {
     throw new ReportError("no 'total' object: this is not Istanbul's coverage-summary.json");
-  }
-  for (const [path, entry] of Object.entries(report)) {
-    if (path === 'total') continue;
-    if (!isObject(entry)) throw new ReportError(`the entry of ${path} is not an object`);
-    const lines = ratioOf(entry.lines);
-    if (!lines) throw new ReportError(`the entry of ${path} has no lines.total and lines.covered`);
-    emit({
-      path: path.replace(/\\/g, '/'),
-      lines: EMPTY_LINES,
-      counts: { lines, branches: ratioOf(entry.branches), functions: ratioOf(entry.functions) },
-    });
   }
   return { family: 'other' };
 }

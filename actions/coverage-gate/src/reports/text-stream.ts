@@ -35,18 +35,6 @@ export async function forEachLine(
   if (rest !== '') onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
 }
 
-/** The whole text of a report, for the formats that are read as one document (JSON). */
-export async function readAll(chunks: Chunks): Promise<string> {
-  const decoder = new StringDecoder('utf8');
-  const parts: string[] = [];
-  for await (const chunk of chunks) {
-    parts.push(typeof chunk === 'string' ? chunk : decoder.write(chunk));
-  }
-  parts.push(decoder.end());
-  const text = parts.join('');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
 /** A decimal integer at text[start..end), or -1 when the text is not one; faster than Number(). */
 export function readUnsigned(text: string, start: number, end: number): number {
   if (start >= end) return -1;
