@@ -140,53 +140,59 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const owned = [jobDir, runnerTemp, ...(options.workspace ? [] : [workspace])];
   const cleanup = () => rmSync(jobDir, { recursive: true, force: true });
 
-  const event = options.event ?? DEFAULT_EVENT;
-  const eventPath = path.join(jobDir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify(event.payload));
-  if (options.runAs) giveTo(options.runAs, [...owned, eventPath]);
+  // A run that throws (a leaked secret, an undeclared input) hands back no cleanup: do it here.
+  try {
+    const event = options.event ?? DEFAULT_EVENT;
+    const eventPath = path.join(jobDir, 'event.json');
+    writeFileSync(eventPath, JSON.stringify(event.payload));
+    if (options.runAs) giveTo(options.runAs, [...owned, eventPath]);
 
-  const baseEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? jobDir,
-    ...contextVariables(event, eventPath, workspace, runnerTemp, jobDir),
-    ...options.context,
-    ...inputVariables(options.action, metadata, options.inputs ?? {}, options.context),
-    ...options.env,
-  };
-  const actionDir = actionFolder(options.action, options.actionPath);
-  const timeoutMs = options.timeoutMs ?? 120_000;
+    const baseEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? jobDir,
+      ...contextVariables(event, eventPath, workspace, runnerTemp, jobDir),
+      ...options.context,
+      ...inputVariables(options.action, metadata, options.inputs ?? {}, options.context),
+      ...options.env,
+    };
+    const actionDir = actionFolder(options.action, options.actionPath);
+    const timeoutMs = options.timeoutMs ?? 120_000;
 
-  const main = await runStep(
-    path.resolve(actionDir, metadata.runs.main),
-    baseEnv,
-    jobDir,
-    'main',
-    timeoutMs,
-    options.runAs,
-  );
-  assertNoLeaks(options.secrets ?? [], main, 'main');
-  await options.beforePost?.(main, { runnerTemp, workspace });
-
-  let post: StepResult | undefined;
-  if (
-    metadata.runs.post &&
-    postShouldRun(metadata.runs['post-if'] ?? 'always()', main.exitCode === 0)
-  ) {
-    const postEnv: Record<string, string> = { ...baseEnv, ...main.exportedEnv };
-    if (main.addedPath.length > 0)
-      postEnv.PATH = [...main.addedPath, baseEnv.PATH].join(path.delimiter);
-    for (const [name, value] of Object.entries(main.state)) postEnv[`STATE_${name}`] = value;
-    post = await runStep(
-      path.resolve(actionDir, metadata.runs.post),
-      postEnv,
+    const main = await runStep(
+      path.resolve(actionDir, metadata.runs.main),
+      baseEnv,
       jobDir,
-      'post',
+      'main',
       timeoutMs,
       options.runAs,
     );
-    assertNoLeaks(options.secrets ?? [], post, 'post');
+    assertNoLeaks(options.secrets ?? [], main, 'main');
+    await options.beforePost?.(main, { runnerTemp, workspace });
+
+    let post: StepResult | undefined;
+    if (
+      metadata.runs.post &&
+      postShouldRun(metadata.runs['post-if'] ?? 'always()', main.exitCode === 0)
+    ) {
+      const postEnv: Record<string, string> = { ...baseEnv, ...main.exportedEnv };
+      if (main.addedPath.length > 0)
+        postEnv.PATH = [...main.addedPath, baseEnv.PATH].join(path.delimiter);
+      for (const [name, value] of Object.entries(main.state)) postEnv[`STATE_${name}`] = value;
+      post = await runStep(
+        path.resolve(actionDir, metadata.runs.post),
+        postEnv,
+        jobDir,
+        'post',
+        timeoutMs,
+        options.runAs,
+      );
+      assertNoLeaks(options.secrets ?? [], post, 'post');
+    }
+    return { main, post, runnerTemp, workspace, cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
   }
-  return { main, post, runnerTemp, workspace, cleanup };
 }
 
 function contextVariables(
