@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runAction, type ActionRun, type EventSpec, type StepResult } from './harness/run-action';
 import { clientEnvironment, run, startDockerd, type DockerDaemon } from './services/dockerd';
+import { freePort } from './services/processes';
 import {
-  freeLoopbackPort,
   startFailingProxy,
   startRegistry,
   type FailingProxy,
@@ -375,7 +375,7 @@ test('a registry that keeps failing: retried, then a clear error', async () => {
 });
 
 test('a registry that is down: retried, then a clear error', async () => {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const { main } = await buildPush({
     image: `127.0.0.1:${port}/team/nowhere`,
     ...credentials(),

@@ -1,6 +1,7 @@
 // ssh-redeploy's script mode, bundle run as the runner runs it, against real OpenSSH servers.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isAlive } from './services/processes';
 import { createSshUser, startSshd, type SshServer, type SshUser } from './services/sshd';
 import { runLive } from './ssh-redeploy/live';
 import { connectionInputs, Runs } from './ssh-redeploy/run';
@@ -36,15 +37,6 @@ function several(count: number): Record<string, string> {
     host: chosen.map((server) => `127.0.0.1:${server.port}`).join('\n'),
     fingerprint: chosen.map((server) => server.hostKeyFingerprint).join('\n'),
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runAction } from '../harness/run-action';
 import { startOpenVpnServer, type OpenVpnServer } from '../services/openvpn-server';
-import { isAlive, sleep, stopPid } from '../vpn-connect/namespace';
+import { isAlive, sleep, stopPid } from '../services/processes';
 import { figuresTable, type Figures } from './lib/measure';
 
 const ROUNDS = 15;

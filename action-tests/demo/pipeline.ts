@@ -25,7 +25,7 @@ import path from 'node:path';
 import { findLeaks } from '../harness/leaks';
 import { repoRoot, runAction, type ActionRun, type StepResult } from '../harness/run-action';
 import { processesRunning } from '../vpn-connect/inspect';
-import { stopPid } from '../vpn-connect/namespace';
+import { stopPid } from '../services/processes';
 import { seconds, stepLine, summaryMarkdown, type StepRecord, type StepStatus } from './report';
 import {
   APP,

@@ -29,7 +29,7 @@ import { startOpenVpnServer, type OpenVpnServer } from '../services/openvpn-serv
 import { startRegistry, type Registry } from '../services/registry';
 import { createSshUser, startSshd, type SshServer, type SshUser } from '../services/sshd';
 import { startRenderStandIn, type RenderStandIn } from '../stand-ins/render';
-import { isAlive } from '../vpn-connect/namespace';
+import { isAlive } from '../services/processes';
 import { processesRunning } from '../vpn-connect/inspect';
 
 export const APP_FOLDER = path.join(repoRoot, 'action-tests', 'demo', 'app');

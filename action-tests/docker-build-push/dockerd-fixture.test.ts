@@ -2,8 +2,8 @@
 // and working published ports, and nothing left once stopped.
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { run, startDockerd, type DockerDaemon } from '../services/dockerd';
+import { freePort } from '../services/processes';
 
 jest.setTimeout(120_000);
 
@@ -14,17 +14,6 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
       response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
     }).on('error', reject);
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

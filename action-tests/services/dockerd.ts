@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, rm, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { isAlive, stopChild, stopPid } from './processes';
 
 export interface DockerDaemon {
   /** For DOCKER_HOST, e.g. unix:///tmp/dockerd-xxx/docker.sock */
@@ -90,7 +91,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       const containers = await docker(['ps', '-aq']);
       const ids = containers.stdout.split('\n').filter((id) => id !== '');
       if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids]);
-      await killAndWait(child, STOP_TIMEOUT_MS);
+      await stopChild(child, STOP_TIMEOUT_MS);
     }
     // dockerd stops the containerd it started; this catches one left by a SIGKILL.
     await killPidFile(join(folder, 'exec', 'containerd', 'containerd.pid'));
@@ -341,38 +342,11 @@ async function importBaseImage(folder: string, docker: DockerDaemon['docker']): 
   await rm(tarball, { force: true });
 }
 
-async function killAndWait(child: ChildProcess, timeoutMs: number): Promise<void> {
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function killPidFile(path: string): Promise<void> {
   if (!existsSync(path)) return;
   const pid = Number(readFileSync(path, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let waited = 0; waited < 5000 && isAlive(pid); waited += 100) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  await stopPid(pid, 5000);
 }
 
 /** Unmounts what a killed daemon left mounted under its folder, deepest first. */

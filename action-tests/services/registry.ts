@@ -12,9 +12,10 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { run } from './dockerd';
+import { freePort, stopChild } from './processes';
 
 export interface Registry {
   /** `127.0.0.1:PORT` (or `HOST:PORT` with the host option), the registry part of an image name. */
@@ -79,7 +80,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   let address = '';
   const stop = async () => {
     if (child && child.exitCode === null && child.signalCode === null) {
-      await killAndWait(child);
+      await stopChild(child, 5000);
     }
     child = undefined;
     await rm(folder, { recursive: true, force: true });
@@ -112,7 +113,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     }
     child.on('error', () => undefined);
     if (await waitForRegistry(child, `${host}:${port}`)) address = `${host}:${port}`;
-    else await killAndWait(child);
+    else await stopChild(child, 5000);
   }
   if (!address) {
     const log = readLog();
@@ -164,34 +165,6 @@ async function waitForRegistry(child: ChildProcess, address: string): Promise<bo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return freePort('127.0.0.1');
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface ProxiedRequest {

@@ -10,8 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
+import { freePort, stopChild } from './processes';
 
 export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
@@ -381,18 +382,6 @@ async function retryBusy(
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** 'ready', 'port taken', or what went wrong. */
 async function waitForBanner(child: ChildProcess, host: string, port: number): Promise<string> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -451,11 +440,7 @@ async function killAndWait(child: ChildProcess): Promise<void> {
       // Already gone.
     }
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  await stopChild(child, 5000);
 }
 
 function descendants(root: number): number[] {

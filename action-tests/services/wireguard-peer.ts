@@ -13,7 +13,8 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { command, link, Namespace, serveHttp, sleep } from '../vpn-connect/namespace';
+import { command, link, Namespace, serveHttp } from '../vpn-connect/namespace';
+import { sleep } from './processes';
 
 export interface WireGuardPeerOptions {
   /** 1-49, unique among the test files that may run at the same time. */

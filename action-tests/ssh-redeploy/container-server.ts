@@ -7,7 +7,8 @@ import { chmod, readdir, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import path from 'node:path';
 import { startDockerd, type DockerDaemon } from '../services/dockerd';
-import { freeLoopbackPort, startRegistry, type Registry } from '../services/registry';
+import { freePort } from '../services/processes';
+import { startRegistry, type Registry } from '../services/registry';
 import { createSshUser, startSshd, type SshServer, type SshUser } from '../services/sshd';
 
 export interface ContainerServer {
@@ -123,7 +124,7 @@ export async function startContainerServer(name: string): Promise<ContainerServe
       user,
       server,
       group,
-      appPort: await freeLoopbackPort(),
+      appPort: await freePort(),
       images,
       docker: (args) => docker(args),
       async extraServer(setEnv) {

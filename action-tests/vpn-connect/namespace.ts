@@ -3,7 +3,7 @@
 // that crashed leaves nothing the next run cannot find: creating a namespace first removes a
 // stale one of the same name, stopping the processes inside it by their PIDs.
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { isAlive, sleep, stopPid } from '../services/processes';
 
 export function command(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -12,37 +12,6 @@ export function command(file: string, args: string[]): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Whether a PID is a live process (a zombie waiting to be reaped counts as gone). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function stopPid(pid: number, graceMs = 3_000): Promise<void> {
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  const until = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < until) await sleep(20);
-  if (isAlive(pid)) {
-    signal('SIGKILL');
-    while (isAlive(pid)) await sleep(20);
-  }
 }
 
 export class Namespace {
