@@ -1296,7 +1296,7 @@ exports.judge = judge;
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
 const deploy_program_1 = __nccwpck_require__(7943);
-const output_1 = __nccwpck_require__(9360);
+const run_script_1 = __nccwpck_require__(7894);
 /** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
 function readMarker(line, nonce, report) {
     if (!line.startsWith(`${nonce} `))
@@ -1342,7 +1342,7 @@ function planOf(mode) {
 }
 /** Replaces the container on one host and says how it went. */
 async function deployContainerOn(target, mode, timeoutMs, ports) {
-    const { connector, clock, log } = ports;
+    const { clock, log } = ports;
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
     const report = { containerLog: [] };
@@ -1359,27 +1359,9 @@ async function deployContainerOn(target, mode, timeoutMs, ports) {
     log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
     let result;
     try {
-        const connection = await connector.connect(target);
-        try {
-            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
-            const out = new output_1.LineSplitter((line) => {
-                if (!readMarker(line, nonce, report))
-                    log.line(line);
-            });
-            const err = new output_1.LineSplitter((line) => log.line(line));
-            log.startOutput();
-            try {
-                result = await connection.run((0, deploy_program_1.deployProgram)(planOf(mode), nonce), { stdout: (chunk) => out.push(chunk), stderr: (chunk) => err.push(chunk) }, timeoutMs);
-            }
-            finally {
-                out.end();
-                err.end();
-                log.endOutput();
-            }
-        }
-        finally {
-            connector.release(connection);
-        }
+        result = await (0, run_script_1.runOnHost)(target, (0, deploy_program_1.deployProgram)(planOf(mode), nonce), timeoutMs, ports, {
+            stdoutLine: (line) => readMarker(line, nonce, report),
+        });
     }
     catch (error) {
         const message = (0, errors_1.errorMessage)(error);
@@ -2741,13 +2723,14 @@ function summaryRows(outcomes, mode) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runScriptOn = runScriptOn;
+exports.runOnHost = runOnHost;
 exports.describeEnd = describeEnd;
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
 const output_1 = __nccwpck_require__(9360);
 /** Connects to one host, runs the program there and says how it ended. */
 async function runScriptOn(target, run, ports) {
-    const { connector, clock, log } = ports;
+    const { clock, log } = ports;
     const started = clock.now();
     const stdout = new output_1.BoundedText(run.keptStdout);
     const outcome = (fields) => {
@@ -2764,30 +2747,9 @@ async function runScriptOn(target, run, ports) {
     log.begin(target.label);
     let result;
     try {
-        const connection = await connector.connect(target);
-        try {
-            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
-            const out = new output_1.LineSplitter((line) => log.line(line));
-            const err = new output_1.LineSplitter((line) => log.line(line));
-            log.startOutput();
-            try {
-                result = await connection.run(run.program, {
-                    stdout: (chunk) => {
-                        stdout.append(chunk.toString('utf8'));
-                        out.push(chunk);
-                    },
-                    stderr: (chunk) => err.push(chunk),
-                }, run.timeoutMs);
-            }
-            finally {
-                out.end();
-                err.end();
-                log.endOutput();
-            }
-        }
-        finally {
-            connector.release(connection);
-        }
+        result = await runOnHost(target, run.program, run.timeoutMs, ports, {
+            stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
+        });
     }
     catch (error) {
         const message = (0, errors_1.errorMessage)(error);
@@ -2807,6 +2769,39 @@ async function runScriptOn(target, run, ports) {
     }
     log.end(`${target.label}: ${final.status} (${took})`);
     return final;
+}
+/**
+ * Connects to a host, runs a program with its output streamed line by line to the host's log,
+ * and releases the connection, whatever happens. Throws when the host cannot be reached.
+ */
+async function runOnHost(target, program, timeoutMs, { connector, log }, handlers = {}) {
+    const connection = await connector.connect(target);
+    try {
+        log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
+        const out = new output_1.LineSplitter((line) => {
+            if (!handlers.stdoutLine?.(line))
+                log.line(line);
+        });
+        const err = new output_1.LineSplitter((line) => log.line(line));
+        log.startOutput();
+        try {
+            return await connection.run(program, {
+                stdout: (chunk) => {
+                    handlers.stdoutChunk?.(chunk);
+                    out.push(chunk);
+                },
+                stderr: (chunk) => err.push(chunk),
+            }, timeoutMs);
+        }
+        finally {
+            out.end();
+            err.end();
+            log.endOutput();
+        }
+    }
+    finally {
+        connector.release(connection);
+    }
 }
 /** Why the program did not succeed, or undefined when it did. */
 function describeEnd(label, result, timeoutMs) {

@@ -7,7 +7,7 @@ import type { HostOutcome, HostStatus } from './fan-out';
 import type { HostLog } from './host-log';
 import type { Target } from './hosts';
 import type { ContainerMode } from './inputs';
-import { LineSplitter } from './output';
+import { runOnHost } from './run-script';
 import type { RunResult } from './ssh';
 
 /** What the deploy program reported through its marker lines. */
@@ -71,7 +71,7 @@ export async function deployContainerOn(
   timeoutMs: number,
   ports: { connector: Connector; clock: Clock; log: HostLog },
 ): Promise<HostOutcome> {
-  const { connector, clock, log } = ports;
+  const { clock, log } = ports;
   const started = clock.now();
   const nonce = newNonce();
   const report: DeployReport = { containerLog: [] };
@@ -89,30 +89,9 @@ export async function deployContainerOn(
   log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
   let result: RunResult;
   try {
-    const connection = await connector.connect(target);
-    try {
-      log.info(
-        `Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`,
-      );
-      const out = new LineSplitter((line) => {
-        if (!readMarker(line, nonce, report)) log.line(line);
-      });
-      const err = new LineSplitter((line) => log.line(line));
-      log.startOutput();
-      try {
-        result = await connection.run(
-          deployProgram(planOf(mode), nonce),
-          { stdout: (chunk) => out.push(chunk), stderr: (chunk) => err.push(chunk) },
-          timeoutMs,
-        );
-      } finally {
-        out.end();
-        err.end();
-        log.endOutput();
-      }
-    } finally {
-      connector.release(connection);
-    }
+    result = await runOnHost(target, deployProgram(planOf(mode), nonce), timeoutMs, ports, {
+      stdoutLine: (line) => readMarker(line, nonce, report),
+    });
   } catch (error) {
     const message = errorMessage(error);
     log.info(message);

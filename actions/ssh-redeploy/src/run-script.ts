@@ -21,7 +21,7 @@ export async function runScriptOn(
   run: ScriptRun,
   ports: { connector: Connector; clock: Clock; log: HostLog },
 ): Promise<HostOutcome> {
-  const { connector, clock, log } = ports;
+  const { clock, log } = ports;
   const started = clock.now();
   const stdout = new BoundedText(run.keptStdout);
   const outcome = (fields: Pick<HostOutcome, 'status' | 'exitCode'> & { error?: string }) => {
@@ -38,34 +38,9 @@ export async function runScriptOn(
   log.begin(target.label);
   let result: RunResult;
   try {
-    const connection = await connector.connect(target);
-    try {
-      log.info(
-        `Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`,
-      );
-      const out = new LineSplitter((line) => log.line(line));
-      const err = new LineSplitter((line) => log.line(line));
-      log.startOutput();
-      try {
-        result = await connection.run(
-          run.program,
-          {
-            stdout: (chunk) => {
-              stdout.append(chunk.toString('utf8'));
-              out.push(chunk);
-            },
-            stderr: (chunk) => err.push(chunk),
-          },
-          run.timeoutMs,
-        );
-      } finally {
-        out.end();
-        err.end();
-        log.endOutput();
-      }
-    } finally {
-      connector.release(connection);
-    }
+    result = await runOnHost(target, run.program, run.timeoutMs, ports, {
+      stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
+    });
   } catch (error) {
     const message = errorMessage(error);
     log.info(message);
@@ -85,6 +60,56 @@ export async function runScriptOn(
   }
   log.end(`${target.label}: ${final.status} (${took})`);
   return final;
+}
+
+export interface OutputHandlers {
+  /** Sees every chunk of stdout as it arrives. */
+  stdoutChunk?(chunk: Buffer): void;
+  /** Sees every whole line of stdout; returning true keeps it out of the log. */
+  stdoutLine?(line: string): boolean;
+}
+
+/**
+ * Connects to a host, runs a program with its output streamed line by line to the host's log,
+ * and releases the connection, whatever happens. Throws when the host cannot be reached.
+ */
+export async function runOnHost(
+  target: Target,
+  program: string,
+  timeoutMs: number,
+  { connector, log }: { connector: Connector; log: HostLog },
+  handlers: OutputHandlers = {},
+): Promise<RunResult> {
+  const connection = await connector.connect(target);
+  try {
+    log.info(
+      `Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`,
+    );
+    const out = new LineSplitter((line) => {
+      if (!handlers.stdoutLine?.(line)) log.line(line);
+    });
+    const err = new LineSplitter((line) => log.line(line));
+    log.startOutput();
+    try {
+      return await connection.run(
+        program,
+        {
+          stdout: (chunk) => {
+            handlers.stdoutChunk?.(chunk);
+            out.push(chunk);
+          },
+          stderr: (chunk) => err.push(chunk),
+        },
+        timeoutMs,
+      );
+    } finally {
+      out.end();
+      err.end();
+      log.endOutput();
+    }
+  } finally {
+    connector.release(connection);
+  }
 }
 
 /** Why the program did not succeed, or undefined when it did. */
