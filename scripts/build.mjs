@@ -9,6 +9,14 @@ import { listBundles, root } from './bundles.mjs';
 
 const ncc = createRequire(import.meta.url)('@vercel/ncc');
 
+// ssh2 ships pagent.exe, a Windows helper for the Pageant agent that ssh2 starts only on Windows;
+// ncc copies it as an asset. These actions run on Linux runners: a binary has no place in dist/.
+const WINDOWS_ONLY = /\.exe$/;
+
+function leaveOut(assetName) {
+  return WINDOWS_ONLY.test(assetName);
+}
+
 export async function build(outDir, only = []) {
   if (only.length === 0) rmSync(outDir, { recursive: true, force: true });
   for (const action of only) rmSync(path.join(outDir, action), { recursive: true, force: true });
@@ -42,6 +50,7 @@ export async function build(outDir, only = []) {
     mkdirSync(target, { recursive: true });
     writeFileSync(path.join(target, 'index.js'), code);
     for (const [name, asset] of Object.entries(assets ?? {})) {
+      if (leaveOut(name)) continue;
       mkdirSync(path.dirname(path.join(target, name)), { recursive: true });
       writeFileSync(path.join(target, name), asset.source, { mode: asset.permissions });
     }

@@ -1,4 +1,5 @@
-// Fails when dist/ differs from a fresh build of the sources: a changed, added or removed file.
+// Fails when dist/ differs from a fresh build of the sources (a changed, added or removed file),
+// or holds a binary: dist/ is JavaScript and text that reviewers can read.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,11 +19,15 @@ function listFiles(dir, prefix = '') {
   return files;
 }
 
-export async function distDifferences() {
+/** A NUL byte never occurs in UTF-8 text; it is how git tells binaries too. */
+export function isBinary(content) {
+  return content.includes(0);
+}
+
+export async function distDifferences(committed = path.join(root, 'dist')) {
   const fresh = mkdtempSync(path.join(tmpdir(), 'check-dist-'));
   try {
     await build(fresh);
-    const committed = path.join(root, 'dist');
     const want = new Set(listFiles(fresh));
     const have = new Set(listFiles(committed));
     const problems = [];
@@ -36,6 +41,10 @@ export async function distDifferences() {
     }
     for (const file of have)
       if (!want.has(file)) problems.push(`not built from any source: dist/${file}`);
+    for (const file of new Set([...want, ...have])) {
+      const copy = want.has(file) ? path.join(fresh, file) : path.join(committed, file);
+      if (isBinary(readFileSync(copy))) problems.push(`a binary file in dist/: ${file}`);
+    }
     return problems;
   } finally {
     rmSync(fresh, { recursive: true, force: true });
@@ -43,7 +52,11 @@ export async function distDifferences() {
 }
 
 if (import.meta.main ?? process.argv[1] === import.meta.filename) {
-  const problems = await distDifferences();
+  // `--dist DIR` checks a copy of dist/ elsewhere (the tests use it).
+  const flag = process.argv.indexOf('--dist');
+  const problems = await distDifferences(
+    flag >= 0 ? path.resolve(process.argv[flag + 1]) : undefined,
+  );
   if (problems.length > 0) {
     console.error(problems.join('\n'));
     console.error('dist/ does not match the sources: run `npm run build` and commit dist/.');

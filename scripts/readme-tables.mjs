@@ -1,14 +1,18 @@
-// Writes the parts of the READMEs that other files already say, so they cannot drift:
+// Writes the parts of the documentation that other files already say, so they cannot drift.
+// The documents: README.md, CONTRIBUTING.md, every Markdown file under docs/, and
+// actions/<name>/README.md. The regions, each between a start and an end marker:
 //   <!-- inputs:start --> ... <!-- inputs:end -->    in actions/<name>/README.md, from action.yml
 //   <!-- outputs:start --> ... <!-- outputs:end -->  in actions/<name>/README.md, from action.yml
 //   <!-- actions:start --> ... <!-- actions:end -->  the list of actions, from every action.yml
 //   <!-- include:PATH:start --> ... <!-- include:PATH:end -->  a file shown as a code block
-//     (README.md shows the consumer workflows that action-tests/workflows.test.ts lints).
+//     (docs/ shows the consumer workflows that examples.test.ts lints).
 //   <!-- workflow-inputs:PATH:start -->, workflow-secrets, workflow-outputs: the interface of
 //     a reusable workflow (`on.workflow_call`), from its file.
+// PATH is relative to the root of the repository, whichever document the region is in.
 // `npm run readme` rewrites them; `node scripts/readme-tables.mjs --check` only reports, and
-// exits 1 when a README differs from what the sources give (action-tests/readme.test.ts runs it).
-// `--root DIR` works on another tree with the same layout (the tests use it to show drift).
+// exits 1 when a document differs from what the sources give (action-tests/readme.test.ts runs
+// it). `--root DIR` works on another tree with the same layout (the tests use it to show drift);
+// `--list` prints the documents it keeps, as JSON, and changes nothing.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
@@ -93,13 +97,15 @@ export function outputsTable(metadata) {
   );
 }
 
-export function actionsTable(root) {
+/** The list of actions, linked from a document of the folder `from` (the root unless given). */
+export function actionsTable(root, from = root) {
   const actions = listActions(root);
   return table(
     ['action', 'what it does'],
     actions.map((action) => {
-      const link = existsSync(path.join(root, 'actions', action, 'README.md'))
-        ? `[\`${action}\`](actions/${action}/README.md)`
+      const readme = path.join(root, 'actions', action, 'README.md');
+      const link = existsSync(readme)
+        ? `[\`${action}\`](${path.relative(from, readme).split(path.sep).join('/')})`
         : `\`${action}\``;
       return [link, cellText(readMetadata(root, action).description)];
     }),
@@ -156,9 +162,10 @@ function includeBlock(root, file) {
   return `${fence}${language ?? ''}\n${text.endsWith('\n') ? text : `${text}\n`}${fence}`;
 }
 
-const MARKER = /<!-- ([a-z-]+(?::[^\s>]+?)?):(start|end) -->/g;
+// A marker is a line of its own, so that prose can name one in passing (`<!-- inputs:start -->`).
+const MARKER = /^<!-- ([a-z-]+(?::[^\s>]+?)?):(start|end) -->[ \t]*$/gm;
 
-/** The marked regions of a README, in order, or the problems that prevent finding them. */
+/** The marked regions of a document, in order, or the problems that prevent finding them. */
 export function findRegions(text) {
   const regions = [];
   const problems = [];
@@ -183,7 +190,7 @@ export function findRegions(text) {
 let prettierOptions;
 
 /**
- * Generated Markdown as Prettier writes it, so that `prettier --write` on a README leaves the
+ * Generated Markdown as Prettier writes it, so that `prettier --write` on a document leaves the
  * regions exactly as this script made them (Prettier pads table columns and rewrites escapes).
  */
 async function formatted(markdown) {
@@ -202,7 +209,7 @@ function regionSource(root, readme, name) {
     const metadata = readMetadata(root, action);
     return { markdown: name === 'inputs' ? inputsTable(metadata) : outputsTable(metadata) };
   }
-  if (name === 'actions') return { markdown: actionsTable(root) };
+  if (name === 'actions') return { markdown: actionsTable(root, path.dirname(readme)) };
   if (name.startsWith('include:')) {
     const file = name.slice('include:'.length);
     const markdown = includeBlock(root, file);
@@ -222,8 +229,8 @@ function regionSource(root, readme, name) {
 }
 
 /**
- * What a README should be: its text with every region regenerated. `problems` lists what the
- * script cannot fix by itself (a missing README, a missing or broken marker).
+ * What a document should be: its text with every region regenerated. `problems` lists what the
+ * script cannot fix by itself (a missing or broken marker, a region it cannot fill).
  */
 export async function renderReadme(root, readme, text) {
   const { regions, problems } = findRegions(text);
@@ -253,27 +260,46 @@ export async function renderReadme(root, readme, text) {
   return { text: result + text.slice(position), problems };
 }
 
-/** The READMEs this script keeps: README.md, and one per action. */
+/** The Markdown files under a folder of the tree, sorted; none when there is no such folder. */
+function markdownUnder(root, folder) {
+  const full = path.join(root, folder);
+  if (!existsSync(full)) return [];
+  return readdirSync(full, { recursive: true })
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => path.join(full, file))
+    .sort();
+}
+
+/**
+ * The documents this script keeps: README.md, CONTRIBUTING.md when there is one, the guides of
+ * docs/, and one README per action. README.md and the action READMEs must exist.
+ */
 export function readmeFiles(root) {
+  const contributing = path.join(root, 'CONTRIBUTING.md');
   return [
     path.join(root, 'README.md'),
+    ...(existsSync(contributing) ? [contributing] : []),
+    ...markdownUnder(root, 'docs'),
     ...listActions(root).map((action) => path.join(root, 'actions', action, 'README.md')),
   ];
 }
 
 /**
- * Compares every README with what the sources give. With `write`, rewrites those that differ.
- * Returns one entry per README that differs or has a problem.
+ * Compares every document with what the sources give. With `write`, rewrites those that differ.
+ * Returns one entry per document that differs or has a problem.
  */
 export async function checkReadmes(root = repositoryRoot, { write = false } = {}) {
   const findings = [];
   for (const readme of readmeFiles(root)) {
     const file = path.relative(root, readme);
     if (!existsSync(readme)) {
+      const isActionReadme = path.dirname(path.dirname(readme)) === path.join(root, 'actions');
       findings.push({
         file,
         problems: [
-          `is missing: write it, with <!-- inputs:start --> <!-- inputs:end --> and <!-- outputs:start --> <!-- outputs:end --> where the tables go`,
+          isActionReadme
+            ? `is missing: write it, with <!-- inputs:start --> <!-- inputs:end --> and <!-- outputs:start --> <!-- outputs:end --> where the tables go`
+            : 'is missing',
         ],
         stale: [],
       });
@@ -290,7 +316,7 @@ export async function checkReadmes(root = repositoryRoot, { write = false } = {}
   return findings;
 }
 
-/** The names of the regions whose content differs between two versions of a README. */
+/** The names of the regions whose content differs between two versions of a document. */
 function staleRegions(before, after) {
   const contents = (text) =>
     new Map(
@@ -314,6 +340,10 @@ if (import.meta.main ?? process.argv[1] === import.meta.filename) {
   const args = process.argv.slice(2);
   const check = args.includes('--check');
   const root = path.resolve(option(args, '--root') ?? repositoryRoot);
+  if (args.includes('--list')) {
+    console.log(JSON.stringify(readmeFiles(root).map((file) => path.relative(root, file))));
+    process.exit(0);
+  }
   const findings = await checkReadmes(root, { write: !check });
   if (args.includes('--json')) {
     console.log(JSON.stringify(findings));
@@ -333,7 +363,7 @@ if (import.meta.main ?? process.argv[1] === import.meta.filename) {
     (finding) => finding.problems.length > 0 || (check && finding.stale.length > 0),
   );
   if (failed && check && !args.includes('--json')) {
-    console.error('The READMEs do not match their sources: run `npm run readme`.');
+    console.error('The documentation does not match its sources: run `npm run readme`.');
   }
   process.exit(failed ? 1 : 0);
 }

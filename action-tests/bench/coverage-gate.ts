@@ -239,6 +239,8 @@ async function compare(
   const outputFile = path.join(runnerTemp, 'output');
   const actionEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
+    // Set by the runner in every step: the bundle speaks the runner's protocol itself.
+    GITHUB_ACTIONS: 'true',
     GITHUB_WORKSPACE: workspace,
     RUNNER_TEMP: runnerTemp,
     GITHUB_OUTPUT: outputFile,

@@ -23,7 +23,13 @@ const folder = mkdtempSync(path.join(tmpdir(), 'bench-ssh-redeploy-'));
 
 /** The environment the runner gives the step: every input with its default, then ours. */
 function stepEnvironment(inputs: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: folder, RUNNER_TEMP: folder };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: folder,
+    RUNNER_TEMP: folder,
+    // Set by the runner in every step: the bundle speaks the runner's protocol itself.
+    GITHUB_ACTIONS: 'true',
+  };
   for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV']) {
     env[name] = path.join(folder, name.toLowerCase());
   }

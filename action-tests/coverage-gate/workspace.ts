@@ -6,9 +6,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const FIXTURES = path.join(__dirname, 'fixtures');
-export const REPORTS = path.join(FIXTURES, 'reports');
-export const SOURCES = path.join(FIXTURES, 'sources');
+const FIXTURES = path.join(__dirname, 'fixtures');
+const REPORTS = path.join(FIXTURES, 'reports');
+const SOURCES = path.join(FIXTURES, 'sources');
 
 export function fixtureText(name: string): string {
   return readFileSync(path.join(REPORTS, name), 'utf8');

@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { command, link, Namespace, serveHttp } from '../vpn-connect/namespace';
+import { command, link, Namespace, serveHttp } from './namespace';
 import { sleep } from './processes';
 
 export interface OpenVpnServerOptions {
@@ -94,7 +94,7 @@ extendedKeyUsage = clientAuth
 `;
 
 /** A CA and a server and client certificate it signed, all EC P-256, made with openssl. */
-export async function makePki(dir: string): Promise<Pki> {
+async function makePki(dir: string): Promise<Pki> {
   await writeFile(path.join(dir, 'extensions.cnf'), EXTENSIONS);
   const ecKey = (name: string) =>
     run(

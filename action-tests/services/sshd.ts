@@ -263,7 +263,7 @@ export async function startSshd(options: SshdOptions): Promise<SshServer> {
 }
 
 /** `SHA256:` + unpadded base64 of the key blob, the form `ssh-keygen -l` prints. */
-export function fingerprintOf(publicKeyLine: string): string {
+function fingerprintOf(publicKeyLine: string): string {
   const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1], 'base64');
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }

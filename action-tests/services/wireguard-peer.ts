@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { command, link, Namespace, serveHttp } from '../vpn-connect/namespace';
+import { command, link, Namespace, serveHttp } from './namespace';
 import { sleep } from './processes';
 
 export interface WireGuardPeerOptions {

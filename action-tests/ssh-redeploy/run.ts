@@ -3,7 +3,7 @@
 import { runAction, type ActionRun, type RunOptions } from '../harness/run-action';
 import type { KeyPair, SshServer } from '../services/sshd';
 
-export function secretsOf(servers: SshServer[]): string[] {
+function secretsOf(servers: SshServer[]): string[] {
   return servers.flatMap((server) => [
     server.account.password,
     ...(Object.values(server.keys) as KeyPair[]).flatMap((key) => [

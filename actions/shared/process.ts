@@ -34,13 +34,16 @@ export interface ProcessResult {
   timedOut: boolean;
 }
 
-/** Runs a program to its end and collects its output; never rejects once it is spawned. */
-export function runProcess(
+/** How logic runs programs; `runProcess` in a step, a recording one in tests. */
+export type RunProcess = (
   file: string,
   args: string[],
-  options: ProcessOptions = {},
-): Promise<ProcessResult> {
-  return new Promise((resolve) => {
+  options?: ProcessOptions,
+) => Promise<ProcessResult>;
+
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+export const runProcess: RunProcess = (file, args, options = {}) =>
+  new Promise((resolve) => {
     // stdout and stderr are always pipes; stdin is one only when there is input.
     const child = spawn(file, args, {
       cwd: options.cwd,
@@ -85,4 +88,3 @@ export function runProcess(
       child.stdin.end(options.input);
     }
   });
-}

@@ -1,4 +1,4 @@
-import { annotate, warning } from './runner';
+import { githubRunner } from './runner';
 
 /** What the runner would read on stdout while `work` runs. */
 function written(work: () => void): string {
@@ -18,7 +18,7 @@ function written(work: () => void): string {
 test('annotate ties a warning to a range of lines of a file', () => {
   expect(
     written(() =>
-      annotate('warning', 'Changed lines 2-4 are not covered by tests.', {
+      githubRunner.annotate('warning', 'Changed lines 2-4 are not covered by tests.', {
         file: 'src/f1.ts',
         line: 2,
         endLine: 4,
@@ -33,7 +33,7 @@ test('annotate ties a warning to a range of lines of a file', () => {
 test('annotate escapes what would end a property or the command', () => {
   expect(
     written(() =>
-      annotate('error', 'line one\nline two: 100%', {
+      githubRunner.annotate('error', 'line one\nline two: 100%', {
         file: 'a,b:c.ts',
         line: 7,
         title: 'x, y',
@@ -43,8 +43,8 @@ test('annotate escapes what would end a property or the command', () => {
 });
 
 test('without a line, annotate points at the file; warning points nowhere', () => {
-  expect(written(() => annotate('notice', 'm', { file: 'README.md' }))).toBe(
+  expect(written(() => githubRunner.annotate('notice', 'm', { file: 'README.md' }))).toBe(
     '::notice file=README.md::m\n',
   );
-  expect(written(() => warning('m'))).toBe('::warning::m\n');
+  expect(written(() => githubRunner.warning('m'))).toBe('::warning::m\n');
 });

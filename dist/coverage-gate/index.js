@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 914:
+/***/ 4914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 753:
+/***/ 4753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -179,8 +179,8 @@ exports.issueFileCommand = issueFileCommand;
 exports.prepareKeyValueMessage = prepareKeyValueMessage;
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const crypto = __importStar(__nccwpck_require__(982));
-const fs = __importStar(__nccwpck_require__(896));
+const crypto = __importStar(__nccwpck_require__(6982));
+const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
 const utils_1 = __nccwpck_require__(302);
 function issueFileCommand(command, message) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 847:
+/***/ 1847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -229,7 +229,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
 const os_1 = __nccwpck_require__(857);
-const fs_1 = __nccwpck_require__(896);
+const fs_1 = __nccwpck_require__(9896);
 const { access, appendFile, writeFile } = fs_1.promises;
 exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
@@ -547,13 +547,14 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 488:
+/***/ 7488:
 /***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.WARNINGS_PER_STEP = void 0;
 exports.planAnnotations = planAnnotations;
+exports.omittedNote = omittedNote;
 /** GitHub shows at most this many warning annotations from one step (and 50 per job). */
 exports.WARNINGS_PER_STEP = 10;
 /**
@@ -578,19 +579,30 @@ function planAnnotations(ranges, warningsIssued) {
         omitted: ranges.length - shown.length,
     };
 }
+/**
+ * What is said of the ranges left out: a warning while the step's limit has room for one, else
+ * a line in the log.
+ */
+function omittedNote(plan, warningsIssued) {
+    if (plan.omitted === 0)
+        return undefined;
+    const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most ${exports.WARNINGS_PER_STEP} warnings per step).`;
+    const room = warningsIssued + plan.annotations.length < exports.WARNINGS_PER_STEP;
+    return { level: room ? 'warning' : 'info', text };
+}
 
 
 /***/ }),
 
-/***/ 889:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ 7889:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.coverageBadge = coverageBadge;
+const percent_1 = __nccwpck_require__(2571);
 // A flat badge of the headline figure, drawn without fetching anything: the label and value
 // on two coloured fields, widths estimated from Verdana 11px, which badges conventionally use.
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.badgeColor = badgeColor;
-exports.badgeSvg = badgeSvg;
 const NARROW = new Set([..."fijlrtI1.,:;!|()[] '"]);
 const WIDE = new Set([...'mwMW%@']);
 function textWidth(text) {
@@ -644,18 +656,23 @@ function badgeSvg(label, value, color) {
         '',
     ].join('\n');
 }
+/** The badge of the headline: a whole percent, coloured by its two-decimal figure. */
+function coverageBadge(headline) {
+    const value = headline ? `${(0, percent_1.formatExact)(headline, 0)}%` : 'unknown';
+    const percent = headline ? Number((0, percent_1.formatExact)(headline)) : NaN;
+    return badgeSvg('coverage', value, badgeColor(percent));
+}
 
 
 /***/ }),
 
-/***/ 320:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ 9320:
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseUnifiedDiff = parseUnifiedDiff;
 exports.diffCoverage = diffCoverage;
-const coverage_set_1 = __nccwpck_require__(347);
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
 /** Git's C-style quoting of unusual paths ("caf\303\251.py"). */
 function unquote(text) {
@@ -731,13 +748,12 @@ function diffCoverage(set, changed) {
     const files = [];
     const uncovered = [];
     for (const [path, lines] of [...changed].sort(([a], [b]) => a.localeCompare(b))) {
-        const file = set.files.get(path);
-        if (!file?.packed || file.lines === undefined)
+        const measured = set.measuredLines(path);
+        if (!measured)
             continue;
         const fileRatio = { covered: 0, total: 0 };
         const changedSet = new Set(lines);
         let open;
-        const measured = (0, coverage_set_1.unpackLines)(file.packed);
         // Walk the measured lines in order, so ranges break at any measured line in between.
         for (let i = 0; i < measured.lines.length; i++) {
             const line = measured.lines[i];
@@ -772,28 +788,20 @@ function diffCoverage(set, changed) {
 
 /***/ }),
 
-/***/ 347:
+/***/ 1347:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CoverageSet = void 0;
-exports.pack = pack;
-exports.unpackLines = unpackLines;
-exports.unpackBranches = unpackBranches;
-exports.unpackFunctions = unpackFunctions;
-exports.mergeLines = mergeLines;
-exports.mergeBranches = mergeBranches;
-exports.mergeFunctions = mergeFunctions;
-exports.mergeStatements = mergeStatements;
-exports.fileFigures = fileFigures;
-const model_1 = __nccwpck_require__(291);
+const model_1 = __nccwpck_require__(9291);
+const packed_detail_1 = __nccwpck_require__(4884);
 class CoverageSet {
     files = new Map();
     /** Adds a record under its repository path (already mapped). */
     add(path, record) {
         const known = this.files.get(path);
-        const functions = record.functions && hashNames(record.functions);
+        const functions = record.functions && (0, packed_detail_1.hashFunctionNames)(record.functions);
         if (!known) {
             const file = {
                 path,
@@ -806,14 +814,14 @@ class CoverageSet {
             return;
         }
         const old = known.packed;
-        const lines = old ? mergeLines(unpackLines(old), record.lines) : record.lines;
-        const oldBranches = old && unpackBranches(old);
+        const lines = old ? (0, packed_detail_1.mergeLines)((0, packed_detail_1.unpackLines)(old), record.lines) : record.lines;
+        const oldBranches = old && (0, packed_detail_1.unpackBranches)(old);
         const branches = oldBranches && record.branches
-            ? mergeBranches(oldBranches, record.branches)
+            ? (0, packed_detail_1.mergeBranches)(oldBranches, record.branches)
             : (oldBranches ?? record.branches);
-        const oldFunctions = old && unpackFunctions(old);
+        const oldFunctions = old && (0, packed_detail_1.unpackFunctions)(old);
         const mergedFunctions = oldFunctions && functions
-            ? mergeFunctions(oldFunctions, functions)
+            ? (0, packed_detail_1.mergeFunctions)(oldFunctions, functions)
             : (oldFunctions ?? functions);
         store(known, lines, branches, mergedFunctions);
         if (record.statements) {
@@ -828,134 +836,31 @@ class CoverageSet {
             }
         }
     }
-    get size() {
-        return this.files.size;
+    has(path) {
+        return this.files.has(path);
+    }
+    /**
+     * The lines measured in the file, in order, with hits 1 for covered and 0 for not; undefined
+     * when no report gave the file's line numbers.
+     */
+    measuredLines(path) {
+        const file = this.files.get(path);
+        if (!file?.packed || file.lines === undefined)
+            return undefined;
+        return (0, packed_detail_1.unpackLines)(file.packed);
+    }
+    /** Every file's figures, in the order the files were first added. */
+    figures() {
+        return [...this.files.values()].map(fileFigures);
     }
 }
 exports.CoverageSet = CoverageSet;
 function store(file, lines, branches, functions) {
     const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
-    file.packed = hasDetail ? pack(lines, branches, functions) : undefined;
+    file.packed = hasDetail ? (0, packed_detail_1.pack)(lines, branches, functions) : undefined;
     file.lines = lines.lines.length > 0 ? (0, model_1.countHits)(lines.hits) : undefined;
     file.branches = branches && (0, model_1.countHits)(branches.hits);
     file.functions = functions && (0, model_1.countHits)(functions.hits);
-}
-/** Function names stand in as 32-bit hashes (FNV-1a): only their identity matters for merging. */
-function hashNames(functions) {
-    return { ...functions, names: functions.names.map((name) => String(hashName(name))) };
-}
-function hashName(name) {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < name.length; i++) {
-        hash ^= name.charCodeAt(i);
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash;
-}
-// The packed layout, in 32-bit words:
-//   [0] first line, [1] span of lines (bit 31 set: a sparse list instead of a bitmap),
-//   [2] branch count or NONE, [3] function count or NONE, [4] measured line count;
-//   lines: a bitmap of 2 bits a line from the first line on (measured, covered), or, when the
-//   lines are few and far apart, one word a line: line << 1 | covered;
-//   branches: two words each, line and slot << 1 | covered;
-//   functions: two words each, name hash and line << 1 | covered.
-// Hit counts are reduced to covered or not once merged, which is all a figure or an
-// annotation uses; hits are added up before that, while records are merged.
-const NONE = 0xffffffff;
-const SPARSE = 0x80000000;
-const HEADER = 5;
-function pack(lines, branches, functions) {
-    const count = lines.lines.length;
-    const first = count > 0 ? lines.lines[0] : 0;
-    const span = count > 0 ? lines.lines[count - 1] - first + 1 : 0;
-    const bitmapWords = Math.ceil(span / 16);
-    const sparse = bitmapWords > count;
-    const lineWordCount = sparse ? count : bitmapWords;
-    const branchCount = branches ? branches.lines.length : 0;
-    const functionCount = functions ? functions.names.length : 0;
-    const packed = new Uint32Array(HEADER + lineWordCount + 2 * branchCount + 2 * functionCount);
-    packed[0] = first;
-    packed[1] = sparse ? (span | SPARSE) >>> 0 : span;
-    packed[2] = branches ? branchCount : NONE;
-    packed[3] = functions ? functionCount : NONE;
-    packed[4] = count;
-    let at = HEADER;
-    for (let i = 0; i < count; i++) {
-        const covered = lines.hits[i] > 0 ? 1 : 0;
-        if (sparse) {
-            packed[at + i] = ((lines.lines[i] << 1) | covered) >>> 0;
-        }
-        else {
-            const offset = (lines.lines[i] - first) * 2;
-            packed[at + (offset >>> 5)] |= (1 | (covered << 1)) << (offset & 31);
-        }
-    }
-    at += lineWordCount;
-    for (let i = 0; i < branchCount; i++) {
-        packed[at++] = branches.lines[i];
-        packed[at++] = ((branches.slots[i] << 1) | (branches.hits[i] > 0 ? 1 : 0)) >>> 0;
-    }
-    for (let i = 0; i < functionCount; i++) {
-        packed[at++] = Number(functions.names[i]) >>> 0;
-        packed[at++] = ((functions.lines[i] << 1) | (functions.hits[i] > 0 ? 1 : 0)) >>> 0;
-    }
-    return packed;
-}
-function lineWords(packed) {
-    return packed[1] & SPARSE ? packed[4] : Math.ceil(packed[1] / 16);
-}
-/** The measured lines of a packed file, with hits 1 for covered and 0 for not. */
-function unpackLines(packed) {
-    const count = packed[4];
-    const lines = new Uint32Array(count);
-    const hits = new Uint32Array(count);
-    if (packed[1] & SPARSE) {
-        for (let i = 0; i < count; i++) {
-            lines[i] = packed[HEADER + i] >>> 1;
-            hits[i] = packed[HEADER + i] & 1;
-        }
-        return { lines, hits };
-    }
-    const span = packed[1];
-    let n = 0;
-    for (let offset = 0; offset < span; offset++) {
-        const bits = (packed[HEADER + (offset >>> 4)] >>> ((offset & 15) * 2)) & 3;
-        if (bits & 1) {
-            lines[n] = packed[0] + offset;
-            hits[n++] = bits >>> 1;
-        }
-    }
-    return { lines, hits };
-}
-function unpackBranches(packed) {
-    if (packed[2] === NONE)
-        return undefined;
-    const count = packed[2];
-    const at = HEADER + lineWords(packed);
-    const lines = new Uint32Array(count);
-    const slots = new Uint32Array(count);
-    const hits = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-        lines[i] = packed[at + 2 * i];
-        slots[i] = packed[at + 2 * i + 1] >>> 1;
-        hits[i] = packed[at + 2 * i + 1] & 1;
-    }
-    return { lines, slots, hits };
-}
-function unpackFunctions(packed) {
-    if (packed[3] === NONE)
-        return undefined;
-    const count = packed[3];
-    const at = HEADER + lineWords(packed) + 2 * (packed[2] === NONE ? 0 : packed[2]);
-    const names = [];
-    const lines = new Uint32Array(count);
-    const hits = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-        names.push(String(packed[at + 2 * i]));
-        lines[i] = packed[at + 2 * i + 1] >>> 1;
-        hits[i] = packed[at + 2 * i + 1] & 1;
-    }
-    return { names, lines, hits };
 }
 /**
  * Counts without detail cannot be merged line by line: two of them for one file are two views
@@ -967,93 +872,6 @@ function larger(a, b) {
     if (b.total > a.total || (b.total === a.total && b.covered > a.covered))
         return b;
     return a;
-}
-function mergeLines(a, b) {
-    if (b.lines.length === 0)
-        return a;
-    if (a.lines.length === 0)
-        return b;
-    const lines = new Uint32Array(a.lines.length + b.lines.length);
-    const hits = new Uint32Array(lines.length);
-    let i = 0;
-    let j = 0;
-    let n = 0;
-    while (i < a.lines.length || j < b.lines.length) {
-        const left = i < a.lines.length ? a.lines[i] : Infinity;
-        const right = j < b.lines.length ? b.lines[j] : Infinity;
-        if (left === right) {
-            lines[n] = left;
-            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
-        }
-        else if (left < right) {
-            lines[n] = left;
-            hits[n++] = a.hits[i++];
-        }
-        else {
-            lines[n] = right;
-            hits[n++] = b.hits[j++];
-        }
-    }
-    return { lines: lines.slice(0, n), hits: hits.slice(0, n) };
-}
-function mergeBranches(a, b) {
-    if (b.lines.length === 0)
-        return a;
-    if (a.lines.length === 0)
-        return b;
-    const size = a.lines.length + b.lines.length;
-    const lines = new Uint32Array(size);
-    const slots = new Uint32Array(size);
-    const hits = new Uint32Array(size);
-    let i = 0;
-    let j = 0;
-    let n = 0;
-    const order = (x, y) => i >= a.lines.length
-        ? 1
-        : j >= b.lines.length
-            ? -1
-            : a.lines[x] - b.lines[y] || a.slots[x] - b.slots[y];
-    while (i < a.lines.length || j < b.lines.length) {
-        const sign = order(i, j);
-        if (sign === 0) {
-            lines[n] = a.lines[i];
-            slots[n] = a.slots[i];
-            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
-        }
-        else if (sign < 0) {
-            lines[n] = a.lines[i];
-            slots[n] = a.slots[i];
-            hits[n++] = a.hits[i++];
-        }
-        else {
-            lines[n] = b.lines[j];
-            slots[n] = b.slots[j];
-            hits[n++] = b.hits[j++];
-        }
-    }
-    return { lines: lines.slice(0, n), slots: slots.slice(0, n), hits: hits.slice(0, n) };
-}
-function mergeFunctions(a, b) {
-    const byName = new Map();
-    for (const source of [a, b]) {
-        source.names.forEach((name, index) => {
-            const known = byName.get(name);
-            if (known) {
-                known.hits = (0, model_1.saturate)(known.hits + source.hits[index]);
-                if (known.line === 0)
-                    known.line = source.lines[index];
-            }
-            else {
-                byName.set(name, { line: source.lines[index], hits: source.hits[index] });
-            }
-        });
-    }
-    const values = [...byName.values()];
-    return {
-        names: [...byName.keys()],
-        lines: Uint32Array.from(values, (value) => value.line),
-        hits: Uint32Array.from(values, (value) => value.hits),
-    };
 }
 function mergeStatements(a, b) {
     const merged = new Map();
@@ -1094,7 +912,7 @@ function fileFigures(file) {
 
 /***/ }),
 
-/***/ 380:
+/***/ 1380:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1102,16 +920,14 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DEFAULT_PATTERNS = void 0;
-exports.readHead = readHead;
 exports.findReports = findReports;
-const node_fs_1 = __nccwpck_require__(24);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const glob_1 = __nccwpck_require__(602);
-const formats_1 = __nccwpck_require__(394);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const glob_1 = __nccwpck_require__(9602);
+const formats_1 = __nccwpck_require__(7394);
 /** Where coverage tools write their reports by default, looked for in every folder. */
-exports.DEFAULT_PATTERNS = [
+const DEFAULT_PATTERNS = [
     '**/coverage.xml',
     '**/coverage.json',
     '**/cobertura.xml',
@@ -1193,7 +1009,7 @@ function findReports(workspace, patterns, forced, log) {
         return reports;
     }
     const byFolder = new Map();
-    for (const pattern of exports.DEFAULT_PATTERNS) {
+    for (const pattern of DEFAULT_PATTERNS) {
         for (const file of matchPattern(workspace, pattern)) {
             const report = identify(file);
             if (!report || report.guessed) {
@@ -1213,7 +1029,7 @@ function findReports(workspace, patterns, forced, log) {
         }
     }
     if (byFolder.size === 0) {
-        throw new errors_1.ActionFailure(`No coverage report found in ${workspace}: looked for ${exports.DEFAULT_PATTERNS.join(', ')}. ` +
+        throw new errors_1.ActionFailure(`No coverage report found in ${workspace}: looked for ${DEFAULT_PATTERNS.join(', ')}. ` +
             "Name the report in the 'files' input, or write it to one of these places.");
     }
     return [...byFolder.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -1222,24 +1038,42 @@ function findReports(workspace, patterns, forced, log) {
 
 /***/ }),
 
-/***/ 146:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ 3230:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.eventFacts = eventFacts;
+function eventFacts(payload) {
+    const event = payload;
+    return {
+        base: event.pull_request?.base?.sha ?? event.before,
+        pullRequest: event.pull_request?.number,
+    };
+}
+
+
+/***/ }),
+
+/***/ 1146:
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.REVISION = void 0;
 exports.gitIn = gitIn;
 exports.diffAgainst = diffAgainst;
-const process_1 = __nccwpck_require__(35);
-function gitIn(cwd) {
+exports.isInsideWorkTree = isInsideWorkTree;
+/** Git in `cwd`, never prompting for credentials, its messages in English for the log. */
+function gitIn(exec, cwd, env) {
     return async (args) => {
-        const result = await (0, process_1.runProcess)('git', args, {
+        const result = await exec('git', args, {
             cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+            env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
         });
         if (result.error)
             throw result.error;
-        return { code: result.code ?? 1, stdout: result.stdout, stderr: result.stderr.trim() };
+        return result;
     };
 }
 /** A revision as git takes it, never an option: refused before git sees it. */
@@ -1254,7 +1088,7 @@ async function diffAgainst(git, base) {
         const fetched = await git(['fetch', '--no-tags', '--depth=1', 'origin', base]);
         if (fetched.code !== 0) {
             return {
-                problem: `the base commit ${base} is not in the checkout and could not be fetched (${fetched.stderr.split('\n').pop() ?? ''}). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
+                problem: `the base commit ${base} is not in the checkout and could not be fetched (${fetched.stderr.trim().split('\n').pop() ?? ''}). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
             };
         }
     }
@@ -1271,14 +1105,18 @@ async function diffAgainst(git, base) {
         '--',
     ]);
     if (diff.code !== 0)
-        return { problem: `git diff ${base} HEAD failed: ${diff.stderr}` };
+        return { problem: `git diff ${base} HEAD failed: ${diff.stderr.trim()}` };
     return { diff: diff.stdout };
+}
+async function isInsideWorkTree(git) {
+    const result = await git(['rev-parse', '--is-inside-work-tree']);
+    return result.code === 0 && result.stdout.trim() === 'true';
 }
 
 
 /***/ }),
 
-/***/ 602:
+/***/ 9602:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1290,8 +1128,8 @@ exports.globToRegExp = globToRegExp;
 exports.isGlob = isGlob;
 exports.literalPrefix = literalPrefix;
 exports.walkFiles = walkFiles;
-const node_fs_1 = __nccwpck_require__(24);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 // Glob patterns as workflows write them (`**/coverage/lcov.info`, `reports/*.xml`,
 // `{a,b}.out`), matched against paths relative to the workspace with forward slashes.
 /** A regular expression matching exactly the paths the glob matches. */
@@ -1400,7 +1238,7 @@ function walkFiles(root, start = '', limit = 1_000_000) {
 
 /***/ }),
 
-/***/ 945:
+/***/ 4945:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1409,52 +1247,51 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const input_values_1 = __nccwpck_require__(153);
-const mask_1 = __nccwpck_require__(624);
-const runner_1 = __nccwpck_require__(266);
-const git_1 = __nccwpck_require__(146);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const mask_1 = __nccwpck_require__(7624);
+const git_1 = __nccwpck_require__(1146);
 const path_mapping_1 = __nccwpck_require__(160);
-const percent_1 = __nccwpck_require__(571);
-const formats_1 = __nccwpck_require__(394);
+const percent_1 = __nccwpck_require__(2571);
+const formats_1 = __nccwpck_require__(7394);
 function optionalPercent(name, raw) {
     return raw === '' ? undefined : (0, percent_1.parsePercent)(name, raw);
 }
 /** Reads and checks every input, before the step touches anything. The token is masked first. */
-function getInputs(env = process.env) {
-    const githubToken = (0, runner_1.getInput)('github-token');
-    (0, mask_1.maskSecret)(githubToken, runner_1.setSecret);
+function getInputs(runner, env) {
+    const githubToken = runner.getInput('github-token');
+    (0, mask_1.maskSecret)(githubToken, (value) => runner.setSecret(value));
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const inWorkspace = (file) => node_path_1.default.resolve(workspace, file);
-    const formatText = (0, runner_1.getInput)('format') || 'auto';
+    const formatText = runner.getInput('format') || 'auto';
     if (formatText !== 'auto' && !formats_1.FORMATS.includes(formatText)) {
         throw new errors_1.ConfigurationError('format', `'${formatText}' is not a format this action reads. Use auto or one of: ${formats_1.FORMATS.join(', ')}.`);
     }
     const thresholds = {
-        minCoverage: optionalPercent('min-coverage', (0, runner_1.getInput)('min-coverage')),
-        minLine: optionalPercent('min-line', (0, runner_1.getInput)('min-line')),
-        minBranch: optionalPercent('min-branch', (0, runner_1.getInput)('min-branch')),
-        minFunction: optionalPercent('min-function', (0, runner_1.getInput)('min-function')),
-        minFile: optionalPercent('min-file', (0, runner_1.getInput)('min-file')),
-        minDiff: optionalPercent('min-diff', (0, runner_1.getInput)('min-diff')),
-        maxDrop: optionalPercent('max-drop', (0, runner_1.getInput)('max-drop')),
+        minCoverage: optionalPercent('min-coverage', runner.getInput('min-coverage')),
+        minLine: optionalPercent('min-line', runner.getInput('min-line')),
+        minBranch: optionalPercent('min-branch', runner.getInput('min-branch')),
+        minFunction: optionalPercent('min-function', runner.getInput('min-function')),
+        minFile: optionalPercent('min-file', runner.getInput('min-file')),
+        minDiff: optionalPercent('min-diff', runner.getInput('min-diff')),
+        maxDrop: optionalPercent('max-drop', runner.getInput('max-drop')),
     };
-    const diffBase = (0, runner_1.getInput)('diff-base') || undefined;
+    const diffBase = runner.getInput('diff-base') || undefined;
     if (diffBase !== undefined && !git_1.REVISION.test(diffBase)) {
         throw new errors_1.ConfigurationError('diff-base', `'${diffBase}' is not a git revision. Give a commit SHA or a ref such as origin/main.`);
     }
-    const comment = (0, runner_1.getInput)('comment') || 'off';
+    const comment = runner.getInput('comment') || 'off';
     if (!['off', 'always', 'on-failure'].includes(comment)) {
         throw new errors_1.ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure.`);
     }
     if (comment !== 'off' && githubToken === '') {
         throw new errors_1.ConfigurationError('github-token', 'is empty, and comment is on. Pass a token that may write pull request comments: github-token: ${{ github.token }} with permissions: pull-requests: write.');
     }
-    const baseline = (0, runner_1.getInput)('baseline');
-    const badge = (0, runner_1.getInput)('badge');
-    const summaryFile = (0, runner_1.getInput)('summary-file');
-    const files = (0, input_values_1.parseList)((0, runner_1.getInput)('files'), /\n/);
+    const baseline = runner.getInput('baseline');
+    const badge = runner.getInput('badge');
+    const summaryFile = runner.getInput('summary-file');
+    const files = (0, input_values_1.parseList)(runner.getInput('files'), /\n/);
     const runnerTemp = env.RUNNER_TEMP || workspace;
     return {
         workspace,
@@ -1463,12 +1300,12 @@ function getInputs(env = process.env) {
         thresholds,
         baseline: baseline ? inWorkspace(baseline) : undefined,
         diffBase,
-        exclude: (0, input_values_1.parseList)((0, runner_1.getInput)('exclude'), /\n/),
-        pathPrefixes: (0, path_mapping_1.parsePrefixRules)((0, input_values_1.parseList)((0, runner_1.getInput)('path-prefix'), /\n/)),
-        sourceRoots: (0, input_values_1.parseList)((0, runner_1.getInput)('source-roots'), /\n/).map((root) => root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')),
+        exclude: (0, input_values_1.parseList)(runner.getInput('exclude'), /\n/),
+        pathPrefixes: (0, path_mapping_1.parsePrefixRules)((0, input_values_1.parseList)(runner.getInput('path-prefix'), /\n/)),
+        sourceRoots: (0, input_values_1.parseList)(runner.getInput('source-roots'), /\n/).map((root) => root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')),
         comment: comment,
         githubToken,
-        annotate: (0, input_values_1.parseBoolean)('annotate', (0, runner_1.getInput)('annotate') || 'true'),
+        annotate: (0, input_values_1.parseBoolean)('annotate', runner.getInput('annotate') || 'true'),
         badge: badge ? inWorkspace(badge) : undefined,
         summaryFile: summaryFile
             ? inWorkspace(summaryFile)
@@ -1479,259 +1316,133 @@ function getInputs(env = process.env) {
 
 /***/ }),
 
-/***/ 609:
+/***/ 4609:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
+exports.main = main;
+const errors_1 = __nccwpck_require__(9223);
+const step_1 = __nccwpck_require__(6254);
+const discovery_1 = __nccwpck_require__(1380);
+const event_1 = __nccwpck_require__(3230);
+const git_1 = __nccwpck_require__(1146);
+const inputs_1 = __nccwpck_require__(4945);
+const measure_changed_lines_1 = __nccwpck_require__(9693);
+const metrics_1 = __nccwpck_require__(2823);
+const publish_1 = __nccwpck_require__(6593);
+const read_reports_1 = __nccwpck_require__(4834);
+const summary_file_1 = __nccwpck_require__(2005);
+const verdict_1 = __nccwpck_require__(855);
+async function run() {
+    await (0, step_1.runMainStep)(main);
+}
+async function main(ctx) {
+    const inputs = (0, inputs_1.getInputs)(ctx.runner, ctx.env);
+    const log = new CountingLog(ctx.log);
+    const event = (0, event_1.eventFacts)(ctx.event);
+    // Read every report into one set of files, their paths mapped onto the workspace.
+    const reports = (0, discovery_1.findReports)(inputs.workspace, inputs.files, inputs.format, log);
+    const { set, infos } = await (0, read_reports_1.readReports)(reports, {
+        workspace: inputs.workspace,
+        prefixes: inputs.pathPrefixes,
+        sourceRoots: inputs.sourceRoots,
+        exclude: inputs.exclude,
+    }, log);
+    const figures = (0, metrics_1.measure)(set, infos, inputs.thresholds);
+    for (const warning of figures.warnings)
+        log.warning(warning);
+    // What the gate compares with: the lines changed since the base commit, the baseline.
+    const changed = await (0, measure_changed_lines_1.measureChangedLines)({
+        workspace: inputs.workspace,
+        base: inputs.diffBase ?? event.base,
+        minDiff: inputs.thresholds.minDiff,
+        wanted: inputs.thresholds.minDiff !== undefined || inputs.annotate || inputs.comment !== 'off',
+    }, set, (0, git_1.gitIn)(ctx.exec, inputs.workspace, ctx.env), log);
+    const baseline = (0, summary_file_1.readBaselineFile)(inputs.baseline, log);
+    // The verdict: everything the step says, decided before any of it is said.
+    const verdict = (0, verdict_1.judge)({
+        figures,
+        thresholds: inputs.thresholds,
+        changed,
+        baseline,
+        reports,
+        warningsIssued: log.warnings,
+        annotate: inputs.annotate,
+        summaryFile: inputs.summaryFile,
+        badge: inputs.badge,
+        commit: ctx.env.GITHUB_SHA,
+        comment: {
+            mode: inputs.comment,
+            pullRequest: event.pullRequest,
+            workflow: ctx.env.GITHUB_WORKFLOW ?? '',
+            job: ctx.env.GITHUB_JOB ?? '',
+        },
+    });
+    await publish(ctx, log, verdict, inputs.githubToken);
+    if (!verdict.passed)
+        throw new errors_1.ActionFailure(verdict.conclusion);
+    log.info(verdict.conclusion);
+}
+/** Outputs and files first: they are what later steps use, whatever the verdict. */
+async function publish(ctx, log, verdict, token) {
+    for (const note of verdict.notes)
+        log.info(note);
+    (0, publish_1.writeOutputs)(ctx.runner, verdict);
+    (0, publish_1.writeFiles)(ctx.runner, verdict);
+    await (0, publish_1.writeJobSummary)(ctx.summary, verdict);
+    (0, publish_1.writeAnnotations)(ctx.runner, log, verdict);
+    await (0, publish_1.writeComment)(verdict, {
+        apiUrl: ctx.env.GITHUB_API_URL || 'https://api.github.com',
+        repository: ctx.env.GITHUB_REPOSITORY ?? '',
+        token,
+    }, ctx, log);
+}
+/** The step's log, counting warnings: GitHub's per-step limit counts them with the annotations. */
+class CountingLog {
+    log;
+    warnings = 0;
+    constructor(log) {
+        this.log = log;
+    }
+    info = (message) => this.log.info(message);
+    debug = (message) => this.log.debug(message);
+    warning = (message) => {
+        this.warnings++;
+        this.log.warning(message);
+    };
+}
+
+
+/***/ }),
+
+/***/ 9693:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.main = main;
-const node_fs_1 = __nccwpck_require__(24);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const http_1 = __nccwpck_require__(4);
-const retry_1 = __nccwpck_require__(280);
-const runner = __importStar(__nccwpck_require__(266));
-const annotations_1 = __nccwpck_require__(488);
-const badge_1 = __nccwpck_require__(889);
-const changed_lines_1 = __nccwpck_require__(320);
-const coverage_set_1 = __nccwpck_require__(347);
-const discovery_1 = __nccwpck_require__(380);
-const git_1 = __nccwpck_require__(146);
-const glob_1 = __nccwpck_require__(602);
-const inputs_1 = __nccwpck_require__(945);
-const metrics_1 = __nccwpck_require__(823);
-const path_mapping_1 = __nccwpck_require__(160);
-const percent_1 = __nccwpck_require__(571);
-const report_1 = __nccwpck_require__(874);
-const formats_1 = __nccwpck_require__(394);
-const report_error_1 = __nccwpck_require__(885);
-const sticky_comment_1 = __nccwpck_require__(383);
-const summary_file_1 = __nccwpck_require__(5);
-/** Counts the warnings issued, which share GitHub's per-step limit with the annotations. */
-class CountingLog {
-    warnings = 0;
-    info = (message) => runner.info(message);
-    debug = (message) => runner.debug(message);
-    warning = (message) => {
-        this.warnings++;
-        runner.warning(message);
-    };
-}
-const MAX_LISTED_UNMATCHED = 10;
-async function main() {
-    const inputs = (0, inputs_1.getInputs)();
-    const log = new CountingLog();
-    const event = readEvent();
-    const reports = (0, discovery_1.findReports)(inputs.workspace, inputs.files, inputs.format, log);
-    const workspaceFiles = (0, glob_1.walkFiles)(inputs.workspace);
-    const mapper = new path_mapping_1.PathMapper({
-        workspace: inputs.workspace,
-        workspaceFiles,
-        prefixes: inputs.pathPrefixes,
-        sourceRoots: inputs.sourceRoots,
-        goModules: goModules(inputs.workspace, workspaceFiles),
-    });
-    const excluded = inputs.exclude.map(glob_1.globToRegExp);
-    const set = new coverage_set_1.CoverageSet();
-    const infos = [];
-    const unmatched = { count: 0, first: new Set() };
-    for (const report of reports) {
-        infos.push(await readReport(report, set, mapper, excluded, unmatched));
-        log.info(`Read ${report.name} (${formats_1.FORMAT_NAMES[report.format]}).`);
-    }
-    if (unmatched.count > 0) {
-        const listed = [...unmatched.first];
-        log.warning(`${unmatched.count} path${unmatched.count === 1 ? '' : 's'} in the reports match no file in the workspace: ` +
-            `${listed.join(', ')}${unmatched.count > listed.length ? `, and ${unmatched.count - listed.length} more` : ''}. ` +
-            'Their coverage still counts, but changed lines and annotations cannot reach them. Make the reports in this checkout, or map their paths with path-prefix or source-roots.');
-    }
-    const totals = (0, metrics_1.computeTotals)(set);
-    (0, metrics_1.checkMeasurable)(totals, inputs.thresholds);
-    const headline = (0, metrics_1.chooseHeadline)(totals, infos);
-    if (infos.some((info) => info.inexactBranches) && !headline.printed) {
-        log.warning('A coverage.py text report with branch columns cannot be merged exactly with other reports: the headline is line coverage. Use `coverage json` for exact figures.');
-    }
-    for (const input of (0, metrics_1.closeCalls)(headline, inputs.thresholds)) {
-        log.warning(`The coverage.py total ${(0, percent_1.formatExact)(headline.value)}% is the figure coverage.py printed, rounded, and lies within half a point of ${input}: the verdict may be off by the rounding. Gate on \`coverage json\` (or a report without branch columns) for exact counts.`);
-    }
-    const { diff, diffBase, diffNote } = await measureChangedLines(inputs, event, set, log);
-    const baseline = readBaselineFile(inputs.baseline, log);
-    const checks = (0, metrics_1.evaluate)({
-        totals,
-        headline,
-        thresholds: inputs.thresholds,
-        diff: diff?.ratio,
-        diffUnavailable: diffNote,
-        baseline,
-    });
-    const passed = checks.every((check) => check.passed);
-    for (const check of checks)
-        if (check.passed && check.message)
-            log.info(check.message);
-    // Outputs and files first: they are what later steps use, whatever the verdict.
-    runner.setOutput('coverage', headline.value ? (0, percent_1.formatExact)(headline.value) : '');
-    runner.setOutput('line', (0, percent_1.formatRatio)(totals.lines));
-    runner.setOutput('branch', totals.branches ? (0, percent_1.formatRatio)(totals.branches) : '');
-    runner.setOutput('function', totals.functions ? (0, percent_1.formatRatio)(totals.functions) : '');
-    runner.setOutput('diff', diff && diff.ratio.total > 0 ? (0, percent_1.formatRatio)(diff.ratio) : '');
-    runner.setOutput('passed', String(passed));
-    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(inputs.summaryFile), { recursive: true });
-    const summaryFd = (0, node_fs_1.openSync)(inputs.summaryFile, 'w');
-    try {
-        (0, summary_file_1.writeSummary)((text) => (0, node_fs_1.writeSync)(summaryFd, text), totals, headline, diff?.ratio, passed, process.env.GITHUB_SHA);
-    }
-    finally {
-        (0, node_fs_1.closeSync)(summaryFd);
-    }
-    runner.setOutput('summary-file', inputs.summaryFile);
-    if (inputs.badge) {
-        const value = headline.value ? `${(0, percent_1.formatExact)(headline.value, 0)}%` : 'unknown';
-        const percent = headline.value ? Number((0, percent_1.formatExact)(headline.value)) : NaN;
-        writeFileEnsuringFolder(inputs.badge, (0, badge_1.badgeSvg)('coverage', value, (0, badge_1.badgeColor)(percent)));
-    }
-    runner.setOutput('badge', inputs.badge ?? '');
-    const model = {
-        passed,
-        checks,
-        totals,
-        headline,
-        diff,
-        diffBase,
-        diffNote,
-        baseline,
-        reports: reports.map((report) => ({ name: report.name, format: formats_1.FORMAT_NAMES[report.format] })),
-    };
-    await runner.summary.addRaw((0, report_1.renderReport)(model, '### Coverage', report_1.fitsSummary)).write();
-    if (inputs.annotate && diff && diff.uncovered.length > 0) {
-        const plan = (0, annotations_1.planAnnotations)(diff.uncovered, log.warnings);
-        for (const annotation of plan.annotations)
-            runner.annotate('warning', annotation.message, annotation);
-        if (plan.omitted > 0) {
-            const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most 10 warnings per step).`;
-            if (log.warnings + plan.annotations.length < 10)
-                log.warning(text);
-            else
-                log.info(text);
-        }
-    }
-    await comment(inputs, event, model, log);
-    if (!passed) {
-        throw new errors_1.ActionFailure(failureMessage(checks));
-    }
-    log.info(`Coverage gate passed: ${headline.value ? `${(0, percent_1.formatExact)(headline.value)}%` : 'nothing measured'} (${headline.basis}).`);
-}
-function failureMessage(checks) {
-    return checks
-        .filter((check) => !check.passed)
-        .map((check) => check.message ?? check.label)
-        .join('\n');
-}
-function readEvent() {
-    const file = process.env.GITHUB_EVENT_PATH;
-    if (!file || !(0, node_fs_1.existsSync)(file))
-        return {};
-    try {
-        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-function goModules(workspace, files) {
-    return files
-        .filter((file) => file === 'go.mod' || file.endsWith('/go.mod'))
-        .flatMap((file) => {
-        const module = (0, path_mapping_1.goModulePath)((0, node_fs_1.readFileSync)(node_path_1.default.join(workspace, file), 'utf8'));
-        return module
-            ? [{ module, dir: node_path_1.default.posix.dirname(file) === '.' ? '' : node_path_1.default.posix.dirname(file) }]
-            : [];
-    });
-}
-async function readReport(report, set, mapper, excluded, unmatched) {
-    let records = 0;
-    const stream = (0, node_fs_1.createReadStream)(report.file, { highWaterMark: 64 * 1024 });
-    try {
-        const info = await formats_1.PARSERS[report.format](stream, (record) => {
-            records++;
-            if (record.unnamed) {
-                set.add(`\u0000unnamed ${report.name}`, record);
-                return;
-            }
-            const mapped = mapper.map(record.path, record.roots);
-            if (excluded.some((pattern) => pattern.test(mapped.path)))
-                return;
-            if (!mapped.matched && !set.files.has(mapped.path)) {
-                unmatched.count++;
-                if (unmatched.first.size < MAX_LISTED_UNMATCHED)
-                    unmatched.first.add(mapped.path);
-            }
-            set.add(mapped.path, record);
-        });
-        if (records === 0) {
-            throw new errors_1.ActionFailure(`${report.name}: the report is empty (it covers no file). Expected a ${formats_1.FORMAT_NAMES[report.format]} with at least one file in it.`);
-        }
-        return info;
-    }
-    catch (error) {
-        if (error instanceof report_error_1.ReportError) {
-            const what = report.guessed
-                ? `not a coverage report this action recognises (expected one of: ${Object.values(formats_1.FORMAT_NAMES).join(', ')}); read as a coverage.py text report: ${error.message}. Set 'format' if it is one of these.`
-                : `cannot be read as a ${formats_1.FORMAT_NAMES[report.format]}: ${error.message}`;
-            throw new errors_1.ActionFailure(`${report.name}: ${what}`);
-        }
-        if (error instanceof errors_1.ActionFailure)
-            throw error;
-        throw new errors_1.ActionFailure(`${report.name}: could not be read (${(0, errors_1.errorMessage)(error)}).`);
-    }
-    finally {
-        stream.destroy();
-    }
-}
+exports.measureChangedLines = measureChangedLines;
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const changed_lines_1 = __nccwpck_require__(9320);
+const git_1 = __nccwpck_require__(1146);
 const NO_COMMIT = /^0+$/;
-async function measureChangedLines(inputs, event, set, log) {
-    const wanted = inputs.thresholds.minDiff !== undefined || inputs.annotate || inputs.comment !== 'off';
-    if (!wanted)
+/**
+ * Coverage of the lines changed since the base commit. Without a base or a git checkout they
+ * are not measured, and that is said; min-diff fails only where git could have answered.
+ */
+async function measureChangedLines(request, set, git, log) {
+    if (!request.wanted)
         return {};
-    const base = inputs.diffBase ?? event.pull_request?.base?.sha ?? event.before;
+    const { base, minDiff } = request;
     if (!base || NO_COMMIT.test(base)) {
         const diffNote = 'No base commit to compare with (not a pull request, or the first push of a branch): changed lines not measured.';
-        if (inputs.thresholds.minDiff)
+        if (minDiff)
             log.info(diffNote);
         return { diffNote };
     }
@@ -1740,16 +1451,16 @@ async function measureChangedLines(inputs, event, set, log) {
             diffNote: `The event's base '${base}' is not a git revision: changed lines not measured.`,
         };
     }
-    if (!(0, node_fs_1.existsSync)(node_path_1.default.join(inputs.workspace, '.git')) && !(await isInsideGit(inputs.workspace))) {
+    if (!(0, node_fs_1.existsSync)(node_path_1.default.join(request.workspace, '.git')) && !(await (0, git_1.isInsideWorkTree)(git))) {
         const problem = 'the workspace is not a git checkout (run actions/checkout before this step)';
-        if (inputs.thresholds.minDiff)
+        if (minDiff)
             throw new errors_1.ActionFailure(`min-diff cannot be checked: ${problem}.`);
         log.warning(`Changed lines not measured: ${problem}.`);
         return { diffNote: `Not measured: ${problem}.` };
     }
-    const result = await (0, git_1.diffAgainst)((0, git_1.gitIn)(inputs.workspace), base);
-    if (result.problem !== undefined || result.diff === undefined) {
-        if (inputs.thresholds.minDiff)
+    const result = await (0, git_1.diffAgainst)(git, base);
+    if ('problem' in result) {
+        if (minDiff)
             throw new errors_1.ActionFailure(`min-diff cannot be checked: ${result.problem}`);
         log.warning(`Changed lines not measured: ${result.problem}`);
         return { diffNote: `Not measured: ${result.problem}` };
@@ -1757,85 +1468,48 @@ async function measureChangedLines(inputs, event, set, log) {
     const diff = (0, changed_lines_1.diffCoverage)(set, (0, changed_lines_1.parseUnifiedDiff)(result.diff));
     return { diff, diffBase: base };
 }
-async function isInsideGit(workspace) {
-    const result = await (0, git_1.gitIn)(workspace)(['rev-parse', '--is-inside-work-tree']);
-    return result.code === 0 && result.stdout.trim() === 'true';
-}
-function readBaselineFile(file, log) {
-    if (!file)
-        return undefined;
-    if (!(0, node_fs_1.existsSync)(file)) {
-        log.warning(`No baseline at ${file}: max-drop is not checked on this run (the first run on a branch has none).`);
-        return undefined;
-    }
-    return (0, summary_file_1.readBaseline)((0, node_fs_1.readFileSync)(file, 'utf8'), file);
-}
-function writeFileEnsuringFolder(file, text) {
-    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(file), { recursive: true });
-    (0, node_fs_1.writeFileSync)(file, text);
-}
-async function comment(inputs, event, model, log) {
-    if (inputs.comment === 'off')
-        return;
-    const number = event.pull_request?.number;
-    if (!number) {
-        log.info('Not a pull request: no comment written.');
-        return;
-    }
-    const marker = (0, sticky_comment_1.commentMarker)(process.env.GITHUB_WORKFLOW ?? '', process.env.GITHUB_JOB ?? '');
-    const text = (0, report_1.renderReport)(model, '### Coverage', (body) => body.length + marker.length + 2 < report_1.COMMENT_LIMIT_CHARS, {
-        changedFiles: 50,
-        leastCovered: 10,
-        ranges: 50,
-    });
-    const api = new sticky_comment_1.CommentsApi({
-        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-        token: inputs.githubToken,
-        repository: process.env.GITHUB_REPOSITORY ?? '',
-        pullRequest: number,
-        marker,
-    }, http_1.fetchHttpClient, retry_1.systemClock);
-    try {
-        const createNew = inputs.comment === 'always' || !model.passed;
-        const result = await (0, sticky_comment_1.upsertComment)(api, marker, text, createNew);
-        if (result.action !== 'skipped')
-            log.info(`Pull request comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
-    }
-    catch (error) {
-        // Commenting is a courtesy: the gate's verdict never depends on it.
-        if (error instanceof http_1.HttpStatusError && error.status === 403) {
-            log.warning(`Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token; comment from a workflow_run workflow, or give the job permissions: pull-requests: write.`);
-        }
-        else {
-            log.warning(`Could not write the pull request comment: ${(0, errors_1.errorMessage)(error)}`);
-        }
-    }
-}
 
 
 /***/ }),
 
-/***/ 823:
+/***/ 2823:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.INPUT_NAMES = void 0;
+exports.measure = measure;
 exports.computeTotals = computeTotals;
 exports.chooseHeadline = chooseHeadline;
 exports.checkMeasurable = checkMeasurable;
 exports.evaluate = evaluate;
 exports.closeCalls = closeCalls;
-const errors_1 = __nccwpck_require__(223);
-const coverage_set_1 = __nccwpck_require__(347);
-const percent_1 = __nccwpck_require__(571);
+const errors_1 = __nccwpck_require__(9223);
+const percent_1 = __nccwpck_require__(2571);
+/**
+ * The merged reports' figures. A threshold on a metric no report measures is refused here,
+ * before anything else is looked at.
+ */
+function measure(set, reports, thresholds) {
+    const totals = computeTotals(set);
+    checkMeasurable(totals, thresholds);
+    const headline = chooseHeadline(totals, reports);
+    const warnings = [];
+    if (reports.some((report) => report.inexactBranches) && !headline.printed) {
+        warnings.push('A coverage.py text report with branch columns cannot be merged exactly with other reports: the headline is line coverage. Use `coverage json` for exact figures.');
+    }
+    for (const input of closeCalls(headline, thresholds)) {
+        warnings.push(`The coverage.py total ${(0, percent_1.formatExact)(headline.value)}% is the figure coverage.py printed, rounded, and lies within half a point of ${input}: the verdict may be off by the rounding. Gate on \`coverage json\` (or a report without branch columns) for exact counts.`);
+    }
+    return { totals, headline, warnings };
+}
 function add(sum, part) {
     if (!part)
         return sum;
     return { covered: (sum?.covered ?? 0) + part.covered, total: (sum?.total ?? 0) + part.total };
 }
 function computeTotals(set) {
-    const files = [...set.files.values()].map(coverage_set_1.fileFigures);
+    const files = set.figures();
     let lines = { covered: 0, total: 0 };
     let branches;
     let functions;
@@ -2065,7 +1739,7 @@ function closeCalls(headline, thresholds) {
 
 /***/ }),
 
-/***/ 291:
+/***/ 9291:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2231,6 +1905,236 @@ exports.EMPTY_LINES = { lines: new Uint32Array(0), hits: new Uint32Array(0) };
 
 /***/ }),
 
+/***/ 4884:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.hashFunctionNames = hashFunctionNames;
+exports.pack = pack;
+exports.unpackLines = unpackLines;
+exports.unpackBranches = unpackBranches;
+exports.unpackFunctions = unpackFunctions;
+exports.mergeLines = mergeLines;
+exports.mergeBranches = mergeBranches;
+exports.mergeFunctions = mergeFunctions;
+const model_1 = __nccwpck_require__(9291);
+/** Only a name's identity matters for merging; a hash of it costs no string per function. */
+function hashFunctionNames(functions) {
+    // A loop: Uint32Array.from with a map function is several times slower, once a file.
+    const hashes = new Uint32Array(functions.names.length);
+    for (let i = 0; i < hashes.length; i++)
+        hashes[i] = hashName(functions.names[i]);
+    return { hashes, lines: functions.lines, hits: functions.hits };
+}
+function hashName(name) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) {
+        hash ^= name.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+// The packed layout, in 32-bit words:
+//   [0] first line, [1] span of lines (bit 31 set: a sparse list instead of a bitmap),
+//   [2] branch count or NONE, [3] function count or NONE, [4] measured line count;
+//   lines: a bitmap of 2 bits a line from the first line on (measured, covered), or, when the
+//   lines are few and far apart, one word a line: line << 1 | covered;
+//   branches: two words each, line and slot << 1 | covered;
+//   functions: two words each, name hash and line << 1 | covered.
+// Hit counts are reduced to covered or not once merged, which is all a figure or an
+// annotation uses; hits are added up before that, while records are merged.
+const NONE = 0xffffffff;
+const SPARSE = 0x80000000;
+const HEADER = 5;
+function pack(lines, branches, functions) {
+    const count = lines.lines.length;
+    const first = count > 0 ? lines.lines[0] : 0;
+    const span = count > 0 ? lines.lines[count - 1] - first + 1 : 0;
+    const bitmapWords = Math.ceil(span / 16);
+    const sparse = bitmapWords > count;
+    const lineWordCount = sparse ? count : bitmapWords;
+    const branchCount = branches ? branches.lines.length : 0;
+    const functionCount = functions ? functions.hashes.length : 0;
+    const packed = new Uint32Array(HEADER + lineWordCount + 2 * branchCount + 2 * functionCount);
+    packed[0] = first;
+    packed[1] = sparse ? (span | SPARSE) >>> 0 : span;
+    packed[2] = branches ? branchCount : NONE;
+    packed[3] = functions ? functionCount : NONE;
+    packed[4] = count;
+    let at = HEADER;
+    for (let i = 0; i < count; i++) {
+        const covered = lines.hits[i] > 0 ? 1 : 0;
+        if (sparse) {
+            packed[at + i] = ((lines.lines[i] << 1) | covered) >>> 0;
+        }
+        else {
+            const offset = (lines.lines[i] - first) * 2;
+            packed[at + (offset >>> 5)] |= (1 | (covered << 1)) << (offset & 31);
+        }
+    }
+    at += lineWordCount;
+    for (let i = 0; i < branchCount; i++) {
+        packed[at++] = branches.lines[i];
+        packed[at++] = ((branches.slots[i] << 1) | (branches.hits[i] > 0 ? 1 : 0)) >>> 0;
+    }
+    for (let i = 0; i < functionCount; i++) {
+        packed[at++] = functions.hashes[i];
+        packed[at++] = ((functions.lines[i] << 1) | (functions.hits[i] > 0 ? 1 : 0)) >>> 0;
+    }
+    return packed;
+}
+function lineWords(packed) {
+    return packed[1] & SPARSE ? packed[4] : Math.ceil(packed[1] / 16);
+}
+/** The measured lines of a packed file, with hits 1 for covered and 0 for not. */
+function unpackLines(packed) {
+    const count = packed[4];
+    const lines = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    if (packed[1] & SPARSE) {
+        for (let i = 0; i < count; i++) {
+            lines[i] = packed[HEADER + i] >>> 1;
+            hits[i] = packed[HEADER + i] & 1;
+        }
+        return { lines, hits };
+    }
+    const span = packed[1];
+    let n = 0;
+    for (let offset = 0; offset < span; offset++) {
+        const bits = (packed[HEADER + (offset >>> 4)] >>> ((offset & 15) * 2)) & 3;
+        if (bits & 1) {
+            lines[n] = packed[0] + offset;
+            hits[n++] = bits >>> 1;
+        }
+    }
+    return { lines, hits };
+}
+function unpackBranches(packed) {
+    if (packed[2] === NONE)
+        return undefined;
+    const count = packed[2];
+    const at = HEADER + lineWords(packed);
+    const lines = new Uint32Array(count);
+    const slots = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        lines[i] = packed[at + 2 * i];
+        slots[i] = packed[at + 2 * i + 1] >>> 1;
+        hits[i] = packed[at + 2 * i + 1] & 1;
+    }
+    return { lines, slots, hits };
+}
+function unpackFunctions(packed) {
+    if (packed[3] === NONE)
+        return undefined;
+    const count = packed[3];
+    const at = HEADER + lineWords(packed) + 2 * (packed[2] === NONE ? 0 : packed[2]);
+    const hashes = new Uint32Array(count);
+    const lines = new Uint32Array(count);
+    const hits = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        hashes[i] = packed[at + 2 * i];
+        lines[i] = packed[at + 2 * i + 1] >>> 1;
+        hits[i] = packed[at + 2 * i + 1] & 1;
+    }
+    return { hashes, lines, hits };
+}
+function mergeLines(a, b) {
+    if (b.lines.length === 0)
+        return a;
+    if (a.lines.length === 0)
+        return b;
+    const lines = new Uint32Array(a.lines.length + b.lines.length);
+    const hits = new Uint32Array(lines.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < a.lines.length || j < b.lines.length) {
+        const left = i < a.lines.length ? a.lines[i] : Infinity;
+        const right = j < b.lines.length ? b.lines[j] : Infinity;
+        if (left === right) {
+            lines[n] = left;
+            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
+        }
+        else if (left < right) {
+            lines[n] = left;
+            hits[n++] = a.hits[i++];
+        }
+        else {
+            lines[n] = right;
+            hits[n++] = b.hits[j++];
+        }
+    }
+    return { lines: lines.slice(0, n), hits: hits.slice(0, n) };
+}
+function mergeBranches(a, b) {
+    if (b.lines.length === 0)
+        return a;
+    if (a.lines.length === 0)
+        return b;
+    const size = a.lines.length + b.lines.length;
+    const lines = new Uint32Array(size);
+    const slots = new Uint32Array(size);
+    const hits = new Uint32Array(size);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    const order = (x, y) => i >= a.lines.length
+        ? 1
+        : j >= b.lines.length
+            ? -1
+            : a.lines[x] - b.lines[y] || a.slots[x] - b.slots[y];
+    while (i < a.lines.length || j < b.lines.length) {
+        const sign = order(i, j);
+        if (sign === 0) {
+            lines[n] = a.lines[i];
+            slots[n] = a.slots[i];
+            hits[n++] = (0, model_1.saturate)(a.hits[i++] + b.hits[j++]);
+        }
+        else if (sign < 0) {
+            lines[n] = a.lines[i];
+            slots[n] = a.slots[i];
+            hits[n++] = a.hits[i++];
+        }
+        else {
+            lines[n] = b.lines[j];
+            slots[n] = b.slots[j];
+            hits[n++] = b.hits[j++];
+        }
+    }
+    return { lines: lines.slice(0, n), slots: slots.slice(0, n), hits: hits.slice(0, n) };
+}
+function mergeFunctions(a, b) {
+    const byHash = new Map();
+    for (const source of [a, b]) {
+        source.hashes.forEach((hash, index) => {
+            const known = byHash.get(hash);
+            if (known) {
+                known.hits = (0, model_1.saturate)(known.hits + source.hits[index]);
+                if (known.line === 0)
+                    known.line = source.lines[index];
+            }
+            else {
+                byHash.set(hash, { line: source.lines[index], hits: source.hits[index] });
+            }
+        });
+    }
+    const hashes = new Uint32Array(byHash.size);
+    const lines = new Uint32Array(byHash.size);
+    const hits = new Uint32Array(byHash.size);
+    let i = 0;
+    for (const [hash, value] of byHash) {
+        hashes[i] = hash;
+        lines[i] = value.line;
+        hits[i++] = value.hits;
+    }
+    return { hashes, lines, hits };
+}
+
+
+/***/ }),
+
 /***/ 160:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -2240,10 +2144,9 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PathMapper = void 0;
-exports.normalizeSlashes = normalizeSlashes;
 exports.goModulePath = goModulePath;
 exports.parsePrefixRules = parsePrefixRules;
-const node_path_1 = __importDefault(__nccwpck_require__(760));
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const DRIVE = /^[A-Za-z]:\//;
 function normalizeSlashes(text) {
     return text.replace(/\\/g, '/');
@@ -2358,7 +2261,7 @@ function parsePrefixRules(lines) {
 
 /***/ }),
 
-/***/ 571:
+/***/ 2571:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2370,12 +2273,10 @@ exports.exactOfPercent = exactOfPercent;
 exports.compareExact = compareExact;
 exports.subtractExact = subtractExact;
 exports.compareRatios = compareRatios;
-exports.compareRatio = compareRatio;
 exports.formatExact = formatExact;
 exports.formatRatio = formatRatio;
 exports.formatPercent = formatPercent;
-exports.ratioValue = ratioValue;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const PERCENT = /^(\d{1,3})(?:\.(\d{1,6}))?\s*%?$/;
 function parsePercent(input, raw) {
     const text = raw.trim();
@@ -2418,10 +2319,6 @@ function subtractExact(a, b) {
 function compareRatios(a, b) {
     return a.covered * b.total - b.covered * a.total;
 }
-/** Sign of (ratio as a percentage) - (percent). */
-function compareRatio(ratio, percent) {
-    return compareExact(exactOfRatio(ratio), exactOfPercent(percent));
-}
 /**
  * An exact percentage with `decimals` places, rounded down by default; a drop that fails a gate
  * is rounded up, so that the figure shown never meets the limit it broke.
@@ -2461,24 +2358,202 @@ function formatScaled(value, decimals) {
     const text = value.toString().padStart(decimals + 1, '0');
     return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
 }
-/** A percentage as a JavaScript number, for colours and sorting only, never for gating. */
-function ratioValue(ratio) {
-    return ratio.total === 0 ? NaN : (ratio.covered * 100) / ratio.total;
+
+
+/***/ }),
+
+/***/ 6593:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.writeOutputs = writeOutputs;
+exports.writeFiles = writeFiles;
+exports.writeJobSummary = writeJobSummary;
+exports.writeAnnotations = writeAnnotations;
+exports.writeComment = writeComment;
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const http_1 = __nccwpck_require__(6004);
+const sticky_comment_1 = __nccwpck_require__(6383);
+const summary_file_1 = __nccwpck_require__(2005);
+// The writers that publish a verdict, each to one place.
+function writeOutputs(runner, verdict) {
+    for (const [name, value] of Object.entries(verdict.outputs))
+        runner.setOutput(name, value);
+}
+/** The summary file and the badge, each output set once its file is written. */
+function writeFiles(runner, verdict) {
+    const { path: file, commit } = verdict.summaryFile;
+    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(file), { recursive: true });
+    const fd = (0, node_fs_1.openSync)(file, 'w');
+    try {
+        const { totals, headline, diff, passed } = verdict.report;
+        (0, summary_file_1.writeSummary)((text) => (0, node_fs_1.writeSync)(fd, text), totals, headline, diff?.ratio, passed, commit);
+    }
+    finally {
+        (0, node_fs_1.closeSync)(fd);
+    }
+    runner.setOutput('summary-file', file);
+    if (verdict.badge) {
+        (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(verdict.badge.path), { recursive: true });
+        (0, node_fs_1.writeFileSync)(verdict.badge.path, verdict.badge.svg);
+    }
+    runner.setOutput('badge', verdict.badge?.path ?? '');
+}
+async function writeJobSummary(summary, verdict) {
+    await summary.addRaw(verdict.jobSummary).write();
+}
+function writeAnnotations(runner, log, verdict) {
+    for (const annotation of verdict.annotations) {
+        runner.annotate('warning', annotation.message, annotation);
+    }
+    if (verdict.omitted)
+        log[verdict.omitted.level](verdict.omitted.text);
+}
+/** Writes the pull request comment; a failure is a warning, never the gate's verdict. */
+async function writeComment(verdict, access, ports, log) {
+    const plan = verdict.comment;
+    if (plan.kind === 'off')
+        return;
+    if (plan.kind === 'not-a-pull-request') {
+        log.info('Not a pull request: no comment written.');
+        return;
+    }
+    const api = new sticky_comment_1.CommentsApi({ ...access, pullRequest: plan.pullRequest, marker: plan.marker }, ports.http, ports.clock);
+    try {
+        const result = await (0, sticky_comment_1.upsertComment)(api, plan.marker, plan.text, plan.createNew);
+        if (result.action !== 'skipped')
+            log.info(`Pull request comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
+    }
+    catch (error) {
+        if (error instanceof http_1.HttpStatusError && error.status === 403) {
+            log.warning(`Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token; comment from a workflow_run workflow, or give the job permissions: pull-requests: write.`);
+        }
+        else {
+            log.warning(`Could not write the pull request comment: ${(0, errors_1.errorMessage)(error)}`);
+        }
+    }
 }
 
 
 /***/ }),
 
-/***/ 874:
+/***/ 4834:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.readReports = readReports;
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const coverage_set_1 = __nccwpck_require__(1347);
+const glob_1 = __nccwpck_require__(9602);
+const path_mapping_1 = __nccwpck_require__(160);
+const formats_1 = __nccwpck_require__(7394);
+const report_error_1 = __nccwpck_require__(1885);
+const MAX_LISTED_UNMATCHED = 10;
+async function readReports(reports, options, log) {
+    const mapper = mapperFor(options);
+    const excluded = options.exclude.map(glob_1.globToRegExp);
+    const set = new coverage_set_1.CoverageSet();
+    const infos = [];
+    const unmatched = { count: 0, first: new Set() };
+    for (const report of reports) {
+        infos.push(await readReport(report, set, mapper, excluded, unmatched));
+        log.info(`Read ${report.name} (${formats_1.FORMAT_NAMES[report.format]}).`);
+    }
+    if (unmatched.count > 0) {
+        const listed = [...unmatched.first];
+        log.warning(`${unmatched.count} path${unmatched.count === 1 ? '' : 's'} in the reports match no file in the workspace: ` +
+            `${listed.join(', ')}${unmatched.count > listed.length ? `, and ${unmatched.count - listed.length} more` : ''}. ` +
+            'Their coverage still counts, but changed lines and annotations cannot reach them. Make the reports in this checkout, or map their paths with path-prefix or source-roots.');
+    }
+    return { set, infos };
+}
+function mapperFor(options) {
+    const workspaceFiles = (0, glob_1.walkFiles)(options.workspace);
+    return new path_mapping_1.PathMapper({
+        workspace: options.workspace,
+        workspaceFiles,
+        prefixes: options.prefixes,
+        sourceRoots: options.sourceRoots,
+        goModules: goModules(options.workspace, workspaceFiles),
+    });
+}
+function goModules(workspace, files) {
+    return files
+        .filter((file) => file === 'go.mod' || file.endsWith('/go.mod'))
+        .flatMap((file) => {
+        const module = (0, path_mapping_1.goModulePath)((0, node_fs_1.readFileSync)(node_path_1.default.join(workspace, file), 'utf8'));
+        return module
+            ? [{ module, dir: node_path_1.default.posix.dirname(file) === '.' ? '' : node_path_1.default.posix.dirname(file) }]
+            : [];
+    });
+}
+async function readReport(report, set, mapper, excluded, unmatched) {
+    let records = 0;
+    const stream = (0, node_fs_1.createReadStream)(report.file, { highWaterMark: 64 * 1024 });
+    try {
+        const info = await formats_1.PARSERS[report.format](stream, (record) => {
+            records++;
+            if (record.unnamed) {
+                set.add(`\u0000unnamed ${report.name}`, record);
+                return;
+            }
+            const mapped = mapper.map(record.path, record.roots);
+            if (excluded.some((pattern) => pattern.test(mapped.path)))
+                return;
+            if (!mapped.matched && !set.has(mapped.path)) {
+                unmatched.count++;
+                if (unmatched.first.size < MAX_LISTED_UNMATCHED)
+                    unmatched.first.add(mapped.path);
+            }
+            set.add(mapped.path, record);
+        });
+        if (records === 0) {
+            throw new errors_1.ActionFailure(`${report.name}: the report is empty (it covers no file). Expected a ${formats_1.FORMAT_NAMES[report.format]} with at least one file in it.`);
+        }
+        return info;
+    }
+    catch (error) {
+        if (error instanceof report_error_1.ReportError) {
+            const what = report.guessed
+                ? `not a coverage report this action recognises (expected one of: ${Object.values(formats_1.FORMAT_NAMES).join(', ')}); read as a coverage.py text report: ${error.message}. Set 'format' if it is one of these.`
+                : `cannot be read as a ${formats_1.FORMAT_NAMES[report.format]}: ${error.message}`;
+            throw new errors_1.ActionFailure(`${report.name}: ${what}`);
+        }
+        if (error instanceof errors_1.ActionFailure)
+            throw error;
+        throw new errors_1.ActionFailure(`${report.name}: could not be read (${(0, errors_1.errorMessage)(error)}).`);
+    }
+    finally {
+        stream.destroy();
+    }
+}
+
+
+/***/ }),
+
+/***/ 4874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.fitsSummary = exports.COMMENT_LIMIT_CHARS = exports.SUMMARY_LIMIT_BYTES = void 0;
+exports.fitsSummary = exports.COMMENT_LISTS = exports.REPORT_HEADING = exports.COMMENT_LIMIT_CHARS = void 0;
 exports.renderReport = renderReport;
-const percent_1 = __nccwpck_require__(571);
-exports.SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const percent_1 = __nccwpck_require__(2571);
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 exports.COMMENT_LIMIT_CHARS = 65_536;
+exports.REPORT_HEADING = '### Coverage';
 /** Markdown table cells hold no pipes or line breaks; HTML in file names is shown as text. */
 function cell(text) {
     return text.replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`).replace(/\r?\n/g, ' ');
@@ -2495,6 +2570,9 @@ function mark(check) {
         return '';
     return check.passed ? '✅' : '❌';
 }
+const SUMMARY_LISTS = { changedFiles: 100, leastCovered: 25, ranges: 100 };
+/** A comment is read on every push to the pull request: its lists are shorter. */
+exports.COMMENT_LISTS = { changedFiles: 50, leastCovered: 10, ranges: 50 };
 function render(model, lists, heading) {
     const out = [];
     const failed = model.checks.filter((check) => !check.passed);
@@ -2614,7 +2692,7 @@ function leastCovered(files, count) {
  * The report, with its lists shortened until it fits `fits`. Lists shrink before anything
  * else; the table of metrics always stays.
  */
-function renderReport(model, heading, fits, lists = { changedFiles: 100, leastCovered: 25, ranges: 100 }) {
+function renderReport(model, heading, fits, lists = SUMMARY_LISTS) {
     let current = { ...lists };
     for (;;) {
         const text = render(model, current, heading);
@@ -2630,22 +2708,22 @@ function renderReport(model, heading, fits, lists = { changedFiles: 100, leastCo
         };
     }
 }
-const fitsSummary = (text) => Buffer.byteLength(text, 'utf8') < exports.SUMMARY_LIMIT_BYTES - 4096;
+const fitsSummary = (text) => Buffer.byteLength(text, 'utf8') < SUMMARY_LIMIT_BYTES - 4096;
 exports.fitsSummary = fitsSummary;
 
 
 /***/ }),
 
-/***/ 873:
+/***/ 5873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseClover = parseClover;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
-const xml_scanner_1 = __nccwpck_require__(944);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // Clover XML (OpenClover, PHPUnit, Istanbul): <file path> elements holding <metrics> and one
 // <line num count type> per statement, condition or method. Lines come from the stmt and cond
 // entries. Branch counts come from each file's <metrics conditionals coveredconditionals>,
@@ -2742,16 +2820,16 @@ async function parseClover(chunks, emit) {
 
 /***/ }),
 
-/***/ 779:
+/***/ 3779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCobertura = parseCobertura;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
-const xml_scanner_1 = __nccwpck_require__(944);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
 // ReportGenerator and others. File names are relative to one of the <source> folders.
 // Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
@@ -2888,15 +2966,15 @@ async function parseCobertura(chunks, emit) {
 
 /***/ }),
 
-/***/ 54:
+/***/ 6054:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyText = parseCoveragePyText;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // coverage.py's text report (`coverage report`, pytest-cov's terminal report), alone or amid
 // other output (`pytest -v --cov=. > cov-report.txt`). Stmts and Miss give exact line counts.
 // With branch columns, Branch is the number of branches but BrPart counts partial lines, not
@@ -2994,20 +3072,20 @@ async function parseCoveragePyText(chunks, emit) {
 
 /***/ }),
 
-/***/ 394:
+/***/ 7394:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RICHNESS = exports.FORMAT_NAMES = exports.PARSERS = exports.FORMATS = void 0;
 exports.detectFormat = detectFormat;
-const clover_1 = __nccwpck_require__(873);
-const cobertura_1 = __nccwpck_require__(779);
-const coverage_py_text_1 = __nccwpck_require__(54);
+const clover_1 = __nccwpck_require__(5873);
+const cobertura_1 = __nccwpck_require__(3779);
+const coverage_py_text_1 = __nccwpck_require__(6054);
 const go_profile_1 = __nccwpck_require__(318);
-const jacoco_1 = __nccwpck_require__(817);
+const jacoco_1 = __nccwpck_require__(2817);
 const json_reports_1 = __nccwpck_require__(744);
-const lcov_1 = __nccwpck_require__(248);
+const lcov_1 = __nccwpck_require__(8248);
 exports.FORMATS = [
     'lcov',
     'cobertura',
@@ -3107,9 +3185,9 @@ function detectFormat(head) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseGoProfile = parseGoProfile;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // Go cover profiles (`go test -coverprofile`): a `mode: set|count|atomic` line, then one line
 // per block, `file.go:startLine.startCol,endLine.endCol statements count`. With -coverpkg or
 // concatenated profiles a block appears several times: in set mode it ran if any copy ran,
@@ -3176,16 +3254,16 @@ async function parseGoProfile(chunks, emit) {
 
 /***/ }),
 
-/***/ 817:
+/***/ 2817:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseJacoco = parseJacoco;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
-const xml_scanner_1 = __nccwpck_require__(944);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // JaCoCo's XML report: <package name="com/acme"> holds <class> elements with their <method>s
 // (each with a METHOD counter) and then <sourcefile> elements with one <line nr mi ci mb cb>
 // per line. A line is covered when any of its instructions ran (ci > 0), as JaCoCo's LINE
@@ -3308,10 +3386,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyJson = parseCoveragePyJson;
 exports.parseIstanbulFinal = parseIstanbulFinal;
 exports.parseIstanbulSummary = parseIstanbulSummary;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const json_stream_1 = __nccwpck_require__(739);
-const text_stream_1 = __nccwpck_require__(520);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const json_stream_1 = __nccwpck_require__(8739);
+const text_stream_1 = __nccwpck_require__(3520);
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -3480,15 +3558,14 @@ async function parseIstanbulSummary(chunks, emit) {
 
 /***/ }),
 
-/***/ 739:
+/***/ 8739:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.JsonStreamReader = void 0;
 exports.readJsonStream = readJsonStream;
-const node_string_decoder_1 = __nccwpck_require__(193);
-const report_error_1 = __nccwpck_require__(885);
+const node_string_decoder_1 = __nccwpck_require__(6193);
+const report_error_1 = __nccwpck_require__(1885);
 // Where the reader stands between tokens.
 var At;
 (function (At) {
@@ -3865,7 +3942,6 @@ class JsonStreamReader {
         this.primitive(value);
     }
 }
-exports.JsonStreamReader = JsonStreamReader;
 /**
  * Reads a JSON document whose root is an object, chunk by chunk, building only the values the
  * plan asks for. A UTF-8 byte order mark is dropped.
@@ -3888,15 +3964,15 @@ async function readJsonStream(chunks, plan, onValue) {
 
 /***/ }),
 
-/***/ 248:
+/***/ 8248:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseLcov = parseLcov;
-const model_1 = __nccwpck_require__(291);
-const report_error_1 = __nccwpck_require__(885);
-const text_stream_1 = __nccwpck_require__(520);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // lcov tracefiles (geninfo(1)): one record per source file from SF: to end_of_record, with
 // DA (lines), BRDA (branches), FN/FNDA (functions) and, since lcov 2.x, FNL/FNA (functions by
 // index with aliases). A file listed twice (reports concatenated) gives two records, which
@@ -4072,7 +4148,7 @@ async function parseLcov(chunks, emit) {
 
 /***/ }),
 
-/***/ 885:
+/***/ 1885:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4090,7 +4166,7 @@ exports.ReportError = ReportError;
 
 /***/ }),
 
-/***/ 520:
+/***/ 3520:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4098,7 +4174,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.forEachLine = forEachLine;
 exports.readUnsigned = readUnsigned;
 exports.detach = detach;
-const node_string_decoder_1 = __nccwpck_require__(193);
+const node_string_decoder_1 = __nccwpck_require__(6193);
 /**
  * Calls `onLine` with each line of the text, without its line ending (\n or \r\n), holding at
  * most one chunk and one partial line in memory. A UTF-8 byte order mark is dropped.
@@ -4155,23 +4231,17 @@ function detach(text) {
 
 /***/ }),
 
-/***/ 944:
+/***/ 2944:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.Tag = void 0;
-exports.decodeEntities = decodeEntities;
 exports.scanXml = scanXml;
-const node_string_decoder_1 = __nccwpck_require__(193);
-const report_error_1 = __nccwpck_require__(885);
-// A streaming XML reader for coverage reports: elements, attributes, text, comments; no DTD
-// processing and no external entities (a report can never make the action read other files).
-// It holds one chunk plus at most one unfinished construct in memory, whatever the file's size.
-/** An element's start tag, valid only during the `open` call it is passed to. */
-class Tag {
+const node_string_decoder_1 = __nccwpck_require__(6193);
+const report_error_1 = __nccwpck_require__(1885);
+/** One object serves every start tag of a document: no object is made per tag. */
+class ReusableTag {
     name = '';
-    /** The text between `<` and `>`, the trailing `/` of an empty element left out. */
     raw = '';
     nameEnd = 0;
     reset(raw) {
@@ -4186,7 +4256,6 @@ class Tag {
         this.nameEnd = end;
         this.name = raw.slice(0, end);
     }
-    /** The attribute's value, entities decoded; undefined when the tag has no such attribute. */
     attr(name) {
         const raw = this.raw;
         let i = this.nameEnd;
@@ -4219,7 +4288,6 @@ class Tag {
         return undefined;
     }
 }
-exports.Tag = Tag;
 function isSpace(code) {
     return code === 32 || code === 9 || code === 10 || code === 13;
 }
@@ -4236,7 +4304,7 @@ function decodeEntities(text) {
 /** Reads the document, calling the handler for each element, text and comment in order. */
 async function scanXml(chunks, handler) {
     const decoder = new node_string_decoder_1.StringDecoder('utf8');
-    const tag = new Tag();
+    const tag = new ReusableTag();
     const wantsText = handler.text !== undefined;
     let buffer = '';
     let depth = 0;
@@ -4375,21 +4443,25 @@ function findTagEnd(text, from) {
 
 /***/ }),
 
-/***/ 383:
+/***/ 6383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CommentsApi = void 0;
 exports.commentMarker = commentMarker;
-exports.nextPage = nextPage;
+exports.markedBody = markedBody;
 exports.upsertComment = upsertComment;
-const http_1 = __nccwpck_require__(4);
-const retry_1 = __nccwpck_require__(280);
+const http_1 = __nccwpck_require__(6004);
+const retry_1 = __nccwpck_require__(4280);
 const TIMEOUT_MS = 30_000;
 /** The hidden line that marks this job's comment: workflow and job, URL-encoded. */
 function commentMarker(workflow, job) {
     return `<!-- coverage-gate: ${encodeURIComponent(workflow)}/${encodeURIComponent(job)} -->`;
+}
+/** The comment as posted: the text, then the marker that finds it again. */
+function markedBody(text, marker) {
+    return `${text}\n${marker}\n`;
 }
 /** The URL of the next page from a Link header (RFC 8288), as GitHub paginates. */
 function nextPage(link) {
@@ -4468,7 +4540,7 @@ exports.CommentsApi = CommentsApi;
  * `createNew` is false (comment: on-failure on a passing run only refreshes an old comment).
  */
 async function upsertComment(api, marker, text, createNew) {
-    const body = `${text}\n${marker}\n`;
+    const body = markedBody(text, marker);
     const existing = await api.findMarked();
     if (existing) {
         const updated = await api.update(existing.id, body);
@@ -4483,18 +4555,18 @@ async function upsertComment(api, marker, text, createNew) {
 
 /***/ }),
 
-/***/ 5:
+/***/ 2005:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.formatRatio = void 0;
 exports.writeSummary = writeSummary;
 exports.buildSummary = buildSummary;
+exports.readBaselineFile = readBaselineFile;
 exports.readBaseline = readBaseline;
-const errors_1 = __nccwpck_require__(223);
-const percent_1 = __nccwpck_require__(571);
-Object.defineProperty(exports, "formatRatio", ({ enumerable: true, get: function () { return percent_1.formatRatio; } }));
+const node_fs_1 = __nccwpck_require__(3024);
+const errors_1 = __nccwpck_require__(9223);
+const percent_1 = __nccwpck_require__(2571);
 const pair = (ratio) => [ratio.covered, ratio.total];
 /**
  * Writes the summary as JSON through `write`, a file at a time, so that the text of a report
@@ -4552,6 +4624,16 @@ function buildSummary(totals, headline, diff, passed, commit) {
         files,
     };
 }
+/** The baseline's headline; a missing file is a warning, as the first run on a branch has none. */
+function readBaselineFile(file, log) {
+    if (!file)
+        return undefined;
+    if (!(0, node_fs_1.existsSync)(file)) {
+        log.warning(`No baseline at ${file}: max-drop is not checked on this run (the first run on a branch has none).`);
+        return undefined;
+    }
+    return readBaseline((0, node_fs_1.readFileSync)(file, 'utf8'), file);
+}
 /** The headline of a baseline summary, exactly: from its counts, else its printed percent. */
 function readBaseline(text, name) {
     let summary;
@@ -4578,14 +4660,157 @@ function readBaseline(text, name) {
 
 /***/ }),
 
-/***/ 788:
+/***/ 855:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.judge = judge;
+const annotations_1 = __nccwpck_require__(7488);
+const badge_1 = __nccwpck_require__(7889);
+const metrics_1 = __nccwpck_require__(2823);
+const percent_1 = __nccwpck_require__(2571);
+const report_1 = __nccwpck_require__(4874);
+const formats_1 = __nccwpck_require__(7394);
+const sticky_comment_1 = __nccwpck_require__(6383);
+function judge(input) {
+    const { figures, changed } = input;
+    const { totals, headline } = figures;
+    const diff = changed.diff;
+    const checks = (0, metrics_1.evaluate)({
+        totals,
+        headline,
+        thresholds: input.thresholds,
+        diff: diff?.ratio,
+        diffUnavailable: changed.diffNote,
+        baseline: input.baseline,
+    });
+    const passed = checks.every((check) => check.passed);
+    const report = {
+        passed,
+        checks,
+        totals,
+        headline,
+        diff,
+        diffBase: changed.diffBase,
+        diffNote: changed.diffNote,
+        baseline: input.baseline,
+        reports: input.reports.map((file) => ({ name: file.name, format: formats_1.FORMAT_NAMES[file.format] })),
+    };
+    const plan = input.annotate && diff && diff.uncovered.length > 0
+        ? (0, annotations_1.planAnnotations)(diff.uncovered, input.warningsIssued)
+        : undefined;
+    return {
+        passed,
+        conclusion: passed
+            ? `Coverage gate passed: ${headline.value ? `${(0, percent_1.formatExact)(headline.value)}%` : 'nothing measured'} (${headline.basis}).`
+            : failureMessage(checks),
+        notes: checks.flatMap((check) => (check.passed && check.message ? [check.message] : [])),
+        report,
+        outputs: {
+            coverage: headline.value ? (0, percent_1.formatExact)(headline.value) : '',
+            line: (0, percent_1.formatRatio)(totals.lines),
+            branch: totals.branches ? (0, percent_1.formatRatio)(totals.branches) : '',
+            function: totals.functions ? (0, percent_1.formatRatio)(totals.functions) : '',
+            diff: diff && diff.ratio.total > 0 ? (0, percent_1.formatRatio)(diff.ratio) : '',
+            passed: String(passed),
+        },
+        summaryFile: { path: input.summaryFile, commit: input.commit },
+        badge: input.badge ? { path: input.badge, svg: (0, badge_1.coverageBadge)(headline.value) } : undefined,
+        jobSummary: (0, report_1.renderReport)(report, report_1.REPORT_HEADING, report_1.fitsSummary),
+        annotations: plan?.annotations ?? [],
+        omitted: plan && (0, annotations_1.omittedNote)(plan, input.warningsIssued),
+        comment: planComment(input.comment, report),
+    };
+}
+function failureMessage(checks) {
+    return checks
+        .filter((check) => !check.passed)
+        .map((check) => check.message ?? check.label)
+        .join('\n');
+}
+function planComment(request, report) {
+    if (request.mode === 'off')
+        return { kind: 'off' };
+    if (!request.pullRequest)
+        return { kind: 'not-a-pull-request' };
+    const marker = (0, sticky_comment_1.commentMarker)(request.workflow, request.job);
+    const text = (0, report_1.renderReport)(report, report_1.REPORT_HEADING, (body) => (0, sticky_comment_1.markedBody)(body, marker).length < report_1.COMMENT_LIMIT_CHARS, report_1.COMMENT_LISTS);
+    return {
+        kind: 'write',
+        pullRequest: request.pullRequest,
+        marker,
+        text,
+        // comment: on-failure only refreshes an old comment while the gate passes.
+        createNew: request.mode === 'always' || !report.passed,
+    };
+}
+
+
+/***/ }),
+
+/***/ 5797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(3024);
+const http_1 = __nccwpck_require__(6004);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /**
  * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
@@ -4624,7 +4849,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 223:
+/***/ 9223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4660,7 +4885,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 4:
+/***/ 6004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4669,7 +4894,7 @@ exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = vo
 exports.isTransientStatus = isTransientStatus;
 exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
-const retry_1 = __nccwpck_require__(280);
+const retry_1 = __nccwpck_require__(4280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -4756,7 +4981,7 @@ function describeFetchError(error) {
 
 /***/ }),
 
-/***/ 153:
+/***/ 9153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4767,8 +4992,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(223);
-const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -4823,7 +5048,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 624:
+/***/ 7624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4864,71 +5089,70 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 35:
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runProcess = runProcess;
+exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
-const node_child_process_1 = __nccwpck_require__(421);
-const node_crypto_1 = __nccwpck_require__(598);
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_crypto_1 = __nccwpck_require__(7598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
-function runProcess(file, args, options = {}) {
-    return new Promise((resolve) => {
-        // stdout and stderr are always pipes; stdin is one only when there is input.
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let error;
-        let timedOut = false;
-        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-        if (options.stream)
-            process.stdout.write(`::stop-commands::${token}\n`);
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = keep(stdout, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = keep(stderr, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (spawnError) => {
-            error = spawnError;
-        });
-        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (options.stream)
-                process.stdout.write(`\n::${token}::\n`);
-            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
-        });
-        if (child.stdin) {
-            // A program that exits without reading its input must not fail the step with EPIPE.
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(options.input);
-        }
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-}
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
 
 
 /***/ }),
 
-/***/ 280:
+/***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4983,180 +5207,227 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 266:
+/***/ 4266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
-const command_1 = __nccwpck_require__(914);
-const file_command_1 = __nccwpck_require__(753);
-const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(8995);
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
 /***/ }),
 
-/***/ 254:
+/***/ 6254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const errors_1 = __nccwpck_require__(223);
-const runner_1 = __nccwpck_require__(266);
+const context_1 = __nccwpck_require__(5797);
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
 /***/ }),
 
-/***/ 982:
+/***/ 6982:
 /***/ ((module) => {
 
 module.exports = require("crypto");
 
 /***/ }),
 
-/***/ 896:
+/***/ 9896:
 /***/ ((module) => {
 
 module.exports = require("fs");
 
 /***/ }),
 
-/***/ 421:
+/***/ 1421:
 /***/ ((module) => {
 
 module.exports = require("node:child_process");
 
 /***/ }),
 
-/***/ 598:
+/***/ 7598:
 /***/ ((module) => {
 
 module.exports = require("node:crypto");
 
 /***/ }),
 
-/***/ 24:
+/***/ 3024:
 /***/ ((module) => {
 
 module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 760:
+/***/ 8995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 6760:
 /***/ ((module) => {
 
 module.exports = require("node:path");
 
 /***/ }),
 
-/***/ 193:
+/***/ 6193:
 /***/ ((module) => {
 
 module.exports = require("node:string_decoder");
@@ -5213,9 +5484,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const step_1 = __nccwpck_require__(254);
-const main_1 = __nccwpck_require__(609);
-(0, step_1.runMainStep)(main_1.main);
+const main_1 = __nccwpck_require__(4609);
+void (0, main_1.run)();
 
 })();
 

@@ -760,7 +760,8 @@ function buildEnvironment(builder) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.CommandFailure = exports.DockerCli = exports.runCommand = void 0;
+exports.CommandFailure = exports.DockerCli = void 0;
+exports.errorOutput = errorOutput;
 exports.lastLines = lastLines;
 exports.classifyDockerFailure = classifyDockerFailure;
 exports.isAuthenticationFailure = isAuthenticationFailure;
@@ -768,36 +769,14 @@ exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
 const errors_1 = __nccwpck_require__(223);
-const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
+// A build can print megabytes: keep the end, where the error is.
 const OUTPUT_LIMIT = 1024 * 1024;
-const runCommand = async (program, args, options = {}) => {
-    const result = await (0, process_1.runProcess)(program, args, {
-        env: { ...process.env, ...options.env },
-        input: options.input ?? '',
-        // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
-        stream: options.stream,
-        // A build can print megabytes: keep the end, where the error is.
-        keepChars: OUTPUT_LIMIT,
-    });
-    if (result.error) {
-        const why = result.error.code === 'ENOENT'
-            ? `${program} is not installed or not on PATH`
-            : result.error.message;
-        return { code: 127, stdout: result.stdout, stderr: why };
-    }
-    return {
-        code: result.code ?? (result.signal ? 128 : 1),
-        stdout: result.stdout,
-        stderr: result.stderr,
-    };
-};
-exports.runCommand = runCommand;
 /** The docker CLI with the environment every call of this step shares. */
 class DockerCli {
     run;
     env;
-    constructor(run, env = {}) {
+    constructor(run, env) {
         this.run = run;
         this.env = env;
     }
@@ -806,9 +785,15 @@ class DockerCli {
         return new DockerCli(this.run, { ...this.env, ...env });
     }
     exec(args, options = {}) {
-        return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+        return this.run('docker', args, {
+            env: { ...this.env, ...options.env },
+            input: options.input,
+            // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+            stream: options.stream,
+            keepChars: OUTPUT_LIMIT,
+        });
     }
-    /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
+    /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
     async check(what, args, options = {}) {
         const result = await this.exec(args, options);
         if (result.code !== 0)
@@ -821,12 +806,24 @@ class CommandFailure extends errors_1.ActionFailure {
     what;
     result;
     constructor(what, result) {
-        super(`${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+        super(`${what} failed (exit code ${exitStatus(result)}): ${lastLines(errorOutput(result) || result.stdout)}`);
         this.what = what;
         this.result = result;
     }
 }
 exports.CommandFailure = CommandFailure;
+/** What a run said went wrong: why docker could not be started, or else its stderr. */
+function errorOutput(result) {
+    if (!result.error)
+        return result.stderr;
+    return result.error.code === 'ENOENT'
+        ? 'docker is not installed or not on PATH'
+        : result.error.message;
+}
+/** The status as a shell would report it: 127 when docker could not be started, 128 when killed. */
+function exitStatus(result) {
+    return result.error ? 127 : (result.code ?? 128);
+}
 /** The end of a command's output, where its error is, without progress noise. */
 function lastLines(text, count = 5) {
     const lines = text
@@ -878,10 +875,10 @@ function isAuthenticationFailure(error) {
     return error instanceof CommandFailure && AUTHENTICATION.test(failureText(error));
 }
 function failureText(error) {
-    return lastLines(error.result.stderr || error.result.stdout, 5);
+    return lastLines(errorOutput(error.result) || error.result.stdout, 5);
 }
 /** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
-async function withRegistryRetry(what, retries, operation, { clock, log, random }) {
+async function withRegistryRetry(what, retries, operation, { clock, log }, random) {
     let attempts = 1;
     try {
         return await (0, retry_1.withRetry)(async (attempt) => {
@@ -998,12 +995,11 @@ async function removePrivateConfig(dir) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DOCKER_HUB = void 0;
 exports.parseImageName = parseImageName;
 exports.checkRegistry = checkRegistry;
 const errors_1 = __nccwpck_require__(223);
 const image_reference_1 = __nccwpck_require__(859);
-exports.DOCKER_HUB = 'docker.io';
+const DOCKER_HUB = 'docker.io';
 /** Names Docker Hub answers to; `docker login` wants none of them, it logs in to Hub by default. */
 const DOCKER_HUB_ALIASES = new Set([
     'docker.io',
@@ -1031,7 +1027,7 @@ function parseImageName(raw) {
         throw new errors_1.ConfigurationError('image', `'${text}' carries a ${part}. Give the repository only and list tags in 'tags' (e.g. tags: ${reference.tag ?? 'latest'}).`);
     }
     const hub = reference.registry === undefined || DOCKER_HUB_ALIASES.has(reference.registry);
-    const registry = hub ? exports.DOCKER_HUB : reference.registry;
+    const registry = hub ? DOCKER_HUB : reference.registry;
     // Docker Hub's official images live under library/; `docker push app` means library/app.
     const repository = hub && !reference.repository.includes('/')
         ? `library/${reference.repository}`
@@ -1055,7 +1051,7 @@ function checkRegistry(raw, image) {
         .toLowerCase();
     if (text === '')
         return;
-    const given = DOCKER_HUB_ALIASES.has(text) ? exports.DOCKER_HUB : text;
+    const given = DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
     if (given !== image.registry) {
         throw new errors_1.ConfigurationError('registry', `'${raw.trim()}' is not the registry of image '${image.fullName}' (${image.registry}). Put the registry in the image name instead (image: ${given}/${image.repository}) and leave 'registry' out.`);
     }
@@ -1073,18 +1069,17 @@ exports.getInputs = getInputs;
 const errors_1 = __nccwpck_require__(223);
 const input_values_1 = __nccwpck_require__(153);
 const mask_1 = __nccwpck_require__(624);
-const runner_1 = __nccwpck_require__(266);
 const build_options_1 = __nccwpck_require__(987);
 const image_name_1 = __nccwpck_require__(589);
 const tags_1 = __nccwpck_require__(879);
 const BUILDERS = ['auto', 'buildx', 'docker'];
 /** Reads and checks every input. The password is masked before anything can print it. */
-function getInputs() {
-    const password = (0, runner_1.getInput)('password');
-    (0, mask_1.maskSecret)(password, runner_1.setSecret);
-    const username = (0, runner_1.getInput)('username');
-    const image = (0, image_name_1.parseImageName)((0, runner_1.getInput)('image'));
-    (0, image_name_1.checkRegistry)((0, runner_1.getInput)('registry'), image);
+function getInputs(runner) {
+    const password = runner.getInput('password');
+    (0, mask_1.maskSecret)(password, (value) => runner.setSecret(value));
+    const username = runner.getInput('username');
+    const image = (0, image_name_1.parseImageName)(runner.getInput('image'));
+    (0, image_name_1.checkRegistry)(runner.getInput('registry'), image);
     if (username !== '' && password === '') {
         throw new errors_1.ConfigurationError('password', "is required with 'username'. Pass it as a secret: password: ${{ secrets.REGISTRY_TOKEN }}");
     }
@@ -1092,35 +1087,35 @@ function getInputs() {
         throw new errors_1.ConfigurationError('username', "is required with 'password': name the account the password belongs to.");
     }
     // Commas cannot occur in a tag, so a comma-separated list is read as well as one a line.
-    const tagTemplates = (0, input_values_1.parseList)((0, runner_1.getInput)('tags'));
+    const tagTemplates = (0, input_values_1.parseList)(runner.getInput('tags'));
     (0, tags_1.checkTemplates)(tagTemplates);
-    const builder = (0, runner_1.getInput)('builder').toLowerCase();
+    const builder = runner.getInput('builder').toLowerCase();
     if (!BUILDERS.includes(builder)) {
-        throw new errors_1.ConfigurationError('builder', `'${(0, runner_1.getInput)('builder')}' is not a builder. Use auto, buildx or docker.`);
+        throw new errors_1.ConfigurationError('builder', `'${runner.getInput('builder')}' is not a builder. Use auto, buildx or docker.`);
     }
-    const context = (0, runner_1.getInput)('context') || '.';
-    const file = (0, runner_1.getInput)('file') || undefined;
+    const context = runner.getInput('context') || '.';
+    const file = runner.getInput('file') || undefined;
     return {
         image,
         credentials: username !== '' ? { username, password } : undefined,
-        logout: (0, input_values_1.parseBoolean)('logout', (0, runner_1.getInput)('logout')),
+        logout: (0, input_values_1.parseBoolean)('logout', runner.getInput('logout')),
         tagTemplates,
         build: {
             context,
             file,
-            buildArgs: (0, build_options_1.parseKeyValues)('build-args', (0, runner_1.getInput)('build-args'), build_options_1.BUILD_ARG_KEY),
-            labels: (0, build_options_1.parseKeyValues)('labels', (0, runner_1.getInput)('labels'), build_options_1.LABEL_KEY),
-            target: (0, runner_1.getInput)('target') || undefined,
-            platforms: (0, input_values_1.parseList)((0, runner_1.getInput)('platforms')),
-            cacheFrom: (0, input_values_1.parseLines)((0, runner_1.getInput)('cache-from')),
-            cacheTo: (0, input_values_1.parseLines)((0, runner_1.getInput)('cache-to')),
-            secrets: (0, build_options_1.parseSecrets)((0, runner_1.getInput)('secrets')),
-            pull: (0, input_values_1.parseBoolean)('pull', (0, runner_1.getInput)('pull')),
-            noCache: (0, input_values_1.parseBoolean)('no-cache', (0, runner_1.getInput)('no-cache')),
-            push: (0, input_values_1.parseBoolean)('push', (0, runner_1.getInput)('push')),
+            buildArgs: (0, build_options_1.parseKeyValues)('build-args', runner.getInput('build-args'), build_options_1.BUILD_ARG_KEY),
+            labels: (0, build_options_1.parseKeyValues)('labels', runner.getInput('labels'), build_options_1.LABEL_KEY),
+            target: runner.getInput('target') || undefined,
+            platforms: (0, input_values_1.parseList)(runner.getInput('platforms')),
+            cacheFrom: (0, input_values_1.parseLines)(runner.getInput('cache-from')),
+            cacheTo: (0, input_values_1.parseLines)(runner.getInput('cache-to')),
+            secrets: (0, build_options_1.parseSecrets)(runner.getInput('secrets')),
+            pull: (0, input_values_1.parseBoolean)('pull', runner.getInput('pull')),
+            noCache: (0, input_values_1.parseBoolean)('no-cache', runner.getInput('no-cache')),
+            push: (0, input_values_1.parseBoolean)('push', runner.getInput('push')),
         },
         builder,
-        retries: (0, input_values_1.parseInteger)('retries', (0, runner_1.getInput)('retries'), 0, 10),
+        retries: (0, input_values_1.parseInteger)('retries', runner.getInput('retries'), 0, 10),
     };
 }
 
@@ -1128,51 +1123,18 @@ function getInputs() {
 /***/ }),
 
 /***/ 459:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
 exports.main = main;
 const node_fs_1 = __nccwpck_require__(24);
 const promises_1 = __nccwpck_require__(455);
 const node_os_1 = __nccwpck_require__(161);
 const node_path_1 = __nccwpck_require__(760);
 const errors_1 = __nccwpck_require__(223);
-const retry_1 = __nccwpck_require__(280);
-const runner = __importStar(__nccwpck_require__(266));
+const step_1 = __nccwpck_require__(254);
 const summary_1 = __nccwpck_require__(834);
 const build_options_1 = __nccwpck_require__(987);
 const builder_1 = __nccwpck_require__(99);
@@ -1182,32 +1144,33 @@ const inputs_1 = __nccwpck_require__(951);
 const report_1 = __nccwpck_require__(828);
 const state_1 = __nccwpck_require__(413);
 const tags_1 = __nccwpck_require__(879);
-const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
-const ports = { clock: retry_1.systemClock, log };
-async function main() {
-    const inputs = (0, inputs_1.getInputs)();
-    const env = process.env;
-    const now = new Date();
+async function run() {
+    await (0, step_1.runMainStep)(main);
+}
+async function main(ctx) {
+    const { runner, log, clock, env } = ctx;
+    const inputs = (0, inputs_1.getInputs)(runner);
+    const now = new Date(clock.now());
     const { image, build } = inputs;
     // Everything that can be refused is checked before the first change: the login.
-    const tagContext = (0, tags_1.tagContextFromEvent)(env, readEventPayload(env.GITHUB_EVENT_PATH), now);
+    const tagContext = (0, tags_1.tagContextFromEvent)(env, ctx.event, now);
     const computed = (0, tags_1.computeTags)(inputs.tagTemplates, tagContext);
     if (image.lowerCased) {
-        runner.notice(`Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`);
+        log.notice(`Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`);
     }
     for (const skip of computed.skipped) {
-        runner.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
+        log.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
     }
     for (const change of computed.sanitised) {
-        runner.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
+        log.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
     }
     if (build.push && computed.tags.length === 0) {
         throw new errors_1.ConfigurationError('tags', `leaves no tag to push in this ${tagContext.eventName} event. Add a template that has a value in every event, e.g. sha-{{short_sha}}.`);
     }
     const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
     (0, build_options_1.checkBuildSources)(build, node_fs_1.existsSync, env);
-    let docker = new docker_cli_1.DockerCli(docker_cli_1.runCommand);
-    const builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder));
+    let docker = new docker_cli_1.DockerCli(ctx.exec, env);
+    const builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder, env));
     (0, builder_1.checkBuilderSupports)(builder, build);
     const semver = (0, tags_1.parseSemver)(tagContext.gitTag);
     const labels = (0, report_1.mergeLabels)((0, report_1.ociLabels)({
@@ -1227,12 +1190,12 @@ async function main() {
     const workDir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'docker-build-push-'));
     try {
         if (inputs.credentials)
-            docker = await logIn(docker, inputs, inputs.credentials);
+            docker = await logIn(ctx, docker, inputs, inputs.credentials);
         const files = { iidFile: (0, node_path_1.join)(workDir, 'iid'), metadataFile: (0, node_path_1.join)(workDir, 'metadata.json') };
         const args = (0, builder_1.buildArguments)(builder, build, references, Object.entries(labels).map(([key, value]) => `${key}=${value}`), files);
-        const buildStarted = Date.now();
-        await runner.group(`Building ${image.fullName} with ${builder.description}`, () => runBuild(docker, builder, args, inputs));
-        report.buildMs = Date.now() - buildStarted;
+        const buildStarted = clock.now();
+        await log.group(`Building ${image.fullName} with ${builder.description}`, () => runBuild(docker, builder, args, inputs, ctx));
+        report.buildMs = clock.now() - buildStarted;
         report.imageId = (await (0, promises_1.readFile)(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
         if (build.push && builder.kind === 'buildx') {
             // buildx pushed while building: its metadata file holds the digest the registry took.
@@ -1240,10 +1203,10 @@ async function main() {
             report.digest = await readBuildxDigest(files.metadataFile);
         }
         else if (build.push) {
-            const pushStarted = Date.now();
+            const pushStarted = clock.now();
             report.pushed = true;
-            report.digest = await pushAll(docker, references, inputs.retries);
-            report.pushMs = Date.now() - pushStarted;
+            report.digest = await pushAll(docker, references, inputs.retries, ctx);
+            report.pushMs = clock.now() - pushStarted;
         }
         if (report.pushed && !report.digest) {
             throw new errors_1.ActionFailure(`${image.fullName} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`);
@@ -1259,45 +1222,41 @@ async function main() {
         await (0, promises_1.rm)(workDir, { recursive: true, force: true });
         for (const [name, value] of Object.entries((0, report_1.outputs)(report)))
             runner.setOutput(name, value);
-        await writeSummary(report);
+        if (env.GITHUB_STEP_SUMMARY)
+            await writeSummary(ctx.summary, report);
     }
 }
-function readEventPayload(path) {
-    if (!path || !(0, node_fs_1.existsSync)(path))
-        return {};
-    try {
-        return JSON.parse((0, node_fs_1.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-async function probeClient(docker, choice) {
+async function probeClient(docker, choice, env) {
     const version = await docker.exec(['--version']);
     if (version.code !== 0) {
-        throw new errors_1.ActionFailure(`The docker CLI does not run on this runner: ${(0, docker_cli_1.lastLines)(version.stderr)}. Install Docker, or run on a runner that has it.`);
+        throw new errors_1.ActionFailure(`The docker CLI does not run on this runner: ${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(version))}. Install Docker, or run on a runner that has it.`);
     }
     // Probing buildx costs a process start; with builder: docker it is never used.
     const buildx = choice !== 'docker' && (await docker.exec(['buildx', 'version'])).code === 0;
     return {
         clientVersion: (0, docker_cli_1.parseClientVersion)(version.stdout),
         buildx,
-        buildkitEnv: process.env.DOCKER_BUILDKIT,
+        buildkitEnv: env.DOCKER_BUILDKIT,
     };
 }
 /**
  * Logs in with the password on stdin, into a docker config folder of the step's own. The
  * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
  */
-async function logIn(docker, inputs, credentials) {
-    const runnerTemp = process.env.RUNNER_TEMP;
+async function logIn(ctx, docker, inputs, credentials) {
+    const { runner, log, env } = ctx;
+    const runnerTemp = env.RUNNER_TEMP;
     if (!runnerTemp) {
         throw new errors_1.ActionFailure('RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.');
     }
-    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, (0, docker_config_1.userConfigDir)(process.env));
-    (0, state_1.savePostState)({ configDir: dir, loginServer: inputs.image.loginServer, logout: inputs.logout });
+    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, (0, docker_config_1.userConfigDir)(env));
+    (0, state_1.savePostState)(runner, {
+        configDir: dir,
+        loginServer: inputs.image.loginServer,
+        logout: inputs.logout,
+    });
     if (dropped.length > 0) {
-        runner.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
+        log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
     }
     const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
     const server = inputs.image.loginServer;
@@ -1306,7 +1265,7 @@ async function logIn(docker, inputs, credentials) {
     if (server)
         args.push(server);
     try {
-        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, { input: credentials.password }), ports);
+        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, { input: credentials.password }), ctx);
     }
     catch (error) {
         if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
@@ -1319,22 +1278,22 @@ async function logIn(docker, inputs, credentials) {
         runner.exportVariable('DOCKER_CONFIG', dir);
     return private_;
 }
-async function runBuild(docker, builder, args, inputs) {
+async function runBuild(docker, builder, args, inputs, ctx) {
     const command = () => docker.check(builder.description, args, { stream: true, env: (0, builder_1.buildEnvironment)(builder) });
     // buildx pushes as it builds, so its push failures are retried by building again (from cache).
     if (builder.kind === 'buildx' && inputs.build.push) {
-        await (0, docker_cli_1.withRegistryRetry)('Build and push', inputs.retries, command, ports);
+        await (0, docker_cli_1.withRegistryRetry)('Build and push', inputs.retries, command, ctx);
     }
     else {
         await command();
     }
 }
 /** Pushes every tag; they share one manifest, so the registry must answer one digest. */
-async function pushAll(docker, references, retries) {
+async function pushAll(docker, references, retries, ctx) {
     const digests = new Map();
     for (const reference of references) {
         try {
-            const result = await runner.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, retries, () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }), ports));
+            const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, retries, () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }), ctx));
             digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
         }
         catch (error) {
@@ -1366,12 +1325,10 @@ async function localImageSize(docker, imageId) {
     const size = Number(result.stdout.trim());
     return result.code === 0 && Number.isFinite(size) ? size : undefined;
 }
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
+async function writeSummary(summary, report) {
     // The rows are markup already: validated names, tags and digests, the tags joined by <br>.
     const rows = (0, report_1.summaryRows)(report).map((row) => row.map((html) => ({ html })));
-    await runner.summary.addHeading('Docker image', 3).addTable((0, summary_1.tableRows)(rows)).write();
+    await summary.addHeading('Docker image', 3).addTable((0, summary_1.tableRows)(rows)).write();
 }
 
 
@@ -1382,7 +1339,6 @@ async function writeSummary(report) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.imageRef = imageRef;
 exports.outputs = outputs;
 exports.metadata = metadata;
 exports.formatBytes = formatBytes;
@@ -1484,23 +1440,22 @@ function mergeLabels(own, user) {
 /***/ }),
 
 /***/ 413:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.savePostState = savePostState;
 exports.readPostState = readPostState;
-const runner_1 = __nccwpck_require__(266);
-function savePostState(state) {
-    (0, runner_1.saveState)('config-dir', state.configDir ?? '');
-    (0, runner_1.saveState)('login-server', state.loginServer ?? '');
-    (0, runner_1.saveState)('logout', String(state.logout));
+function savePostState(runner, state) {
+    runner.saveState('config-dir', state.configDir ?? '');
+    runner.saveState('login-server', state.loginServer ?? '');
+    runner.saveState('logout', String(state.logout));
 }
-function readPostState() {
+function readPostState(runner) {
     return {
-        configDir: (0, runner_1.getState)('config-dir') || undefined,
-        loginServer: (0, runner_1.getState)('login-server') || undefined,
-        logout: (0, runner_1.getState)('logout') !== 'false',
+        configDir: runner.getState('config-dir') || undefined,
+        loginServer: runner.getState('login-server') || undefined,
+        logout: runner.getState('logout') !== 'false',
     };
 }
 
@@ -1512,15 +1467,13 @@ function readPostState() {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.PLACEHOLDERS = void 0;
 exports.parseSemver = parseSemver;
-exports.defaultTemplates = defaultTemplates;
 exports.checkTemplates = checkTemplates;
 exports.sanitiseTag = sanitiseTag;
 exports.computeTags = computeTags;
 exports.tagContextFromEvent = tagContextFromEvent;
 const errors_1 = __nccwpck_require__(223);
-exports.PLACEHOLDERS = [
+const PLACEHOLDERS = [
     'sha',
     'short_sha',
     'run_number',
@@ -1594,8 +1547,8 @@ function placeholderValues(context) {
 function checkTemplates(templates) {
     for (const template of templates) {
         for (const match of template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
-            if (!exports.PLACEHOLDERS.includes(match[1])) {
-                throw new errors_1.ConfigurationError('tags', `'${template}' uses an unknown placeholder {{${match[1]}}}. Known: ${exports.PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}.`);
+            if (!PLACEHOLDERS.includes(match[1])) {
+                throw new errors_1.ConfigurationError('tags', `'${template}' uses an unknown placeholder {{${match[1]}}}. Known: ${PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}.`);
             }
         }
         const stray = template.replace(/\{\{\s*[^}]*?\s*\}\}/g, '');
@@ -1680,6 +1633,60 @@ function tagContextFromEvent(env, payload, now) {
 
 /***/ }),
 
+/***/ 797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(24);
+const http_1 = __nccwpck_require__(4);
+const process_1 = __nccwpck_require__(35);
+const retry_1 = __nccwpck_require__(280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1757,6 +1764,102 @@ class ActionFailure extends Error {
 exports.ActionFailure = ActionFailure;
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 4:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
 }
 
 
@@ -1925,61 +2028,60 @@ function maskSecret(value, addMask) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runProcess = runProcess;
+exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
 const node_child_process_1 = __nccwpck_require__(421);
 const node_crypto_1 = __nccwpck_require__(598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
-function runProcess(file, args, options = {}) {
-    return new Promise((resolve) => {
-        // stdout and stderr are always pipes; stdin is one only when there is input.
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let error;
-        let timedOut = false;
-        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-        if (options.stream)
-            process.stdout.write(`::stop-commands::${token}\n`);
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = keep(stdout, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = keep(stderr, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (spawnError) => {
-            error = spawnError;
-        });
-        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (options.stream)
-                process.stdout.write(`\n::${token}::\n`);
-            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
-        });
-        if (child.stdin) {
-            // A program that exits without reading its input must not fail the step with EPIPE.
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(options.input);
-        }
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-}
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
 
 
 /***/ }),
@@ -2044,94 +2146,107 @@ async function withRetry(operation, options) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(995);
 const command_1 = __nccwpck_require__(914);
 const file_command_1 = __nccwpck_require__(753);
 const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -2144,27 +2259,54 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(797);
 const errors_1 = __nccwpck_require__(223);
 const runner_1 = __nccwpck_require__(266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
@@ -2244,6 +2386,13 @@ module.exports = require("node:fs/promises");
 
 /***/ }),
 
+/***/ 995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
+
+/***/ }),
+
 /***/ 161:
 /***/ ((module) => {
 
@@ -2308,9 +2457,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const step_1 = __nccwpck_require__(254);
 const main_1 = __nccwpck_require__(459);
-(0, step_1.runMainStep)(main_1.main);
+void (0, main_1.run)();
 
 })();
 

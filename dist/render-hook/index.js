@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 847:
+/***/ 228:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -680,6 +680,10 @@ async function findTriggeredDeploy(api, serviceId, trigger, imageUrl, deadline, 
         await clock.sleep(delay);
     }
 }
+/**
+ * Polls the deploy until it finishes or the deadline passes. A deploy that fails, or time
+ * running out, fails the step; busy or failing answers from the API are polled again.
+ */
 async function waitForDeploy(api, { serviceId, deployId, pollIntervalMs, startedAt, deadline }, { clock, log }, onStatus = () => undefined) {
     let lastStatus = 'unknown (no answer yet)';
     let warnedUnknown = false;
@@ -766,20 +770,20 @@ const errors_1 = __nccwpck_require__(223);
 const input_values_1 = __nccwpck_require__(153);
 const image_reference_1 = __nccwpck_require__(859);
 const mask_1 = __nccwpck_require__(624);
-const runner_1 = __nccwpck_require__(266);
 const hook_url_1 = __nccwpck_require__(993);
 /** Reads and checks every input. Secrets are masked before anything can print them. */
-function getInputs() {
-    const hookText = (0, runner_1.getInput)('deploy-hook-url');
-    const apiKey = (0, runner_1.getInput)('api-key');
-    (0, mask_1.maskSecret)(hookText, runner_1.setSecret);
-    (0, mask_1.maskSecret)(apiKey, runner_1.setSecret);
+function getInputs(runner) {
+    const hookText = runner.getInput('deploy-hook-url');
+    const apiKey = runner.getInput('api-key');
+    const setSecret = (value) => runner.setSecret(value);
+    (0, mask_1.maskSecret)(hookText, setSecret);
+    (0, mask_1.maskSecret)(apiKey, setSecret);
     if (hookText === '') {
         throw new errors_1.ConfigurationError('deploy-hook-url', "is required. Pass the service's Deploy Hook as a secret: deploy-hook-url: ${{ secrets.RENDER_DEPLOY_HOOK }}");
     }
     const hook = (0, hook_url_1.parseDeployHook)(hookText);
-    (0, mask_1.maskSecret)(hook.key, runner_1.setSecret);
-    const imageUrl = (0, runner_1.getInput)('image-url') || undefined;
+    (0, mask_1.maskSecret)(hook.key, setSecret);
+    const imageUrl = runner.getInput('image-url') || undefined;
     if (imageUrl !== undefined) {
         if (!(0, image_reference_1.parseImageReference)(imageUrl)) {
             throw new errors_1.ConfigurationError('image-url', `'${imageUrl}' is not an image reference. Write registry/name:tag or registry/name@sha256:<digest>, e.g. docker.io/user/app:0.1.42.`);
@@ -788,7 +792,7 @@ function getInputs() {
             throw new errors_1.ConfigurationError('image-url', "'deploy-hook-url' already carries an imgURL parameter: give the image in one place only, preferably 'image-url'.");
         }
     }
-    const wait = (0, input_values_1.parseBoolean)('wait', (0, runner_1.getInput)('wait'));
+    const wait = (0, input_values_1.parseBoolean)('wait', runner.getInput('wait'));
     if (wait && apiKey === '') {
         throw new errors_1.ConfigurationError('api-key', "is required when wait is true, to follow the deploy through Render's API. Create a key under Account Settings > API Keys on Render and pass it as a secret: api-key: ${{ secrets.RENDER_API_KEY }}");
     }
@@ -797,94 +801,64 @@ function getInputs() {
         imageUrl,
         wait,
         apiKey: apiKey || undefined,
-        apiUrl: (0, input_values_1.parseUrl)('api-url', (0, runner_1.getInput)('api-url')).toString().replace(/\/+$/, ''),
-        timeoutMs: (0, input_values_1.parsePositiveDuration)('timeout', (0, runner_1.getInput)('timeout')),
-        pollIntervalMs: (0, input_values_1.parsePositiveDuration)('poll-interval', (0, runner_1.getInput)('poll-interval')),
+        apiUrl: (0, input_values_1.parseUrl)('api-url', runner.getInput('api-url')).toString().replace(/\/+$/, ''),
+        timeoutMs: (0, input_values_1.parsePositiveDuration)('timeout', runner.getInput('timeout')),
+        pollIntervalMs: (0, input_values_1.parsePositiveDuration)('poll-interval', runner.getInput('poll-interval')),
     };
 }
 
 
 /***/ }),
 
-/***/ 228:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ 847:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
 exports.main = main;
 const errors_1 = __nccwpck_require__(223);
 const http_1 = __nccwpck_require__(4);
 const retry_1 = __nccwpck_require__(280);
-const runner = __importStar(__nccwpck_require__(266));
+const step_1 = __nccwpck_require__(254);
 const summary_1 = __nccwpck_require__(834);
 const deploy_1 = __nccwpck_require__(221);
 const inputs_1 = __nccwpck_require__(419);
 const render_api_1 = __nccwpck_require__(943);
 const report_1 = __nccwpck_require__(48);
-const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
-async function main() {
-    const startedAt = Date.now();
-    const inputs = (0, inputs_1.getInputs)();
-    const ports = { http: http_1.fetchHttpClient, clock: retry_1.systemClock, log };
+async function run() {
+    await (0, step_1.runMainStep)(main);
+}
+async function main(ctx) {
+    const { runner, log, clock } = ctx;
+    const startedAt = clock.now();
+    const inputs = (0, inputs_1.getInputs)(runner);
     // `timeout` bounds the whole step, hook retries included.
     const deadline = startedAt + inputs.timeoutMs;
     const serviceId = inputs.hook.serviceId;
     const report = { serviceId, imageUrl: inputs.imageUrl, status: '' };
     const api = inputs.apiKey
-        ? new render_api_1.RenderApi(inputs.apiUrl, inputs.apiKey, ports.http, ports.clock)
+        ? new render_api_1.RenderApi(inputs.apiUrl, inputs.apiKey, ctx.http, clock)
         : undefined;
     try {
         // With an API key, the service is looked up first: a key that cannot follow the deploy
         // must fail the step before a deploy is started, not after.
         const service = api
-            ? await lookUpService(api, serviceId, inputs.wait, deadline, ports)
+            ? await lookUpService(api, serviceId, inputs.wait, deadline, ctx)
             : undefined;
         report.serviceName = service?.name;
-        const trigger = await (0, deploy_1.triggerDeploy)(inputs.hook, inputs.imageUrl, deadline, ports);
+        const trigger = await (0, deploy_1.triggerDeploy)(inputs.hook, inputs.imageUrl, deadline, ctx);
         report.status = 'triggered';
         report.deployId = trigger.deployId;
         if (api && inputs.wait && !report.deployId) {
-            report.deployId = (await (0, deploy_1.findTriggeredDeploy)(api, serviceId, trigger, inputs.imageUrl, deadline, ports)).id;
+            report.deployId = (await (0, deploy_1.findTriggeredDeploy)(api, serviceId, trigger, inputs.imageUrl, deadline, ctx)).id;
         }
         report.dashboardUrl = (0, report_1.dashboardUrl)(serviceId, service, report.deployId);
         log.info(`Triggered deploy ${report.deployId ?? '(Render named none)'} of ${serviceId}` +
             `${inputs.imageUrl ? ` with image ${inputs.imageUrl}` : ''}: ${report.dashboardUrl}`);
         if (api && inputs.wait && report.deployId) {
             const target = { serviceId, deployId: report.deployId, startedAt, deadline };
-            const result = await (0, deploy_1.waitForDeploy)(api, { ...target, pollIntervalMs: inputs.pollIntervalMs }, ports, (status) => (report.status = status));
+            const result = await (0, deploy_1.waitForDeploy)(api, { ...target, pollIntervalMs: inputs.pollIntervalMs }, ctx, (status) => (report.status = status));
             if (result.outcome === 'failed') {
                 throw new errors_1.ActionFailure(`Deploy ${report.deployId} of ${serviceId} ended with status ${result.status}. Its logs: ${report.dashboardUrl}`);
             }
@@ -894,12 +868,12 @@ async function main() {
         }
     }
     finally {
-        report.elapsedMs = Date.now() - startedAt;
+        report.elapsedMs = clock.now() - startedAt;
         runner.setOutput('service-id', serviceId);
         runner.setOutput('deploy-id', report.deployId ?? '');
         runner.setOutput('status', report.status);
         runner.setOutput('dashboard-url', report.dashboardUrl ?? (0, report_1.dashboardUrl)(serviceId, undefined));
-        await writeSummary(report);
+        await writeSummary(ctx.summary, report);
     }
 }
 async function lookUpService(api, serviceId, required, deadline, { clock, log }) {
@@ -919,13 +893,11 @@ async function lookUpService(api, serviceId, required, deadline, { clock, log })
         return undefined;
     }
 }
-async function writeSummary(report) {
-    const summary = runner.summary
-        .addHeading('Render deploy', 3)
-        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
+async function writeSummary(summary, report) {
+    const written = summary.addHeading('Render deploy', 3).addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
     if (report.dashboardUrl)
-        summary.addLink('Open the deploy on Render', report.dashboardUrl);
-    await summary.write();
+        written.addLink('Open the deploy on Render', report.dashboardUrl);
+    await written.write();
 }
 
 
@@ -1036,6 +1008,60 @@ function summaryRows(report) {
             report.elapsedMs === undefined ? '' : (0, duration_1.formatDuration)(report.elapsedMs),
         ],
     ];
+}
+
+
+/***/ }),
+
+/***/ 797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(24);
+const http_1 = __nccwpck_require__(4);
+const process_1 = __nccwpck_require__(35);
+const retry_1 = __nccwpck_require__(280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
 }
 
 
@@ -1377,6 +1403,69 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
+/***/ 35:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = void 0;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(421);
+const node_crypto_1 = __nccwpck_require__(598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
+
+
+/***/ }),
+
 /***/ 280:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -1437,94 +1526,107 @@ async function withRetry(operation, options) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(995);
 const command_1 = __nccwpck_require__(914);
 const file_command_1 = __nccwpck_require__(753);
-const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
+const summary_1 = __nccwpck_require__(228);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -1537,27 +1639,54 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(797);
 const errors_1 = __nccwpck_require__(223);
 const runner_1 = __nccwpck_require__(266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
@@ -1606,6 +1735,34 @@ module.exports = require("crypto");
 /***/ ((module) => {
 
 module.exports = require("fs");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
 
 /***/ }),
 
@@ -1659,9 +1816,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const step_1 = __nccwpck_require__(254);
-const main_1 = __nccwpck_require__(228);
-(0, step_1.runMainStep)(main_1.main);
+const main_1 = __nccwpck_require__(847);
+void (0, main_1.run)();
 
 })();
 

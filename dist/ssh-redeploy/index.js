@@ -547,6 +547,60 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
+/***/ 5797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(3024);
+const http_1 = __nccwpck_require__(6004);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -624,6 +678,157 @@ class ActionFailure extends Error {
 exports.ActionFailure = ActionFailure;
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 5088:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isIpv6 = isIpv6;
+exports.formatHostPort = formatHostPort;
+exports.parseHostPort = parseHostPort;
+// `host:port` as people and programs write it: an IPv6 address goes in brackets (`[fd00::1]:22`),
+// since its own colons would otherwise read as the port's.
+const node_net_1 = __nccwpck_require__(7030);
+function isIpv6(host) {
+    return (0, node_net_1.isIP)(host) === 6;
+}
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
+function formatHostPort(host, port) {
+    const shown = isIpv6(host) ? `[${host}]` : host;
+    return port === undefined ? shown : `${shown}:${port}`;
+}
+/**
+ * Splits `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address (which cannot carry a
+ * port). Undefined when the text has none of these shapes: brackets around something that is
+ * not an IPv6 address, a port that is not 1-65535, an empty host. The host's own grammar is the
+ * caller's to check.
+ */
+function parseHostPort(text) {
+    let host;
+    let portText;
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+    if (bracketed) {
+        [, host, portText] = bracketed;
+        if (!isIpv6(host))
+            return undefined;
+    }
+    else if (text.indexOf(':') !== text.lastIndexOf(':')) {
+        if (!isIpv6(text))
+            return undefined;
+        host = text;
+    }
+    else {
+        [host, portText] = text.split(':');
+    }
+    if (host === '' || /[[\]]/.test(host))
+        return undefined;
+    if (portText === undefined)
+        return { host };
+    if (!/^\d{1,5}$/.test(portText))
+        return undefined;
+    const port = Number(portText);
+    return port >= 1 && port <= 65535 ? { host, port } : undefined;
+}
+
+
+/***/ }),
+
+/***/ 6004:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(4280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
 }
 
 
@@ -787,6 +992,69 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
+/***/ 9035:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runProcess = void 0;
+// Running a program to its end. A program gets an argv array, never a command line: nothing the
+// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_crypto_1 = __nccwpck_require__(7598);
+/** Runs a program to its end and collects its output; never rejects once it is spawned. */
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
+
+
+/***/ }),
+
 /***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -847,94 +1115,107 @@ async function withRetry(operation, options) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(8995);
 const command_1 = __nccwpck_require__(4914);
 const file_command_1 = __nccwpck_require__(4753);
 const summary_1 = __nccwpck_require__(1847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -947,27 +1228,54 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(5797);
 const errors_1 = __nccwpck_require__(9223);
 const runner_1 = __nccwpck_require__(4266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
@@ -1018,21 +1326,19 @@ const ssh_1 = __nccwpck_require__(6951);
  */
 class Connector {
     settings;
-    log;
-    clock;
+    ctx;
     jump;
     open = new Set();
-    constructor(settings, log, clock) {
+    constructor(settings, ctx) {
         this.settings = settings;
-        this.log = log;
-        this.clock = clock;
+        this.ctx = ctx;
     }
     async connect(target) {
         const proxy = this.settings.proxy;
         const dial = proxy
             ? async (host, port) => (await this.jumpHost(proxy)).dial(host, port)
             : undefined;
-        const connection = await (0, ssh_1.connect)({ ...target, credentials: this.settings.credentials }, this.connectionSettings(this.settings.hostKeys), dial);
+        const connection = await (0, ssh_1.connect)({ ...target, credentials: this.settings.credentials }, this.connectionSettings(this.settings.hostKeys), this.ctx, dial);
         this.open.add(connection);
         return connection;
     }
@@ -1053,8 +1359,8 @@ class Connector {
             ...this.connectionSettings(proxy.hostKeys),
             fingerprintInput: 'proxy-fingerprint',
         };
-        this.jump ??= (0, ssh_1.connect)(proxy.endpoint, settings).then((connection) => {
-            this.log.info(`Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`);
+        this.jump ??= (0, ssh_1.connect)(proxy.endpoint, settings, this.ctx).then((connection) => {
+            this.ctx.log.info(`Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`);
             return connection;
         });
         return this.jump;
@@ -1065,8 +1371,6 @@ class Connector {
             connectTimeoutMs: this.settings.connectTimeoutMs,
             keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
             retries: this.settings.retries,
-            log: this.log,
-            clock: this.clock,
         };
     }
 }
@@ -1084,14 +1388,16 @@ exports.parseContainerName = parseContainerName;
 exports.parseImage = parseImage;
 exports.parsePorts = parsePorts;
 exports.formatPort = formatPort;
+exports.formatVolume = formatVolume;
 exports.parseVolumes = parseVolumes;
 exports.parseEnv = parseEnv;
 exports.parseRunArgs = parseRunArgs;
 exports.parseRestart = parseRestart;
 exports.parseRegistry = parseRegistry;
 // Container mode's inputs, each checked against a strict grammar: every value that reaches
-// the server's shell is both validated here and quoted by the deploy program.
+// the server is both validated here and quoted in the deploy program's prelude.
 const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
 const image_reference_1 = __nccwpck_require__(859);
 const input_values_1 = __nccwpck_require__(9153);
 /** Docker's rule for container names; `-previous` is appended to it, so leave room. */
@@ -1109,7 +1415,6 @@ function parseImage(raw) {
     return raw;
 }
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 function portNumber(text) {
     if (!/^\d{1,5}$/.test(text))
         return undefined;
@@ -1120,14 +1425,14 @@ function portNumber(text) {
 function parsePorts(raw) {
     return (0, input_values_1.parseLines)(raw).map((line) => {
         const fail = () => new errors_1.ConfigurationError('ports', `'${line}' is not a port mapping. Write [ip:]host-port:container-port[/udp], one a line, e.g. 127.0.0.1:8050:8050 or 8080:80.`);
-        const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
+        const match = /^(?:(\[[^\]]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
         if (!match)
             throw fail();
         const [, ipText, hostText, containerText, protocol] = match;
         let ip;
         if (ipText !== undefined) {
             ip = ipText.startsWith('[') ? ipText.slice(1, -1) : ipText;
-            if (!(ipText.startsWith('[') ? IPV6.test(ip) : IPV4.test(ip)))
+            if (!(ipText.startsWith('[') ? (0, host_port_1.isIpv6)(ip) : IPV4.test(ip)))
                 throw fail();
         }
         const hostPort = hostText === '' ? undefined : portNumber(hostText);
@@ -1143,8 +1448,12 @@ function parsePorts(raw) {
     });
 }
 function formatPort(port) {
-    const ip = port.ip === undefined ? '' : port.ip.includes(':') ? `[${port.ip}]:` : `${port.ip}:`;
+    const ip = port.ip === undefined ? '' : `${(0, host_port_1.formatHostPort)(port.ip)}:`;
     return `${ip}${port.hostPort ?? ''}:${port.containerPort}/${port.protocol}`;
+}
+/** A mount as docker run --volume takes it. */
+function formatVolume(volume) {
+    return `${volume.source}:${volume.target}${volume.readOnly ? ':ro' : ''}`;
 }
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Absolute paths of plain characters, without `..`: docker -v splits on ':' and nothing else is needed. */
@@ -1273,9 +1582,13 @@ function parseRestart(raw) {
     }
     return raw;
 }
+const REGISTRY_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 function parseRegistry(raw) {
-    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(raw) &&
-        !/^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/.test(raw)) {
+    const address = (0, host_port_1.parseHostPort)(raw);
+    // An IPv6 address needs its brackets here, or its last group would read as a port.
+    const named = address !== undefined &&
+        (REGISTRY_NAME.test(address.host) || ((0, host_port_1.isIpv6)(address.host) && raw.startsWith('[')));
+    if (!named) {
         throw new errors_1.ConfigurationError('registry', `'${raw}' is not a registry host. Write the host and optional port only, e.g. ghcr.io or registry.example.com:5000.`);
     }
     return raw;
@@ -1290,13 +1603,12 @@ function parseRegistry(raw) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readMarker = readMarker;
-exports.planOf = planOf;
 exports.deployContainerOn = deployContainerOn;
-exports.judge = judge;
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
 const deploy_program_1 = __nccwpck_require__(7943);
 const run_script_1 = __nccwpck_require__(7894);
+const ssh_1 = __nccwpck_require__(6951);
 /** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
 function readMarker(line, nonce, report) {
     if (!line.startsWith(`${nonce} `))
@@ -1341,8 +1653,7 @@ function planOf(mode) {
     };
 }
 /** Replaces the container on one host and says how it went. */
-async function deployContainerOn(target, mode, timeoutMs, ports) {
-    const { clock, log } = ports;
+async function deployContainerOn(target, mode, timeoutMs, connector, log, clock) {
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
     const report = { containerLog: [] };
@@ -1359,7 +1670,8 @@ async function deployContainerOn(target, mode, timeoutMs, ports) {
     log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
     let result;
     try {
-        result = await (0, run_script_1.runOnHost)(target, (0, deploy_program_1.deployProgram)(planOf(mode), nonce), timeoutMs, ports, {
+        const program = (0, deploy_program_1.deployProgram)(planOf(mode), nonce);
+        result = await (0, run_script_1.runOnHost)(target, program, timeoutMs, connector, log, {
             stdoutLine: (line) => readMarker(line, nonce, report),
         });
     }
@@ -1371,7 +1683,7 @@ async function deployContainerOn(target, mode, timeoutMs, ports) {
     }
     const took = (0, duration_1.formatDuration)(clock.now() - started);
     const final = judge(target.label, mode, result, report, timeoutMs);
-    const done = outcome(final.status, result.exitCode, final.error);
+    const done = outcome(final.status, result.code, final.error);
     log.info(final.error ??
         `${target.label}: ${mode.spec.container} now runs ${report.deployedImage ?? mode.spec.image} (${took}).`);
     log.end(`${target.label}: ${final.status} (${took})`);
@@ -1392,7 +1704,7 @@ function judge(label, mode, result, report, timeoutMs) {
             error: `${label}: the connection was lost during the deploy (${result.connectionLost}); check ${container} on the server.`,
         };
     }
-    if (report.result === 'success' && result.exitCode === 0)
+    if (report.result === 'success' && result.code === 0)
         return { status: 'success' };
     if (report.result === 'rolled-back') {
         return {
@@ -1405,7 +1717,7 @@ function judge(label, mode, result, report, timeoutMs) {
     }
     return {
         status: 'failed',
-        error: `${label}: the deploy stopped at an unexpected error (exit code ${result.exitCode ?? result.signal ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
+        error: `${label}: the deploy stopped at an unexpected error (exit code ${result.code ?? (0, ssh_1.signalName)(result) ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
     };
 }
 
@@ -1417,280 +1729,43 @@ function judge(label, mode, result, report, timeoutMs) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.LOG_LINES = exports.EXIT = void 0;
 exports.newNonce = newNonce;
-exports.dockerRunArguments = dockerRunArguments;
 exports.deployProgram = deployProgram;
-// The program container mode runs on each server (a POSIX shell script, sent like a script is,
-// see remote-shell.ts). Every value from the inputs enters it as a quoted shell word, after
-// container-spec.ts has checked it.
-//
-// What it does, under a lock per container and Docker daemon:
-//  1. log in to the registry with a private DOCKER_CONFIG (password on stdin), when asked;
-//  2. pull the image: a failure stops here, with nothing changed;
-//  3. record the running container's image and restart policy;
-//  4. stop it, turn off its restart policy, rename it <container>-previous;
-//  5. start the new container, the env file (mode 600) removed as soon as docker has read it;
-//  6. check health: the image's HEALTHCHECK, else health-cmd, else still running at the end of
-//     health-timeout; restarting ever counts as failing;
-//  7. success: remove the previous container, or keep it stopped (keep-previous); prune;
-//     failure: report the new container's last log lines, remove it, rename the previous one
-//     back, give it its restart policy again and start it.
-// Named volumes are never removed (no `docker rm -v`).
-//
-// The program tells the action what happened with lines `<nonce> <key> <value>` on stdout; the
-// nonce is fresh for each deploy, so nothing the container prints can pass for one of them.
+// Container mode's program: remote/deploy-container.sh (which says what it does), run after a
+// prelude of the plan's values. container-spec.ts has checked every value from the inputs;
+// the prelude quotes them all the same.
 const node_crypto_1 = __nccwpck_require__(7598);
 const container_spec_1 = __nccwpck_require__(7084);
 const remote_shell_1 = __nccwpck_require__(5472);
-/** Exit codes of the program, beside the `result` line that says the same. */
-exports.EXIT = {
-    success: 0,
-    dockerUnavailable: 11,
-    loginFailed: 12,
-    pullFailed: 13,
-    setAsideFailed: 14,
-    rolledBack: 20,
-    rollbackFailed: 21,
-    failedWithoutRollback: 22,
-    failedFirstDeploy: 23,
-};
-/** How many of the failed container's log lines are reported. */
-exports.LOG_LINES = 40;
+/**
+ * The program marks the lines it means for the action with this, fresh for each deploy, so
+ * that nothing the container prints can pass for one of them.
+ */
 function newNonce() {
     return `srd-${(0, node_crypto_1.randomBytes)(12).toString('hex')}`;
 }
-function dockerRunArguments(spec, envFile) {
-    const args = ['run', '--detach', '--name', spec.container, '--restart', spec.restart];
-    if (envFile)
-        args.push('--env-file', '"$ENVFILE"');
-    for (const port of spec.ports)
-        args.push('--publish', (0, container_spec_1.formatPort)(port));
-    for (const volume of spec.volumes) {
-        args.push('--volume', `${volume.source}:${volume.target}${volume.readOnly ? ':ro' : ''}`);
-    }
-    args.push(...spec.runArgs, spec.image);
-    return args;
-}
+const flag = (on) => (on ? '1' : '0');
 function deployProgram(plan, nonce) {
-    const { spec } = plan;
-    const q = remote_shell_1.shellQuote;
-    const run = dockerRunArguments(spec, spec.env.length > 0)
-        .map((word) => (word === '"$ENVFILE"' ? word : q(word)))
-        .join(' ');
-    const envLines = spec.env.map(([key, value]) => q(`${key}=${value}`)).join(' ');
-    const registry = plan.registry;
-    return `${remote_shell_1.PROGRAM_PRELUDE}
-M=${q(nonce)}
-NAME=${q(spec.container)}
-PREVIOUS=${q(`${spec.container}-previous`)}
-IMAGE=${q(spec.image)}
-RESTART=${q(spec.restart)}
-STOP_TIMEOUT=${plan.stopTimeoutSeconds}
-HEALTH_TIMEOUT=${plan.healthTimeoutSeconds}
-HEALTH_CMD=${q(plan.healthCmd ?? '')}
-KEEP_PREVIOUS=${plan.keepPrevious ? 1 : 0}
-ROLLBACK=${plan.rollback ? 1 : 0}
-PRUNE=${plan.prune ? 1 : 0}
-ENVFILE=
-LOGIN_CONFIG=
-LOCK_DIR=
-
-say() { printf '%s %s %s\\n' "$M" "$1" "$2"; }
-step() { printf '==> %s\\n' "$*"; }
-finish() { say result "$2"; exit "$1"; }
-
-cleanup() {
-  if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; fi
-  if [ -n "$LOGIN_CONFIG" ]; then
-    docker logout ${registry ? q(registry.host) : ''} >/dev/null 2>&1 || true
-    rm -rf "$LOGIN_CONFIG"
-  fi
-  if [ -n "$LOCK_DIR" ]; then rmdir "$LOCK_DIR" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-
-if ! command -v docker >/dev/null 2>&1; then
-  say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
-  finish ${exports.EXIT.dockerUnavailable} failed
-fi
-if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
-  say reason "the Docker daemon does not answer $(id -un): $(printf '%s' "$problem" | tail -n 1) (is the user in the docker group, or DOCKER_HOST set?)"
-  finish ${exports.EXIT.dockerUnavailable} failed
-fi
-
-# One deploy of a container at a time, per Docker daemon. flock releases the lock even when
-# the program is killed; mkdir is the fallback where there is no flock.
-LOCK="/tmp/ssh-redeploy-$(printf '%s' "\${DOCKER_HOST:-default}" | cksum | cut -d ' ' -f 1)-$NAME.lock"
-if command -v flock >/dev/null 2>&1; then
-  (umask 000; : >>"$LOCK") 2>/dev/null || true
-  exec 9<"$LOCK"
-  if ! flock -n 9; then
-    step "Waiting for another deploy of $NAME on this server to finish"
-    flock 9
-  fi
-else
-  until mkdir "$LOCK.d" 2>/dev/null; do
-    step "Waiting for another deploy of $NAME on this server to finish"
-    sleep 2
-  done
-  LOCK_DIR="$LOCK.d"
-fi
-step "Holding the deploy lock for $NAME"
-${registry
-        ? `
-step ${q(`Logging in to ${registry.host}`)}
-LOGIN_CONFIG=$(mktemp -d)
-chmod 700 "$LOGIN_CONFIG"
-export DOCKER_CONFIG="$LOGIN_CONFIG"
-# docker login's own words are shown only when it fails: on success it warns about the
-# throwaway config the credentials are in, which is deleted at the end.
-if ! said=$(printf '%s' ${q(registry.password)} | docker login --username ${q(registry.username)} --password-stdin ${q(registry.host)} 2>&1); then
-  printf '%s\n' "$said" >&2
-  say reason ${q(`could not log in to ${registry.host} as ${registry.username}; nothing was changed`)}
-  finish ${exports.EXIT.loginFailed} failed
-fi
-`
-        : ''}
-step "Pulling $IMAGE"
-if ! docker pull "$IMAGE"; then
-  say reason "could not pull $IMAGE; nothing was changed on the server"
-  finish ${exports.EXIT.pullFailed} failed
-fi
-
-exists() { docker container inspect "$1" >/dev/null 2>&1; }
-restart_policy() {
-  docker container inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' "$1" |
-    { read -r policy count; if [ "$policy" = on-failure ] && [ "$count" != 0 ]; then echo "on-failure:$count"; else echo "\${policy:-no}"; fi; }
-}
-
-HAS_PREVIOUS=0
-PREVIOUS_IMAGE=
-PREVIOUS_RESTART=no
-if exists "$NAME"; then
-  if exists "$PREVIOUS"; then
-    step "Removing $PREVIOUS, left by an earlier deploy"
-    docker rm --force "$PREVIOUS" >/dev/null
-  fi
-  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$NAME")
-  PREVIOUS_RESTART=$(restart_policy "$NAME")
-  step "Stopping $NAME (image $PREVIOUS_IMAGE)"
-  # A stopped container with restart=always would come back at the daemon's next start, so
-  # its policy is turned off while it waits as $PREVIOUS.
-  if ! { docker stop -t "$STOP_TIMEOUT" "$NAME" >/dev/null &&
-    docker update --restart no "$NAME" >/dev/null &&
-    docker rename "$NAME" "$PREVIOUS"; }; then
-    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null 2>&1 || true
-    docker start "$NAME" >/dev/null 2>&1 || true
-    say reason "could not stop $NAME and set it aside; it was started again"
-    finish ${exports.EXIT.setAsideFailed} failed
-  fi
-  HAS_PREVIOUS=1
-elif exists "$PREVIOUS"; then
-  # An earlier deploy stopped before the end: its -previous container is the last good one.
-  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$PREVIOUS")
-  PREVIOUS_RESTART=$RESTART
-  docker stop -t "$STOP_TIMEOUT" "$PREVIOUS" >/dev/null 2>&1 || true
-  step "Found $PREVIOUS from an unfinished deploy; it is the one to roll back to"
-  HAS_PREVIOUS=1
-fi
-if [ "$HAS_PREVIOUS" = 1 ]; then say previous-image "$PREVIOUS_IMAGE"; fi
-
-recover() {
-  say reason "$1"
-  printf 'The new container failed: %s\\n' "$1" >&2
-  if exists "$NAME"; then
-    docker logs --tail ${exports.LOG_LINES} "$NAME" 2>&1 | while IFS= read -r line || [ -n "$line" ]; do say log "$line"; done || true
-  fi
-  if [ "$ROLLBACK" != 1 ]; then
-    step "rollback is off: leaving $NAME as it is\${HAS_PREVIOUS:+ and $PREVIOUS stopped}"
-    finish ${exports.EXIT.failedWithoutRollback} failed
-  fi
-  docker rm --force "$NAME" >/dev/null 2>&1 || true
-  if [ "$HAS_PREVIOUS" != 1 ]; then
-    step "Removed the new container; there was no previous one to restore"
-    finish ${exports.EXIT.failedFirstDeploy} failed
-  fi
-  step "Rolling back to $PREVIOUS_IMAGE"
-  if docker rename "$PREVIOUS" "$NAME" &&
-    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null &&
-    docker start "$NAME" >/dev/null &&
-    [ "$(docker container inspect --format '{{.State.Running}}' "$NAME")" = true ]; then
-    say restored "$PREVIOUS_IMAGE"
-    finish ${exports.EXIT.rolledBack} rolled-back
-  fi
-  say reason "$1; then the rollback failed too: see the log"
-  finish ${exports.EXIT.rollbackFailed} failed
-}
-
-step "Starting $NAME from $IMAGE"
-${spec.env.length > 0
-        ? `ENVFILE=$(umask 077; mktemp)
-chmod 600 "$ENVFILE"
-printf '%s\\n' ${envLines} >"$ENVFILE"`
-        : ''}
-started=0
-if docker ${run} >/dev/null; then started=1; fi
-if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; ENVFILE=; fi
-if [ "$started" != 1 ]; then recover "docker run failed"; fi
-say deployed-image "$(docker container inspect --format '{{.Config.Image}}' "$NAME")"
-
-deadline=$(( $(date +%s) + HEALTH_TIMEOUT ))
-if [ -n "$(docker container inspect --format '{{if .State.Health}}yes{{end}}' "$NAME")" ]; then
-  check=healthcheck
-  step "Waiting up to \${HEALTH_TIMEOUT}s for the image's HEALTHCHECK to report healthy"
-elif [ -n "$HEALTH_CMD" ]; then
-  check=command
-  step "Waiting up to \${HEALTH_TIMEOUT}s for health-cmd to succeed"
-else
-  check=running
-  step "Checking that $NAME keeps running for \${HEALTH_TIMEOUT}s"
-fi
-while :; do
-  if ! state=$(docker container inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$NAME"); then
-    recover "the container disappeared"
-  fi
-  set -- $state
-  status=$1 restarts=$2 code=$3 health=\${4:-}
-  if [ "$restarts" != 0 ] || [ "$status" = restarting ]; then recover "the container restarted ($restarts times): it keeps failing"; fi
-  if [ "$status" != running ]; then recover "the container stopped (status $status, exit code $code)"; fi
-  now=$(date +%s)
-  case $check in
-    healthcheck)
-      if [ "$health" = healthy ]; then break; fi
-      if [ "$health" = unhealthy ]; then recover "its HEALTHCHECK reports unhealthy"; fi
-      ;;
-    command)
-      if sh -c "$HEALTH_CMD" </dev/null; then break; fi
-      ;;
-    running)
-      if [ "$now" -ge "$deadline" ]; then break; fi
-      ;;
-  esac
-  if [ "$now" -ge "$deadline" ]; then
-    case $check in
-      healthcheck) recover "its HEALTHCHECK did not report healthy within \${HEALTH_TIMEOUT}s (last: \${health:-none})" ;;
-      *) recover "health-cmd did not succeed within \${HEALTH_TIMEOUT}s" ;;
-    esac
-  fi
-  sleep 1
-done
-step "$NAME is healthy"
-
-if [ "$HAS_PREVIOUS" = 1 ]; then
-  if [ "$KEEP_PREVIOUS" = 1 ]; then
-    step "Keeping $PREVIOUS (stopped, image $PREVIOUS_IMAGE) for a manual rollback"
-  else
-    step "Removing $PREVIOUS"
-    docker rm "$PREVIOUS" >/dev/null
-  fi
-fi
-if [ "$PRUNE" = 1 ]; then
-  step "Removing images no container uses and no tag names"
-  docker image prune --force >/dev/null
-fi
-finish ${exports.EXIT.success} success
-`;
+    const { spec, registry } = plan;
+    return (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.deployContainer(), {
+        NONCE: nonce,
+        NAME: spec.container,
+        IMAGE: spec.image,
+        RESTART: spec.restart,
+        STOP_TIMEOUT: String(plan.stopTimeoutSeconds),
+        HEALTH_TIMEOUT: String(plan.healthTimeoutSeconds),
+        HEALTH_CMD: plan.healthCmd ?? '',
+        KEEP_PREVIOUS: flag(plan.keepPrevious),
+        ROLLBACK: flag(plan.rollback),
+        PRUNE: flag(plan.prune),
+        REGISTRY: registry?.host ?? '',
+        REGISTRY_USERNAME: registry?.username ?? '',
+        REGISTRY_PASSWORD: registry?.password ?? '',
+        ENV_LINES: (0, remote_shell_1.lines)(spec.env.map(([key, value]) => `${key}=${value}`)),
+        PORTS: (0, remote_shell_1.lines)(spec.ports.map(container_spec_1.formatPort)),
+        VOLUMES: (0, remote_shell_1.lines)(spec.volumes.map(container_spec_1.formatVolume)),
+        RUN_ARGS: (0, remote_shell_1.lines)(spec.runArgs),
+    });
 }
 
 
@@ -1759,8 +1834,6 @@ function failureMessage(outcomes, what) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.HOST_KEY_ALGORITHMS = void 0;
-exports.keyTypeOfAlgorithm = keyTypeOfAlgorithm;
 exports.algorithmsOfKeyType = algorithmsOfKeyType;
 exports.fingerprintOf = fingerprintOf;
 exports.keyTypeOf = keyTypeOf;
@@ -1777,7 +1850,7 @@ exports.howToGetFingerprint = howToGetFingerprint;
 const node_crypto_1 = __nccwpck_require__(7598);
 const errors_1 = __nccwpck_require__(9223);
 /** The host-key algorithms ssh2 speaks, in the order it prefers them. */
-exports.HOST_KEY_ALGORITHMS = [
+const HOST_KEY_ALGORITHMS = [
     'ssh-ed25519',
     'ecdsa-sha2-nistp256',
     'ecdsa-sha2-nistp384',
@@ -1791,7 +1864,7 @@ function keyTypeOfAlgorithm(algorithm) {
     return algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm;
 }
 function algorithmsOfKeyType(keyType) {
-    return exports.HOST_KEY_ALGORITHMS.filter((algorithm) => keyTypeOfAlgorithm(algorithm) === keyType);
+    return HOST_KEY_ALGORITHMS.filter((algorithm) => keyTypeOfAlgorithm(algorithm) === keyType);
 }
 /** `SHA256:` + unpadded base64 of the SHA-256 of a key blob, as `ssh-keygen -l` prints it. */
 function fingerprintOf(blob) {
@@ -1826,7 +1899,7 @@ function parseFingerprints(input, raw) {
     }
     return [...new Set(fingerprints)];
 }
-const KEY_TYPES = new Set(exports.HOST_KEY_ALGORITHMS.map(keyTypeOfAlgorithm));
+const KEY_TYPES = new Set(HOST_KEY_ALGORITHMS.map(keyTypeOfAlgorithm));
 /** Reads `known-hosts`: lines in OpenSSH's known_hosts format, hashed names included. */
 function parseKnownHosts(input, raw) {
     const entries = [];
@@ -1927,14 +2000,14 @@ function judgeHostKey(policy, host, port, blob) {
  */
 function algorithmsToOffer(policy, host, port) {
     if (policy.skip)
-        return [...exports.HOST_KEY_ALGORITHMS];
+        return [...HOST_KEY_ALGORITHMS];
     const known = new Set(entriesFor(policy, host, port)
         .filter((entry) => !entry.revoked)
         .map((entry) => entry.keyType));
-    const preferred = exports.HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(keyTypeOfAlgorithm(algorithm)));
+    const preferred = HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(keyTypeOfAlgorithm(algorithm)));
     if (policy.fingerprints.length === 0)
         return preferred;
-    return [...preferred, ...exports.HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+    return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
 }
 /** The help shown when neither a fingerprint nor known-hosts is given. */
 function howToGetFingerprint(host, port) {
@@ -2034,12 +2107,12 @@ exports.parseUsername = parseUsername;
 exports.parsePort = parsePort;
 exports.parseTargets = parseTargets;
 const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
 const input_values_1 = __nccwpck_require__(9153);
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/;
 function isHostname(text) {
-    return HOSTNAME.test(text) || (text.includes(':') && IPV6.test(text));
+    return HOSTNAME.test(text) || (0, host_port_1.isIpv6)(text);
 }
 function parseUsername(input, raw) {
     if (!USERNAME.test(raw)) {
@@ -2085,38 +2158,32 @@ function parseEntry(entry, defaults) {
         if (!USERNAME.test(username))
             throw invalid('has an invalid user name.');
     }
-    let host;
-    let portText;
-    const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-    if (bracketed) {
-        [, host, portText] = bracketed;
-        if (!IPV6.test(host))
-            throw invalid('is not an IPv6 address in brackets.');
-    }
-    else if ((rest.match(/:/g) ?? []).length > 1) {
-        // Several colons and no brackets: a bare IPv6 address, which cannot carry a port.
-        host = rest;
-        if (!IPV6.test(host))
-            throw invalid('is not a host name or an address.');
-    }
-    else {
-        [host, portText] = rest.split(':');
-        if (!HOSTNAME.test(host))
-            throw invalid('is not a host name or an address.');
-    }
-    if (portText !== undefined && !/^\d{1,5}$/.test(portText))
-        throw invalid('has an invalid port.');
-    const port = portText === undefined ? defaults.port : Number(portText);
-    if (port < 1 || port > 65535)
-        throw invalid('has a port outside 1-65535.');
+    const address = (0, host_port_1.parseHostPort)(rest);
+    if (!address)
+        throw invalid(addressProblem(rest));
+    const { host } = address;
+    if (!isHostname(host))
+        throw invalid('is not a host name or an address.');
+    const port = address.port ?? defaults.port;
     username ??= defaults.username;
     if (username === undefined) {
         throw new errors_1.ConfigurationError('username', `is required: the user to log in as on ${entry}. Set username, or write the entry as user@${entry}.`);
     }
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    const label = `${at >= 0 ? `${username}@` : ''}${shownHost}` +
-        (portText !== undefined || port !== 22 ? `:${port}` : '');
+    const label = (at >= 0 ? `${username}@` : '') +
+        (0, host_port_1.formatHostPort)(host, address.port !== undefined || port !== 22 ? port : undefined);
     return { host, port, username, label };
+}
+/** Why an entry is not `host`, `host:port`, `[ipv6]:port` or a bare IPv6 address. */
+function addressProblem(text) {
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+    if (bracketed && !(0, host_port_1.isIpv6)(bracketed[1]))
+        return 'is not an IPv6 address in brackets.';
+    const hostAndPort = /^([^:]*):([^:]*)$/.exec(text);
+    const portText = bracketed ? bracketed[2] : hostAndPort?.[2];
+    if (portText === undefined || (hostAndPort && !HOSTNAME.test(hostAndPort[1]))) {
+        return 'is not a host name or an address.';
+    }
+    return /^\d{1,5}$/.test(portText) ? 'has a port outside 1-65535.' : 'has an invalid port.';
 }
 
 
@@ -2129,30 +2196,34 @@ function parseEntry(entry, defaults) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
 const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
 const input_values_1 = __nccwpck_require__(9153);
 const duration_1 = __nccwpck_require__(3788);
 const mask_1 = __nccwpck_require__(7624);
-const runner_1 = __nccwpck_require__(4266);
 const container_spec_1 = __nccwpck_require__(7084);
 const host_keys_1 = __nccwpck_require__(2440);
 const hosts_1 = __nccwpck_require__(9990);
 const remote_shell_1 = __nccwpck_require__(5472);
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
-/** Reads and checks every input. Secrets are masked before anything can print them. */
-function getInputs(environment = process.env) {
-    const key = secret((0, runner_1.getInput)('key'));
-    const passphrase = secret((0, runner_1.getInput)('passphrase'));
-    const password = secret((0, runner_1.getInput)('password'));
-    const proxyKey = secret((0, runner_1.getInput)('proxy-key'));
-    const proxyPassphrase = secret((0, runner_1.getInput)('proxy-passphrase'));
-    const registryPassword = secret((0, runner_1.getInput)('registry-password'));
-    const envText = secret((0, runner_1.getInput)('env'));
+/**
+ * Reads and checks every input; `environment` holds the variables `envs` names. Secrets are
+ * masked before anything can print them.
+ */
+function getInputs(runner, environment) {
+    const secret = (value) => (0, mask_1.maskSecret)(value, (form) => runner.setSecret(form));
+    const key = secret(runner.getInput('key'));
+    const passphrase = secret(runner.getInput('passphrase'));
+    const password = secret(runner.getInput('password'));
+    const proxyKey = secret(runner.getInput('proxy-key'));
+    const proxyPassphrase = secret(runner.getInput('proxy-passphrase'));
+    const registryPassword = secret(runner.getInput('registry-password'));
+    const envText = secret(runner.getInput('env'));
     const notes = [];
-    const port = (0, hosts_1.parsePort)('port', (0, runner_1.getInput)('port'));
-    const usernameText = (0, runner_1.getInput)('username');
+    const port = (0, hosts_1.parsePort)('port', runner.getInput('port'));
+    const usernameText = runner.getInput('username');
     const username = usernameText === '' ? undefined : (0, hosts_1.parseUsername)('username', usernameText);
-    const targets = (0, hosts_1.parseTargets)((0, runner_1.getInput)('host'), { port, username });
+    const targets = (0, hosts_1.parseTargets)(runner.getInput('host'), { port, username });
     if (key === '' && password === '') {
         throw new errors_1.ConfigurationError('key', 'is required (or password): the private key to log in with, as a secret: key: ${{ secrets.DEPLOY_KEY }}.');
     }
@@ -2161,10 +2232,10 @@ function getInputs(environment = process.env) {
         passphrase: passphrase || undefined,
         password: password || undefined,
     };
-    const knownHostsText = (0, runner_1.getInput)('known-hosts');
+    const knownHostsText = runner.getInput('known-hosts');
     const knownHosts = knownHostsText === '' ? [] : (0, host_keys_1.parseKnownHosts)('known-hosts', knownHostsText);
-    const fingerprints = (0, host_keys_1.parseFingerprints)('fingerprint', (0, runner_1.getInput)('fingerprint'));
-    const skipRequested = (0, input_values_1.parseBoolean)('insecure-skip-host-key-check', (0, runner_1.getInput)('insecure-skip-host-key-check'));
+    const fingerprints = (0, host_keys_1.parseFingerprints)('fingerprint', runner.getInput('fingerprint'));
+    const skipRequested = (0, input_values_1.parseBoolean)('insecure-skip-host-key-check', runner.getInput('insecure-skip-host-key-check'));
     const verified = fingerprints.length > 0 || knownHosts.length > 0;
     if (skipRequested && verified) {
         notes.push("insecure-skip-host-key-check is ignored: 'fingerprint' or 'known-hosts' is given, so host keys are verified.");
@@ -2176,9 +2247,9 @@ function getInputs(environment = process.env) {
     const hostKeys = { fingerprints, knownHosts, skip: insecure };
     if (fingerprints.length === 0 && !insecure)
         requireKnownHostsLines(knownHosts, targets);
-    const proxy = readProxy({ username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
-    const mode = readMode(environment, { envText, registryPassword });
-    const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', (0, runner_1.getInput)('command-timeout'));
+    const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
+    const mode = readMode(runner, environment, { envText, registryPassword });
+    const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
     if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
         throw new errors_1.ConfigurationError('command-timeout', 'must be longer than health-timeout: the deploy, health check included, runs within it, and a deploy killed half-way cannot roll back.');
     }
@@ -2188,18 +2259,15 @@ function getInputs(environment = process.env) {
         hostKeys,
         insecure,
         proxy,
-        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', (0, runner_1.getInput)('connect-timeout')),
-        retries: (0, input_values_1.parseInteger)('retries', (0, runner_1.getInput)('retries'), 0, 10),
-        keepaliveIntervalMs: (0, duration_1.parseDuration)('keepalive-interval', (0, runner_1.getInput)('keepalive-interval')),
+        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', runner.getInput('connect-timeout')),
+        retries: (0, input_values_1.parseInteger)('retries', runner.getInput('retries'), 0, 10),
+        keepaliveIntervalMs: (0, duration_1.parseDuration)('keepalive-interval', runner.getInput('keepalive-interval')),
         commandTimeoutMs,
-        parallel: (0, input_values_1.parseInteger)('parallel', (0, runner_1.getInput)('parallel'), 1, 100),
-        failFast: (0, input_values_1.parseBoolean)('fail-fast', (0, runner_1.getInput)('fail-fast')),
+        parallel: (0, input_values_1.parseInteger)('parallel', runner.getInput('parallel'), 1, 100),
+        failFast: (0, input_values_1.parseBoolean)('fail-fast', runner.getInput('fail-fast')),
         mode,
         notes,
     };
-}
-function secret(value) {
-    return (0, mask_1.maskSecret)(value, runner_1.setSecret);
 }
 /** With known-hosts alone, a host it has no line for could never be verified: say so now. */
 function requireKnownHostsLines(entries, targets) {
@@ -2213,11 +2281,11 @@ function requireKnownHostsLines(entries, targets) {
         }
     }
 }
-function readProxy(main, secrets) {
-    const hostText = (0, runner_1.getInput)('proxy-host');
-    const port = (0, hosts_1.parsePort)('proxy-port', (0, runner_1.getInput)('proxy-port'));
-    const usernameText = (0, runner_1.getInput)('proxy-username');
-    const fingerprintText = (0, runner_1.getInput)('proxy-fingerprint');
+function readProxy(runner, main, secrets) {
+    const hostText = runner.getInput('proxy-host');
+    const port = (0, hosts_1.parsePort)('proxy-port', runner.getInput('proxy-port'));
+    const usernameText = runner.getInput('proxy-username');
+    const fingerprintText = runner.getInput('proxy-fingerprint');
     if (hostText === '') {
         const stray = [
             usernameText && 'proxy-username',
@@ -2251,7 +2319,7 @@ function readProxy(main, secrets) {
         (0, host_keys_1.entriesFor)(hostKeys, hostText, port).filter((entry) => !entry.revoked).length === 0) {
         throw new errors_1.ConfigurationError('proxy-fingerprint', (0, host_keys_1.howToGetFingerprint)(hostText, port));
     }
-    const label = `${hostText.includes(':') ? `[${hostText}]` : hostText}${port === 22 ? '' : `:${port}`}`;
+    const label = (0, host_port_1.formatHostPort)(hostText, port === 22 ? undefined : port);
     return {
         endpoint: { host: hostText, port, username, credentials, label: `jump host ${label}` },
         hostKeys,
@@ -2267,27 +2335,27 @@ const CONTAINER_INPUTS = [
     'registry-password',
     'health-cmd',
 ];
-function readMode(environment, secrets) {
-    const script = (0, runner_1.getInput)('script');
-    const imageText = (0, runner_1.getInput)('image');
-    const containerText = (0, runner_1.getInput)('container');
-    const envsText = (0, runner_1.getInput)('envs');
+function readMode(runner, environment, secrets) {
+    const script = runner.getInput('script');
+    const imageText = runner.getInput('image');
+    const containerText = runner.getInput('container');
+    const envsText = runner.getInput('envs');
     const containerValues = {
-        ports: (0, runner_1.getInput)('ports'),
-        volumes: (0, runner_1.getInput)('volumes'),
+        ports: runner.getInput('ports'),
+        volumes: runner.getInput('volumes'),
         env: secrets.envText,
-        'run-args': (0, runner_1.getInput)('run-args'),
-        registry: (0, runner_1.getInput)('registry'),
-        'registry-username': (0, runner_1.getInput)('registry-username'),
+        'run-args': runner.getInput('run-args'),
+        registry: runner.getInput('registry'),
+        'registry-username': runner.getInput('registry-username'),
         'registry-password': secrets.registryPassword,
-        'health-cmd': (0, runner_1.getInput)('health-cmd'),
+        'health-cmd': runner.getInput('health-cmd'),
     };
-    const restartText = (0, runner_1.getInput)('restart');
-    const keepPrevious = (0, input_values_1.parseBoolean)('keep-previous', (0, runner_1.getInput)('keep-previous'));
-    const prune = (0, input_values_1.parseBoolean)('prune', (0, runner_1.getInput)('prune'));
-    const healthTimeoutMs = (0, input_values_1.parsePositiveDuration)('health-timeout', (0, runner_1.getInput)('health-timeout'));
-    const rollback = (0, input_values_1.parseBoolean)('rollback', (0, runner_1.getInput)('rollback'));
-    const stopTimeoutMs = (0, duration_1.parseDuration)('stop-timeout', (0, runner_1.getInput)('stop-timeout'));
+    const restartText = runner.getInput('restart');
+    const keepPrevious = (0, input_values_1.parseBoolean)('keep-previous', runner.getInput('keep-previous'));
+    const prune = (0, input_values_1.parseBoolean)('prune', runner.getInput('prune'));
+    const healthTimeoutMs = (0, input_values_1.parsePositiveDuration)('health-timeout', runner.getInput('health-timeout'));
+    const rollback = (0, input_values_1.parseBoolean)('rollback', runner.getInput('rollback'));
+    const stopTimeoutMs = (0, duration_1.parseDuration)('stop-timeout', runner.getInput('stop-timeout'));
     if (script !== '' && (imageText !== '' || containerText !== '')) {
         throw new errors_1.ConfigurationError('script', 'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.');
     }
@@ -2313,7 +2381,7 @@ function readMode(environment, secrets) {
     const env = (0, container_spec_1.parseEnv)(containerValues.env);
     for (const [, value] of env) {
         if (value.length >= SHORTEST_MASKED_VALUE)
-            (0, mask_1.maskSecret)(value, runner_1.setSecret);
+            (0, mask_1.maskSecret)(value, (form) => runner.setSecret(form));
     }
     const spec = {
         image: (0, container_spec_1.parseImage)(imageText),
@@ -2368,47 +2436,14 @@ function readVariables(raw, environment) {
 /***/ }),
 
 /***/ 2296:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
 exports.main = main;
 const errors_1 = __nccwpck_require__(9223);
-const retry_1 = __nccwpck_require__(4280);
-const runner = __importStar(__nccwpck_require__(4266));
+const step_1 = __nccwpck_require__(6254);
 const summary_1 = __nccwpck_require__(6834);
 const connector_1 = __nccwpck_require__(1198);
 const deploy_container_1 = __nccwpck_require__(548);
@@ -2419,48 +2454,50 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const report_1 = __nccwpck_require__(5903);
 const run_script_1 = __nccwpck_require__(7894);
 const ssh_1 = __nccwpck_require__(6951);
-const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
-async function main() {
-    const inputs = (0, inputs_1.getInputs)();
+async function run() {
+    await (0, step_1.runMainStep)(main);
+}
+async function main(ctx) {
+    const inputs = (0, inputs_1.getInputs)(ctx.runner, ctx.env);
     for (const note of inputs.notes)
-        runner.warning(note);
+        ctx.log.warning(note);
     if (inputs.insecure) {
-        runner.warning("insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.");
+        ctx.log.warning("insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.");
     }
     // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
     await (0, ssh_1.loadSsh2)();
     checkKeys(inputs);
-    const connector = new connector_1.Connector(inputs, log, retry_1.systemClock);
+    const connector = new connector_1.Connector(inputs, ctx);
     const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
-    const write = (line) => runner.info(line);
+    const hostLog = (label) => new host_log_1.HostLog(label, layout, (line) => ctx.log.info(line));
     const mode = inputs.mode;
     let outcomes;
     try {
         if (mode.kind === 'script') {
-            const program = (0, remote_shell_1.scriptProgram)(mode.script, mode.variables);
-            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, run_script_1.runScriptOn)(target, { program, timeoutMs: inputs.commandTimeoutMs, keptStdout: STDOUT_OUTPUT_CHARACTERS }, { connector, clock: retry_1.systemClock, log: new host_log_1.HostLog(target.label, layout, write) }));
+            const script = {
+                program: (0, remote_shell_1.scriptProgram)(mode.script, mode.variables),
+                timeoutMs: inputs.commandTimeoutMs,
+                keptStdout: STDOUT_OUTPUT_CHARACTERS,
+            };
+            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, run_script_1.runScriptOn)(target, script, connector, hostLog(target.label), ctx.clock));
         }
         else {
-            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, deploy_container_1.deployContainerOn)(target, mode, inputs.commandTimeoutMs, {
-                connector,
-                clock: retry_1.systemClock,
-                log: new host_log_1.HostLog(target.label, layout, write),
-            }));
+            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, deploy_container_1.deployContainerOn)(target, mode, inputs.commandTimeoutMs, connector, hostLog(target.label), ctx.clock));
         }
     }
     finally {
         await connector.closeAll();
     }
-    writeOutputs(inputs, outcomes);
-    await writeSummary(outcomes, mode.kind);
+    writeOutputs(ctx, inputs, outcomes);
+    await writeSummary(ctx, outcomes, mode.kind);
     const failure = (0, fan_out_1.failureMessage)(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
     if (failure) {
         if (outcomes.length > 1) {
             for (const outcome of outcomes) {
                 if (outcome.status === 'failed' || outcome.status === 'rolled-back') {
-                    runner.error(outcome.error ?? `${outcome.host}: ${outcome.status}`);
+                    ctx.log.error(outcome.error ?? `${outcome.host}: ${outcome.status}`);
                 }
             }
         }
@@ -2476,21 +2513,21 @@ function checkKeys(inputs) {
         (0, ssh_1.checkPrivateKey)('proxy-key', 'proxy-passphrase', proxy.privateKey, proxy.passphrase);
     }
 }
-function writeOutputs(inputs, outcomes) {
-    runner.setOutput('results', (0, report_1.resultsJson)(outcomes, inputs.mode.kind));
+function writeOutputs(ctx, inputs, outcomes) {
+    ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, inputs.mode.kind));
     if (inputs.mode.kind === 'script') {
         // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
         const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
-        runner.setOutput('stdout', stdout);
+        ctx.runner.setOutput('stdout', stdout);
     }
     else {
         // With several hosts these name the first host's containers; `results` has every host's.
-        runner.setOutput('previous-image', outcomes[0].previousImage ?? '');
-        runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
+        ctx.runner.setOutput('previous-image', outcomes[0].previousImage ?? '');
+        ctx.runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
     }
 }
-async function writeSummary(outcomes, mode) {
-    const summary = runner.summary
+async function writeSummary(ctx, outcomes, mode) {
+    const summary = ctx.summary
         .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
         .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(outcomes, mode)));
     for (const outcome of outcomes) {
@@ -2574,35 +2611,57 @@ exports.BoundedText = BoundedText;
 /***/ }),
 
 /***/ 5472:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
-// How a program reaches the server. The command line sshd hands to the user's login shell is
-// this fixed text and nothing else: no user value is ever part of it. The program itself
-// (script, variables, deploy steps) travels over the channel's stdin, so it has no argv size
-// limit and never shows in the server's process list.
-//
-// The bootstrap, run by `bash` when the server has it and `sh` otherwise:
-// 1. prints its process group on stderr, so a timed-out program can be killed whole from a
-//    second channel (sshd makes each session its own process group);
-// 2. reads the whole program from stdin before running any of it, then points stdin at
-//    /dev/null: a command in the program that reads stdin gets end-of-file instead of eating
-//    the rest of the program or waiting forever;
-// 3. evaluates it. Its variables are unset first thing in the program.
-//
-// The bootstrap holds no single quote, so it survives the login shell's single quoting
-// (sh, bash, zsh and fish alike).
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.PROGRAM_PRELUDE = exports.PGID_LINE = exports.REMOTE_COMMAND = void 0;
+exports.PGID_LINE = exports.remoteFiles = void 0;
+exports.remoteCommand = remoteCommand;
 exports.shellQuote = shellQuote;
+exports.lines = lines;
 exports.isAssignableName = isAssignableName;
+exports.remoteProgram = remoteProgram;
 exports.scriptProgram = scriptProgram;
-exports.killCommand = killCommand;
-const BOOTSTRAP = '__srd_g=; read -r __srd_g </proc/$$/stat 2>/dev/null && __srd_g=${__srd_g##*) } && set -- $__srd_g && __srd_g=$3; ' +
-    'printf "ssh-redeploy-pgid %s\\n" "$__srd_g" >&2; ' +
-    '__srd_s=$(cat; printf .); exec </dev/null; eval "${__srd_s%.}"';
-exports.REMOTE_COMMAND = `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$0"; else exec sh -c "$0"; fi' ` +
-    `'${BOOTSTRAP}'`;
+exports.killProgram = killProgram;
+// How a program reaches a server, and the one place where TypeScript writes shell: the prelude
+// of quoted values in front of a program. The programs themselves are the shell files in
+// remote/, which shellcheck reads and remote/programs.test.ts runs under dash and bash.
+//
+// The command line sshd hands to the user's login shell is fixed text, choose-shell.sh then
+// bootstrap.sh, and nothing else: no user value is ever part of it. The program travels over
+// the channel's stdin: strict-mode.sh, then the prelude, then the program's own text.
+const node_fs_1 = __nccwpck_require__(3024);
+/**
+ * The files of remote/, read when a program is built. Each path is written out whole: that is
+ * the form of path ncc recognises, to copy the file into dist/ssh-redeploy/ beside the bundle
+ * and point the bundle at the copy.
+ */
+exports.remoteFiles = {
+    chooseShell: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "choose-shell.sh", 'utf8'),
+    bootstrap: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "bootstrap.sh", 'utf8'),
+    strictMode: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "strict-mode.sh", 'utf8'),
+    killGroup: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "kill-group.sh", 'utf8'),
+    deployContainer: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "deploy-container.sh", 'utf8'),
+};
+/** A file's commands without its comment lines, which only people need. */
+function commandLines(text) {
+    return text.split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+}
+/**
+ * A file as one word of the command line: its commands on one line, single-quoted. It must
+ * hold no single quote, as fish reads `\'` inside single quotes as a quote where sh, bash and
+ * zsh do not: without one, the word is the same in every login shell.
+ */
+function commandWord(text) {
+    const line = commandLines(text).join(' ');
+    if (line.includes("'"))
+        throw new Error('a command-line program cannot hold a single quote');
+    return `'${line}'`;
+}
+/** What sshd hands to the login shell: runs the bootstrap under bash, or sh without bash. */
+function remoteCommand() {
+    return `sh -c ${commandWord(exports.remoteFiles.chooseShell())} ${commandWord(exports.remoteFiles.bootstrap())}`;
+}
 /** The bootstrap's line on stderr (after whatever the login shell's rc files printed). */
 exports.PGID_LINE = /(^|\n)ssh-redeploy-pgid (\d*)\n/;
 /** A POSIX shell word that stands for exactly `value`, whatever its bytes (NUL aside). */
@@ -2611,14 +2670,16 @@ function shellQuote(value) {
         throw new Error('a shell word cannot hold a NUL character');
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
-/** The first lines of every program: strict mode, and the bootstrap's traces wiped. */
-exports.PROGRAM_PRELUDE = [
-    'unset -v __srd_s __srd_g',
-    'set --',
-    'set -eu',
-    // pipefail is in bash and recent dash; where the shell lacks it, a pipeline keeps sh's rule.
-    '(set -o pipefail) 2>/dev/null && set -o pipefail',
-].join('\n');
+/** A list as programs read it: one item a line, so an item cannot hold a line break. */
+function lines(items) {
+    for (const item of items) {
+        if (item.includes('\n'))
+            throw new Error('a list item for a program cannot hold a line break');
+    }
+    return items.join('\n');
+}
+/** The names of a program's own values: capitals, so that shellcheck takes them as given. */
+const PROGRAM_VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 /** Shell names that cannot or must not be assigned: bash would stop at the first of them. */
 const RESERVED = new Set([
     'BASHOPTS',
@@ -2638,19 +2699,42 @@ const RESERVED = new Set([
 function isAssignableName(name) {
     return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name) && !name.startsWith('__srd_');
 }
-/** The program of script mode: the prelude, the exported variables, then the user's script. */
+/**
+ * `NAME='value'` lines for a program's values, then `export name='value'` lines for the
+ * variables handed to a user's script (named as the user chose, checked by inputs.ts).
+ */
+function prelude(values, exported) {
+    const assignments = Object.entries(values).map(([name, value]) => {
+        if (!PROGRAM_VARIABLE.test(name))
+            throw new Error(`not a program variable: ${name}`);
+        return `${name}=${shellQuote(value)}\n`;
+    });
+    const exports = Object.entries(exported).map(([name, value]) => {
+        if (!isAssignableName(name))
+            throw new Error(`not a variable name: ${name}`);
+        return `export ${name}=${shellQuote(value)}\n`;
+    });
+    return [...assignments, ...exports].join('');
+}
+/** What the bootstrap runs: strict mode, the prelude of values, then the program's text. */
+function remoteProgram(text, values, exported = {}) {
+    // Without its comments, strict mode is as many lines as ever: a script's line numbers in
+    // the shell's error messages stay what they were.
+    const strictMode = `${commandLines(exports.remoteFiles.strictMode()).join('\n')}\n`;
+    return `${strictMode}${prelude(values, exported)}${text}${text.endsWith('\n') ? '' : '\n'}`;
+}
+/** The program of script mode: the user's script, with the `envs` variables exported. */
 function scriptProgram(script, variables) {
-    const assignments = Object.entries(variables).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
-    return `${[exports.PROGRAM_PRELUDE, ...assignments].join('\n')}\n${script}${script.endsWith('\n') ? '' : '\n'}`;
+    return remoteProgram(script, {}, variables);
 }
 /**
- * The command that kills a program's whole process group; `pgid` is the number the bootstrap
- * printed, checked to be one.
+ * The program that kills a timed-out program's whole process group, from a second channel;
+ * `pgid` is the number the bootstrap printed, checked to be one.
  */
-function killCommand(pgid) {
+function killProgram(pgid) {
     if (!/^[1-9]\d*$/.test(pgid))
         throw new Error(`not a process group: ${pgid}`);
-    return `kill -s KILL -- -${pgid}`;
+    return remoteProgram(exports.remoteFiles.killGroup(), { PGID: pgid });
 }
 
 
@@ -2661,12 +2745,11 @@ function killCommand(pgid) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RESULT_STDOUT_CHARACTERS = void 0;
 exports.resultsJson = resultsJson;
 exports.summaryRows = summaryRows;
 const duration_1 = __nccwpck_require__(3788);
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
-exports.RESULT_STDOUT_CHARACTERS = 65_536;
+const RESULT_STDOUT_CHARACTERS = 65_536;
 /** The `results` output: one object per host, in the order of `host`. */
 function resultsJson(outcomes, mode) {
     return JSON.stringify(outcomes.map((outcome) => {
@@ -2678,7 +2761,7 @@ function resultsJson(outcomes, mode) {
             ...(outcome.error ? { error: outcome.error } : {}),
         };
         return mode === 'script'
-            ? { ...base, stdout: (outcome.stdout ?? '').slice(0, exports.RESULT_STDOUT_CHARACTERS) }
+            ? { ...base, stdout: (outcome.stdout ?? '').slice(0, RESULT_STDOUT_CHARACTERS) }
             : {
                 ...base,
                 previousImage: outcome.previousImage ?? '',
@@ -2724,13 +2807,12 @@ function summaryRows(outcomes, mode) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runScriptOn = runScriptOn;
 exports.runOnHost = runOnHost;
-exports.describeEnd = describeEnd;
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
 const output_1 = __nccwpck_require__(9360);
+const ssh_1 = __nccwpck_require__(6951);
 /** Connects to one host, runs the program there and says how it ended. */
-async function runScriptOn(target, run, ports) {
-    const { clock, log } = ports;
+async function runScriptOn(target, run, connector, log, clock) {
     const started = clock.now();
     const stdout = new output_1.BoundedText(run.keptStdout);
     const outcome = (fields) => {
@@ -2747,7 +2829,7 @@ async function runScriptOn(target, run, ports) {
     log.begin(target.label);
     let result;
     try {
-        result = await runOnHost(target, run.program, run.timeoutMs, ports, {
+        result = await runOnHost(target, run.program, run.timeoutMs, connector, log, {
             stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
         });
     }
@@ -2761,7 +2843,7 @@ async function runScriptOn(target, run, ports) {
     const took = (0, duration_1.formatDuration)(clock.now() - started);
     const ended = describeEnd(target.label, result, run.timeoutMs);
     const final = ended
-        ? outcome({ status: 'failed', exitCode: result.exitCode, error: ended })
+        ? outcome({ status: 'failed', exitCode: result.code, error: ended })
         : outcome({ status: 'success', exitCode: 0 });
     log.info(ended ?? `${target.label}: the script succeeded in ${took}.`);
     if (stdout.truncated) {
@@ -2774,7 +2856,7 @@ async function runScriptOn(target, run, ports) {
  * Connects to a host, runs a program with its output streamed line by line to the host's log,
  * and releases the connection, whatever happens. Throws when the host cannot be reached.
  */
-async function runOnHost(target, program, timeoutMs, { connector, log }, handlers = {}) {
+async function runOnHost(target, program, timeoutMs, connector, log, handlers = {}) {
     const connection = await connector.connect(target);
     try {
         log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
@@ -2811,12 +2893,12 @@ function describeEnd(label, result, timeoutMs) {
     if (result.connectionLost) {
         return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
     }
-    if (result.exitCode === 0)
+    if (result.code === 0)
         return undefined;
-    if (result.exitCode === null) {
-        return `${label}: the script was ended by signal ${result.signal ?? 'unknown'}.`;
+    if (result.code === null) {
+        return `${label}: the script was ended by signal ${(0, ssh_1.signalName)(result) ?? 'unknown'}.`;
     }
-    return `${label}: the script failed with exit code ${result.exitCode}.`;
+    return `${label}: the script failed with exit code ${result.code}.`;
 }
 
 
@@ -2827,12 +2909,14 @@ function describeEnd(label, result, timeoutMs) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.Connection = exports.AuthenticationFailed = exports.HostKeyRejected = void 0;
+exports.Connection = void 0;
 exports.loadSsh2 = loadSsh2;
 exports.checkPrivateKey = checkPrivateKey;
 exports.connect = connect;
+exports.signalName = signalName;
 const errors_1 = __nccwpck_require__(9223);
 const duration_1 = __nccwpck_require__(3788);
+const host_port_1 = __nccwpck_require__(5088);
 const retry_1 = __nccwpck_require__(4280);
 const host_keys_1 = __nccwpck_require__(2440);
 const remote_shell_1 = __nccwpck_require__(5472);
@@ -2878,7 +2962,6 @@ class HostKeyRejected extends errors_1.ActionFailure {
         this.name = 'HostKeyRejected';
     }
 }
-exports.HostKeyRejected = HostKeyRejected;
 class AuthenticationFailed extends errors_1.ActionFailure {
     constructor(endpoint) {
         const { privateKey, password } = endpoint.credentials;
@@ -2893,7 +2976,6 @@ class AuthenticationFailed extends errors_1.ActionFailure {
         this.name = 'AuthenticationFailed';
     }
 }
-exports.AuthenticationFailed = AuthenticationFailed;
 /** A failure that another attempt may cure: refused, reset, timed out, unreachable. */
 class TransientConnectionError extends Error {
 }
@@ -2940,10 +3022,10 @@ class Connection {
                 // Reason 1 is SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254).
                 else if (error.reason === 1) {
                     // The jump host's sshd forbids forwarding: asking again cannot help.
-                    reject(new errors_1.ActionFailure(`${this.endpoint.label} may not forward connections to ${host}:${port}: its sshd must allow TCP forwarding (AllowTcpForwarding).`));
+                    reject(new errors_1.ActionFailure(`${this.endpoint.label} may not forward connections to ${(0, host_port_1.formatHostPort)(host, port)}: its sshd must allow TCP forwarding (AllowTcpForwarding).`));
                 }
                 else {
-                    reject(new TransientConnectionError(`${this.endpoint.label} could not reach ${host}:${port} (${error.message})`));
+                    reject(new TransientConnectionError(`${this.endpoint.label} could not reach ${(0, host_port_1.formatHostPort)(host, port)} (${error.message})`));
                 }
             });
         });
@@ -2957,16 +3039,16 @@ exports.Connection = Connection;
  * Connects and logs in, retrying connection failures with exponential backoff. Host-key and
  * authentication failures are not retried: another attempt would meet the same answer.
  */
-async function connect(endpoint, settings, dial) {
+async function connect(endpoint, settings, { log, clock }, dial) {
     try {
         return await (0, retry_1.withRetry)(() => connectVerified(endpoint, settings, dial), {
             attempts: settings.retries + 1,
             backoff: { initialMs: 1_000, maxMs: 15_000 },
-            clock: settings.clock,
+            clock,
             classify: (error) => error instanceof TransientConnectionError
                 ? { retry: true, reason: error.message }
                 : { retry: false },
-            onRetry: ({ attempt, delayMs, reason }) => settings.log.warning(`${endpoint.label}: ${reason}; connecting again in ${(0, duration_1.formatDuration)(delayMs)} (attempt ${attempt + 1} of ${settings.retries + 1}).`),
+            onRetry: ({ attempt, delayMs, reason }) => log.warning(`${endpoint.label}: ${reason}; connecting again in ${(0, duration_1.formatDuration)(delayMs)} (attempt ${attempt + 1} of ${settings.retries + 1}).`),
         });
     }
     catch (error) {
@@ -3086,16 +3168,24 @@ function describeConnectionError(error, settings) {
         return 'connection refused (is sshd listening on that port?)';
     return error.message;
 }
+/** A signal as SSH names it (`KILL`, RFC 4254) in Node's words (`SIGKILL`). */
+function signalOf(name) {
+    return name ? `SIG${name}` : null;
+}
+/** The signal that ended a program, as messages name it (`KILL`). */
+function signalName(result) {
+    return result.signal?.replace(/^SIG/, '');
+}
 const KILL_GRACE_MS = 5_000;
 function runProgram(client, program, handlers, timeoutMs) {
     return new Promise((resolve, reject) => {
-        client.exec(remote_shell_1.REMOTE_COMMAND, (error, stream) => {
+        client.exec((0, remote_shell_1.remoteCommand)(), (error, stream) => {
             if (error) {
                 reject(new errors_1.ActionFailure(`could not start the program: ${error.message}`));
                 return;
             }
-            let exitCode = null;
-            let signal;
+            let code = null;
+            let signal = null;
             let timedOut = false;
             let pgid;
             let stderrHead = Buffer.alloc(0);
@@ -3109,8 +3199,8 @@ function runProgram(client, program, handlers, timeoutMs) {
                 client.removeListener('error', onConnectionError);
                 resolve(result);
             };
-            const onConnectionClosed = () => finish({ exitCode: null, timedOut, connectionLost: 'the connection closed' });
-            const onConnectionError = (connectionError) => finish({ exitCode: null, timedOut, connectionLost: connectionError.message });
+            const onConnectionClosed = () => finish({ code: null, signal: null, timedOut, connectionLost: 'the connection closed' });
+            const onConnectionError = (connectionError) => finish({ code: null, signal: null, timedOut, connectionLost: connectionError.message });
             client.on('close', onConnectionClosed);
             client.on('error', onConnectionError);
             const timer = setTimeout(() => {
@@ -3147,24 +3237,27 @@ function runProgram(client, program, handlers, timeoutMs) {
                     handlers.stderr(head);
                 }
             });
-            stream.on('exit', (code, signalName) => {
-                exitCode = code;
-                signal = signalName ?? undefined;
+            stream.on('exit', (exitCode, sshSignal) => {
+                code = exitCode;
+                signal = signalOf(sshSignal);
             });
             stream.on('close', () => {
                 if (stderrHead && stderrHead.length > 0)
                     handlers.stderr(stderrHead);
-                finish({ exitCode, signal, timedOut });
+                finish({ code, signal, timedOut });
             });
             stream.end(program);
         });
     });
 }
-/** Kills the program's whole process group from a second channel, then signals the first. */
+/**
+ * Kills the program's whole process group from a second channel, with a program sent the way
+ * every program is, then signals the first channel.
+ */
 async function killRemote(client, stream, pgid) {
     if (pgid) {
         await new Promise((resolve) => {
-            client.exec((0, remote_shell_1.killCommand)(pgid), (error, killer) => {
+            client.exec((0, remote_shell_1.remoteCommand)(), (error, killer) => {
                 if (error) {
                     resolve();
                     return;
@@ -3173,6 +3266,7 @@ async function killRemote(client, stream, pgid) {
                 killer.stderr.resume();
                 killer.on('close', () => resolve());
                 setTimeout(resolve, KILL_GRACE_MS).unref();
+                killer.end((0, remote_shell_1.killProgram)(pgid));
             });
         });
     }
@@ -3257,10 +3351,38 @@ module.exports = require("net");
 
 /***/ }),
 
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
 /***/ 7598:
 /***/ ((module) => {
 
 module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 8995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = require("node:net");
 
 /***/ }),
 
@@ -3481,9 +3603,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const step_1 = __nccwpck_require__(6254);
 const main_1 = __nccwpck_require__(2296);
-(0, step_1.runMainStep)(main_1.main);
+void (0, main_1.run)();
 
 })();
 

@@ -547,6 +547,60 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
+/***/ 797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(24);
+const http_1 = __nccwpck_require__(4);
+const process_1 = __nccwpck_require__(35);
+const retry_1 = __nccwpck_require__(280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -624,6 +678,157 @@ class ActionFailure extends Error {
 exports.ActionFailure = ActionFailure;
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 88:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isIpv6 = isIpv6;
+exports.formatHostPort = formatHostPort;
+exports.parseHostPort = parseHostPort;
+// `host:port` as people and programs write it: an IPv6 address goes in brackets (`[fd00::1]:22`),
+// since its own colons would otherwise read as the port's.
+const node_net_1 = __nccwpck_require__(30);
+function isIpv6(host) {
+    return (0, node_net_1.isIP)(host) === 6;
+}
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
+function formatHostPort(host, port) {
+    const shown = isIpv6(host) ? `[${host}]` : host;
+    return port === undefined ? shown : `${shown}:${port}`;
+}
+/**
+ * Splits `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address (which cannot carry a
+ * port). Undefined when the text has none of these shapes: brackets around something that is
+ * not an IPv6 address, a port that is not 1-65535, an empty host. The host's own grammar is the
+ * caller's to check.
+ */
+function parseHostPort(text) {
+    let host;
+    let portText;
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+    if (bracketed) {
+        [, host, portText] = bracketed;
+        if (!isIpv6(host))
+            return undefined;
+    }
+    else if (text.indexOf(':') !== text.lastIndexOf(':')) {
+        if (!isIpv6(text))
+            return undefined;
+        host = text;
+    }
+    else {
+        [host, portText] = text.split(':');
+    }
+    if (host === '' || /[[\]]/.test(host))
+        return undefined;
+    if (portText === undefined)
+        return { host };
+    if (!/^\d{1,5}$/.test(portText))
+        return undefined;
+    const port = Number(portText);
+    return port >= 1 && port <= 65535 ? { host, port } : undefined;
+}
+
+
+/***/ }),
+
+/***/ 4:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
 }
 
 
@@ -742,60 +947,114 @@ function maskSecret(value, addMask) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runProcess = runProcess;
+exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
 const node_child_process_1 = __nccwpck_require__(421);
 const node_crypto_1 = __nccwpck_require__(598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
-function runProcess(file, args, options = {}) {
-    return new Promise((resolve) => {
-        // stdout and stderr are always pipes; stdin is one only when there is input.
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let error;
-        let timedOut = false;
-        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-        if (options.stream)
-            process.stdout.write(`::stop-commands::${token}\n`);
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = keep(stdout, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = keep(stderr, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (spawnError) => {
-            error = spawnError;
-        });
-        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (options.stream)
-                process.stdout.write(`\n::${token}::\n`);
-            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
-        });
-        if (child.stdin) {
-            // A program that exits without reading its input must not fail the step with EPIPE.
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(options.input);
-        }
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
 }
 
 
@@ -806,94 +1065,107 @@ function runProcess(file, args, options = {}) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(995);
 const command_1 = __nccwpck_require__(914);
 const file_command_1 = __nccwpck_require__(753);
 const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -906,27 +1178,54 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(797);
 const errors_1 = __nccwpck_require__(223);
 const runner_1 = __nccwpck_require__(266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
@@ -969,35 +1268,38 @@ function tableRows(rows) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.parseHostPort = parseHostPort;
-exports.formatHostPort = formatHostPort;
-exports.tryConnect = tryConnect;
-exports.resolveHost = resolveHost;
+exports.parseCheckTarget = parseCheckTarget;
 exports.probeUntil = probeUntil;
+exports.checkHost = checkHost;
 // The check that the tunnel leads somewhere: a TCP connection to a host behind it.
 const promises_1 = __nccwpck_require__(553);
 const node_net_1 = __nccwpck_require__(30);
+const duration_1 = __nccwpck_require__(788);
 const errors_1 = __nccwpck_require__(223);
+const host_port_1 = __nccwpck_require__(88);
+const network_1 = __nccwpck_require__(473);
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-/** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`. */
-function parseHostPort(input, raw) {
+const validPort = (port) => port >= 1 && port <= 65535;
+/** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`: a port is required. */
+function parseCheckTarget(input, raw) {
     const text = raw.trim();
-    const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
     const fix = 'Write host:port, e.g. 10.8.0.1:22, db.internal:5432 or [fd00::1]:443.';
-    if (!match)
+    const parsed = (0, host_port_1.parseHostPort)(text);
+    if (parsed?.port === undefined) {
+        // Whether only the port is wrong: the same text with a valid port would read as host:port.
+        const portText = /:(\d+)$/.exec(text)?.[1];
+        if (portText !== undefined &&
+            !validPort(Number(portText)) &&
+            (0, host_port_1.parseHostPort)(`${text.slice(0, -portText.length)}1`)?.port === 1) {
+            throw new errors_1.ConfigurationError(input, `the port ${portText} is not from 1 to 65535. ${fix}`);
+        }
         throw new errors_1.ConfigurationError(input, `'${raw}' is not host:port. ${fix}`);
-    const [, host, portText] = match;
-    const port = Number(portText);
-    if (!(port >= 1 && port <= 65535)) {
-        throw new errors_1.ConfigurationError(input, `the port ${portText} is not from 1 to 65535. ${fix}`);
     }
+    const { host, port } = parsed;
     if (!(0, node_net_1.isIP)(host) && !HOSTNAME.test(host)) {
         throw new errors_1.ConfigurationError(input, `'${host}' is neither an IP address nor a host name. ${fix}`);
     }
     return { host, port };
-}
-function formatHostPort({ host, port }) {
-    return (0, node_net_1.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 /** One TCP connection attempt; resolves with why it failed, or undefined on success. */
 function tryConnect(address, port, timeoutMs) {
@@ -1018,17 +1320,39 @@ async function resolveHost(host) {
     return (await (0, promises_1.lookup)(host)).address;
 }
 /** Tries until one connection succeeds or the deadline passes; returns the last problem. */
-async function probeUntil(address, port, deadline, now = Date.now) {
+async function probeUntil(clock, address, port, deadline) {
     let problem = 'not tried';
-    while (now() < deadline) {
-        problem = await tryConnect(address, port, Math.max(100, Math.min(3_000, deadline - now())));
+    while (clock.now() < deadline) {
+        problem = await tryConnect(address, port, Math.max(100, Math.min(3_000, deadline - clock.now())));
         if (problem === undefined)
             return undefined;
-        const pause = Math.min(250, deadline - now());
+        const pause = Math.min(250, deadline - clock.now());
         if (pause > 0)
-            await new Promise((resolve) => setTimeout(resolve, pause));
+            await clock.sleep(pause);
     }
     return problem;
+}
+/** Fails the step unless `target` accepts a TCP connection before the deadline. */
+async function checkHost({ exec, clock, log }, target, device, deadline) {
+    const shown = (0, host_port_1.formatHostPort)(target.host, target.port);
+    let address;
+    try {
+        address = await resolveHost(target.host);
+    }
+    catch (error) {
+        throw new errors_1.ActionFailure(`check-host ${shown}: the name does not resolve (${error.code ?? String(error)}). Use the host's address inside the VPN.`);
+    }
+    const via = await (0, network_1.routeDevice)(exec, address);
+    if (via && via !== device) {
+        log.warning(`check-host ${shown} is reached through ${via}, not through the tunnel's ${device}: its answer says nothing about the tunnel.`);
+    }
+    const started = clock.now();
+    const problem = await probeUntil(clock, address, target.port, deadline);
+    if (problem !== undefined) {
+        throw new errors_1.ActionFailure(`check-host ${shown} did not accept a TCP connection through the tunnel within ${(0, duration_1.formatDuration)(clock.now() - started)} (${problem}). ` +
+            'The tunnel is up, but the host is not reachable through it: check the address, the port, and the routes the server pushes.');
+    }
+    log.info(`check-host ${shown} accepted a TCP connection through ${via ?? device}.`);
 }
 
 
@@ -1048,7 +1372,6 @@ const node_path_1 = __importDefault(__nccwpck_require__(760));
 const errors_1 = __nccwpck_require__(223);
 const input_values_1 = __nccwpck_require__(153);
 const mask_1 = __nccwpck_require__(624);
-const runner_1 = __nccwpck_require__(266);
 const check_host_1 = __nccwpck_require__(806);
 const openvpn_config_1 = __nccwpck_require__(338);
 const wireguard_config_1 = __nccwpck_require__(248);
@@ -1074,32 +1397,34 @@ function expectPem(input, value, begin, what) {
     }
 }
 /** Reads and checks every input. Secrets are masked before anything can print them. */
-function getInputs() {
+function getInputs(runner, env) {
+    const setSecret = (value) => runner.setSecret(value);
     const secretInputs = {
-        config: (0, runner_1.getInput)('config'),
-        username: (0, runner_1.getInput)('username'),
-        password: (0, runner_1.getInput)('password'),
-        ca: (0, runner_1.getInput)('ca'),
-        cert: (0, runner_1.getInput)('cert'),
-        key: (0, runner_1.getInput)('key'),
-        'key-passphrase': (0, runner_1.getInput)('key-passphrase'),
-        'tls-auth-key': (0, runner_1.getInput)('tls-auth-key'),
-        'tls-crypt-key': (0, runner_1.getInput)('tls-crypt-key'),
+        config: runner.getInput('config'),
+        username: runner.getInput('username'),
+        password: runner.getInput('password'),
+        ca: runner.getInput('ca'),
+        cert: runner.getInput('cert'),
+        key: runner.getInput('key'),
+        'key-passphrase': runner.getInput('key-passphrase'),
+        'tls-auth-key': runner.getInput('tls-auth-key'),
+        'tls-crypt-key': runner.getInput('tls-crypt-key'),
     };
     // The whole config is registered as one value, but only the secret parts of it line by
     // line: masking every line of a config would turn the log into asterisks.
-    setSecretValue(secretInputs.config);
+    if (secretInputs.config.trim() !== '')
+        setSecret(secretInputs.config);
     for (const [name, value] of Object.entries(secretInputs)) {
         if (name !== 'config')
-            (0, mask_1.maskSecret)(value, runner_1.setSecret);
+            (0, mask_1.maskSecret)(value, setSecret);
     }
-    const typeText = (0, runner_1.getInput)('type').toLowerCase();
+    const typeText = runner.getInput('type').toLowerCase();
     if (typeText !== 'openvpn' && typeText !== 'wireguard') {
         throw new errors_1.ConfigurationError('type', `'${typeText}' is not a VPN type. Use openvpn or wireguard.`);
     }
     const type = typeText;
-    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const configFileText = (0, runner_1.getInput)('config-file');
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const configFileText = runner.getInput('config-file');
     let configText = secretInputs.config;
     let configFile;
     let configDir = workspace;
@@ -1127,53 +1452,46 @@ function getInputs() {
         tlsAuthKey: pem(secretInputs['tls-auth-key']),
         tlsCryptKey: pem(secretInputs['tls-crypt-key']),
     };
-    const fullTunnel = (0, input_values_1.parseBoolean)('full-tunnel', (0, runner_1.getInput)('full-tunnel'));
+    const fullTunnel = (0, input_values_1.parseBoolean)('full-tunnel', runner.getInput('full-tunnel'));
     // The config itself is not listed: its secret parts are, below. Redacting each of its lines
     // would blank out words like `client` wherever they appear.
     const secrets = Object.entries(secretInputs)
         .filter(([name, value]) => name !== 'config' && value !== '')
         .map(([, value]) => value);
-    let openvpn;
-    let wireguard;
+    let mode;
     if (type === 'wireguard') {
         const given = OPENVPN_ONLY.filter((name) => secretInputs[name] !== '');
         if (given.length > 0) {
             throw new errors_1.ConfigurationError(given[0], "applies to OpenVPN only. A WireGuard config carries its keys itself: put them in 'config'.");
         }
-        wireguard = (0, wireguard_config_1.parseWireGuardConfig)(configText);
+        const wireguard = (0, wireguard_config_1.parseWireGuardConfig)(configText);
         for (const secret of (0, wireguard_config_1.secretsOf)(wireguard))
-            (0, mask_1.maskSecret)(secret, runner_1.setSecret);
+            (0, mask_1.maskSecret)(secret, setSecret);
         secrets.push(...(0, wireguard_config_1.secretsOf)(wireguard));
         (0, wireguard_config_1.checkWireGuardConfig)(wireguard, fullTunnel);
+        mode = { type, wireguard };
     }
     else {
         checkCredentials(credentials);
         const items = (0, openvpn_config_1.parseOpenVpnConfig)(configText);
         for (const secret of (0, openvpn_config_1.secretBlockContents)(items))
-            (0, mask_1.maskSecret)(secret, runner_1.setSecret);
+            (0, mask_1.maskSecret)(secret, setSecret);
         secrets.push(...(0, openvpn_config_1.secretBlockContents)(items));
         (0, openvpn_config_1.checkOpenVpnConfig)(items, credentials);
-        openvpn = { items, credentials };
+        mode = { type, openvpn: { items, credentials } };
     }
-    const checkHostText = (0, runner_1.getInput)('check-host');
+    const checkHostText = runner.getInput('check-host');
     return {
-        type,
-        configText,
+        ...mode,
         configDir,
         configFile,
-        openvpn,
-        wireguard,
-        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', (0, runner_1.getInput)('connect-timeout')),
-        checkHost: checkHostText ? (0, check_host_1.parseHostPort)('check-host', checkHostText) : undefined,
+        connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', runner.getInput('connect-timeout')),
+        checkHost: checkHostText ? (0, check_host_1.parseCheckTarget)('check-host', checkHostText) : undefined,
         fullTunnel,
-        install: (0, input_values_1.parseBoolean)('install', (0, runner_1.getInput)('install')),
-        echoConfig: (0, input_values_1.parseBoolean)('echo-config', (0, runner_1.getInput)('echo-config')),
+        install: (0, input_values_1.parseBoolean)('install', runner.getInput('install')),
+        echoConfig: (0, input_values_1.parseBoolean)('echo-config', runner.getInput('echo-config')),
         secrets,
     };
-}
-function setSecretValue(value) {
-    if (value.trim() !== '')
-        (0, runner_1.setSecret)(value);
 }
 function checkCredentials(credentials) {
     if (credentials.username !== undefined && credentials.password === undefined) {
@@ -1229,10 +1547,10 @@ function missingPackages(tools, find) {
         ...new Set(tools.filter((tool) => !find(tool.program)).map((tool) => tool.debianPackage)),
     ];
 }
-async function hasKernelWireGuard() {
+async function hasKernelWireGuard(exec) {
     if ((0, node_fs_1.existsSync)('/sys/module/wireguard'))
         return true;
-    return (await (0, system_1.run)('modinfo', ['-n', 'wireguard'], { timeoutMs: 10_000 })).code === 0;
+    return (await exec('modinfo', ['-n', 'wireguard'], { timeoutMs: 10_000 })).code === 0;
 }
 /** apt-get's argv: non-interactive, and waiting for another apt or dpkg to finish. */
 function aptGetArguments(command, packages = []) {
@@ -1246,8 +1564,9 @@ function aptGetArguments(command, packages = []) {
         ...(command === 'install' ? ['-y', '--no-install-recommends', ...packages] : []),
     ];
 }
-async function ensureTools(type, install, privilege, log) {
-    const tools = requiredTools(type, type === 'wireguard' && (await hasKernelWireGuard()));
+const APT_TIMEOUT_MS = 600_000;
+async function ensureTools({ exec, log }, type, install, privilege) {
+    const tools = requiredTools(type, type === 'wireguard' && (await hasKernelWireGuard(exec)));
     const missing = missingPackages(tools, (program) => (0, system_1.findExecutable)(program));
     if (missing.length === 0)
         return;
@@ -1258,16 +1577,17 @@ async function ensureTools(type, install, privilege, log) {
         throw new errors_1.ActionFailure(`${missing.join(', ')} must be installed, and this runner has no apt-get: install ${missing.length > 1 ? 'them' : 'it'} in an earlier step.`);
     }
     log.info(`Installing ${missing.join(', ')} with apt-get.`);
-    const attempt = () => privilege.run('env', aptGetArguments('install', missing), { timeoutMs: 600_000 });
+    const apt = (args) => exec(...privilege.command('env', args), { timeoutMs: APT_TIMEOUT_MS });
+    const attempt = () => apt(aptGetArguments('install', missing));
     let result = await attempt();
     if (result.code !== 0) {
         // The package lists of a fresh runner image can be stale; refresh them once.
         log.info('apt-get install failed; updating the package lists and trying again.');
-        await privilege.run('env', aptGetArguments('update'), { timeoutMs: 600_000 });
+        await apt(aptGetArguments('update'));
         result = await attempt();
     }
     if (result.code !== 0) {
-        throw new errors_1.ActionFailure(`Could not install ${missing.join(', ')}: ${(0, system_1.describeFailure)(result)}`);
+        throw new errors_1.ActionFailure(`Could not install ${missing.join(', ')}: ${(0, system_1.describeFailure)(result, APT_TIMEOUT_MS)}`);
     }
     const still = missingPackages(tools, (program) => (0, system_1.findExecutable)(program));
     if (still.length > 0) {
@@ -1282,289 +1602,102 @@ async function ensureTools(type, install, privilege, log) {
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
 exports.main = main;
-const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
 const node_os_1 = __nccwpck_require__(161);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 const duration_1 = __nccwpck_require__(788);
 const errors_1 = __nccwpck_require__(223);
-const runner = __importStar(__nccwpck_require__(266));
+const step_1 = __nccwpck_require__(254);
 const summary_1 = __nccwpck_require__(834);
 const check_host_1 = __nccwpck_require__(806);
 const inputs_1 = __nccwpck_require__(422);
 const install_1 = __nccwpck_require__(112);
 const network_1 = __nccwpck_require__(473);
-const openvpn_1 = __nccwpck_require__(815);
-const openvpn_config_1 = __nccwpck_require__(338);
+const openvpn_tunnel_1 = __nccwpck_require__(514);
 const redact_1 = __nccwpck_require__(102);
 const report_1 = __nccwpck_require__(721);
 const state_1 = __nccwpck_require__(134);
-const teardown_1 = __nccwpck_require__(91);
 const system_1 = __nccwpck_require__(18);
-const wireguard_1 = __nccwpck_require__(77);
-const wireguard_config_1 = __nccwpck_require__(248);
-const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
-// A unix socket path holds at most 107 bytes.
-const MAX_SOCKET_PATH = 100;
+const teardown_1 = __nccwpck_require__(91);
+const wireguard_tunnel_1 = __nccwpck_require__(300);
 // check-host gets what is left of connect-timeout, but never less than this.
 const MIN_CHECK_MS = 5_000;
-async function main() {
-    const inputs = (0, inputs_1.getInputs)();
+async function run() {
+    await (0, step_1.runMainStep)(main);
+}
+async function main(ctx) {
+    const { runner, log, clock } = ctx;
+    const inputs = (0, inputs_1.getInputs)(runner, ctx.env);
     if (process.platform !== 'linux') {
         throw new errors_1.ActionFailure(`vpn-connect runs on Linux runners only; this one runs ${process.platform}.`);
     }
     const privilege = (0, system_1.currentPrivilege)();
-    await checkSudo(privilege);
-    await (0, install_1.ensureTools)(inputs.type, inputs.install, privilege, log);
-    const workDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join(process.env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'vpn-connect-'));
-    (0, node_fs_1.chmodSync)(workDir, 0o700);
-    const device = inputs.type === 'wireguard' ? `wg${(0, node_crypto_1.randomBytes)(4).toString('hex')}` : undefined;
-    const record = {
-        type: inputs.type,
-        workDir,
-        configPath: node_path_1.default.join(workDir, device ? `${device}.conf` : 'client.ovpn'),
-        device,
+    await (0, system_1.checkSudo)(ctx, privilege);
+    await (0, install_1.ensureTools)(ctx, inputs.type, inputs.install, privilege);
+    const tunnel = tunnelFor(inputs, ctx, privilege, makeWorkDir(ctx.env));
+    // Saved again as each thing exists, so that post can clean up after a step that died.
+    let record = tunnel.record;
+    (0, state_1.saveRecord)(runner, record);
+    const keep = (found) => {
+        record = { ...record, ...found };
+        (0, state_1.saveRecord)(runner, record);
     };
-    (0, state_1.saveRecord)(record);
-    const report = { type: inputs.type, server: serverOf(inputs) };
-    const startedAt = Date.now();
+    const report = { type: inputs.type, server: tunnel.describe() };
+    const startedAt = clock.now();
     const deadline = startedAt + inputs.connectTimeoutMs;
-    let failureDetail;
     try {
-        if (inputs.type === 'openvpn') {
-            const logFile = node_path_1.default.join(workDir, 'openvpn.log');
-            failureDetail = () => printLog('OpenVPN log', (0, openvpn_1.readOpenVpnLog)(logFile, privilege), inputs);
-            await startOpenVpn(inputs, record, logFile, privilege, deadline, report);
-        }
-        else {
-            await startWireGuard(inputs, record, privilege, deadline, report, (output) => {
-                failureDetail = () => printLog('wg-quick output', Promise.resolve(output), inputs);
-            });
-        }
-        report.connectedMs = Date.now() - startedAt;
-        report.routes = await (0, network_1.tunnelRoutes)(report.device);
-        log.info(`Connected to ${report.server} in ${(0, duration_1.formatDuration)(report.connectedMs)}: ` +
-            `interface ${report.device}, local IP ${report.localIp}, routes ${report.routes.join(', ') || '(none)'}.`);
+        await tunnel.writeConfig();
+        const { server, device, localIp } = await tunnel.connect(deadline, keep);
+        const connectedMs = clock.now() - startedAt;
+        Object.assign(report, { server, device, localIp, connectedMs });
+        const routes = await (0, network_1.tunnelRoutes)(ctx.exec, device);
+        report.routes = routes;
+        log.info(`Connected to ${server} in ${(0, duration_1.formatDuration)(connectedMs)}: ` +
+            `interface ${device}, local IP ${localIp}, routes ${routes.join(', ') || '(none)'}.`);
         if (inputs.checkHost) {
-            await checkHost(inputs.checkHost, report.device, Math.max(deadline, Date.now() + MIN_CHECK_MS));
+            const checkDeadline = Math.max(deadline, clock.now() + MIN_CHECK_MS);
+            await (0, check_host_1.checkHost)(ctx, inputs.checkHost, device, checkDeadline);
         }
         // Only a tunnel that is up, and stays up, is described in the outputs.
-        runner.setOutput('interface', report.device ?? '');
-        runner.setOutput('local-ip', report.localIp ?? '');
-        runner.setOutput('routes', report.routes.join(','));
+        runner.setOutput('interface', device);
+        runner.setOutput('local-ip', localIp);
+        runner.setOutput('routes', routes.join(','));
     }
     catch (error) {
         // OpenVPN's own words may quote the config: keep secrets out of the step's error too.
         if (error instanceof Error)
             error.message = (0, redact_1.redactSecrets)(error.message, inputs.secrets);
         report.failure = error instanceof Error ? error.message : String(error);
-        await failureDetail?.();
+        await tunnel.explainFailure();
         log.info('Taking the tunnel down after the failure.');
-        record.closed = await (0, teardown_1.teardown)(record, privilege, log);
-        (0, state_1.saveRecord)(record);
+        keep({ closed: await (0, teardown_1.teardown)(ctx, record, privilege) });
         throw error;
     }
     finally {
-        await writeSummary(report);
+        if (ctx.env.GITHUB_STEP_SUMMARY)
+            await writeSummary(ctx.summary, report);
     }
 }
-async function checkSudo(privilege) {
-    if (privilege.isRoot)
-        return;
-    const probe = await (0, system_1.run)('sudo', ['-n', 'true'], { timeoutMs: 10_000 });
-    if (probe.code !== 0) {
-        throw new errors_1.ActionFailure(`This step runs as ${(0, node_os_1.userInfo)().username}, not root, and 'sudo -n' does not work here (${(0, system_1.describeFailure)(probe)}). ` +
-            'Creating a tunnel interface needs root: use a runner whose user has password-less sudo (GitHub-hosted runners do), or run the job as root.');
-    }
-    log.info(`Running the VPN programs through sudo, as this step runs as ${(0, node_os_1.userInfo)().username}.`);
+/** The one place that picks the implementation the `type` input asks for. */
+function tunnelFor(inputs, ctx, privilege, workDir) {
+    return inputs.type === 'openvpn'
+        ? new openvpn_tunnel_1.OpenVpnTunnel(ctx, inputs, privilege, workDir)
+        : new wireguard_tunnel_1.WireGuardTunnel(ctx, inputs, privilege, workDir);
 }
-function serverOf(inputs) {
-    if (inputs.openvpn) {
-        const [first] = (0, openvpn_config_1.remotesOf)(inputs.openvpn.items);
-        return first ? `${first.host}:${first.port}` : '';
-    }
-    return (inputs.wireguard?.peers ?? [])
-        .map((peer) => peer.endpoint)
-        .filter(Boolean)
-        .join(', ');
+/** The action's own folder under RUNNER_TEMP, which only the runner's user can enter. */
+function makeWorkDir(env) {
+    const workDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'vpn-connect-'));
+    (0, node_fs_1.chmodSync)(workDir, 0o700);
+    return workDir;
 }
-/** Writes a file only the runner's user can read. */
-function writePrivate(file, text) {
-    (0, node_fs_1.writeFileSync)(file, text, { mode: 0o600 });
-    (0, node_fs_1.chmodSync)(file, 0o600);
-}
-function echoConfig(title, text, inputs) {
-    return runner.group(title, () => {
-        runner.info((0, redact_1.redactSecrets)(text, inputs.secrets));
-        return Promise.resolve();
-    });
-}
-function noticeDropped(dropped, file) {
-    if (dropped.length === 0)
-        return;
-    const byReason = new Map();
-    for (const { name, reason } of dropped)
-        byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
-    const parts = [...byReason].map(([reason, names]) => `${names.join(', ')} (${reason})`);
-    runner.notice(`The action's copy of ${file} leaves out ${parts.join('; ')}. The file itself is unchanged.`);
-}
-async function startOpenVpn(inputs, record, logFile, privilege, deadline, report) {
-    const { items, credentials } = inputs.openvpn;
-    const workDir = record.workDir;
-    const authFile = credentials.username ? node_path_1.default.join(workDir, 'auth.txt') : undefined;
-    const askPassFile = credentials.keyPassphrase ? node_path_1.default.join(workDir, 'askpass.txt') : undefined;
-    if (authFile)
-        writePrivate(authFile, `${credentials.username}\n${credentials.password}\n`);
-    if (askPassFile)
-        writePrivate(askPassFile, `${credentials.keyPassphrase}\n`);
-    const copy = (0, openvpn_config_1.buildOpenVpnCopy)(items, {
-        credentials,
-        authFile,
-        askPassFile,
-        fullTunnel: inputs.fullTunnel,
-    });
-    writePrivate(record.configPath, copy.text);
-    noticeDropped(copy.dropped, inputs.configFile ? node_path_1.default.basename(inputs.configFile) : "'config'");
-    if (inputs.echoConfig) {
-        await echoConfig('Effective OpenVPN config (secrets redacted)', (0, openvpn_config_1.redactOpenVpnConfig)(copy.text), inputs);
-    }
-    let socketPath = node_path_1.default.join(workDir, 'management.sock');
-    if (socketPath.length > MAX_SOCKET_PATH) {
-        record.socketDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join((0, node_os_1.tmpdir)(), 'vpn-connect-'));
-        socketPath = node_path_1.default.join(record.socketDir, 'management.sock');
-    }
-    record.pidFile = node_path_1.default.join(workDir, 'openvpn.pid');
-    (0, state_1.saveRecord)(record);
-    const launch = {
-        program: (0, system_1.findExecutable)('openvpn') ?? 'openvpn',
-        configPath: record.configPath,
-        configDir: inputs.configDir,
-        logFile,
-        pidFile: record.pidFile,
-        socketPath,
-        filterDefaultRoute: !inputs.fullTunnel && (0, openvpn_config_1.pullsOptions)(items),
-        managementUser: privilege.isRoot ? undefined : (0, node_os_1.userInfo)().username,
-    };
-    const connected = await (0, openvpn_1.connectOpenVpn)(launch, privilege, deadline, inputs.connectTimeoutMs, (pid) => {
-        record.pid = pid;
-        (0, state_1.saveRecord)(record);
-    });
-    if (connected.withErrors) {
-        log.warning('OpenVPN connected, but reported errors while setting up (often a route it could not add): see the log below.');
-        await printLog('OpenVPN log', (0, openvpn_1.readOpenVpnLog)(logFile, privilege), inputs);
-    }
-    record.device = connected.device ?? (await (0, network_1.interfaceWithAddress)(connected.localIp));
-    if (!record.device) {
-        throw new errors_1.ActionFailure(`OpenVPN connected, but no interface holds its address ${connected.localIp}.`);
-    }
-    record.deviceIndex = await (0, network_1.interfaceIndex)(record.device);
-    (0, state_1.saveRecord)(record);
-    report.server = connected.remote || report.server;
-    report.device = record.device;
-    report.localIp = connected.localIp;
-}
-async function startWireGuard(inputs, record, privilege, deadline, report, onFailure) {
-    const config = inputs.wireguard;
-    const device = record.device;
-    const copy = (0, wireguard_config_1.buildWireGuardCopy)(config, {
-        resolvconf: (0, system_1.findExecutable)('resolvconf') !== undefined,
-    });
-    writePrivate(record.configPath, copy.text);
-    noticeDropped(copy.dropped, inputs.configFile ? node_path_1.default.basename(inputs.configFile) : "'config'");
-    if (inputs.echoConfig) {
-        await echoConfig('Effective WireGuard config (secrets redacted)', (0, wireguard_config_1.redactWireGuardConfig)(copy.text), inputs);
-    }
-    const up = await (0, wireguard_1.wgQuickUp)((0, system_1.findExecutable)('wg-quick') ?? 'wg-quick', record.configPath, privilege, deadline);
-    record.deviceIndex = await (0, network_1.interfaceIndex)(device);
-    [record.pid] = (0, system_1.findProcesses)((argv) => (0, teardown_1.isOurProcess)(argv, record));
-    (0, state_1.saveRecord)(record);
-    const output = (0, redact_1.redactSecrets)(`${up.stdout}${up.stderr}`.trimEnd(), inputs.secrets);
-    if (up.code !== 0) {
-        onFailure(output);
-        throw new errors_1.ActionFailure(`wg-quick up failed: ${(0, redact_1.redactSecrets)((0, system_1.describeFailure)(up), inputs.secrets)}`);
-    }
-    await runner.group(`wg-quick up ${device}`, () => {
-        runner.info(output);
-        return Promise.resolve();
-    });
-    await (0, wireguard_1.waitForHandshakes)((0, system_1.findExecutable)('wg') ?? 'wg', device, config, privilege, deadline, inputs.connectTimeoutMs);
-    report.device = device;
-    report.localIp = (0, wireguard_config_1.localAddress)(config);
-}
-async function printLog(title, text, inputs) {
-    const content = (await text).trimEnd();
-    if (content === '')
-        return;
-    await runner.group(title, () => {
-        runner.info((0, redact_1.redactSecrets)(content, inputs.secrets));
-        return Promise.resolve();
-    });
-}
-async function checkHost(target, device, deadline) {
-    const shown = (0, check_host_1.formatHostPort)(target);
-    let address;
-    try {
-        address = await (0, check_host_1.resolveHost)(target.host);
-    }
-    catch (error) {
-        throw new errors_1.ActionFailure(`check-host ${shown}: the name does not resolve (${error.code ?? String(error)}). Use the host's address inside the VPN.`);
-    }
-    const via = await (0, network_1.routeDevice)(address);
-    if (via && via !== device) {
-        log.warning(`check-host ${shown} is reached through ${via}, not through the tunnel's ${device}: its answer says nothing about the tunnel.`);
-    }
-    const started = Date.now();
-    const problem = await (0, check_host_1.probeUntil)(address, target.port, deadline);
-    if (problem !== undefined) {
-        throw new errors_1.ActionFailure(`check-host ${shown} did not accept a TCP connection through the tunnel within ${(0, duration_1.formatDuration)(Date.now() - started)} (${problem}). ` +
-            'The tunnel is up, but the host is not reachable through it: check the address, the port, and the routes the server pushes.');
-    }
-    log.info(`check-host ${shown} accepted a TCP connection through ${via ?? device}.`);
-}
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = runner.summary
-        .addHeading('VPN connection', 3)
-        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
+async function writeSummary(summary, report) {
+    summary.addHeading('VPN connection', 3).addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
     // The failure quotes OpenVPN's log, which is not ours to trust as markup.
     if (report.failure)
         summary.addRaw(`Not connected: ${(0, summary_1.escapeHtml)(report.failure)}`, true);
@@ -1752,7 +1885,6 @@ exports.tunnelRoutes = tunnelRoutes;
 exports.interfaceIndex = interfaceIndex;
 exports.interfaceWithAddress = interfaceWithAddress;
 exports.routeDevice = routeDevice;
-// What the kernel says about the tunnel, through `ip -j` (iproute2's JSON output).
 const system_1 = __nccwpck_require__(18);
 /**
  * The unicast routes among `ip -j route show table all` output, as CIDRs: what the tunnel
@@ -1781,16 +1913,19 @@ function routeCidrs(json, family) {
 function ip() {
     return (0, system_1.findExecutable)('ip') ?? 'ip';
 }
+const IP_TIMEOUT_MS = 10_000;
 /** Reading routes and links needs no privilege. */
-async function tunnelRoutes(device) {
-    const [v4, v6] = await Promise.all([4, 6].map((family) => (0, system_1.run)(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
-        timeoutMs: 10_000,
+async function tunnelRoutes(exec, device) {
+    const [v4, v6] = await Promise.all([4, 6].map((family) => exec(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
+        timeoutMs: IP_TIMEOUT_MS,
     })));
     return [...routeCidrs(v4.stdout, 4), ...routeCidrs(v6.stdout, 6)];
 }
 /** The interface's index, which tells it apart from a later interface of the same name. */
-async function interfaceIndex(device) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'link', 'show', 'dev', device], { timeoutMs: 10_000 });
+async function interfaceIndex(exec, device) {
+    const result = await exec(ip(), ['-j', 'link', 'show', 'dev', device], {
+        timeoutMs: IP_TIMEOUT_MS,
+    });
     if (result.code !== 0)
         return undefined;
     try {
@@ -1802,8 +1937,8 @@ async function interfaceIndex(device) {
     }
 }
 /** The interface that holds an address, e.g. the tun device OpenVPN gave the local IP. */
-async function interfaceWithAddress(address) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'address', 'show'], { timeoutMs: 10_000 });
+async function interfaceWithAddress(exec, address) {
+    const result = await exec(ip(), ['-j', 'address', 'show'], { timeoutMs: IP_TIMEOUT_MS });
     try {
         const links = JSON.parse(result.stdout);
         return links.find((link) => link.addr_info?.some((info) => info.local === address))?.ifname;
@@ -1813,8 +1948,8 @@ async function interfaceWithAddress(address) {
     }
 }
 /** The interface the kernel would send a packet to `address` through. */
-async function routeDevice(address) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'route', 'get', address], { timeoutMs: 10_000 });
+async function routeDevice(exec, address) {
+    const result = await exec(ip(), ['-j', 'route', 'get', address], { timeoutMs: IP_TIMEOUT_MS });
     try {
         const [route] = JSON.parse(result.stdout);
         return route?.dev;
@@ -1835,7 +1970,6 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitWords = splitWords;
 exports.parseOpenVpnConfig = parseOpenVpnConfig;
 exports.remotesOf = remotesOf;
-exports.directive = directive;
 exports.pullsOptions = pullsOptions;
 exports.secretBlockContents = secretBlockContents;
 exports.checkOpenVpnConfig = checkOpenVpnConfig;
@@ -2109,6 +2243,110 @@ function fullTunnelFilters() {
 
 /***/ }),
 
+/***/ 514:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.OpenVpnTunnel = void 0;
+// The OpenVPN tunnel: the action's copy of the .ovpn with the secrets the inputs add, a daemon
+// followed through its management socket, and the interface it opened.
+const node_fs_1 = __nccwpck_require__(24);
+const node_os_1 = __nccwpck_require__(161);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const network_1 = __nccwpck_require__(473);
+const openvpn_1 = __nccwpck_require__(815);
+const openvpn_config_1 = __nccwpck_require__(338);
+const system_1 = __nccwpck_require__(18);
+const tunnel_1 = __nccwpck_require__(733);
+// A unix socket path holds at most 107 bytes.
+const MAX_SOCKET_PATH = 100;
+class OpenVpnTunnel {
+    ctx;
+    inputs;
+    privilege;
+    record;
+    logFile;
+    constructor(ctx, inputs, privilege, workDir) {
+        this.ctx = ctx;
+        this.inputs = inputs;
+        this.privilege = privilege;
+        this.record = { type: 'openvpn', workDir, configPath: node_path_1.default.join(workDir, 'client.ovpn') };
+        this.logFile = node_path_1.default.join(workDir, 'openvpn.log');
+    }
+    describe() {
+        const [first] = (0, openvpn_config_1.remotesOf)(this.inputs.openvpn.items);
+        return first ? `${first.host}:${first.port}` : '';
+    }
+    async writeConfig() {
+        const { items, credentials } = this.inputs.openvpn;
+        const { workDir, configPath } = this.record;
+        const authFile = credentials.username ? node_path_1.default.join(workDir, 'auth.txt') : undefined;
+        const askPassFile = credentials.keyPassphrase ? node_path_1.default.join(workDir, 'askpass.txt') : undefined;
+        if (authFile)
+            (0, tunnel_1.writePrivate)(authFile, `${credentials.username}\n${credentials.password}\n`);
+        if (askPassFile)
+            (0, tunnel_1.writePrivate)(askPassFile, `${credentials.keyPassphrase}\n`);
+        const copy = (0, openvpn_config_1.buildOpenVpnCopy)(items, {
+            credentials,
+            authFile,
+            askPassFile,
+            fullTunnel: this.inputs.fullTunnel,
+        });
+        await (0, tunnel_1.saveConfigCopy)(this.ctx.log, this.inputs, configPath, copy, {
+            title: 'Effective OpenVPN config (secrets redacted)',
+            redact: openvpn_config_1.redactOpenVpnConfig,
+        });
+    }
+    async connect(deadline, started) {
+        const { exec, log } = this.ctx;
+        const { workDir, configPath } = this.record;
+        let socketPath = node_path_1.default.join(workDir, 'management.sock');
+        let socketDir;
+        if (socketPath.length > MAX_SOCKET_PATH) {
+            socketDir = (0, node_fs_1.mkdtempSync)(node_path_1.default.join((0, node_os_1.tmpdir)(), 'vpn-connect-'));
+            socketPath = node_path_1.default.join(socketDir, 'management.sock');
+        }
+        const pidFile = node_path_1.default.join(workDir, 'openvpn.pid');
+        started({ socketDir, pidFile });
+        const connected = await (0, openvpn_1.connectOpenVpn)(this.ctx, {
+            program: (0, system_1.findExecutable)('openvpn') ?? 'openvpn',
+            configPath,
+            configDir: this.inputs.configDir,
+            logFile: this.logFile,
+            pidFile,
+            socketPath,
+            filterDefaultRoute: !this.inputs.fullTunnel && (0, openvpn_config_1.pullsOptions)(this.inputs.openvpn.items),
+            managementUser: this.privilege.isRoot ? undefined : (0, node_os_1.userInfo)().username,
+        }, this.privilege, deadline, this.inputs.connectTimeoutMs, (pid) => started({ pid }));
+        if (connected.withErrors) {
+            log.warning('OpenVPN connected, but reported errors while setting up (often a route it could not add): see the log below.');
+            await this.printLog();
+        }
+        const device = connected.device ?? (await (0, network_1.interfaceWithAddress)(exec, connected.localIp));
+        if (!device) {
+            throw new errors_1.ActionFailure(`OpenVPN connected, but no interface holds its address ${connected.localIp}.`);
+        }
+        started({ device, deviceIndex: await (0, network_1.interfaceIndex)(exec, device) });
+        return { server: connected.remote || this.describe(), device, localIp: connected.localIp };
+    }
+    explainFailure() {
+        return this.printLog();
+    }
+    async printLog() {
+        const text = await (0, openvpn_1.readOpenVpnLog)(this.ctx.exec, this.logFile, this.privilege);
+        await (0, tunnel_1.printOutput)(this.ctx.log, 'OpenVPN log', text, this.inputs.secrets);
+    }
+}
+exports.OpenVpnTunnel = OpenVpnTunnel;
+
+
+/***/ }),
+
 /***/ 815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -2121,8 +2359,8 @@ exports.readOpenVpnLog = readOpenVpnLog;
 // connected or clearly cannot be.
 const node_fs_1 = __nccwpck_require__(24);
 const node_net_1 = __nccwpck_require__(30);
-const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(223);
 const management_1 = __nccwpck_require__(515);
 const openvpn_config_1 = __nccwpck_require__(338);
 const system_1 = __nccwpck_require__(18);
@@ -2151,19 +2389,24 @@ function openVpnArguments(launch) {
         '--management-query-passwords',
     ];
 }
-async function connectOpenVpn(launch, privilege, deadline, timeoutMs, onPid) {
-    const started = await privilege.run(launch.program, openVpnArguments(launch), {
-        timeoutMs: Math.max(1_000, deadline - Date.now()),
+/**
+ * Starts the daemon and follows it until it is connected; `onPid` hears of its process as soon
+ * as it is known, so that a failure half-way still leaves it to stop.
+ */
+async function connectOpenVpn({ exec, clock }, launch, privilege, deadline, timeoutMs, onPid) {
+    const startTimeoutMs = Math.max(1_000, deadline - clock.now());
+    const started = await exec(...privilege.command(launch.program, openVpnArguments(launch)), {
+        timeoutMs: startTimeoutMs,
     });
     if (started.code !== 0) {
         // Options are checked before the daemon opens its log: the reason is on stderr.
         const reason = `${started.stderr}\n${started.stdout}`
             .split('\n')
             .find((line) => /error/i.test(line));
-        throw new errors_1.ActionFailure(`OpenVPN did not start: ${reason?.trim() ?? (0, system_1.describeFailure)(started)}`);
+        throw new errors_1.ActionFailure(`OpenVPN did not start: ${reason?.trim() ?? (0, system_1.describeFailure)(started, startTimeoutMs)}`);
     }
-    const socket = await attach(launch, deadline, timeoutMs, onPid);
-    return follow(socket, deadline, timeoutMs, onPid);
+    const socket = await attach(clock, launch, deadline, timeoutMs, onPid);
+    return follow(clock, socket, deadline, timeoutMs, onPid);
 }
 function readPid(pidFile) {
     try {
@@ -2175,7 +2418,7 @@ function readPid(pidFile) {
     }
 }
 /** Waits for the management socket, which the daemon opens right after forking. */
-async function attach(launch, deadline, timeoutMs, onPid) {
+async function attach(clock, launch, deadline, timeoutMs, onPid) {
     let reportedPid;
     for (;;) {
         const pid = readPid(launch.pidFile);
@@ -2192,10 +2435,10 @@ async function attach(launch, deadline, timeoutMs, onPid) {
         if ((0, node_fs_1.existsSync)(launch.logFile) && /Exiting due to fatal error/.test(readLog(launch.logFile))) {
             throw new errors_1.ActionFailure('OpenVPN exited as it started: see its log.');
         }
-        if (Date.now() > deadline) {
+        if (clock.now() > deadline) {
             throw new errors_1.ActionFailure(`OpenVPN did not open its management socket within 'connect-timeout' (${(0, duration_1.formatDuration)(timeoutMs)}).`);
         }
-        await (0, system_1.sleep)(5);
+        await clock.sleep(5);
     }
 }
 function readLog(file) {
@@ -2216,7 +2459,7 @@ function open(socketPath) {
         socket.once('error', reject);
     });
 }
-function follow(socket, deadline, timeoutMs, onPid) {
+function follow(clock, socket, deadline, timeoutMs, onPid) {
     const progress = new management_1.ConnectionProgress();
     let pid = 0;
     return new Promise((resolve, reject) => {
@@ -2246,6 +2489,8 @@ function follow(socket, deadline, timeoutMs, onPid) {
                 reject(outcome.error);
             }
         };
+        // A timer, not clock.sleep: it is cancelled once the socket settles, where a sleep would
+        // keep the step alive until the deadline.
         const timer = setTimeout(() => {
             const problem = progress.lastProblem();
             finish({
@@ -2255,7 +2500,7 @@ function follow(socket, deadline, timeoutMs, onPid) {
                     `${problem ? ` and the last problem it logged: ${problem}` : ''}. ` +
                     'Check that the server is reachable from the runner (address, port, protocol, firewall), or raise connect-timeout.',
             });
-        }, Math.max(0, deadline - Date.now()));
+        }, Math.max(0, deadline - clock.now()));
         socket.setEncoding('utf8');
         socket.on('data', (chunk) => {
             buffer += chunk;
@@ -2288,14 +2533,14 @@ function follow(socket, deadline, timeoutMs, onPid) {
     });
 }
 /** The daemon's log, read as root when it wrote it as root. */
-async function readOpenVpnLog(file, privilege) {
+async function readOpenVpnLog(exec, file, privilege) {
     if (!(0, node_fs_1.existsSync)(file))
         return '';
     try {
         return (0, node_fs_1.readFileSync)(file, 'utf8');
     }
     catch {
-        const result = await privilege.run('cat', ['--', file], { timeoutMs: 10_000 });
+        const result = await exec(...privilege.command('cat', ['--', file]), { timeoutMs: 10_000 });
         return result.code === 0 ? result.stdout : '';
     }
 }
@@ -2354,21 +2599,18 @@ function summaryRows(report) {
 /***/ }),
 
 /***/ 134:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.saveRecord = saveRecord;
 exports.loadRecord = loadRecord;
-// What main hands to post: one record of everything it started and wrote, saved as soon as
-// each thing exists, so that post can clean up after a main step that died half-way.
-const runner_1 = __nccwpck_require__(266);
 const KEY = 'tunnel';
-function saveRecord(record) {
-    (0, runner_1.saveState)(KEY, JSON.stringify(record));
+function saveRecord(runner, record) {
+    runner.saveState(KEY, JSON.stringify(record));
 }
-function loadRecord() {
-    const text = (0, runner_1.getState)(KEY);
+function loadRecord(runner) {
+    const text = runner.getState(KEY);
     if (text === '')
         return undefined;
     return JSON.parse(text);
@@ -2385,37 +2627,28 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.sleep = exports.Privilege = void 0;
-exports.run = run;
+exports.Privilege = void 0;
 exports.describeFailure = describeFailure;
 exports.findExecutable = findExecutable;
 exports.currentPrivilege = currentPrivilege;
-exports.currentUser = currentUser;
+exports.checkSudo = checkSudo;
 exports.liveCommandLine = liveCommandLine;
-exports.isRunning = isRunning;
 exports.findProcesses = findProcesses;
-// Running programs and looking at processes. Everything goes through argv arrays: nothing the
+// Privileged commands and the processes on this machine. Programs get argv arrays: nothing the
 // user wrote ever reaches a shell.
 const node_fs_1 = __nccwpck_require__(24);
+const node_os_1 = __nccwpck_require__(161);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const process_1 = __nccwpck_require__(35);
-const DEFAULT_TIMEOUT_MS = 120_000;
-/** Runs a program to its end and collects its output; never throws. */
-async function run(file, args, options = {}) {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const result = await (0, process_1.runProcess)(file, args, { env: options.env ?? process.env, timeoutMs });
-    const failure = result.error?.message ?? (result.timedOut ? `timed out after ${timeoutMs} ms` : undefined);
-    return {
-        code: failure ? null : result.code,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        failure,
-    };
-}
-/** The first line worth quoting from a failed command, for error messages. */
-function describeFailure(result) {
-    if (result.failure)
-        return result.failure;
+const errors_1 = __nccwpck_require__(223);
+/**
+ * The first line worth quoting from a failed command, for error messages. `timeoutMs` is the
+ * limit the command ran under, named when it was the reason.
+ */
+function describeFailure(result, timeoutMs) {
+    if (result.error)
+        return result.error.message;
+    if (result.timedOut)
+        return `timed out after ${timeoutMs} ms`;
     const lines = `${result.stderr}\n${result.stdout}`
         .split('\n')
         .map((line) => line.trim())
@@ -2448,20 +2681,26 @@ class Privilege {
     constructor(isRoot) {
         this.isRoot = isRoot;
     }
+    /** The program and argv that run `file` with root's rights, for `exec`. */
     command(file, args) {
         return this.isRoot ? [file, args] : ['sudo', ['-n', file, ...args]];
-    }
-    run(file, args, options) {
-        const [program, argv] = this.command(file, args);
-        return run(program, argv, options);
     }
 }
 exports.Privilege = Privilege;
 function currentPrivilege() {
     return new Privilege(process.getuid?.() === 0);
 }
-function currentUser() {
-    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+const SUDO_PROBE_TIMEOUT_MS = 10_000;
+/** Fails the step early when it is not root and cannot become root without a password. */
+async function checkSudo({ exec, log }, privilege) {
+    if (privilege.isRoot)
+        return;
+    const probe = await exec('sudo', ['-n', 'true'], { timeoutMs: SUDO_PROBE_TIMEOUT_MS });
+    if (probe.code !== 0) {
+        throw new errors_1.ActionFailure(`This step runs as ${(0, node_os_1.userInfo)().username}, not root, and 'sudo -n' does not work here (${describeFailure(probe, SUDO_PROBE_TIMEOUT_MS)}). ` +
+            'Creating a tunnel interface needs root: use a runner whose user has password-less sudo (GitHub-hosted runners do), or run the job as root.');
+    }
+    log.info(`Running the VPN programs through sudo, as this step runs as ${(0, node_os_1.userInfo)().username}.`);
 }
 /** The argv of a live process, or undefined when it is gone or a zombie. */
 function liveCommandLine(pid) {
@@ -2476,9 +2715,6 @@ function liveCommandLine(pid) {
     catch {
         return undefined;
     }
-}
-function isRunning(pid) {
-    return liveCommandLine(pid) !== undefined;
 }
 /** PIDs of live processes whose argv passes `test`. */
 function findProcesses(test) {
@@ -2497,8 +2733,6 @@ function findProcesses(test) {
         return line !== undefined && test(line);
     });
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-exports.sleep = sleep;
 
 
 /***/ }),
@@ -2519,6 +2753,10 @@ const network_1 = __nccwpck_require__(473);
 const system_1 = __nccwpck_require__(18);
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
+const KILL_TIMEOUT_MS = 10_000;
+const WG_QUICK_DOWN_TIMEOUT_MS = 30_000;
+const LINK_DELETE_TIMEOUT_MS = 120_000;
+const RM_TIMEOUT_MS = 30_000;
 /** Whether a live process is the one this action started, judged by its command line. */
 function isOurProcess(argv, record) {
     if (!argv)
@@ -2535,16 +2773,16 @@ function recordedPid(record) {
     const pid = Number((0, node_fs_1.readFileSync)(record.pidFile, 'utf8').trim());
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
-async function waitGone(pid, record, ms) {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
+async function waitGone({ clock }, pid, record, ms) {
+    const until = clock.now() + ms;
+    while (clock.now() < until) {
         if (!isOurProcess((0, system_1.liveCommandLine)(pid), record))
             return true;
-        await (0, system_1.sleep)(25);
+        await clock.sleep(25);
     }
     return !isOurProcess((0, system_1.liveCommandLine)(pid), record);
 }
-async function signal(pid, name, privilege) {
+async function signal(exec, pid, name, privilege) {
     if (privilege.isRoot) {
         try {
             process.kill(pid, name);
@@ -2555,15 +2793,16 @@ async function signal(pid, name, privilege) {
         }
         return;
     }
-    const result = await privilege.run('kill', [`-${name.slice(3)}`, String(pid)], {
-        timeoutMs: 10_000,
+    const result = await exec(...privilege.command('kill', [`-${name.slice(3)}`, String(pid)]), {
+        timeoutMs: KILL_TIMEOUT_MS,
     });
     if (result.code !== 0 && (0, system_1.liveCommandLine)(pid)) {
-        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result)}`);
+        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result, KILL_TIMEOUT_MS)}`);
     }
 }
 /** SIGTERM, a grace period, then SIGKILL: only ever to the PID this action recorded. */
-async function stopProcess(record, privilege, log) {
+async function stopProcess(ctx, record, privilege) {
+    const { exec, log } = ctx;
     const pid = recordedPid(record);
     if (pid === undefined)
         return;
@@ -2572,51 +2811,48 @@ async function stopProcess(record, privilege, log) {
         return;
     }
     const name = record.type === 'openvpn' ? 'OpenVPN' : 'wireguard-go';
-    await signal(pid, 'SIGTERM', privilege);
-    if (await waitGone(pid, record, TERM_GRACE_MS)) {
+    await signal(exec, pid, 'SIGTERM', privilege);
+    if (await waitGone(ctx, pid, record, TERM_GRACE_MS)) {
         log.info(`Stopped ${name} (process ${pid}).`);
         return;
     }
     log.warning(`${name} (process ${pid}) did not stop within 5s of SIGTERM; sending SIGKILL.`);
-    await signal(pid, 'SIGKILL', privilege);
-    if (!(await waitGone(pid, record, KILL_GRACE_MS))) {
+    await signal(exec, pid, 'SIGKILL', privilege);
+    if (!(await waitGone(ctx, pid, record, KILL_GRACE_MS))) {
         throw new Error(`${name} (process ${pid}) is still running after SIGKILL`);
     }
 }
-/** Whether the recorded device still exists as the very interface this action brought up. */
-async function ourDeviceExists(record) {
-    if (!record.device || record.deviceIndex === undefined)
-        return false;
-    return (await (0, network_1.interfaceIndex)(record.device)) === record.deviceIndex;
+/** Whether the device still exists as the very interface this action brought up. */
+async function ourDeviceExists(exec, device, record) {
+    return (record.deviceIndex !== undefined && (await (0, network_1.interfaceIndex)(exec, device)) === record.deviceIndex);
 }
-async function bringDeviceDown(record, privilege, log) {
-    if (!(await ourDeviceExists(record)))
+async function bringDeviceDown({ exec, log }, record, privilege) {
+    const { device } = record;
+    if (!device || !(await ourDeviceExists(exec, device, record)))
         return;
     if (record.type === 'wireguard' && (0, node_fs_1.existsSync)(record.configPath)) {
         const wgQuick = (0, system_1.findExecutable)('wg-quick') ?? 'wg-quick';
-        const result = await privilege.run(wgQuick, ['down', record.configPath], {
-            timeoutMs: 30_000,
+        const result = await exec(...privilege.command(wgQuick, ['down', record.configPath]), {
+            timeoutMs: WG_QUICK_DOWN_TIMEOUT_MS,
         });
         if (result.code === 0) {
-            log.info(`Brought ${record.device} down (wg-quick down).`);
+            log.info(`Brought ${device} down (wg-quick down).`);
             return;
         }
-        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result)}); deleting ${record.device}.`);
+        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result, WG_QUICK_DOWN_TIMEOUT_MS)}); deleting ${device}.`);
     }
-    if (!(await ourDeviceExists(record)))
+    if (!(await ourDeviceExists(exec, device, record)))
         return;
-    const result = await privilege.run((0, system_1.findExecutable)('ip') ?? 'ip', [
-        'link',
-        'delete',
-        'dev',
-        record.device,
-    ]);
-    if (result.code !== 0 && (await ourDeviceExists(record))) {
-        throw new Error(`could not delete interface ${record.device}: ${(0, system_1.describeFailure)(result)}`);
+    const ip = (0, system_1.findExecutable)('ip') ?? 'ip';
+    const result = await exec(...privilege.command(ip, ['link', 'delete', 'dev', device]), {
+        timeoutMs: LINK_DELETE_TIMEOUT_MS,
+    });
+    if (result.code !== 0 && (await ourDeviceExists(exec, device, record))) {
+        throw new Error(`could not delete interface ${device}: ${(0, system_1.describeFailure)(result, LINK_DELETE_TIMEOUT_MS)}`);
     }
-    log.info(`Deleted interface ${record.device}.`);
+    log.info(`Deleted interface ${device}.`);
 }
-async function removeFolder(dir, privilege) {
+async function removeFolder(exec, dir, privilege) {
     if (!dir || !(0, node_fs_1.existsSync)(dir))
         return;
     try {
@@ -2624,7 +2860,9 @@ async function removeFolder(dir, privilege) {
     }
     catch (error) {
         // Files the daemon wrote as root may need root to go.
-        const result = await privilege.run('rm', ['-rf', '--', dir], { timeoutMs: 30_000 });
+        const result = await exec(...privilege.command('rm', ['-rf', '--', dir]), {
+            timeoutMs: RM_TIMEOUT_MS,
+        });
         if (result.code !== 0 || (0, node_fs_1.existsSync)(dir)) {
             throw new Error(`could not delete ${dir}: ${(0, errors_1.errorMessage)(error)}`, { cause: error });
         }
@@ -2636,21 +2874,23 @@ async function removeFolder(dir, privilege) {
  * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
  * the remaining parts still run. Returns whether everything is gone.
  */
-async function teardown(record, privilege, log) {
+async function teardown(ctx, record, privilege) {
+    const stop = () => stopProcess(ctx, record, privilege);
+    const bringDown = () => bringDeviceDown(ctx, record, privilege);
     const parts = record.type === 'openvpn'
         ? [
-            ['stop OpenVPN', () => stopProcess(record, privilege, log)],
-            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+            ['stop OpenVPN', stop],
+            ['bring the interface down', bringDown],
         ]
         : [
-            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
-            ['stop wireguard-go', () => stopProcess(record, privilege, log)],
+            ['bring the interface down', bringDown],
+            ['stop wireguard-go', stop],
         ];
     parts.push([
         'delete the files',
         async () => {
-            await removeFolder(record.workDir, privilege);
-            await removeFolder(record.socketDir, privilege);
+            await removeFolder(ctx.exec, record.workDir, privilege);
+            await removeFolder(ctx.exec, record.socketDir, privilege);
         },
     ]);
     let clean = true;
@@ -2660,10 +2900,71 @@ async function teardown(record, privilege, log) {
         }
         catch (error) {
             clean = false;
-            log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
+            ctx.log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
         }
     }
     return clean;
+}
+
+
+/***/ }),
+
+/***/ 733:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.writePrivate = writePrivate;
+exports.saveConfigCopy = saveConfigCopy;
+exports.printGroup = printGroup;
+exports.printOutput = printOutput;
+// What main asks of a tunnel, whichever program carries it: one implementation per `type`
+// (openvpn-tunnel.ts, wireguard-tunnel.ts), and the few things both do alike.
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const redact_1 = __nccwpck_require__(102);
+/** Writes a file only the runner's user can read. */
+function writePrivate(file, text) {
+    (0, node_fs_1.writeFileSync)(file, text, { mode: 0o600 });
+    (0, node_fs_1.chmodSync)(file, 0o600);
+}
+/**
+ * Writes the action's copy of the config, readable by us only, says what it leaves out of the
+ * user's, and shows it, redacted, when `echo-config` asks.
+ */
+async function saveConfigCopy(log, inputs, file, copy, shown) {
+    writePrivate(file, copy.text);
+    noticeDropped(log, copy.dropped, inputs.configFile);
+    if (inputs.echoConfig) {
+        await printGroup(log, shown.title, (0, redact_1.redactSecrets)(shown.redact(copy.text), inputs.secrets));
+    }
+}
+/** Says which lines of the user's config the action's copy leaves out, and why. */
+function noticeDropped(log, dropped, configFile) {
+    if (dropped.length === 0)
+        return;
+    const file = configFile ? node_path_1.default.basename(configFile) : "'config'";
+    const byReason = new Map();
+    for (const { name, reason } of dropped)
+        byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+    const parts = [...byReason].map(([reason, names]) => `${names.join(', ')} (${reason})`);
+    log.notice(`The action's copy of ${file} leaves out ${parts.join('; ')}. The file itself is unchanged.`);
+}
+function printGroup(log, title, text) {
+    return log.group(title, () => {
+        log.info(text);
+        return Promise.resolve();
+    });
+}
+/** A program's output or log in a group of its own, secrets redacted; nothing when empty. */
+async function printOutput(log, title, text, secrets) {
+    const content = text.trimEnd();
+    if (content === '')
+        return;
+    await printGroup(log, title, (0, redact_1.redactSecrets)(content, secrets));
 }
 
 
@@ -2848,15 +3149,106 @@ function probeAddress(peer, addresses) {
 
 /***/ }),
 
+/***/ 300:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.WireGuardTunnel = void 0;
+// The WireGuard tunnel: the action's copy of the wg-quick config, `wg-quick up` on a device of
+// our own name, and a handshake with every peer that has an Endpoint.
+const node_crypto_1 = __nccwpck_require__(598);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const network_1 = __nccwpck_require__(473);
+const redact_1 = __nccwpck_require__(102);
+const system_1 = __nccwpck_require__(18);
+const teardown_1 = __nccwpck_require__(91);
+const tunnel_1 = __nccwpck_require__(733);
+const wireguard_1 = __nccwpck_require__(77);
+const wireguard_config_1 = __nccwpck_require__(248);
+// wg-quick gets what is left of connect-timeout, but never less than this.
+const MIN_UP_MS = 5_000;
+class WireGuardTunnel {
+    ctx;
+    inputs;
+    privilege;
+    record;
+    /** A name of our own, so that the device is never one the runner already had. */
+    device = `wg${(0, node_crypto_1.randomBytes)(4).toString('hex')}`;
+    /** What a failed `wg-quick up` said, redacted. */
+    failedUpOutput;
+    constructor(ctx, inputs, privilege, workDir) {
+        this.ctx = ctx;
+        this.inputs = inputs;
+        this.privilege = privilege;
+        this.record = {
+            type: 'wireguard',
+            workDir,
+            configPath: node_path_1.default.join(workDir, `${this.device}.conf`),
+            device: this.device,
+        };
+    }
+    describe() {
+        return this.inputs.wireguard.peers
+            .map((peer) => peer.endpoint)
+            .filter(Boolean)
+            .join(', ');
+    }
+    async writeConfig() {
+        const copy = (0, wireguard_config_1.buildWireGuardCopy)(this.inputs.wireguard, {
+            resolvconf: (0, system_1.findExecutable)('resolvconf') !== undefined,
+        });
+        await (0, tunnel_1.saveConfigCopy)(this.ctx.log, this.inputs, this.record.configPath, copy, {
+            title: 'Effective WireGuard config (secrets redacted)',
+            redact: wireguard_config_1.redactWireGuardConfig,
+        });
+    }
+    async connect(deadline, started) {
+        const { exec, clock, log } = this.ctx;
+        const { device, record, privilege } = this;
+        const { wireguard: config, secrets } = this.inputs;
+        // wg-quick falls back to wireguard-go by itself where the kernel has no module.
+        const wgQuick = (0, system_1.findExecutable)('wg-quick') ?? 'wg-quick';
+        const timeoutMs = Math.max(MIN_UP_MS, deadline - clock.now());
+        const up = await exec(...privilege.command(wgQuick, ['up', record.configPath]), {
+            timeoutMs,
+        });
+        const deviceIndex = await (0, network_1.interfaceIndex)(exec, device);
+        const [pid] = (0, system_1.findProcesses)((argv) => (0, teardown_1.isOurProcess)(argv, record));
+        started({ deviceIndex, pid });
+        const output = (0, redact_1.redactSecrets)(`${up.stdout}${up.stderr}`.trimEnd(), secrets);
+        if (up.code !== 0) {
+            this.failedUpOutput = output;
+            throw new errors_1.ActionFailure(`wg-quick up failed: ${(0, redact_1.redactSecrets)((0, system_1.describeFailure)(up, timeoutMs), secrets)}`);
+        }
+        await (0, tunnel_1.printGroup)(log, `wg-quick up ${device}`, output);
+        await (0, wireguard_1.waitForHandshakes)(this.ctx, (0, system_1.findExecutable)('wg') ?? 'wg', device, config, privilege, deadline, this.inputs.connectTimeoutMs);
+        return { server: this.describe(), device, localIp: (0, wireguard_config_1.localAddress)(config) };
+    }
+    async explainFailure() {
+        // Only wg-quick up has words of its own; a missing handshake is explained by its error.
+        if (this.failedUpOutput === undefined)
+            return;
+        await (0, tunnel_1.printOutput)(this.ctx.log, 'wg-quick output', this.failedUpOutput, this.inputs.secrets);
+    }
+}
+exports.WireGuardTunnel = WireGuardTunnel;
+
+
+/***/ }),
+
 /***/ 77:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseHandshakes = parseHandshakes;
-exports.wgQuickUp = wgQuickUp;
 exports.waitForHandshakes = waitForHandshakes;
-// Bringing a WireGuard interface up with wg-quick and waiting for a handshake with its peers.
+// Waiting for a WireGuard interface's handshake with its peers.
 const node_dgram_1 = __nccwpck_require__(314);
 const node_net_1 = __nccwpck_require__(30);
 const duration_1 = __nccwpck_require__(788);
@@ -2872,12 +3264,6 @@ function parseHandshakes(output) {
             handshakes.set(key, Number(time));
     }
     return handshakes;
-}
-/** `wg-quick up`, which falls back to wireguard-go by itself where the kernel has no module. */
-function wgQuickUp(wgQuick, configPath, privilege, deadline) {
-    return privilege.run(wgQuick, ['up', configPath], {
-        timeoutMs: Math.max(5_000, deadline - Date.now()),
-    });
 }
 /** Sends one UDP packet to the discard port: WireGuard starts a handshake to carry it. */
 function nudge(address) {
@@ -2895,33 +3281,34 @@ function nudge(address) {
 }
 const NUDGE_EVERY_MS = 1_000;
 const POLL_EVERY_MS = 25;
+const WG_SHOW_TIMEOUT_MS = 10_000;
 /**
  * Waits until every peer that has an Endpoint has completed a handshake: proof that the keys
  * match and the peer answers, which an interface merely being up is not.
  */
-async function waitForHandshakes(wg, device, config, privilege, deadline, timeoutMs) {
+async function waitForHandshakes({ exec, clock }, wg, device, config, privilege, deadline, timeoutMs) {
     const peers = config.peers.filter((peer) => peer.endpoint);
     const probes = peers.map((peer) => (0, wireguard_config_1.probeAddress)(peer, config.addresses));
     let lastNudge = 0;
     let waiting;
     for (;;) {
-        if (Date.now() - lastNudge >= NUDGE_EVERY_MS) {
-            lastNudge = Date.now();
+        if (clock.now() - lastNudge >= NUDGE_EVERY_MS) {
+            lastNudge = clock.now();
             await Promise.all(probes.filter((address) => address !== undefined).map(nudge));
         }
-        const result = await privilege.run(wg, ['show', device, 'latest-handshakes'], {
-            timeoutMs: 10_000,
+        const result = await exec(...privilege.command(wg, ['show', device, 'latest-handshakes']), {
+            timeoutMs: WG_SHOW_TIMEOUT_MS,
         });
         if (result.code !== 0) {
-            throw new errors_1.ActionFailure(`Could not read the state of ${device}: ${(0, system_1.describeFailure)(result)}`);
+            throw new errors_1.ActionFailure(`Could not read the state of ${device}: ${(0, system_1.describeFailure)(result, WG_SHOW_TIMEOUT_MS)}`);
         }
         const handshakes = parseHandshakes(result.stdout);
         waiting = peers.filter((peer) => !((handshakes.get(peer.publicKey) ?? 0) > 0));
         if (waiting.length === 0)
             return;
-        if (Date.now() > deadline)
+        if (clock.now() > deadline)
             break;
-        await (0, system_1.sleep)(POLL_EVERY_MS);
+        await clock.sleep(POLL_EVERY_MS);
     }
     const names = waiting.map((peer) => `${peer.publicKey.slice(0, 8)}... at ${peer.endpoint}`);
     throw new errors_1.ActionFailure(`No WireGuard handshake with ${names.join(', ')} within 'connect-timeout' (${(0, duration_1.formatDuration)(timeoutMs)}). ` +
@@ -2977,6 +3364,13 @@ module.exports = require("node:dns/promises");
 /***/ ((module) => {
 
 module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
 
 /***/ }),
 
@@ -3051,9 +3445,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const step_1 = __nccwpck_require__(254);
 const main_1 = __nccwpck_require__(866);
-(0, step_1.runMainStep)(main_1.main);
+void (0, main_1.run)();
 
 })();
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Runs as the container's command: records this start in the data volume, which outlives every
 # container of the app, then serves the site.
 set -eu

@@ -40,3 +40,19 @@ export function planAnnotations(ranges: UncoveredRange[], warningsIssued: number
     omitted: ranges.length - shown.length,
   };
 }
+
+export interface OmittedNote {
+  level: 'warning' | 'info';
+  text: string;
+}
+
+/**
+ * What is said of the ranges left out: a warning while the step's limit has room for one, else
+ * a line in the log.
+ */
+export function omittedNote(plan: AnnotationPlan, warningsIssued: number): OmittedNote | undefined {
+  if (plan.omitted === 0) return undefined;
+  const text = `${plan.omitted} more range${plan.omitted === 1 ? '' : 's'} of uncovered changed lines, listed in the job summary (GitHub shows at most ${WARNINGS_PER_STEP} warnings per step).`;
+  const room = warningsIssued + plan.annotations.length < WARNINGS_PER_STEP;
+  return { level: room ? 'warning' : 'info', text };
+}

@@ -1,3 +1,5 @@
+import { formatExact, type Exact } from './percent';
+
 // A flat badge of the headline figure, drawn without fetching anything: the label and value
 // on two coloured fields, widths estimated from Verdana 11px, which badges conventionally use.
 
@@ -11,7 +13,7 @@ function textWidth(text: string): number {
 }
 
 /** The badge colour for a percentage: red below 50, then orange, yellow, green, bright green. */
-export function badgeColor(percent: number): string {
+function badgeColor(percent: number): string {
   if (Number.isNaN(percent)) return '#9f9f9f';
   if (percent >= 90) return '#4c1';
   if (percent >= 80) return '#97ca00';
@@ -25,7 +27,7 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-export function badgeSvg(label: string, value: string, color: string): string {
+function badgeSvg(label: string, value: string, color: string): string {
   const left = textWidth(label) + 10;
   const right = textWidth(value) + 10;
   const width = left + right;
@@ -50,4 +52,11 @@ export function badgeSvg(label: string, value: string, color: string): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** The badge of the headline: a whole percent, coloured by its two-decimal figure. */
+export function coverageBadge(headline: Exact | undefined): string {
+  const value = headline ? `${formatExact(headline, 0)}%` : 'unknown';
+  const percent = headline ? Number(formatExact(headline)) : NaN;
+  return badgeSvg('coverage', value, badgeColor(percent));
 }

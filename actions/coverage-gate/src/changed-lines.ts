@@ -1,4 +1,4 @@
-import { unpackLines, type CoverageSet } from './coverage-set';
+import type { CoverageSet } from './coverage-set';
 import type { Ratio } from './percent';
 
 /** Lines added or changed, by repository path, from `git diff --unified=0` output. */
@@ -95,12 +95,11 @@ export function diffCoverage(set: CoverageSet, changed: ChangedLines): DiffCover
   const files: ChangedFile[] = [];
   const uncovered: UncoveredRange[] = [];
   for (const [path, lines] of [...changed].sort(([a], [b]) => a.localeCompare(b))) {
-    const file = set.files.get(path);
-    if (!file?.packed || file.lines === undefined) continue;
+    const measured = set.measuredLines(path);
+    if (!measured) continue;
     const fileRatio: Ratio = { covered: 0, total: 0 };
     const changedSet = new Set(lines);
     let open: UncoveredRange | undefined;
-    const measured = unpackLines(file.packed);
     // Walk the measured lines in order, so ranges break at any measured line in between.
     for (let i = 0; i < measured.lines.length; i++) {
       const line = measured.lines[i];

@@ -1,11 +1,5 @@
-import {
-  CoverageSet,
-  fileFigures,
-  pack,
-  unpackBranches,
-  unpackFunctions,
-  unpackLines,
-} from './coverage-set';
+import { CoverageSet } from './coverage-set';
+import { pack, unpackBranches, unpackFunctions, unpackLines } from './packed-detail';
 
 const hits = (pairs: [number, number][]) => ({
   lines: Uint32Array.from(pairs, (pair) => pair[0]),
@@ -38,7 +32,7 @@ test.each([
     hits: Uint32Array.of(0, 4),
   };
   const functions = {
-    names: ['12345', '67'],
+    hashes: Uint32Array.of(12345, 67),
     lines: Uint32Array.of(1, 30),
     hits: Uint32Array.of(2, 0),
   };
@@ -74,7 +68,7 @@ test('the same file from two reports: lines unite, a line covered in either is c
     lines: hits([[1, 0]]),
     functions: { names: ['main'], lines: Uint32Array.of(1), hits: Uint32Array.of(0) },
   });
-  expect(fileFigures(set.files.get('a.ts')!)).toMatchObject({
+  expect(set.figures().find((file) => file.path === 'a.ts')).toMatchObject({
     lines: { covered: 2, total: 4 },
     functions: { covered: 1, total: 1 },
     branches: undefined,

@@ -16,7 +16,7 @@ export interface ReportFile {
 }
 
 /** Where coverage tools write their reports by default, looked for in every folder. */
-export const DEFAULT_PATTERNS = [
+const DEFAULT_PATTERNS = [
   '**/coverage.xml',
   '**/coverage.json',
   '**/cobertura.xml',
@@ -33,7 +33,7 @@ export const DEFAULT_PATTERNS = [
 
 const HEAD_BYTES = 64 * 1024;
 
-export function readHead(file: string): string {
+function readHead(file: string): string {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);

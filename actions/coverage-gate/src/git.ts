@@ -1,45 +1,37 @@
-import { runProcess } from '../../shared/process';
-
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import type { ProcessResult, RunProcess } from '../../shared/process';
 
 /** Runs git without a shell: arguments reach it as they are, whatever they hold. */
-export type Git = (args: string[]) => Promise<GitResult>;
+export type Git = (args: string[]) => Promise<ProcessResult>;
 
-export function gitIn(cwd: string): Git {
+/** Git in `cwd`, never prompting for credentials, its messages in English for the log. */
+export function gitIn(exec: RunProcess, cwd: string, env: NodeJS.ProcessEnv): Git {
   return async (args) => {
-    const result = await runProcess('git', args, {
+    const result = await exec('git', args, {
       cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     });
     if (result.error) throw result.error;
-    return { code: result.code ?? 1, stdout: result.stdout, stderr: result.stderr.trim() };
+    return result;
   };
 }
 
 /** A revision as git takes it, never an option: refused before git sees it. */
 export const REVISION = /^[A-Za-z0-9_][A-Za-z0-9_./~^@{}+-]*$/;
 
-export interface ChangedLinesResult {
-  diff?: string;
-  /** Why there is no diff. */
-  problem?: string;
-}
+/** The diff, or why there is none. */
+type BaseDiff = { diff: string } | { problem: string };
 
 /**
  * The diff of the workspace's HEAD against `base`, fetching the base commit when the
  * checkout is shallow and lacks it.
  */
-export async function diffAgainst(git: Git, base: string): Promise<ChangedLinesResult> {
+export async function diffAgainst(git: Git, base: string): Promise<BaseDiff> {
   const has = await git(['cat-file', '-e', `${base}^{commit}`]);
   if (has.code !== 0) {
     const fetched = await git(['fetch', '--no-tags', '--depth=1', 'origin', base]);
     if (fetched.code !== 0) {
       return {
-        problem: `the base commit ${base} is not in the checkout and could not be fetched (${fetched.stderr.split('\n').pop() ?? ''}). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
+        problem: `the base commit ${base} is not in the checkout and could not be fetched (${fetched.stderr.trim().split('\n').pop() ?? ''}). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
       };
     }
   }
@@ -55,6 +47,11 @@ export async function diffAgainst(git: Git, base: string): Promise<ChangedLinesR
     'HEAD',
     '--',
   ]);
-  if (diff.code !== 0) return { problem: `git diff ${base} HEAD failed: ${diff.stderr}` };
+  if (diff.code !== 0) return { problem: `git diff ${base} HEAD failed: ${diff.stderr.trim()}` };
   return { diff: diff.stdout };
+}
+
+export async function isInsideWorkTree(git: Git): Promise<boolean> {
+  const result = await git(['rev-parse', '--is-inside-work-tree']);
+  return result.code === 0 && result.stdout.trim() === 'true';
 }

@@ -1,4 +1,3 @@
-import { runMainStep } from '../../shared/step';
-import { main } from './main';
+import { run } from './main';
 
-runMainStep(main);
+void run();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigurationError } from '../../shared/errors';
 import { parseBoolean, parseList } from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
-import { getInput, setSecret } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 import { REVISION } from './git';
 import type { Thresholds } from './metrics';
 import { parsePrefixRules, type PrefixRule } from './path-mapping';
@@ -34,14 +34,14 @@ function optionalPercent(name: string, raw: string) {
 }
 
 /** Reads and checks every input, before the step touches anything. The token is masked first. */
-export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
-  const githubToken = getInput('github-token');
-  maskSecret(githubToken, setSecret);
+export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
+  const githubToken = runner.getInput('github-token');
+  maskSecret(githubToken, (value) => runner.setSecret(value));
 
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const inWorkspace = (file: string) => path.resolve(workspace, file);
 
-  const formatText = getInput('format') || 'auto';
+  const formatText = runner.getInput('format') || 'auto';
   if (formatText !== 'auto' && !(FORMATS as readonly string[]).includes(formatText)) {
     throw new ConfigurationError(
       'format',
@@ -50,16 +50,16 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   }
 
   const thresholds: Thresholds = {
-    minCoverage: optionalPercent('min-coverage', getInput('min-coverage')),
-    minLine: optionalPercent('min-line', getInput('min-line')),
-    minBranch: optionalPercent('min-branch', getInput('min-branch')),
-    minFunction: optionalPercent('min-function', getInput('min-function')),
-    minFile: optionalPercent('min-file', getInput('min-file')),
-    minDiff: optionalPercent('min-diff', getInput('min-diff')),
-    maxDrop: optionalPercent('max-drop', getInput('max-drop')),
+    minCoverage: optionalPercent('min-coverage', runner.getInput('min-coverage')),
+    minLine: optionalPercent('min-line', runner.getInput('min-line')),
+    minBranch: optionalPercent('min-branch', runner.getInput('min-branch')),
+    minFunction: optionalPercent('min-function', runner.getInput('min-function')),
+    minFile: optionalPercent('min-file', runner.getInput('min-file')),
+    minDiff: optionalPercent('min-diff', runner.getInput('min-diff')),
+    maxDrop: optionalPercent('max-drop', runner.getInput('max-drop')),
   };
 
-  const diffBase = getInput('diff-base') || undefined;
+  const diffBase = runner.getInput('diff-base') || undefined;
   if (diffBase !== undefined && !REVISION.test(diffBase)) {
     throw new ConfigurationError(
       'diff-base',
@@ -67,7 +67,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     );
   }
 
-  const comment = getInput('comment') || 'off';
+  const comment = runner.getInput('comment') || 'off';
   if (!['off', 'always', 'on-failure'].includes(comment)) {
     throw new ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure.`);
   }
@@ -78,10 +78,10 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     );
   }
 
-  const baseline = getInput('baseline');
-  const badge = getInput('badge');
-  const summaryFile = getInput('summary-file');
-  const files = parseList(getInput('files'), /\n/);
+  const baseline = runner.getInput('baseline');
+  const badge = runner.getInput('badge');
+  const summaryFile = runner.getInput('summary-file');
+  const files = parseList(runner.getInput('files'), /\n/);
   const runnerTemp = env.RUNNER_TEMP || workspace;
 
   return {
@@ -91,14 +91,14 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     thresholds,
     baseline: baseline ? inWorkspace(baseline) : undefined,
     diffBase,
-    exclude: parseList(getInput('exclude'), /\n/),
-    pathPrefixes: parsePrefixRules(parseList(getInput('path-prefix'), /\n/)),
-    sourceRoots: parseList(getInput('source-roots'), /\n/).map((root) =>
+    exclude: parseList(runner.getInput('exclude'), /\n/),
+    pathPrefixes: parsePrefixRules(parseList(runner.getInput('path-prefix'), /\n/)),
+    sourceRoots: parseList(runner.getInput('source-roots'), /\n/).map((root) =>
       root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, ''),
     ),
     comment: comment as CommentMode,
     githubToken,
-    annotate: parseBoolean('annotate', getInput('annotate') || 'true'),
+    annotate: parseBoolean('annotate', runner.getInput('annotate') || 'true'),
     badge: badge ? inWorkspace(badge) : undefined,
     summaryFile: summaryFile
       ? inWorkspace(summaryFile)

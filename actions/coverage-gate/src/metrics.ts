@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../shared/errors';
-import { fileFigures, type CoverageSet, type FileFigures } from './coverage-set';
+import type { CoverageSet, FileFigures } from './coverage-set';
 import type { ReportInfo } from './model';
 import {
   compareExact,
@@ -24,6 +24,35 @@ export interface Totals {
   files: FileFigures[];
 }
 
+export interface Figures {
+  totals: Totals;
+  headline: Headline;
+  /** How far the headline can be trusted, where it is a figure a tool rounded. */
+  warnings: string[];
+}
+
+/**
+ * The merged reports' figures. A threshold on a metric no report measures is refused here,
+ * before anything else is looked at.
+ */
+export function measure(set: CoverageSet, reports: ReportInfo[], thresholds: Thresholds): Figures {
+  const totals = computeTotals(set);
+  checkMeasurable(totals, thresholds);
+  const headline = chooseHeadline(totals, reports);
+  const warnings: string[] = [];
+  if (reports.some((report) => report.inexactBranches) && !headline.printed) {
+    warnings.push(
+      'A coverage.py text report with branch columns cannot be merged exactly with other reports: the headline is line coverage. Use `coverage json` for exact figures.',
+    );
+  }
+  for (const input of closeCalls(headline, thresholds)) {
+    warnings.push(
+      `The coverage.py total ${formatExact(headline.value!)}% is the figure coverage.py printed, rounded, and lies within half a point of ${input}: the verdict may be off by the rounding. Gate on \`coverage json\` (or a report without branch columns) for exact counts.`,
+    );
+  }
+  return { totals, headline, warnings };
+}
+
 export interface Headline {
   /** What the figure counts, for people. */
   basis: string;
@@ -40,7 +69,7 @@ function add(sum: Ratio | undefined, part: Ratio | undefined): Ratio | undefined
 }
 
 export function computeTotals(set: CoverageSet): Totals {
-  const files = [...set.files.values()].map(fileFigures);
+  const files = set.figures();
   let lines: Ratio = { covered: 0, total: 0 };
   let branches: Ratio | undefined;
   let functions: Ratio | undefined;

@@ -18,6 +18,11 @@ export interface BranchHits {
   hits: Uint32Array;
 }
 
+/**
+ * Functions by their names as the report writes them, each name once: `lines[i]` is where
+ * `names[i]` starts (0 when the report does not say), `hits[i]` how often it ran. The coverage
+ * set keeps hashes of the names instead (FunctionHashes in packed-detail.ts).
+ */
 export interface FunctionHits {
   names: string[];
   lines: Uint32Array;

@@ -35,7 +35,7 @@ export interface MappedPath {
 
 const DRIVE = /^[A-Za-z]:\//;
 
-export function normalizeSlashes(text: string): string {
+function normalizeSlashes(text: string): string {
   return text.replace(/\\/g, '/');
 }
 

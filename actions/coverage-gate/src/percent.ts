@@ -74,11 +74,6 @@ export function compareRatios(a: Ratio, b: Ratio): number {
   return a.covered * b.total - b.covered * a.total;
 }
 
-/** Sign of (ratio as a percentage) - (percent). */
-export function compareRatio(ratio: Ratio, percent: Percent): number {
-  return compareExact(exactOfRatio(ratio), exactOfPercent(percent));
-}
-
 /**
  * An exact percentage with `decimals` places, rounded down by default; a drop that fails a gate
  * is rounded up, so that the figure shown never meets the limit it broke.
@@ -115,9 +110,4 @@ function formatScaled(value: bigint, decimals: number): string {
   if (decimals === 0) return value.toString();
   const text = value.toString().padStart(decimals + 1, '0');
   return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
-}
-
-/** A percentage as a JavaScript number, for colours and sorting only, never for gating. */
-export function ratioValue(ratio: Ratio): number {
-  return ratio.total === 0 ? NaN : (ratio.covered * 100) / ratio.total;
 }

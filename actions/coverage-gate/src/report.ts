@@ -27,8 +27,10 @@ export interface ReportModel {
   reports: { name: string; format: string }[];
 }
 
-export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 export const COMMENT_LIMIT_CHARS = 65_536;
+
+export const REPORT_HEADING = '### Coverage';
 
 /** Markdown table cells hold no pipes or line breaks; HTML in file names is shown as text. */
 function cell(text: string): string {
@@ -46,11 +48,16 @@ function mark(check: Check | undefined): string {
   return check.passed ? '✅' : '❌';
 }
 
+/** How many entries each list shows at most, before any is shortened to fit. */
 interface Lists {
   changedFiles: number;
   leastCovered: number;
   ranges: number;
 }
+
+const SUMMARY_LISTS: Lists = { changedFiles: 100, leastCovered: 25, ranges: 100 };
+/** A comment is read on every push to the pull request: its lists are shorter. */
+export const COMMENT_LISTS: Lists = { changedFiles: 50, leastCovered: 10, ranges: 50 };
 
 function render(model: ReportModel, lists: Lists, heading: string): string {
   const out: string[] = [];
@@ -201,7 +208,7 @@ export function renderReport(
   model: ReportModel,
   heading: string,
   fits: (text: string) => boolean,
-  lists: Lists = { changedFiles: 100, leastCovered: 25, ranges: 100 },
+  lists: Lists = SUMMARY_LISTS,
 ): string {
   let current = { ...lists };
   for (;;) {

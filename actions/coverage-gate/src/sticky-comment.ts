@@ -38,8 +38,13 @@ export function commentMarker(workflow: string, job: string): string {
   return `<!-- coverage-gate: ${encodeURIComponent(workflow)}/${encodeURIComponent(job)} -->`;
 }
 
+/** The comment as posted: the text, then the marker that finds it again. */
+export function markedBody(text: string, marker: string): string {
+  return `${text}\n${marker}\n`;
+}
+
 /** The URL of the next page from a Link header (RFC 8288), as GitHub paginates. */
-export function nextPage(link: string | null): string | undefined {
+function nextPage(link: string | null): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(',')) {
     const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
@@ -134,7 +139,7 @@ export async function upsertComment(
   text: string,
   createNew: boolean,
 ): Promise<CommentResult> {
-  const body = `${text}\n${marker}\n`;
+  const body = markedBody(text, marker);
   const existing = await api.findMarked();
   if (existing) {
     const updated = await api.update(existing.id, body);

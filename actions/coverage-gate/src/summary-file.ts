@@ -1,13 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { ActionFailure } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
 import type { Headline, Totals } from './metrics';
-import {
-  exactOfRatio,
-  formatExact,
-  formatRatio,
-  readPrintedPercent,
-  type Exact,
-  type Ratio,
-} from './percent';
+import { exactOfRatio, formatExact, readPrintedPercent, type Exact, type Ratio } from './percent';
 
 /** The JSON summary a run writes and a later run reads back as its baseline. */
 export interface CoverageSummary {
@@ -102,6 +97,18 @@ export function buildSummary(
   };
 }
 
+/** The baseline's headline; a missing file is a warning, as the first run on a branch has none. */
+export function readBaselineFile(file: string | undefined, log: Logger): Exact | undefined {
+  if (!file) return undefined;
+  if (!existsSync(file)) {
+    log.warning(
+      `No baseline at ${file}: max-drop is not checked on this run (the first run on a branch has none).`,
+    );
+    return undefined;
+  }
+  return readBaseline(readFileSync(file, 'utf8'), file);
+}
+
 /** The headline of a baseline summary, exactly: from its counts, else its printed percent. */
 export function readBaseline(text: string, name: string): Exact {
   let summary: Partial<CoverageSummary>;
@@ -129,5 +136,3 @@ export function readBaseline(text: string, name: string): Exact {
   }
   return { num: printed.digits, den: 10n ** BigInt(printed.scale) };
 }
-
-export { formatRatio };

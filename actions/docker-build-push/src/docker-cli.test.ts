@@ -1,20 +1,28 @@
+import { steppingClock, testContext } from '../../shared/context-testing';
 import { ActionFailure } from '../../shared/errors';
-import type { Clock } from '../../shared/retry';
+import { runProcess, type ProcessOptions, type ProcessResult } from '../../shared/process';
 import {
   classifyDockerFailure,
   CommandFailure,
   DockerCli,
+  errorOutput,
   isAuthenticationFailure,
   lastLines,
   parseClientVersion,
   pushedDigest,
-  runCommand,
   withRegistryRetry,
-  type CommandOptions,
 } from './docker-cli';
 
+const exited = (code: number, stdout: string, stderr: string): ProcessResult => ({
+  code,
+  signal: null,
+  stdout,
+  stderr,
+  timedOut: false,
+});
+
 const failure = (stderr: string, stdout = '') =>
-  new CommandFailure('docker push r/a:1', { code: 1, stdout, stderr });
+  new CommandFailure('docker push r/a:1', exited(1, stdout, stderr));
 
 describe('classifyDockerFailure', () => {
   test.each([
@@ -79,27 +87,10 @@ function settle<T>(work: () => T): Promise<T> {
   return Promise.resolve().then(work);
 }
 
-/** A clock whose sleeps return at once and are recorded. */
-function fakeClock(): Clock & { slept: number[] } {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms) => {
-      slept.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
-
 describe('withRegistryRetry', () => {
-  const log = { info: jest.fn(), warning: jest.fn(), debug: jest.fn() };
-
   test('retries 5xx with growing delays, then succeeds', async () => {
-    const clock = fakeClock();
-    const warnings: string[] = [];
+    const clock = steppingClock(0);
+    const { ctx, recorded } = testContext({ clock });
     let calls = 0;
     const result = await withRegistryRetry(
       'Push of r/a:1',
@@ -110,19 +101,19 @@ describe('withRegistryRetry', () => {
           if (calls < 3) throw failure('received unexpected HTTP status: 503 Service Unavailable');
           return 'pushed';
         }),
-      { clock, log: { ...log, warning: (m) => warnings.push(m) }, random: () => 1 },
+      ctx,
+      () => 1,
     );
     expect(result).toBe('pushed');
     expect(calls).toBe(3);
     expect(clock.slept).toEqual([1000, 2000]);
-    expect(warnings).toEqual([
-      'Push of r/a:1: attempt 1 of 4 failed (the registry answered 503); retrying in 1.0 s.',
-      'Push of r/a:1: attempt 2 of 4 failed (the registry answered 503); retrying in 2.0 s.',
+    expect(recorded.messages).toEqual([
+      'warning: Push of r/a:1: attempt 1 of 4 failed (the registry answered 503); retrying in 1.0 s.',
+      'warning: Push of r/a:1: attempt 2 of 4 failed (the registry answered 503); retrying in 2.0 s.',
     ]);
   });
 
   test('gives up after retries + 1 attempts, saying so', async () => {
-    const clock = fakeClock();
     let calls = 0;
     const attempt = withRegistryRetry(
       'Push',
@@ -132,7 +123,8 @@ describe('withRegistryRetry', () => {
           calls += 1;
           throw failure('connection refused');
         }),
-      { clock, log, random: () => 0 },
+      testContext().ctx,
+      () => 0,
     );
     await expect(attempt).rejects.toThrow(ActionFailure);
     await expect(attempt).rejects.toThrow(/connection refused \(gave up after 3 attempts\)$/);
@@ -150,7 +142,7 @@ describe('withRegistryRetry', () => {
             calls += 1;
             throw failure('unauthorized: incorrect username or password');
           }),
-        { clock: fakeClock(), log },
+        testContext().ctx,
       ),
     ).rejects.toBeInstanceOf(CommandFailure);
     expect(calls).toBe(1);
@@ -167,7 +159,7 @@ describe('withRegistryRetry', () => {
             calls += 1;
             throw failure('503');
           }),
-        { clock: fakeClock(), log },
+        testContext().ctx,
       ),
     ).rejects.toThrow(/503/);
     expect(calls).toBe(1);
@@ -176,28 +168,28 @@ describe('withRegistryRetry', () => {
 
 describe('DockerCli', () => {
   test('passes argv and stdin through untouched, with its environment', async () => {
-    const seen: { program: string; args: string[]; options?: CommandOptions }[] = [];
+    const seen: { program: string; args: string[]; options?: ProcessOptions }[] = [];
     const cli = new DockerCli((program, args, options) => {
       seen.push({ program, args, options });
-      return Promise.resolve({ code: 0, stdout: '', stderr: '' });
-    }).withEnv({ DOCKER_CONFIG: '/tmp/c' });
+      return Promise.resolve(exited(0, '', ''));
+    }, {}).withEnv({ DOCKER_CONFIG: '/tmp/c' });
     await cli.exec(['login', '--password-stdin', 'r'], { input: 'p$w "d"', env: { X: '1' } });
     expect(seen).toEqual([
       {
         program: 'docker',
         args: ['login', '--password-stdin', 'r'],
-        options: { input: 'p$w "d"', env: { DOCKER_CONFIG: '/tmp/c', X: '1' } },
+        options: expect.objectContaining({
+          input: 'p$w "d"',
+          env: { DOCKER_CONFIG: '/tmp/c', X: '1' },
+        }) as ProcessOptions,
       },
     ]);
   });
 
   test('check turns a failure into a CommandFailure with the end of stderr', async () => {
-    const cli = new DockerCli(() =>
-      Promise.resolve({
-        code: 1,
-        stdout: '',
-        stderr: 'a\nb\n\nno basic auth credentials\n',
-      }),
+    const cli = new DockerCli(
+      () => Promise.resolve(exited(1, '', 'a\nb\n\nno basic auth credentials\n')),
+      {},
     );
     await expect(cli.check('docker push x', ['push', 'x'])).rejects.toThrow(
       'docker push x failed (exit code 1): a | b | no basic auth credentials',
@@ -205,10 +197,15 @@ describe('DockerCli', () => {
   });
 });
 
-describe('runCommand', () => {
+describe('DockerCli running a real program', () => {
+  /** The CLI with node standing in for docker, run through the step's own process runner. */
+  const nodeAsDocker = new DockerCli(
+    (_, args, options) => runProcess(process.execPath, args, options),
+    process.env,
+  );
+
   test('runs without a shell: arguments arrive verbatim, stdin is delivered', async () => {
-    const result = await runCommand(
-      process.execPath,
+    const result = await nodeAsDocker.exec(
       [
         '-e',
         'process.stdin.on("data", (d) => process.stdout.write(JSON.stringify([process.argv[1], String(d)])))',
@@ -230,8 +227,7 @@ describe('runCommand', () => {
       return true;
     });
     try {
-      const result = await runCommand(
-        process.execPath,
+      const result = await nodeAsDocker.exec(
         ['-e', 'console.log("::add-mask::x"); console.error("::error::from the build")'],
         { stream: true },
       );
@@ -248,12 +244,13 @@ describe('runCommand', () => {
   });
 
   test('a missing program is exit code 127 with a clear message', async () => {
-    const result = await runCommand('/nonexistent/docker', ['version']);
-    expect(result).toEqual({
-      code: 127,
-      stdout: '',
-      stderr: '/nonexistent/docker is not installed or not on PATH',
-    });
+    const cli = new DockerCli(runProcess, { PATH: '/nonexistent' });
+    const result = await cli.exec(['version']);
+    expect(result).toMatchObject({ stdout: '', stderr: '' });
+    expect(errorOutput(result)).toBe('docker is not installed or not on PATH');
+    await expect(cli.check('docker version', ['version'])).rejects.toThrow(
+      'docker version failed (exit code 127): docker is not installed or not on PATH',
+    );
   });
 });
 

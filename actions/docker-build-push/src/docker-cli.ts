@@ -1,59 +1,21 @@
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
-import { runProcess } from '../../shared/process';
-import { withRetry, type Clock, type RetryDecision } from '../../shared/retry';
+import type { ProcessOptions, ProcessResult, RunProcess } from '../../shared/process';
+import { withRetry, type RetryDecision } from '../../shared/retry';
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface CommandOptions {
-  /** Written to the program's stdin (the password, for login). */
-  input?: string;
+export interface DockerOptions extends Pick<ProcessOptions, 'input' | 'stream'> {
+  /** Variables added to the CLI's environment for this call. */
   env?: Record<string, string>;
-  /** Copy the output to the step's log as it comes (builds and pushes take a while). */
-  stream?: boolean;
 }
 
-/** Runs a program with an argv array: no shell ever sees what the user typed. */
-export type RunCommand = (
-  program: string,
-  args: string[],
-  options?: CommandOptions,
-) => Promise<CommandResult>;
-
+// A build can print megabytes: keep the end, where the error is.
 const OUTPUT_LIMIT = 1024 * 1024;
-
-export const runCommand: RunCommand = async (program, args, options = {}) => {
-  const result = await runProcess(program, args, {
-    env: { ...process.env, ...options.env },
-    input: options.input ?? '',
-    // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
-    stream: options.stream,
-    // A build can print megabytes: keep the end, where the error is.
-    keepChars: OUTPUT_LIMIT,
-  });
-  if (result.error) {
-    const why =
-      result.error.code === 'ENOENT'
-        ? `${program} is not installed or not on PATH`
-        : result.error.message;
-    return { code: 127, stdout: result.stdout, stderr: why };
-  }
-  return {
-    code: result.code ?? (result.signal ? 128 : 1),
-    stdout: result.stdout,
-    stderr: result.stderr,
-  };
-};
 
 /** The docker CLI with the environment every call of this step shares. */
 export class DockerCli {
   constructor(
-    private readonly run: RunCommand,
-    readonly env: Record<string, string> = {},
+    private readonly run: RunProcess,
+    readonly env: NodeJS.ProcessEnv,
   ) {}
 
   /** The same CLI with more environment, e.g. the private DOCKER_CONFIG. */
@@ -61,12 +23,18 @@ export class DockerCli {
     return new DockerCli(this.run, { ...this.env, ...env });
   }
 
-  exec(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-    return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+  exec(args: string[], options: DockerOptions = {}): Promise<ProcessResult> {
+    return this.run('docker', args, {
+      env: { ...this.env, ...options.env },
+      input: options.input,
+      // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+      stream: options.stream,
+      keepChars: OUTPUT_LIMIT,
+    });
   }
 
-  /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
-  async check(what: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+  /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
+  async check(what: string, args: string[], options: DockerOptions = {}): Promise<ProcessResult> {
     const result = await this.exec(args, options);
     if (result.code !== 0) throw new CommandFailure(what, result);
     return result;
@@ -76,12 +44,25 @@ export class DockerCli {
 export class CommandFailure extends ActionFailure {
   constructor(
     readonly what: string,
-    readonly result: CommandResult,
+    readonly result: ProcessResult,
   ) {
     super(
-      `${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`,
+      `${what} failed (exit code ${exitStatus(result)}): ${lastLines(errorOutput(result) || result.stdout)}`,
     );
   }
+}
+
+/** What a run said went wrong: why docker could not be started, or else its stderr. */
+export function errorOutput(result: ProcessResult): string {
+  if (!result.error) return result.stderr;
+  return result.error.code === 'ENOENT'
+    ? 'docker is not installed or not on PATH'
+    : result.error.message;
+}
+
+/** The status as a shell would report it: 127 when docker could not be started, 128 when killed. */
+function exitStatus(result: ProcessResult): number {
+  return result.error ? 127 : (result.code ?? 128);
 }
 
 /** The end of a command's output, where its error is, without progress noise. */
@@ -137,13 +118,7 @@ export function isAuthenticationFailure(error: unknown): boolean {
 }
 
 function failureText(error: CommandFailure): string {
-  return lastLines(error.result.stderr || error.result.stdout, 5);
-}
-
-export interface RetryPorts {
-  clock: Clock;
-  log: Logger;
-  random?: () => number;
+  return lastLines(errorOutput(error.result) || error.result.stdout, 5);
 }
 
 /** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
@@ -151,7 +126,8 @@ export async function withRegistryRetry<T>(
   what: string,
   retries: number,
   operation: () => Promise<T>,
-  { clock, log, random }: RetryPorts,
+  { clock, log }: Pick<ActionContext, 'clock' | 'log'>,
+  random?: () => number,
 ): Promise<T> {
   let attempts = 1;
   try {

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../shared/errors';
 import { parseImageReference } from '../../shared/image-reference';
 
-export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB = 'docker.io';
 /** Names Docker Hub answers to; `docker login` wants none of them, it logs in to Hub by default. */
 const DOCKER_HUB_ALIASES = new Set([
   'docker.io',

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../shared/errors';
 import { parseBoolean, parseInteger, parseLines, parseList } from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
-import { getInput, setSecret } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 import {
   BUILD_ARG_KEY,
   LABEL_KEY,
@@ -32,13 +32,13 @@ export interface Inputs {
 const BUILDERS: BuilderChoice[] = ['auto', 'buildx', 'docker'];
 
 /** Reads and checks every input. The password is masked before anything can print it. */
-export function getInputs(): Inputs {
-  const password = getInput('password');
-  maskSecret(password, setSecret);
-  const username = getInput('username');
+export function getInputs(runner: Runner): Inputs {
+  const password = runner.getInput('password');
+  maskSecret(password, (value) => runner.setSecret(value));
+  const username = runner.getInput('username');
 
-  const image = parseImageName(getInput('image'));
-  checkRegistry(getInput('registry'), image);
+  const image = parseImageName(runner.getInput('image'));
+  checkRegistry(runner.getInput('registry'), image);
 
   if (username !== '' && password === '') {
     throw new ConfigurationError(
@@ -54,39 +54,39 @@ export function getInputs(): Inputs {
   }
 
   // Commas cannot occur in a tag, so a comma-separated list is read as well as one a line.
-  const tagTemplates = parseList(getInput('tags'));
+  const tagTemplates = parseList(runner.getInput('tags'));
   checkTemplates(tagTemplates);
 
-  const builder = getInput('builder').toLowerCase() as BuilderChoice;
+  const builder = runner.getInput('builder').toLowerCase() as BuilderChoice;
   if (!BUILDERS.includes(builder)) {
     throw new ConfigurationError(
       'builder',
-      `'${getInput('builder')}' is not a builder. Use auto, buildx or docker.`,
+      `'${runner.getInput('builder')}' is not a builder. Use auto, buildx or docker.`,
     );
   }
 
-  const context = getInput('context') || '.';
-  const file = getInput('file') || undefined;
+  const context = runner.getInput('context') || '.';
+  const file = runner.getInput('file') || undefined;
   return {
     image,
     credentials: username !== '' ? { username, password } : undefined,
-    logout: parseBoolean('logout', getInput('logout')),
+    logout: parseBoolean('logout', runner.getInput('logout')),
     tagTemplates,
     build: {
       context,
       file,
-      buildArgs: parseKeyValues('build-args', getInput('build-args'), BUILD_ARG_KEY),
-      labels: parseKeyValues('labels', getInput('labels'), LABEL_KEY),
-      target: getInput('target') || undefined,
-      platforms: parseList(getInput('platforms')),
-      cacheFrom: parseLines(getInput('cache-from')),
-      cacheTo: parseLines(getInput('cache-to')),
-      secrets: parseSecrets(getInput('secrets')),
-      pull: parseBoolean('pull', getInput('pull')),
-      noCache: parseBoolean('no-cache', getInput('no-cache')),
-      push: parseBoolean('push', getInput('push')),
+      buildArgs: parseKeyValues('build-args', runner.getInput('build-args'), BUILD_ARG_KEY),
+      labels: parseKeyValues('labels', runner.getInput('labels'), LABEL_KEY),
+      target: runner.getInput('target') || undefined,
+      platforms: parseList(runner.getInput('platforms')),
+      cacheFrom: parseLines(runner.getInput('cache-from')),
+      cacheTo: parseLines(runner.getInput('cache-to')),
+      secrets: parseSecrets(runner.getInput('secrets')),
+      pull: parseBoolean('pull', runner.getInput('pull')),
+      noCache: parseBoolean('no-cache', runner.getInput('no-cache')),
+      push: parseBoolean('push', runner.getInput('push')),
     },
     builder,
-    retries: parseInteger('retries', getInput('retries'), 0, 10),
+    retries: parseInteger('retries', runner.getInput('retries'), 0, 10),
   };
 }

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure, ConfigurationError } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
-import { systemClock } from '../../shared/retry';
-import * as runner from '../../shared/runner';
+import type { Summary } from '../../shared/runner';
+import { runMainStep } from '../../shared/step';
 import { tableRows } from '../../shared/summary';
 import { checkBuildSources } from './build-options';
 import {
@@ -19,13 +19,12 @@ import {
 import {
   CommandFailure,
   DockerCli,
+  errorOutput,
   isAuthenticationFailure,
   lastLines,
   parseClientVersion,
   pushedDigest,
-  runCommand,
   withRegistryRetry,
-  type RetryPorts,
 } from './docker-cli';
 import { createPrivateConfig, userConfigDir } from './docker-config';
 import { getInputs, type Credentials, type Inputs } from './inputs';
@@ -33,28 +32,29 @@ import { mergeLabels, ociLabels, outputs, summaryRows, type BuildReport } from '
 import { savePostState } from './state';
 import { computeTags, parseSemver, tagContextFromEvent } from './tags';
 
-const log: Logger = { info: runner.info, warning: runner.warning, debug: runner.debug };
-const ports: RetryPorts = { clock: systemClock, log };
+export async function run(): Promise<void> {
+  await runMainStep(main);
+}
 
-export async function main(): Promise<void> {
-  const inputs = getInputs();
-  const env = process.env;
-  const now = new Date();
+export async function main(ctx: ActionContext): Promise<void> {
+  const { runner, log, clock, env } = ctx;
+  const inputs = getInputs(runner);
+  const now = new Date(clock.now());
   const { image, build } = inputs;
 
   // Everything that can be refused is checked before the first change: the login.
-  const tagContext = tagContextFromEvent(env, readEventPayload(env.GITHUB_EVENT_PATH), now);
+  const tagContext = tagContextFromEvent(env, ctx.event, now);
   const computed = computeTags(inputs.tagTemplates, tagContext);
   if (image.lowerCased) {
-    runner.notice(
+    log.notice(
       `Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`,
     );
   }
   for (const skip of computed.skipped) {
-    runner.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
+    log.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
   }
   for (const change of computed.sanitised) {
-    runner.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
+    log.notice(`Tag '${change.from}' (from '${change.template}') written as '${change.to}'.`);
   }
   if (build.push && computed.tags.length === 0) {
     throw new ConfigurationError(
@@ -65,8 +65,8 @@ export async function main(): Promise<void> {
   const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
   checkBuildSources(build, existsSync, env);
 
-  let docker = new DockerCli(runCommand);
-  const builder = chooseBuilder(inputs.builder, await probeClient(docker, inputs.builder));
+  let docker = new DockerCli(ctx.exec, env);
+  const builder = chooseBuilder(inputs.builder, await probeClient(docker, inputs.builder, env));
   checkBuilderSupports(builder, build);
   const semver = parseSemver(tagContext.gitTag);
   const labels = mergeLabels(
@@ -92,7 +92,7 @@ export async function main(): Promise<void> {
   };
   const workDir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'docker-build-push-'));
   try {
-    if (inputs.credentials) docker = await logIn(docker, inputs, inputs.credentials);
+    if (inputs.credentials) docker = await logIn(ctx, docker, inputs, inputs.credentials);
     const files = { iidFile: join(workDir, 'iid'), metadataFile: join(workDir, 'metadata.json') };
     const args = buildArguments(
       builder,
@@ -102,11 +102,11 @@ export async function main(): Promise<void> {
       files,
     );
 
-    const buildStarted = Date.now();
-    await runner.group(`Building ${image.fullName} with ${builder.description}`, () =>
-      runBuild(docker, builder, args, inputs),
+    const buildStarted = clock.now();
+    await log.group(`Building ${image.fullName} with ${builder.description}`, () =>
+      runBuild(docker, builder, args, inputs, ctx),
     );
-    report.buildMs = Date.now() - buildStarted;
+    report.buildMs = clock.now() - buildStarted;
     report.imageId = (await readFile(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
 
     if (build.push && builder.kind === 'buildx') {
@@ -114,10 +114,10 @@ export async function main(): Promise<void> {
       report.pushed = true;
       report.digest = await readBuildxDigest(files.metadataFile);
     } else if (build.push) {
-      const pushStarted = Date.now();
+      const pushStarted = clock.now();
       report.pushed = true;
-      report.digest = await pushAll(docker, references, inputs.retries);
-      report.pushMs = Date.now() - pushStarted;
+      report.digest = await pushAll(docker, references, inputs.retries, ctx);
+      report.pushMs = clock.now() - pushStarted;
     }
     if (report.pushed && !report.digest) {
       throw new ActionFailure(
@@ -135,24 +135,15 @@ export async function main(): Promise<void> {
   } finally {
     await rm(workDir, { recursive: true, force: true });
     for (const [name, value] of Object.entries(outputs(report))) runner.setOutput(name, value);
-    await writeSummary(report);
+    if (env.GITHUB_STEP_SUMMARY) await writeSummary(ctx.summary, report);
   }
 }
 
-function readEventPayload(path: string | undefined): Record<string, unknown> {
-  if (!path || !existsSync(path)) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-async function probeClient(docker: DockerCli, choice: BuilderChoice) {
+async function probeClient(docker: DockerCli, choice: BuilderChoice, env: NodeJS.ProcessEnv) {
   const version = await docker.exec(['--version']);
   if (version.code !== 0) {
     throw new ActionFailure(
-      `The docker CLI does not run on this runner: ${lastLines(version.stderr)}. Install Docker, or run on a runner that has it.`,
+      `The docker CLI does not run on this runner: ${lastLines(errorOutput(version))}. Install Docker, or run on a runner that has it.`,
     );
   }
   // Probing buildx costs a process start; with builder: docker it is never used.
@@ -160,7 +151,7 @@ async function probeClient(docker: DockerCli, choice: BuilderChoice) {
   return {
     clientVersion: parseClientVersion(version.stdout),
     buildx,
-    buildkitEnv: process.env.DOCKER_BUILDKIT,
+    buildkitEnv: env.DOCKER_BUILDKIT,
   };
 }
 
@@ -169,22 +160,26 @@ async function probeClient(docker: DockerCli, choice: BuilderChoice) {
  * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
  */
 async function logIn(
+  ctx: ActionContext,
   docker: DockerCli,
   inputs: Inputs,
   credentials: Credentials,
 ): Promise<DockerCli> {
-  const runnerTemp = process.env.RUNNER_TEMP;
+  const { runner, log, env } = ctx;
+  const runnerTemp = env.RUNNER_TEMP;
   if (!runnerTemp) {
     throw new ActionFailure(
       'RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.',
     );
   }
-  const { dir, dropped } = await createPrivateConfig(runnerTemp, userConfigDir(process.env));
-  savePostState({ configDir: dir, loginServer: inputs.image.loginServer, logout: inputs.logout });
+  const { dir, dropped } = await createPrivateConfig(runnerTemp, userConfigDir(env));
+  savePostState(runner, {
+    configDir: dir,
+    loginServer: inputs.image.loginServer,
+    logout: inputs.logout,
+  });
   if (dropped.length > 0) {
-    runner.debug(
-      `The private docker config leaves out ${dropped.join(', ')} of the user's config.`,
-    );
+    log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
   }
   const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
   const server = inputs.image.loginServer;
@@ -196,7 +191,7 @@ async function logIn(
       `Login to ${where}`,
       inputs.retries,
       () => private_.check(`docker login to ${where}`, args, { input: credentials.password }),
-      ports,
+      ctx,
     );
   } catch (error) {
     if (isAuthenticationFailure(error)) {
@@ -216,12 +211,13 @@ async function runBuild(
   builder: Builder,
   args: string[],
   inputs: Inputs,
+  ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<void> {
   const command = () =>
     docker.check(builder.description, args, { stream: true, env: buildEnvironment(builder) });
   // buildx pushes as it builds, so its push failures are retried by building again (from cache).
   if (builder.kind === 'buildx' && inputs.build.push) {
-    await withRegistryRetry('Build and push', inputs.retries, command, ports);
+    await withRegistryRetry('Build and push', inputs.retries, command, ctx);
   } else {
     await command();
   }
@@ -232,16 +228,17 @@ async function pushAll(
   docker: DockerCli,
   references: string[],
   retries: number,
+  ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<string | undefined> {
   const digests = new Map<string, string | undefined>();
   for (const reference of references) {
     try {
-      const result = await runner.group(`Pushing ${reference}`, () =>
+      const result = await ctx.log.group(`Pushing ${reference}`, () =>
         withRegistryRetry(
           `Push of ${reference}`,
           retries,
           () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }),
-          ports,
+          ctx,
         ),
       );
       digests.set(reference, pushedDigest(result.stdout));
@@ -280,9 +277,8 @@ async function localImageSize(docker: DockerCli, imageId: string): Promise<numbe
   return result.code === 0 && Number.isFinite(size) ? size : undefined;
 }
 
-async function writeSummary(report: BuildReport): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
+async function writeSummary(summary: Summary, report: BuildReport): Promise<void> {
   // The rows are markup already: validated names, tags and digests, the tags joined by <br>.
   const rows = summaryRows(report).map((row) => row.map((html) => ({ html })));
-  await runner.summary.addHeading('Docker image', 3).addTable(tableRows(rows)).write();
+  await summary.addHeading('Docker image', 3).addTable(tableRows(rows)).write();
 }

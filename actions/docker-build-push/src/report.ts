@@ -19,7 +19,7 @@ export interface BuildReport {
 }
 
 /** The image to deploy: by digest, so a moved tag can never change what runs. */
-export function imageRef(report: BuildReport): string {
+function imageRef(report: BuildReport): string {
   return report.digest ? `${report.image}@${report.digest}` : '';
 }
 

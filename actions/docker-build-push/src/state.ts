@@ -1,4 +1,4 @@
-import { getState, saveState } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 
 // What main hands to the post step. Saved before the login, so a step failing after it still
 // has its credentials removed.
@@ -12,16 +12,16 @@ export interface PostState {
   logout: boolean;
 }
 
-export function savePostState(state: PostState): void {
-  saveState('config-dir', state.configDir ?? '');
-  saveState('login-server', state.loginServer ?? '');
-  saveState('logout', String(state.logout));
+export function savePostState(runner: Runner, state: PostState): void {
+  runner.saveState('config-dir', state.configDir ?? '');
+  runner.saveState('login-server', state.loginServer ?? '');
+  runner.saveState('logout', String(state.logout));
 }
 
-export function readPostState(): PostState {
+export function readPostState(runner: Runner): PostState {
   return {
-    configDir: getState('config-dir') || undefined,
-    loginServer: getState('login-server') || undefined,
-    logout: getState('logout') !== 'false',
+    configDir: runner.getState('config-dir') || undefined,
+    loginServer: runner.getState('login-server') || undefined,
+    logout: runner.getState('logout') !== 'false',
   };
 }

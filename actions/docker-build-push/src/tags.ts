@@ -35,7 +35,7 @@ export interface ComputedTags {
   sanitised: { template: string; from: string; to: string }[];
 }
 
-export const PLACEHOLDERS = [
+const PLACEHOLDERS = [
   'sha',
   'short_sha',
   'run_number',
@@ -78,7 +78,7 @@ export function parseSemver(gitTag: string | undefined): Semver | undefined {
  * pull request or a scheduled rebuild never moves it; pre-releases get no version tags, so
  * `1.2` keeps pointing at the last release.
  */
-export function defaultTemplates(context: TagContext): string[] {
+function defaultTemplates(context: TagContext): string[] {
   const templates = ['sha-{{short_sha}}'];
   if (
     context.eventName === 'push' &&

@@ -1,24 +1,17 @@
 import { ActionFailure, errorMessage } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
+import type { ActionContext } from '../../shared/context';
 import {
   classifyHttpError,
   expectSuccess,
   HttpStatusError,
   isTransientStatus,
   NoResponseError,
-  type HttpClient,
 } from '../../shared/http';
-import type { Logger } from '../../shared/logger';
-import { withRetry, type Clock } from '../../shared/retry';
+import { withRetry } from '../../shared/retry';
 import { hookCallUrl, type DeployHook } from './hook-url';
 import { isFinished, statusOutcome, type StatusOutcome } from './deploy-status';
 import type { RenderApi, RenderDeploy } from './render-api';
-
-export interface Ports {
-  http: HttpClient;
-  clock: Clock;
-  log: Logger;
-}
 
 /** Render accepts 10 hook calls a minute per service: a few tries, spread out, stay well inside. */
 const HOOK_ATTEMPTS = 4;
@@ -37,7 +30,7 @@ export async function triggerDeploy(
   hook: DeployHook,
   imageUrl: string | undefined,
   deadline: number,
-  { http, clock, log }: Ports,
+  { http, clock, log }: Pick<ActionContext, 'http' | 'clock' | 'log'>,
 ): Promise<Trigger> {
   const url = hookCallUrl(hook, imageUrl);
   try {
@@ -113,7 +106,7 @@ export async function findTriggeredDeploy(
   trigger: Trigger,
   imageUrl: string | undefined,
   deadline: number,
-  { clock, log }: Ports,
+  { clock, log }: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<RenderDeploy> {
   const since = new Date(trigger.sentAt);
   for (let attempt = 1; ; attempt++) {
@@ -151,10 +144,6 @@ export interface WaitResult {
   outcome: StatusOutcome;
 }
 
-/**
- * Polls the deploy until it finishes or the deadline passes. A deploy that fails, or time
- * running out, fails the step; busy or failing answers from the API are polled again.
- */
 export interface WaitTarget {
   serviceId: string;
   deployId: string;
@@ -164,10 +153,14 @@ export interface WaitTarget {
   deadline: number;
 }
 
+/**
+ * Polls the deploy until it finishes or the deadline passes. A deploy that fails, or time
+ * running out, fails the step; busy or failing answers from the API are polled again.
+ */
 export async function waitForDeploy(
   api: RenderApi,
   { serviceId, deployId, pollIntervalMs, startedAt, deadline }: WaitTarget,
-  { clock, log }: Ports,
+  { clock, log }: Pick<ActionContext, 'clock' | 'log'>,
   onStatus: (status: string) => void = () => undefined,
 ): Promise<WaitResult> {
   let lastStatus = 'unknown (no answer yet)';

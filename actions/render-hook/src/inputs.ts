@@ -2,7 +2,7 @@ import { ConfigurationError } from '../../shared/errors';
 import { parseBoolean, parsePositiveDuration, parseUrl } from '../../shared/input-values';
 import { parseImageReference } from '../../shared/image-reference';
 import { maskSecret } from '../../shared/mask';
-import { getInput, setSecret } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 import { parseDeployHook, type DeployHook } from './hook-url';
 
 export interface Inputs {
@@ -16,9 +16,10 @@ export interface Inputs {
 }
 
 /** Reads and checks every input. Secrets are masked before anything can print them. */
-export function getInputs(): Inputs {
-  const hookText = getInput('deploy-hook-url');
-  const apiKey = getInput('api-key');
+export function getInputs(runner: Runner): Inputs {
+  const hookText = runner.getInput('deploy-hook-url');
+  const apiKey = runner.getInput('api-key');
+  const setSecret = (value: string) => runner.setSecret(value);
   maskSecret(hookText, setSecret);
   maskSecret(apiKey, setSecret);
 
@@ -31,7 +32,7 @@ export function getInputs(): Inputs {
   const hook = parseDeployHook(hookText);
   maskSecret(hook.key, setSecret);
 
-  const imageUrl = getInput('image-url') || undefined;
+  const imageUrl = runner.getInput('image-url') || undefined;
   if (imageUrl !== undefined) {
     if (!parseImageReference(imageUrl)) {
       throw new ConfigurationError(
@@ -47,7 +48,7 @@ export function getInputs(): Inputs {
     }
   }
 
-  const wait = parseBoolean('wait', getInput('wait'));
+  const wait = parseBoolean('wait', runner.getInput('wait'));
   if (wait && apiKey === '') {
     throw new ConfigurationError(
       'api-key',
@@ -60,8 +61,8 @@ export function getInputs(): Inputs {
     imageUrl,
     wait,
     apiKey: apiKey || undefined,
-    apiUrl: parseUrl('api-url', getInput('api-url')).toString().replace(/\/+$/, ''),
-    timeoutMs: parsePositiveDuration('timeout', getInput('timeout')),
-    pollIntervalMs: parsePositiveDuration('poll-interval', getInput('poll-interval')),
+    apiUrl: parseUrl('api-url', runner.getInput('api-url')).toString().replace(/\/+$/, ''),
+    timeoutMs: parsePositiveDuration('timeout', runner.getInput('timeout')),
+    pollIntervalMs: parsePositiveDuration('poll-interval', runner.getInput('poll-interval')),
   };
 }

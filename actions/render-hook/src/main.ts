@@ -1,42 +1,45 @@
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure, errorMessage } from '../../shared/errors';
-import { classifyHttpError, fetchHttpClient } from '../../shared/http';
-import type { Logger } from '../../shared/logger';
-import { systemClock, withRetry } from '../../shared/retry';
-import * as runner from '../../shared/runner';
+import { classifyHttpError } from '../../shared/http';
+import { withRetry } from '../../shared/retry';
+import type { Summary } from '../../shared/runner';
+import { runMainStep } from '../../shared/step';
 import { tableRows } from '../../shared/summary';
-import { findTriggeredDeploy, triggerDeploy, waitForDeploy, type Ports } from './deploy';
+import { findTriggeredDeploy, triggerDeploy, waitForDeploy } from './deploy';
 import { getInputs } from './inputs';
 import { RenderApi, type RenderService } from './render-api';
 import { dashboardUrl, summaryRows, type DeployReport } from './report';
 
-const log: Logger = { info: runner.info, warning: runner.warning, debug: runner.debug };
+export async function run(): Promise<void> {
+  await runMainStep(main);
+}
 
-export async function main(): Promise<void> {
-  const startedAt = Date.now();
-  const inputs = getInputs();
-  const ports: Ports = { http: fetchHttpClient, clock: systemClock, log };
+export async function main(ctx: ActionContext): Promise<void> {
+  const { runner, log, clock } = ctx;
+  const startedAt = clock.now();
+  const inputs = getInputs(runner);
   // `timeout` bounds the whole step, hook retries included.
   const deadline = startedAt + inputs.timeoutMs;
   const serviceId = inputs.hook.serviceId;
   const report: DeployReport = { serviceId, imageUrl: inputs.imageUrl, status: '' };
   const api = inputs.apiKey
-    ? new RenderApi(inputs.apiUrl, inputs.apiKey, ports.http, ports.clock)
+    ? new RenderApi(inputs.apiUrl, inputs.apiKey, ctx.http, clock)
     : undefined;
 
   try {
     // With an API key, the service is looked up first: a key that cannot follow the deploy
     // must fail the step before a deploy is started, not after.
     const service = api
-      ? await lookUpService(api, serviceId, inputs.wait, deadline, ports)
+      ? await lookUpService(api, serviceId, inputs.wait, deadline, ctx)
       : undefined;
     report.serviceName = service?.name;
 
-    const trigger = await triggerDeploy(inputs.hook, inputs.imageUrl, deadline, ports);
+    const trigger = await triggerDeploy(inputs.hook, inputs.imageUrl, deadline, ctx);
     report.status = 'triggered';
     report.deployId = trigger.deployId;
     if (api && inputs.wait && !report.deployId) {
       report.deployId = (
-        await findTriggeredDeploy(api, serviceId, trigger, inputs.imageUrl, deadline, ports)
+        await findTriggeredDeploy(api, serviceId, trigger, inputs.imageUrl, deadline, ctx)
       ).id;
     }
     report.dashboardUrl = dashboardUrl(serviceId, service, report.deployId);
@@ -50,7 +53,7 @@ export async function main(): Promise<void> {
       const result = await waitForDeploy(
         api,
         { ...target, pollIntervalMs: inputs.pollIntervalMs },
-        ports,
+        ctx,
         (status) => (report.status = status),
       );
       if (result.outcome === 'failed') {
@@ -65,12 +68,12 @@ export async function main(): Promise<void> {
       }
     }
   } finally {
-    report.elapsedMs = Date.now() - startedAt;
+    report.elapsedMs = clock.now() - startedAt;
     runner.setOutput('service-id', serviceId);
     runner.setOutput('deploy-id', report.deployId ?? '');
     runner.setOutput('status', report.status);
     runner.setOutput('dashboard-url', report.dashboardUrl ?? dashboardUrl(serviceId, undefined));
-    await writeSummary(report);
+    await writeSummary(ctx.summary, report);
   }
 }
 
@@ -79,7 +82,7 @@ async function lookUpService(
   serviceId: string,
   required: boolean,
   deadline: number,
-  { clock, log }: Ports,
+  { clock, log }: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<RenderService | undefined> {
   try {
     return await withRetry(() => api.getService(serviceId, deadline - clock.now()), {
@@ -98,10 +101,8 @@ async function lookUpService(
   }
 }
 
-async function writeSummary(report: DeployReport): Promise<void> {
-  const summary = runner.summary
-    .addHeading('Render deploy', 3)
-    .addTable(tableRows(summaryRows(report)));
-  if (report.dashboardUrl) summary.addLink('Open the deploy on Render', report.dashboardUrl);
-  await summary.write();
+async function writeSummary(summary: Summary, report: DeployReport): Promise<void> {
+  const written = summary.addHeading('Render deploy', 3).addTable(tableRows(summaryRows(report)));
+  if (report.dashboardUrl) written.addLink('Open the deploy on Render', report.dashboardUrl);
+  await written.write();
 }

@@ -1,8 +1,13 @@
-import type { Logger } from '../../shared/logger';
-import type { Clock } from '../../shared/retry';
+import type { ActionContext } from '../../shared/context';
 import type { HostKeyPolicy } from './host-keys';
 import type { Target } from './hosts';
-import { connect, type Connection, type Credentials, type Endpoint } from './ssh';
+import {
+  connect,
+  type Connection,
+  type ConnectionSettings,
+  type Credentials,
+  type Endpoint,
+} from './ssh';
 
 export interface ConnectorSettings {
   credentials: Credentials;
@@ -23,8 +28,7 @@ export class Connector {
 
   constructor(
     private readonly settings: ConnectorSettings,
-    private readonly log: Logger,
-    private readonly clock: Clock,
+    private readonly ctx: Pick<ActionContext, 'log' | 'clock'>,
   ) {}
 
   async connect(target: Target): Promise<Connection> {
@@ -35,6 +39,7 @@ export class Connector {
     const connection = await connect(
       { ...target, credentials: this.settings.credentials },
       this.connectionSettings(this.settings.hostKeys),
+      this.ctx,
       dial,
     );
     this.open.add(connection);
@@ -59,21 +64,21 @@ export class Connector {
       ...this.connectionSettings(proxy.hostKeys),
       fingerprintInput: 'proxy-fingerprint',
     };
-    this.jump ??= connect(proxy.endpoint, settings).then((connection) => {
-      this.log.info(`Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`);
+    this.jump ??= connect(proxy.endpoint, settings, this.ctx).then((connection) => {
+      this.ctx.log.info(
+        `Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`,
+      );
       return connection;
     });
     return this.jump;
   }
 
-  private connectionSettings(policy: HostKeyPolicy) {
+  private connectionSettings(policy: HostKeyPolicy): ConnectionSettings {
     return {
       policy,
       connectTimeoutMs: this.settings.connectTimeoutMs,
       keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
       retries: this.settings.retries,
-      log: this.log,
-      clock: this.clock,
     };
   }
 }

@@ -1,6 +1,7 @@
 // Container mode's inputs, each checked against a strict grammar: every value that reaches
-// the server's shell is both validated here and quoted by the deploy program.
+// the server is both validated here and quoted in the deploy program's prelude.
 import { ConfigurationError } from '../../shared/errors';
+import { formatHostPort, isIpv6, parseHostPort } from '../../shared/host-port';
 import { parseImageReference } from '../../shared/image-reference';
 import { parseLines } from '../../shared/input-values';
 
@@ -54,7 +55,6 @@ export function parseImage(raw: string): string {
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 function portNumber(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
@@ -70,13 +70,13 @@ export function parsePorts(raw: string): PortMapping[] {
         'ports',
         `'${line}' is not a port mapping. Write [ip:]host-port:container-port[/udp], one a line, e.g. 127.0.0.1:8050:8050 or 8080:80.`,
       );
-    const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
+    const match = /^(?:(\[[^\]]+\]|[0-9.]+):)?(\d*):(\d+)(?:\/(tcp|udp|sctp))?$/.exec(line);
     if (!match) throw fail();
     const [, ipText, hostText, containerText, protocol] = match;
     let ip: string | undefined;
     if (ipText !== undefined) {
       ip = ipText.startsWith('[') ? ipText.slice(1, -1) : ipText;
-      if (!(ipText.startsWith('[') ? IPV6.test(ip) : IPV4.test(ip))) throw fail();
+      if (!(ipText.startsWith('[') ? isIpv6(ip) : IPV4.test(ip))) throw fail();
     }
     const hostPort = hostText === '' ? undefined : portNumber(hostText);
     const containerPort = portNumber(containerText);
@@ -91,8 +91,13 @@ export function parsePorts(raw: string): PortMapping[] {
 }
 
 export function formatPort(port: PortMapping): string {
-  const ip = port.ip === undefined ? '' : port.ip.includes(':') ? `[${port.ip}]:` : `${port.ip}:`;
+  const ip = port.ip === undefined ? '' : `${formatHostPort(port.ip)}:`;
   return `${ip}${port.hostPort ?? ''}:${port.containerPort}/${port.protocol}`;
+}
+
+/** A mount as docker run --volume takes it. */
+export function formatVolume(volume: VolumeMount): string {
+  return `${volume.source}:${volume.target}${volume.readOnly ? ':ro' : ''}`;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -239,11 +244,15 @@ export function parseRestart(raw: string): string {
   return raw;
 }
 
+const REGISTRY_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
 export function parseRegistry(raw: string): string {
-  if (
-    !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(raw) &&
-    !/^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/.test(raw)
-  ) {
+  const address = parseHostPort(raw);
+  // An IPv6 address needs its brackets here, or its last group would read as a port.
+  const named =
+    address !== undefined &&
+    (REGISTRY_NAME.test(address.host) || (isIpv6(address.host) && raw.startsWith('[')));
+  if (!named) {
     throw new ConfigurationError(
       'registry',
       `'${raw}' is not a registry host. Write the host and optional port only, e.g. ghcr.io or registry.example.com:5000.`,

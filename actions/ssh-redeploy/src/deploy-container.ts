@@ -8,7 +8,7 @@ import type { HostLog } from './host-log';
 import type { Target } from './hosts';
 import type { ContainerMode } from './inputs';
 import { runOnHost } from './run-script';
-import type { RunResult } from './ssh';
+import { signalName, type RunResult } from './ssh';
 
 /** What the deploy program reported through its marker lines. */
 export interface DeployReport {
@@ -51,7 +51,7 @@ export function readMarker(line: string, nonce: string, report: DeployReport): b
   return true;
 }
 
-export function planOf(mode: ContainerMode): DeployPlan {
+function planOf(mode: ContainerMode): DeployPlan {
   return {
     spec: mode.spec,
     registry: mode.registry,
@@ -69,9 +69,10 @@ export async function deployContainerOn(
   target: Target,
   mode: ContainerMode,
   timeoutMs: number,
-  ports: { connector: Connector; clock: Clock; log: HostLog },
+  connector: Connector,
+  log: HostLog,
+  clock: Clock,
 ): Promise<HostOutcome> {
-  const { clock, log } = ports;
   const started = clock.now();
   const nonce = newNonce();
   const report: DeployReport = { containerLog: [] };
@@ -89,7 +90,8 @@ export async function deployContainerOn(
   log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
   let result: RunResult;
   try {
-    result = await runOnHost(target, deployProgram(planOf(mode), nonce), timeoutMs, ports, {
+    const program = deployProgram(planOf(mode), nonce);
+    result = await runOnHost(target, program, timeoutMs, connector, log, {
       stdoutLine: (line) => readMarker(line, nonce, report),
     });
   } catch (error) {
@@ -101,7 +103,7 @@ export async function deployContainerOn(
 
   const took = formatDuration(clock.now() - started);
   const final = judge(target.label, mode, result, report, timeoutMs);
-  const done = outcome(final.status, result.exitCode, final.error);
+  const done = outcome(final.status, result.code, final.error);
   log.info(
     final.error ??
       `${target.label}: ${mode.spec.container} now runs ${report.deployedImage ?? mode.spec.image} (${took}).`,
@@ -111,7 +113,7 @@ export async function deployContainerOn(
 }
 
 /** The host's status and, unless it succeeded, the sentence that says why. */
-export function judge(
+function judge(
   label: string,
   mode: ContainerMode,
   result: RunResult,
@@ -131,7 +133,7 @@ export function judge(
       error: `${label}: the connection was lost during the deploy (${result.connectionLost}); check ${container} on the server.`,
     };
   }
-  if (report.result === 'success' && result.exitCode === 0) return { status: 'success' };
+  if (report.result === 'success' && result.code === 0) return { status: 'success' };
   if (report.result === 'rolled-back') {
     return {
       status: 'rolled-back',
@@ -143,6 +145,6 @@ export function judge(
   }
   return {
     status: 'failed',
-    error: `${label}: the deploy stopped at an unexpected error (exit code ${result.exitCode ?? result.signal ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
+    error: `${label}: the deploy stopped at an unexpected error (exit code ${result.code ?? signalName(result) ?? 'none'}); see the log, and check ${container} and ${container}-previous on the server.`,
   };
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { deployProgram, dockerRunArguments, type DeployPlan } from './deploy-program';
+import { deployProgram, type DeployPlan } from './deploy-program';
 import { readMarker, type DeployReport } from './deploy-container';
+import { startServer } from './remote/program-testing';
 import { shellQuote } from './remote-shell';
 
 const plan: DeployPlan = {
@@ -33,6 +34,20 @@ test.each(['sh', 'bash'])('the program is valid %s', (shell) => {
 
 test('every value from the inputs is in the program only as a quoted word', () => {
   const program = deployProgram(plan, 'srd-nonce');
+  // A list travels as one word, its items one a line.
+  const words = [
+    plan.spec.image,
+    plan.registry!.password,
+    plan.healthCmd!,
+    `TOKEN=${plan.spec.env[0][1]}\nEMPTY=`,
+    '--label=team=web ops\n--init',
+  ].map(shellQuote);
+  let outside = program;
+  for (const quoted of words) {
+    expect(program).toContain(quoted);
+    outside = outside.split(quoted).join('');
+  }
+  // Outside their quoted forms the values appear nowhere.
   for (const value of [
     plan.spec.image,
     plan.registry!.password,
@@ -40,15 +55,21 @@ test('every value from the inputs is in the program only as a quoted word', () =
     `TOKEN=${plan.spec.env[0][1]}`,
     '--label=team=web ops',
   ]) {
-    const quoted = shellQuote(value);
-    expect(program).toContain(quoted);
-    // Outside its quoted form the value appears nowhere.
-    expect(program.split(quoted).join('')).not.toContain(value);
+    expect(outside).not.toContain(value);
   }
 });
 
-test('docker run gets the options in order, the image last', () => {
-  expect(dockerRunArguments(plan.spec, true)).toEqual([
+test('docker run gets the options in order, the image last', async () => {
+  const server = startServer();
+  let calls: string[][];
+  try {
+    // No health check to wait for: only the run matters here.
+    const program = deployProgram({ ...plan, healthCmd: undefined, healthTimeoutSeconds: 0 }, 'n');
+    ({ calls } = await server.run('dash', program));
+  } finally {
+    server.remove();
+  }
+  expect(calls.find((call) => call[0] === 'run')).toEqual([
     'run',
     '--detach',
     '--name',
@@ -56,7 +77,7 @@ test('docker run gets the options in order, the image last', () => {
     '--restart',
     'unless-stopped',
     '--env-file',
-    '"$ENVFILE"',
+    expect.stringMatching(/^\/tmp\//),
     '--publish',
     '127.0.0.1:8050:8050/tcp',
     '--volume',
@@ -69,7 +90,8 @@ test('docker run gets the options in order, the image last', () => {
 
 test('the env file is written with printf, a builtin: values never reach a process list', () => {
   const program = deployProgram(plan, 'srd-nonce');
-  expect(program).toMatch(/printf '%s\\n' 'TOKEN=.*' 'EMPTY=' >"\$ENVFILE"/);
+  expect(program).toContain(`ENV_LINES=${shellQuote(`TOKEN=${plan.spec.env[0][1]}\nEMPTY=`)}\n`);
+  expect(program).toContain(`printf '%s\\n' "$ENV_LINES" >"$ENVFILE"`);
   expect(program).toContain('ENVFILE=$(umask 077; mktemp)');
 });
 

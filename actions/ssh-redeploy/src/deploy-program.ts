@@ -1,25 +1,9 @@
-// The program container mode runs on each server (a POSIX shell script, sent like a script is,
-// see remote-shell.ts). Every value from the inputs enters it as a quoted shell word, after
-// container-spec.ts has checked it.
-//
-// What it does, under a lock per container and Docker daemon:
-//  1. log in to the registry with a private DOCKER_CONFIG (password on stdin), when asked;
-//  2. pull the image: a failure stops here, with nothing changed;
-//  3. record the running container's image and restart policy;
-//  4. stop it, turn off its restart policy, rename it <container>-previous;
-//  5. start the new container, the env file (mode 600) removed as soon as docker has read it;
-//  6. check health: the image's HEALTHCHECK, else health-cmd, else still running at the end of
-//     health-timeout; restarting ever counts as failing;
-//  7. success: remove the previous container, or keep it stopped (keep-previous); prune;
-//     failure: report the new container's last log lines, remove it, rename the previous one
-//     back, give it its restart policy again and start it.
-// Named volumes are never removed (no `docker rm -v`).
-//
-// The program tells the action what happened with lines `<nonce> <key> <value>` on stdout; the
-// nonce is fresh for each deploy, so nothing the container prints can pass for one of them.
+// Container mode's program: remote/deploy-container.sh (which says what it does), run after a
+// prelude of the plan's values. container-spec.ts has checked every value from the inputs;
+// the prelude quotes them all the same.
 import { randomBytes } from 'node:crypto';
-import { formatPort, type ContainerSpec } from './container-spec';
-import { PROGRAM_PRELUDE, shellQuote } from './remote-shell';
+import { formatPort, formatVolume, type ContainerSpec } from './container-spec';
+import { lines, remoteFiles, remoteProgram } from './remote-shell';
 
 export interface DeployPlan {
   spec: ContainerSpec;
@@ -32,259 +16,35 @@ export interface DeployPlan {
   stopTimeoutSeconds: number;
 }
 
-/** Exit codes of the program, beside the `result` line that says the same. */
-export const EXIT = {
-  success: 0,
-  dockerUnavailable: 11,
-  loginFailed: 12,
-  pullFailed: 13,
-  setAsideFailed: 14,
-  rolledBack: 20,
-  rollbackFailed: 21,
-  failedWithoutRollback: 22,
-  failedFirstDeploy: 23,
-} as const;
-
-/** How many of the failed container's log lines are reported. */
-export const LOG_LINES = 40;
-
+/**
+ * The program marks the lines it means for the action with this, fresh for each deploy, so
+ * that nothing the container prints can pass for one of them.
+ */
 export function newNonce(): string {
   return `srd-${randomBytes(12).toString('hex')}`;
 }
 
-export function dockerRunArguments(spec: ContainerSpec, envFile: boolean): string[] {
-  const args = ['run', '--detach', '--name', spec.container, '--restart', spec.restart];
-  if (envFile) args.push('--env-file', '"$ENVFILE"');
-  for (const port of spec.ports) args.push('--publish', formatPort(port));
-  for (const volume of spec.volumes) {
-    args.push('--volume', `${volume.source}:${volume.target}${volume.readOnly ? ':ro' : ''}`);
-  }
-  args.push(...spec.runArgs, spec.image);
-  return args;
-}
+const flag = (on: boolean) => (on ? '1' : '0');
 
 export function deployProgram(plan: DeployPlan, nonce: string): string {
-  const { spec } = plan;
-  const q = shellQuote;
-  const run = dockerRunArguments(spec, spec.env.length > 0)
-    .map((word) => (word === '"$ENVFILE"' ? word : q(word)))
-    .join(' ');
-  const envLines = spec.env.map(([key, value]) => q(`${key}=${value}`)).join(' ');
-  const registry = plan.registry;
-
-  return `${PROGRAM_PRELUDE}
-M=${q(nonce)}
-NAME=${q(spec.container)}
-PREVIOUS=${q(`${spec.container}-previous`)}
-IMAGE=${q(spec.image)}
-RESTART=${q(spec.restart)}
-STOP_TIMEOUT=${plan.stopTimeoutSeconds}
-HEALTH_TIMEOUT=${plan.healthTimeoutSeconds}
-HEALTH_CMD=${q(plan.healthCmd ?? '')}
-KEEP_PREVIOUS=${plan.keepPrevious ? 1 : 0}
-ROLLBACK=${plan.rollback ? 1 : 0}
-PRUNE=${plan.prune ? 1 : 0}
-ENVFILE=
-LOGIN_CONFIG=
-LOCK_DIR=
-
-say() { printf '%s %s %s\\n' "$M" "$1" "$2"; }
-step() { printf '==> %s\\n' "$*"; }
-finish() { say result "$2"; exit "$1"; }
-
-cleanup() {
-  if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; fi
-  if [ -n "$LOGIN_CONFIG" ]; then
-    docker logout ${registry ? q(registry.host) : ''} >/dev/null 2>&1 || true
-    rm -rf "$LOGIN_CONFIG"
-  fi
-  if [ -n "$LOCK_DIR" ]; then rmdir "$LOCK_DIR" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-
-if ! command -v docker >/dev/null 2>&1; then
-  say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
-  finish ${EXIT.dockerUnavailable} failed
-fi
-if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
-  say reason "the Docker daemon does not answer $(id -un): $(printf '%s' "$problem" | tail -n 1) (is the user in the docker group, or DOCKER_HOST set?)"
-  finish ${EXIT.dockerUnavailable} failed
-fi
-
-# One deploy of a container at a time, per Docker daemon. flock releases the lock even when
-# the program is killed; mkdir is the fallback where there is no flock.
-LOCK="/tmp/ssh-redeploy-$(printf '%s' "\${DOCKER_HOST:-default}" | cksum | cut -d ' ' -f 1)-$NAME.lock"
-if command -v flock >/dev/null 2>&1; then
-  (umask 000; : >>"$LOCK") 2>/dev/null || true
-  exec 9<"$LOCK"
-  if ! flock -n 9; then
-    step "Waiting for another deploy of $NAME on this server to finish"
-    flock 9
-  fi
-else
-  until mkdir "$LOCK.d" 2>/dev/null; do
-    step "Waiting for another deploy of $NAME on this server to finish"
-    sleep 2
-  done
-  LOCK_DIR="$LOCK.d"
-fi
-step "Holding the deploy lock for $NAME"
-${
-  registry
-    ? `
-step ${q(`Logging in to ${registry.host}`)}
-LOGIN_CONFIG=$(mktemp -d)
-chmod 700 "$LOGIN_CONFIG"
-export DOCKER_CONFIG="$LOGIN_CONFIG"
-# docker login's own words are shown only when it fails: on success it warns about the
-# throwaway config the credentials are in, which is deleted at the end.
-if ! said=$(printf '%s' ${q(registry.password)} | docker login --username ${q(registry.username)} --password-stdin ${q(registry.host)} 2>&1); then
-  printf '%s\n' "$said" >&2
-  say reason ${q(`could not log in to ${registry.host} as ${registry.username}; nothing was changed`)}
-  finish ${EXIT.loginFailed} failed
-fi
-`
-    : ''
-}
-step "Pulling $IMAGE"
-if ! docker pull "$IMAGE"; then
-  say reason "could not pull $IMAGE; nothing was changed on the server"
-  finish ${EXIT.pullFailed} failed
-fi
-
-exists() { docker container inspect "$1" >/dev/null 2>&1; }
-restart_policy() {
-  docker container inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' "$1" |
-    { read -r policy count; if [ "$policy" = on-failure ] && [ "$count" != 0 ]; then echo "on-failure:$count"; else echo "\${policy:-no}"; fi; }
-}
-
-HAS_PREVIOUS=0
-PREVIOUS_IMAGE=
-PREVIOUS_RESTART=no
-if exists "$NAME"; then
-  if exists "$PREVIOUS"; then
-    step "Removing $PREVIOUS, left by an earlier deploy"
-    docker rm --force "$PREVIOUS" >/dev/null
-  fi
-  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$NAME")
-  PREVIOUS_RESTART=$(restart_policy "$NAME")
-  step "Stopping $NAME (image $PREVIOUS_IMAGE)"
-  # A stopped container with restart=always would come back at the daemon's next start, so
-  # its policy is turned off while it waits as $PREVIOUS.
-  if ! { docker stop -t "$STOP_TIMEOUT" "$NAME" >/dev/null &&
-    docker update --restart no "$NAME" >/dev/null &&
-    docker rename "$NAME" "$PREVIOUS"; }; then
-    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null 2>&1 || true
-    docker start "$NAME" >/dev/null 2>&1 || true
-    say reason "could not stop $NAME and set it aside; it was started again"
-    finish ${EXIT.setAsideFailed} failed
-  fi
-  HAS_PREVIOUS=1
-elif exists "$PREVIOUS"; then
-  # An earlier deploy stopped before the end: its -previous container is the last good one.
-  PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$PREVIOUS")
-  PREVIOUS_RESTART=$RESTART
-  docker stop -t "$STOP_TIMEOUT" "$PREVIOUS" >/dev/null 2>&1 || true
-  step "Found $PREVIOUS from an unfinished deploy; it is the one to roll back to"
-  HAS_PREVIOUS=1
-fi
-if [ "$HAS_PREVIOUS" = 1 ]; then say previous-image "$PREVIOUS_IMAGE"; fi
-
-recover() {
-  say reason "$1"
-  printf 'The new container failed: %s\\n' "$1" >&2
-  if exists "$NAME"; then
-    docker logs --tail ${LOG_LINES} "$NAME" 2>&1 | while IFS= read -r line || [ -n "$line" ]; do say log "$line"; done || true
-  fi
-  if [ "$ROLLBACK" != 1 ]; then
-    step "rollback is off: leaving $NAME as it is\${HAS_PREVIOUS:+ and $PREVIOUS stopped}"
-    finish ${EXIT.failedWithoutRollback} failed
-  fi
-  docker rm --force "$NAME" >/dev/null 2>&1 || true
-  if [ "$HAS_PREVIOUS" != 1 ]; then
-    step "Removed the new container; there was no previous one to restore"
-    finish ${EXIT.failedFirstDeploy} failed
-  fi
-  step "Rolling back to $PREVIOUS_IMAGE"
-  if docker rename "$PREVIOUS" "$NAME" &&
-    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null &&
-    docker start "$NAME" >/dev/null &&
-    [ "$(docker container inspect --format '{{.State.Running}}' "$NAME")" = true ]; then
-    say restored "$PREVIOUS_IMAGE"
-    finish ${EXIT.rolledBack} rolled-back
-  fi
-  say reason "$1; then the rollback failed too: see the log"
-  finish ${EXIT.rollbackFailed} failed
-}
-
-step "Starting $NAME from $IMAGE"
-${
-  spec.env.length > 0
-    ? `ENVFILE=$(umask 077; mktemp)
-chmod 600 "$ENVFILE"
-printf '%s\\n' ${envLines} >"$ENVFILE"`
-    : ''
-}
-started=0
-if docker ${run} >/dev/null; then started=1; fi
-if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; ENVFILE=; fi
-if [ "$started" != 1 ]; then recover "docker run failed"; fi
-say deployed-image "$(docker container inspect --format '{{.Config.Image}}' "$NAME")"
-
-deadline=$(( $(date +%s) + HEALTH_TIMEOUT ))
-if [ -n "$(docker container inspect --format '{{if .State.Health}}yes{{end}}' "$NAME")" ]; then
-  check=healthcheck
-  step "Waiting up to \${HEALTH_TIMEOUT}s for the image's HEALTHCHECK to report healthy"
-elif [ -n "$HEALTH_CMD" ]; then
-  check=command
-  step "Waiting up to \${HEALTH_TIMEOUT}s for health-cmd to succeed"
-else
-  check=running
-  step "Checking that $NAME keeps running for \${HEALTH_TIMEOUT}s"
-fi
-while :; do
-  if ! state=$(docker container inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$NAME"); then
-    recover "the container disappeared"
-  fi
-  set -- $state
-  status=$1 restarts=$2 code=$3 health=\${4:-}
-  if [ "$restarts" != 0 ] || [ "$status" = restarting ]; then recover "the container restarted ($restarts times): it keeps failing"; fi
-  if [ "$status" != running ]; then recover "the container stopped (status $status, exit code $code)"; fi
-  now=$(date +%s)
-  case $check in
-    healthcheck)
-      if [ "$health" = healthy ]; then break; fi
-      if [ "$health" = unhealthy ]; then recover "its HEALTHCHECK reports unhealthy"; fi
-      ;;
-    command)
-      if sh -c "$HEALTH_CMD" </dev/null; then break; fi
-      ;;
-    running)
-      if [ "$now" -ge "$deadline" ]; then break; fi
-      ;;
-  esac
-  if [ "$now" -ge "$deadline" ]; then
-    case $check in
-      healthcheck) recover "its HEALTHCHECK did not report healthy within \${HEALTH_TIMEOUT}s (last: \${health:-none})" ;;
-      *) recover "health-cmd did not succeed within \${HEALTH_TIMEOUT}s" ;;
-    esac
-  fi
-  sleep 1
-done
-step "$NAME is healthy"
-
-if [ "$HAS_PREVIOUS" = 1 ]; then
-  if [ "$KEEP_PREVIOUS" = 1 ]; then
-    step "Keeping $PREVIOUS (stopped, image $PREVIOUS_IMAGE) for a manual rollback"
-  else
-    step "Removing $PREVIOUS"
-    docker rm "$PREVIOUS" >/dev/null
-  fi
-fi
-if [ "$PRUNE" = 1 ]; then
-  step "Removing images no container uses and no tag names"
-  docker image prune --force >/dev/null
-fi
-finish ${EXIT.success} success
-`;
+  const { spec, registry } = plan;
+  return remoteProgram(remoteFiles.deployContainer(), {
+    NONCE: nonce,
+    NAME: spec.container,
+    IMAGE: spec.image,
+    RESTART: spec.restart,
+    STOP_TIMEOUT: String(plan.stopTimeoutSeconds),
+    HEALTH_TIMEOUT: String(plan.healthTimeoutSeconds),
+    HEALTH_CMD: plan.healthCmd ?? '',
+    KEEP_PREVIOUS: flag(plan.keepPrevious),
+    ROLLBACK: flag(plan.rollback),
+    PRUNE: flag(plan.prune),
+    REGISTRY: registry?.host ?? '',
+    REGISTRY_USERNAME: registry?.username ?? '',
+    REGISTRY_PASSWORD: registry?.password ?? '',
+    ENV_LINES: lines(spec.env.map(([key, value]) => `${key}=${value}`)),
+    PORTS: lines(spec.ports.map(formatPort)),
+    VOLUMES: lines(spec.volumes.map(formatVolume)),
+    RUN_ARGS: lines(spec.runArgs),
+  });
 }

@@ -4,7 +4,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigurationError } from '../../shared/errors';
 
 /** The host-key algorithms ssh2 speaks, in the order it prefers them. */
-export const HOST_KEY_ALGORITHMS = [
+const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
@@ -15,7 +15,7 @@ export const HOST_KEY_ALGORITHMS = [
 ] as const;
 
 /** A key's type as its blob names it (`ssh-rsa` for every RSA signature algorithm). */
-export function keyTypeOfAlgorithm(algorithm: string): string {
+function keyTypeOfAlgorithm(algorithm: string): string {
   return algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm;
 }
 

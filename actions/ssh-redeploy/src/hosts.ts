@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../shared/errors';
+import { formatHostPort, isIpv6, parseHostPort } from '../../shared/host-port';
 import { parseList } from '../../shared/input-values';
 
 /** One server to reach: where, as whom, and how it is named in logs and results. */
@@ -12,11 +13,10 @@ export interface Target {
 
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/;
 
 export function isHostname(text: string): boolean {
-  return HOSTNAME.test(text) || (text.includes(':') && IPV6.test(text));
+  return HOSTNAME.test(text) || isIpv6(text);
 }
 
 export function parseUsername(input: string, raw: string): string {
@@ -75,23 +75,11 @@ function parseEntry(entry: string, defaults: { port: number; username?: string }
     rest = rest.slice(at + 1);
     if (!USERNAME.test(username)) throw invalid('has an invalid user name.');
   }
-  let host: string;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-  if (bracketed) {
-    [, host, portText] = bracketed;
-    if (!IPV6.test(host)) throw invalid('is not an IPv6 address in brackets.');
-  } else if ((rest.match(/:/g) ?? []).length > 1) {
-    // Several colons and no brackets: a bare IPv6 address, which cannot carry a port.
-    host = rest;
-    if (!IPV6.test(host)) throw invalid('is not a host name or an address.');
-  } else {
-    [host, portText] = rest.split(':');
-    if (!HOSTNAME.test(host)) throw invalid('is not a host name or an address.');
-  }
-  if (portText !== undefined && !/^\d{1,5}$/.test(portText)) throw invalid('has an invalid port.');
-  const port = portText === undefined ? defaults.port : Number(portText);
-  if (port < 1 || port > 65535) throw invalid('has a port outside 1-65535.');
+  const address = parseHostPort(rest);
+  if (!address) throw invalid(addressProblem(rest));
+  const { host } = address;
+  if (!isHostname(host)) throw invalid('is not a host name or an address.');
+  const port = address.port ?? defaults.port;
   username ??= defaults.username;
   if (username === undefined) {
     throw new ConfigurationError(
@@ -99,9 +87,20 @@ function parseEntry(entry: string, defaults: { port: number; username?: string }
       `is required: the user to log in as on ${entry}. Set username, or write the entry as user@${entry}.`,
     );
   }
-  const shownHost = host.includes(':') ? `[${host}]` : host;
   const label =
-    `${at >= 0 ? `${username}@` : ''}${shownHost}` +
-    (portText !== undefined || port !== 22 ? `:${port}` : '');
+    (at >= 0 ? `${username}@` : '') +
+    formatHostPort(host, address.port !== undefined || port !== 22 ? port : undefined);
   return { host, port, username, label };
+}
+
+/** Why an entry is not `host`, `host:port`, `[ipv6]:port` or a bare IPv6 address. */
+function addressProblem(text: string): string {
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracketed && !isIpv6(bracketed[1])) return 'is not an IPv6 address in brackets.';
+  const hostAndPort = /^([^:]*):([^:]*)$/.exec(text);
+  const portText = bracketed ? bracketed[2] : hostAndPort?.[2];
+  if (portText === undefined || (hostAndPort && !HOSTNAME.test(hostAndPort[1]))) {
+    return 'is not a host name or an address.';
+  }
+  return /^\d{1,5}$/.test(portText) ? 'has a port outside 1-65535.' : 'has an invalid port.';
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { githubRunner } from '../../shared/runner';
 import { getInputs } from './inputs';
 
 const metadata = parse(readFileSync(path.join(__dirname, '..', 'action.yml'), 'utf8')) as {
@@ -29,7 +30,7 @@ function read(given: Record<string, string>, environment: NodeJS.ProcessEnv = {}
   const saved = process.env;
   process.env = env;
   try {
-    return getInputs(env);
+    return getInputs(githubRunner, env);
   } finally {
     process.env = saved;
   }

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../shared/errors';
+import { formatHostPort } from '../../shared/host-port';
 import {
   parseBoolean,
   parseInteger,
@@ -7,7 +8,7 @@ import {
 } from '../../shared/input-values';
 import { parseDuration } from '../../shared/duration';
 import { maskSecret } from '../../shared/mask';
-import { getInput, setSecret } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 import {
   parseContainerName,
   parseEnv,
@@ -72,21 +73,25 @@ export interface Inputs {
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
 
-/** Reads and checks every input. Secrets are masked before anything can print them. */
-export function getInputs(environment: NodeJS.ProcessEnv = process.env): Inputs {
-  const key = secret(getInput('key'));
-  const passphrase = secret(getInput('passphrase'));
-  const password = secret(getInput('password'));
-  const proxyKey = secret(getInput('proxy-key'));
-  const proxyPassphrase = secret(getInput('proxy-passphrase'));
-  const registryPassword = secret(getInput('registry-password'));
-  const envText = secret(getInput('env'));
+/**
+ * Reads and checks every input; `environment` holds the variables `envs` names. Secrets are
+ * masked before anything can print them.
+ */
+export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Inputs {
+  const secret = (value: string) => maskSecret(value, (form) => runner.setSecret(form));
+  const key = secret(runner.getInput('key'));
+  const passphrase = secret(runner.getInput('passphrase'));
+  const password = secret(runner.getInput('password'));
+  const proxyKey = secret(runner.getInput('proxy-key'));
+  const proxyPassphrase = secret(runner.getInput('proxy-passphrase'));
+  const registryPassword = secret(runner.getInput('registry-password'));
+  const envText = secret(runner.getInput('env'));
   const notes: string[] = [];
 
-  const port = parsePort('port', getInput('port'));
-  const usernameText = getInput('username');
+  const port = parsePort('port', runner.getInput('port'));
+  const usernameText = runner.getInput('username');
   const username = usernameText === '' ? undefined : parseUsername('username', usernameText);
-  const targets = parseTargets(getInput('host'), { port, username });
+  const targets = parseTargets(runner.getInput('host'), { port, username });
 
   if (key === '' && password === '') {
     throw new ConfigurationError(
@@ -100,12 +105,12 @@ export function getInputs(environment: NodeJS.ProcessEnv = process.env): Inputs 
     password: password || undefined,
   };
 
-  const knownHostsText = getInput('known-hosts');
+  const knownHostsText = runner.getInput('known-hosts');
   const knownHosts = knownHostsText === '' ? [] : parseKnownHosts('known-hosts', knownHostsText);
-  const fingerprints = parseFingerprints('fingerprint', getInput('fingerprint'));
+  const fingerprints = parseFingerprints('fingerprint', runner.getInput('fingerprint'));
   const skipRequested = parseBoolean(
     'insecure-skip-host-key-check',
-    getInput('insecure-skip-host-key-check'),
+    runner.getInput('insecure-skip-host-key-check'),
   );
   const verified = fingerprints.length > 0 || knownHosts.length > 0;
   if (skipRequested && verified) {
@@ -124,12 +129,16 @@ export function getInputs(environment: NodeJS.ProcessEnv = process.env): Inputs 
   if (fingerprints.length === 0 && !insecure) requireKnownHostsLines(knownHosts, targets);
 
   const proxy = readProxy(
+    runner,
     { username, credentials, knownHosts, insecure },
     { key: proxyKey, passphrase: proxyPassphrase },
   );
 
-  const mode = readMode(environment, { envText, registryPassword });
-  const commandTimeoutMs = parsePositiveDuration('command-timeout', getInput('command-timeout'));
+  const mode = readMode(runner, environment, { envText, registryPassword });
+  const commandTimeoutMs = parsePositiveDuration(
+    'command-timeout',
+    runner.getInput('command-timeout'),
+  );
   if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
     throw new ConfigurationError(
       'command-timeout',
@@ -143,19 +152,15 @@ export function getInputs(environment: NodeJS.ProcessEnv = process.env): Inputs 
     hostKeys,
     insecure,
     proxy,
-    connectTimeoutMs: parsePositiveDuration('connect-timeout', getInput('connect-timeout')),
-    retries: parseInteger('retries', getInput('retries'), 0, 10),
-    keepaliveIntervalMs: parseDuration('keepalive-interval', getInput('keepalive-interval')),
+    connectTimeoutMs: parsePositiveDuration('connect-timeout', runner.getInput('connect-timeout')),
+    retries: parseInteger('retries', runner.getInput('retries'), 0, 10),
+    keepaliveIntervalMs: parseDuration('keepalive-interval', runner.getInput('keepalive-interval')),
     commandTimeoutMs,
-    parallel: parseInteger('parallel', getInput('parallel'), 1, 100),
-    failFast: parseBoolean('fail-fast', getInput('fail-fast')),
+    parallel: parseInteger('parallel', runner.getInput('parallel'), 1, 100),
+    failFast: parseBoolean('fail-fast', runner.getInput('fail-fast')),
     mode,
     notes,
   };
-}
-
-function secret(value: string): string {
-  return maskSecret(value, setSecret);
 }
 
 /** With known-hosts alone, a host it has no line for could never be verified: say so now. */
@@ -175,6 +180,7 @@ function requireKnownHostsLines(entries: KnownHostsEntry[], targets: Target[]): 
 }
 
 function readProxy(
+  runner: Runner,
   main: {
     username?: string;
     credentials: Credentials;
@@ -183,10 +189,10 @@ function readProxy(
   },
   secrets: { key: string; passphrase: string },
 ): Inputs['proxy'] {
-  const hostText = getInput('proxy-host');
-  const port = parsePort('proxy-port', getInput('proxy-port'));
-  const usernameText = getInput('proxy-username');
-  const fingerprintText = getInput('proxy-fingerprint');
+  const hostText = runner.getInput('proxy-host');
+  const port = parsePort('proxy-port', runner.getInput('proxy-port'));
+  const usernameText = runner.getInput('proxy-username');
+  const fingerprintText = runner.getInput('proxy-fingerprint');
   if (hostText === '') {
     const stray = [
       usernameText && 'proxy-username',
@@ -230,7 +236,7 @@ function readProxy(
   ) {
     throw new ConfigurationError('proxy-fingerprint', howToGetFingerprint(hostText, port));
   }
-  const label = `${hostText.includes(':') ? `[${hostText}]` : hostText}${port === 22 ? '' : `:${port}`}`;
+  const label = formatHostPort(hostText, port === 22 ? undefined : port);
   return {
     endpoint: { host: hostText, port, username, credentials, label: `jump host ${label}` },
     hostKeys,
@@ -249,29 +255,33 @@ const CONTAINER_INPUTS = [
 ] as const;
 
 function readMode(
+  runner: Runner,
   environment: NodeJS.ProcessEnv,
   secrets: { envText: string; registryPassword: string },
 ): ScriptMode | ContainerMode {
-  const script = getInput('script');
-  const imageText = getInput('image');
-  const containerText = getInput('container');
-  const envsText = getInput('envs');
+  const script = runner.getInput('script');
+  const imageText = runner.getInput('image');
+  const containerText = runner.getInput('container');
+  const envsText = runner.getInput('envs');
   const containerValues: Record<(typeof CONTAINER_INPUTS)[number], string> = {
-    ports: getInput('ports'),
-    volumes: getInput('volumes'),
+    ports: runner.getInput('ports'),
+    volumes: runner.getInput('volumes'),
     env: secrets.envText,
-    'run-args': getInput('run-args'),
-    registry: getInput('registry'),
-    'registry-username': getInput('registry-username'),
+    'run-args': runner.getInput('run-args'),
+    registry: runner.getInput('registry'),
+    'registry-username': runner.getInput('registry-username'),
     'registry-password': secrets.registryPassword,
-    'health-cmd': getInput('health-cmd'),
+    'health-cmd': runner.getInput('health-cmd'),
   };
-  const restartText = getInput('restart');
-  const keepPrevious = parseBoolean('keep-previous', getInput('keep-previous'));
-  const prune = parseBoolean('prune', getInput('prune'));
-  const healthTimeoutMs = parsePositiveDuration('health-timeout', getInput('health-timeout'));
-  const rollback = parseBoolean('rollback', getInput('rollback'));
-  const stopTimeoutMs = parseDuration('stop-timeout', getInput('stop-timeout'));
+  const restartText = runner.getInput('restart');
+  const keepPrevious = parseBoolean('keep-previous', runner.getInput('keep-previous'));
+  const prune = parseBoolean('prune', runner.getInput('prune'));
+  const healthTimeoutMs = parsePositiveDuration(
+    'health-timeout',
+    runner.getInput('health-timeout'),
+  );
+  const rollback = parseBoolean('rollback', runner.getInput('rollback'));
+  const stopTimeoutMs = parseDuration('stop-timeout', runner.getInput('stop-timeout'));
 
   if (script !== '' && (imageText !== '' || containerText !== '')) {
     throw new ConfigurationError(
@@ -315,7 +325,7 @@ function readMode(
   }
   const env = parseEnv(containerValues.env);
   for (const [, value] of env) {
-    if (value.length >= SHORTEST_MASKED_VALUE) maskSecret(value, setSecret);
+    if (value.length >= SHORTEST_MASKED_VALUE) maskSecret(value, (form) => runner.setSecret(form));
   }
   const spec: ContainerSpec = {
     image: parseImage(imageText),

@@ -1,7 +1,6 @@
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
-import { systemClock } from '../../shared/retry';
-import * as runner from '../../shared/runner';
+import { runMainStep } from '../../shared/step';
 import { escapeHtml, tableRows } from '../../shared/summary';
 import { Connector } from './connector';
 import { deployContainerOn } from './deploy-container';
@@ -13,16 +12,18 @@ import { resultsJson, summaryRows } from './report';
 import { runScriptOn } from './run-script';
 import { checkPrivateKey, loadSsh2 } from './ssh';
 
-const log: Logger = { info: runner.info, warning: runner.warning, debug: runner.debug };
-
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
 
-export async function main(): Promise<void> {
-  const inputs = getInputs();
-  for (const note of inputs.notes) runner.warning(note);
+export async function run(): Promise<void> {
+  await runMainStep(main);
+}
+
+export async function main(ctx: ActionContext): Promise<void> {
+  const inputs = getInputs(ctx.runner, ctx.env);
+  for (const note of inputs.notes) ctx.log.warning(note);
   if (inputs.insecure) {
-    runner.warning(
+    ctx.log.warning(
       "insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.",
     );
   }
@@ -30,42 +31,45 @@ export async function main(): Promise<void> {
   await loadSsh2();
   checkKeys(inputs);
 
-  const connector = new Connector(inputs, log, systemClock);
+  const connector = new Connector(inputs, ctx);
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
-  const write = (line: string) => runner.info(line);
+  const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.log.info(line));
   const mode = inputs.mode;
   let outcomes: HostOutcome[];
   try {
     if (mode.kind === 'script') {
-      const program = scriptProgram(mode.script, mode.variables);
+      const script = {
+        program: scriptProgram(mode.script, mode.variables),
+        timeoutMs: inputs.commandTimeoutMs,
+        keptStdout: STDOUT_OUTPUT_CHARACTERS,
+      };
       outcomes = await fanOut(inputs.targets, inputs, (target) =>
-        runScriptOn(
-          target,
-          { program, timeoutMs: inputs.commandTimeoutMs, keptStdout: STDOUT_OUTPUT_CHARACTERS },
-          { connector, clock: systemClock, log: new HostLog(target.label, layout, write) },
-        ),
+        runScriptOn(target, script, connector, hostLog(target.label), ctx.clock),
       );
     } else {
       outcomes = await fanOut(inputs.targets, inputs, (target) =>
-        deployContainerOn(target, mode, inputs.commandTimeoutMs, {
+        deployContainerOn(
+          target,
+          mode,
+          inputs.commandTimeoutMs,
           connector,
-          clock: systemClock,
-          log: new HostLog(target.label, layout, write),
-        }),
+          hostLog(target.label),
+          ctx.clock,
+        ),
       );
     }
   } finally {
     await connector.closeAll();
   }
 
-  writeOutputs(inputs, outcomes);
-  await writeSummary(outcomes, mode.kind);
+  writeOutputs(ctx, inputs, outcomes);
+  await writeSummary(ctx, outcomes, mode.kind);
   const failure = failureMessage(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
   if (failure) {
     if (outcomes.length > 1) {
       for (const outcome of outcomes) {
         if (outcome.status === 'failed' || outcome.status === 'rolled-back') {
-          runner.error(outcome.error ?? `${outcome.host}: ${outcome.status}`);
+          ctx.log.error(outcome.error ?? `${outcome.host}: ${outcome.status}`);
         }
       }
     }
@@ -82,21 +86,25 @@ function checkKeys(inputs: Inputs): void {
   }
 }
 
-function writeOutputs(inputs: Inputs, outcomes: HostOutcome[]): void {
-  runner.setOutput('results', resultsJson(outcomes, inputs.mode.kind));
+function writeOutputs(ctx: ActionContext, inputs: Inputs, outcomes: HostOutcome[]): void {
+  ctx.runner.setOutput('results', resultsJson(outcomes, inputs.mode.kind));
   if (inputs.mode.kind === 'script') {
     // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
     const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
-    runner.setOutput('stdout', stdout);
+    ctx.runner.setOutput('stdout', stdout);
   } else {
     // With several hosts these name the first host's containers; `results` has every host's.
-    runner.setOutput('previous-image', outcomes[0].previousImage ?? '');
-    runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
+    ctx.runner.setOutput('previous-image', outcomes[0].previousImage ?? '');
+    ctx.runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
   }
 }
 
-async function writeSummary(outcomes: HostOutcome[], mode: 'script' | 'container'): Promise<void> {
-  const summary = runner.summary
+async function writeSummary(
+  ctx: ActionContext,
+  outcomes: HostOutcome[],
+  mode: 'script' | 'container',
+): Promise<void> {
+  const summary = ctx.summary
     .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
     .addTable(tableRows(summaryRows(outcomes, mode)));
   for (const outcome of outcomes) {

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import {
   isAssignableName,
-  killCommand,
-  REMOTE_COMMAND,
+  killProgram,
+  remoteCommand,
   scriptProgram,
   shellQuote,
 } from './remote-shell';
+
+const REMOTE_COMMAND = remoteCommand();
 
 const hostile = [
   "it's",
@@ -64,8 +66,8 @@ test('variable names', () => {
   }
 });
 
-test('the kill command takes a process group number only', () => {
-  expect(killCommand('1234')).toBe('kill -s KILL -- -1234');
-  expect(() => killCommand('1; rm -rf /')).toThrow();
-  expect(() => killCommand('0')).toThrow();
+test('the kill program takes a process group number only', () => {
+  expect(killProgram('1234')).toContain("PGID='1234'\n");
+  expect(() => killProgram('1; rm -rf /')).toThrow();
+  expect(() => killProgram('0')).toThrow();
 });

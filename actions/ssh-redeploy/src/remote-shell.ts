@@ -1,27 +1,45 @@
-// How a program reaches the server. The command line sshd hands to the user's login shell is
-// this fixed text and nothing else: no user value is ever part of it. The program itself
-// (script, variables, deploy steps) travels over the channel's stdin, so it has no argv size
-// limit and never shows in the server's process list.
+// How a program reaches a server, and the one place where TypeScript writes shell: the prelude
+// of quoted values in front of a program. The programs themselves are the shell files in
+// remote/, which shellcheck reads and remote/programs.test.ts runs under dash and bash.
 //
-// The bootstrap, run by `bash` when the server has it and `sh` otherwise:
-// 1. prints its process group on stderr, so a timed-out program can be killed whole from a
-//    second channel (sshd makes each session its own process group);
-// 2. reads the whole program from stdin before running any of it, then points stdin at
-//    /dev/null: a command in the program that reads stdin gets end-of-file instead of eating
-//    the rest of the program or waiting forever;
-// 3. evaluates it. Its variables are unset first thing in the program.
-//
-// The bootstrap holds no single quote, so it survives the login shell's single quoting
-// (sh, bash, zsh and fish alike).
+// The command line sshd hands to the user's login shell is fixed text, choose-shell.sh then
+// bootstrap.sh, and nothing else: no user value is ever part of it. The program travels over
+// the channel's stdin: strict-mode.sh, then the prelude, then the program's own text.
+import { readFileSync } from 'node:fs';
 
-const BOOTSTRAP =
-  '__srd_g=; read -r __srd_g </proc/$$/stat 2>/dev/null && __srd_g=${__srd_g##*) } && set -- $__srd_g && __srd_g=$3; ' +
-  'printf "ssh-redeploy-pgid %s\\n" "$__srd_g" >&2; ' +
-  '__srd_s=$(cat; printf .); exec </dev/null; eval "${__srd_s%.}"';
+/**
+ * The files of remote/, read when a program is built. Each path is written out whole: that is
+ * the form of path ncc recognises, to copy the file into dist/ssh-redeploy/ beside the bundle
+ * and point the bundle at the copy.
+ */
+export const remoteFiles = {
+  chooseShell: () => readFileSync(`${__dirname}/remote/choose-shell.sh`, 'utf8'),
+  bootstrap: () => readFileSync(`${__dirname}/remote/bootstrap.sh`, 'utf8'),
+  strictMode: () => readFileSync(`${__dirname}/remote/strict-mode.sh`, 'utf8'),
+  killGroup: () => readFileSync(`${__dirname}/remote/kill-group.sh`, 'utf8'),
+  deployContainer: () => readFileSync(`${__dirname}/remote/deploy-container.sh`, 'utf8'),
+};
 
-export const REMOTE_COMMAND =
-  `sh -c 'if command -v bash >/dev/null 2>&1; then exec bash -c "$0"; else exec sh -c "$0"; fi' ` +
-  `'${BOOTSTRAP}'`;
+/** A file's commands without its comment lines, which only people need. */
+function commandLines(text: string): string[] {
+  return text.split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+}
+
+/**
+ * A file as one word of the command line: its commands on one line, single-quoted. It must
+ * hold no single quote, as fish reads `\'` inside single quotes as a quote where sh, bash and
+ * zsh do not: without one, the word is the same in every login shell.
+ */
+function commandWord(text: string): string {
+  const line = commandLines(text).join(' ');
+  if (line.includes("'")) throw new Error('a command-line program cannot hold a single quote');
+  return `'${line}'`;
+}
+
+/** What sshd hands to the login shell: runs the bootstrap under bash, or sh without bash. */
+export function remoteCommand(): string {
+  return `sh -c ${commandWord(remoteFiles.chooseShell())} ${commandWord(remoteFiles.bootstrap())}`;
+}
 
 /** The bootstrap's line on stderr (after whatever the login shell's rc files printed). */
 export const PGID_LINE = /(^|\n)ssh-redeploy-pgid (\d*)\n/;
@@ -32,14 +50,16 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The first lines of every program: strict mode, and the bootstrap's traces wiped. */
-export const PROGRAM_PRELUDE = [
-  'unset -v __srd_s __srd_g',
-  'set --',
-  'set -eu',
-  // pipefail is in bash and recent dash; where the shell lacks it, a pipeline keeps sh's rule.
-  '(set -o pipefail) 2>/dev/null && set -o pipefail',
-].join('\n');
+/** A list as programs read it: one item a line, so an item cannot hold a line break. */
+export function lines(items: string[]): string {
+  for (const item of items) {
+    if (item.includes('\n')) throw new Error('a list item for a program cannot hold a line break');
+  }
+  return items.join('\n');
+}
+
+/** The names of a program's own values: capitals, so that shellcheck takes them as given. */
+const PROGRAM_VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
 /** Shell names that cannot or must not be assigned: bash would stop at the first of them. */
 const RESERVED = new Set([
@@ -62,19 +82,44 @@ export function isAssignableName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name) && !name.startsWith('__srd_');
 }
 
-/** The program of script mode: the prelude, the exported variables, then the user's script. */
+/**
+ * `NAME='value'` lines for a program's values, then `export name='value'` lines for the
+ * variables handed to a user's script (named as the user chose, checked by inputs.ts).
+ */
+function prelude(values: Record<string, string>, exported: Record<string, string>): string {
+  const assignments = Object.entries(values).map(([name, value]) => {
+    if (!PROGRAM_VARIABLE.test(name)) throw new Error(`not a program variable: ${name}`);
+    return `${name}=${shellQuote(value)}\n`;
+  });
+  const exports = Object.entries(exported).map(([name, value]) => {
+    if (!isAssignableName(name)) throw new Error(`not a variable name: ${name}`);
+    return `export ${name}=${shellQuote(value)}\n`;
+  });
+  return [...assignments, ...exports].join('');
+}
+
+/** What the bootstrap runs: strict mode, the prelude of values, then the program's text. */
+export function remoteProgram(
+  text: string,
+  values: Record<string, string>,
+  exported: Record<string, string> = {},
+): string {
+  // Without its comments, strict mode is as many lines as ever: a script's line numbers in
+  // the shell's error messages stay what they were.
+  const strictMode = `${commandLines(remoteFiles.strictMode()).join('\n')}\n`;
+  return `${strictMode}${prelude(values, exported)}${text}${text.endsWith('\n') ? '' : '\n'}`;
+}
+
+/** The program of script mode: the user's script, with the `envs` variables exported. */
 export function scriptProgram(script: string, variables: Record<string, string>): string {
-  const assignments = Object.entries(variables).map(
-    ([name, value]) => `export ${name}=${shellQuote(value)}`,
-  );
-  return `${[PROGRAM_PRELUDE, ...assignments].join('\n')}\n${script}${script.endsWith('\n') ? '' : '\n'}`;
+  return remoteProgram(script, {}, variables);
 }
 
 /**
- * The command that kills a program's whole process group; `pgid` is the number the bootstrap
- * printed, checked to be one.
+ * The program that kills a timed-out program's whole process group, from a second channel;
+ * `pgid` is the number the bootstrap printed, checked to be one.
  */
-export function killCommand(pgid: string): string {
+export function killProgram(pgid: string): string {
   if (!/^[1-9]\d*$/.test(pgid)) throw new Error(`not a process group: ${pgid}`);
-  return `kill -s KILL -- -${pgid}`;
+  return remoteProgram(remoteFiles.killGroup(), { PGID: pgid });
 }

@@ -2,7 +2,7 @@ import { formatDuration } from '../../shared/duration';
 import type { HostOutcome } from './fan-out';
 
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
-export const RESULT_STDOUT_CHARACTERS = 65_536;
+const RESULT_STDOUT_CHARACTERS = 65_536;
 
 /** The `results` output: one object per host, in the order of `host`. */
 export function resultsJson(outcomes: HostOutcome[], mode: 'script' | 'container'): string {

@@ -6,7 +6,7 @@ import type { HostOutcome } from './fan-out';
 import type { HostLog } from './host-log';
 import type { Target } from './hosts';
 import { BoundedText, LineSplitter } from './output';
-import type { RunResult } from './ssh';
+import { signalName, type RunResult } from './ssh';
 
 export interface ScriptRun {
   program: string;
@@ -19,9 +19,10 @@ export interface ScriptRun {
 export async function runScriptOn(
   target: Target,
   run: ScriptRun,
-  ports: { connector: Connector; clock: Clock; log: HostLog },
+  connector: Connector,
+  log: HostLog,
+  clock: Clock,
 ): Promise<HostOutcome> {
-  const { clock, log } = ports;
   const started = clock.now();
   const stdout = new BoundedText(run.keptStdout);
   const outcome = (fields: Pick<HostOutcome, 'status' | 'exitCode'> & { error?: string }) => {
@@ -38,7 +39,7 @@ export async function runScriptOn(
   log.begin(target.label);
   let result: RunResult;
   try {
-    result = await runOnHost(target, run.program, run.timeoutMs, ports, {
+    result = await runOnHost(target, run.program, run.timeoutMs, connector, log, {
       stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
     });
   } catch (error) {
@@ -52,7 +53,7 @@ export async function runScriptOn(
   const took = formatDuration(clock.now() - started);
   const ended = describeEnd(target.label, result, run.timeoutMs);
   const final = ended
-    ? outcome({ status: 'failed', exitCode: result.exitCode, error: ended })
+    ? outcome({ status: 'failed', exitCode: result.code, error: ended })
     : outcome({ status: 'success', exitCode: 0 });
   log.info(ended ?? `${target.label}: the script succeeded in ${took}.`);
   if (stdout.truncated) {
@@ -77,7 +78,8 @@ export async function runOnHost(
   target: Target,
   program: string,
   timeoutMs: number,
-  { connector, log }: { connector: Connector; log: HostLog },
+  connector: Connector,
+  log: HostLog,
   handlers: OutputHandlers = {},
 ): Promise<RunResult> {
   const connection = await connector.connect(target);
@@ -113,20 +115,16 @@ export async function runOnHost(
 }
 
 /** Why the program did not succeed, or undefined when it did. */
-export function describeEnd(
-  label: string,
-  result: RunResult,
-  timeoutMs: number,
-): string | undefined {
+function describeEnd(label: string, result: RunResult, timeoutMs: number): string | undefined {
   if (result.timedOut) {
     return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}); its processes were killed.`;
   }
   if (result.connectionLost) {
     return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
   }
-  if (result.exitCode === 0) return undefined;
-  if (result.exitCode === null) {
-    return `${label}: the script was ended by signal ${result.signal ?? 'unknown'}.`;
+  if (result.code === 0) return undefined;
+  if (result.code === null) {
+    return `${label}: the script was ended by signal ${signalName(result) ?? 'unknown'}.`;
   }
-  return `${label}: the script failed with exit code ${result.exitCode}.`;
+  return `${label}: the script failed with exit code ${result.code}.`;
 }

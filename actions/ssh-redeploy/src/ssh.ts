@@ -2,10 +2,12 @@
 // the inputs have been read and checked, so a configuration error fails fast.
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
-import type { Logger } from '../../shared/logger';
-import { withRetry, type Clock } from '../../shared/retry';
+import { formatHostPort } from '../../shared/host-port';
+import type { ProcessResult } from '../../shared/process';
+import { withRetry } from '../../shared/retry';
 import {
   algorithmsOfKeyType,
   algorithmsToOffer,
@@ -15,7 +17,7 @@ import {
   knownHostsName,
   type HostKeyPolicy,
 } from './host-keys';
-import { killCommand, PGID_LINE, REMOTE_COMMAND } from './remote-shell';
+import { killProgram, PGID_LINE, remoteCommand } from './remote-shell';
 
 type Ssh2 = typeof import('ssh2');
 let loaded: Ssh2 | undefined;
@@ -51,8 +53,6 @@ export interface ConnectionSettings {
   keepaliveIntervalMs: number;
   /** Further attempts after a failed connection. */
   retries: number;
-  log: Logger;
-  clock: Clock;
   /** The input a fingerprint for this connection is given in, for messages. */
   fingerprintInput?: string;
 }
@@ -94,7 +94,7 @@ export function checkPrivateKey(
 }
 
 /** The server's host key was not one the step accepts; no credentials were sent. */
-export class HostKeyRejected extends ActionFailure {
+class HostKeyRejected extends ActionFailure {
   constructor(endpoint: Endpoint, presented: Buffer[], revoked: boolean, fingerprintInput: string) {
     const keys = presented.map((key) => `${fingerprintOf(key)} (${keyTypeOf(key)})`).join(', ');
     super(
@@ -107,7 +107,7 @@ export class HostKeyRejected extends ActionFailure {
   }
 }
 
-export class AuthenticationFailed extends ActionFailure {
+class AuthenticationFailed extends ActionFailure {
   constructor(endpoint: Endpoint) {
     const { privateKey, password } = endpoint.credentials;
     const given = [privateKey && 'key', password && 'password'].filter(Boolean).join(' and ');
@@ -174,13 +174,13 @@ export class Connection {
           // The jump host's sshd forbids forwarding: asking again cannot help.
           reject(
             new ActionFailure(
-              `${this.endpoint.label} may not forward connections to ${host}:${port}: its sshd must allow TCP forwarding (AllowTcpForwarding).`,
+              `${this.endpoint.label} may not forward connections to ${formatHostPort(host, port)}: its sshd must allow TCP forwarding (AllowTcpForwarding).`,
             ),
           );
         } else {
           reject(
             new TransientConnectionError(
-              `${this.endpoint.label} could not reach ${host}:${port} (${error.message})`,
+              `${this.endpoint.label} could not reach ${formatHostPort(host, port)} (${error.message})`,
             ),
           );
         }
@@ -200,19 +200,20 @@ export class Connection {
 export async function connect(
   endpoint: Endpoint,
   settings: ConnectionSettings,
+  { log, clock }: Pick<ActionContext, 'log' | 'clock'>,
   dial?: Dialer,
 ): Promise<Connection> {
   try {
     return await withRetry(() => connectVerified(endpoint, settings, dial), {
       attempts: settings.retries + 1,
       backoff: { initialMs: 1_000, maxMs: 15_000 },
-      clock: settings.clock,
+      clock,
       classify: (error) =>
         error instanceof TransientConnectionError
           ? { retry: true, reason: error.message }
           : { retry: false },
       onRetry: ({ attempt, delayMs, reason }) =>
-        settings.log.warning(
+        log.warning(
           `${endpoint.label}: ${reason}; connecting again in ${formatDuration(delayMs)} (attempt ${attempt + 1} of ${settings.retries + 1}).`,
         ),
     });
@@ -359,13 +360,23 @@ export interface RunHandlers {
   stderr(chunk: Buffer): void;
 }
 
-export interface RunResult {
-  /** The program's exit code; null when it was killed or the connection was lost. */
-  exitCode: number | null;
-  signal?: string;
-  timedOut: boolean;
+/**
+ * How a program on a server ended, in the shape of a local one's (`code` null when it was
+ * killed or the connection was lost), less the output, which streams to the handlers.
+ */
+export interface RunResult extends Pick<ProcessResult, 'code' | 'signal' | 'timedOut'> {
   /** Set when the connection dropped before the program ended. */
   connectionLost?: string;
+}
+
+/** A signal as SSH names it (`KILL`, RFC 4254) in Node's words (`SIGKILL`). */
+function signalOf(name: string | undefined): NodeJS.Signals | null {
+  return name ? (`SIG${name}` as NodeJS.Signals) : null;
+}
+
+/** The signal that ended a program, as messages name it (`KILL`). */
+export function signalName(result: RunResult): string | undefined {
+  return result.signal?.replace(/^SIG/, '');
 }
 
 const KILL_GRACE_MS = 5_000;
@@ -377,13 +388,13 @@ function runProgram(
   timeoutMs: number,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    client.exec(REMOTE_COMMAND, (error, stream: ClientChannel) => {
+    client.exec(remoteCommand(), (error, stream: ClientChannel) => {
       if (error) {
         reject(new ActionFailure(`could not start the program: ${error.message}`));
         return;
       }
-      let exitCode: number | null = null;
-      let signal: string | undefined;
+      let code: number | null = null;
+      let signal: NodeJS.Signals | null = null;
       let timedOut = false;
       let pgid: string | undefined;
       let stderrHead: Buffer | undefined = Buffer.alloc(0);
@@ -398,9 +409,9 @@ function runProgram(
         resolve(result);
       };
       const onConnectionClosed = () =>
-        finish({ exitCode: null, timedOut, connectionLost: 'the connection closed' });
+        finish({ code: null, signal: null, timedOut, connectionLost: 'the connection closed' });
       const onConnectionError = (connectionError: Error) =>
-        finish({ exitCode: null, timedOut, connectionLost: connectionError.message });
+        finish({ code: null, signal: null, timedOut, connectionLost: connectionError.message });
       client.on('close', onConnectionClosed);
       client.on('error', onConnectionError);
 
@@ -436,20 +447,23 @@ function runProgram(
           handlers.stderr(head);
         }
       });
-      stream.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = code;
-        signal = signalName ?? undefined;
+      stream.on('exit', (exitCode: number | null, sshSignal?: string) => {
+        code = exitCode;
+        signal = signalOf(sshSignal);
       });
       stream.on('close', () => {
         if (stderrHead && stderrHead.length > 0) handlers.stderr(stderrHead);
-        finish({ exitCode, signal, timedOut });
+        finish({ code, signal, timedOut });
       });
       stream.end(program);
     });
   });
 }
 
-/** Kills the program's whole process group from a second channel, then signals the first. */
+/**
+ * Kills the program's whole process group from a second channel, with a program sent the way
+ * every program is, then signals the first channel.
+ */
 async function killRemote(
   client: Client,
   stream: ClientChannel,
@@ -457,7 +471,7 @@ async function killRemote(
 ): Promise<void> {
   if (pgid) {
     await new Promise<void>((resolve) => {
-      client.exec(killCommand(pgid), (error, killer) => {
+      client.exec(remoteCommand(), (error, killer) => {
         if (error) {
           resolve();
           return;
@@ -466,6 +480,7 @@ async function killRemote(
         killer.stderr.resume();
         killer.on('close', () => resolve());
         setTimeout(resolve, KILL_GRACE_MS).unref();
+        killer.end(killProgram(pgid));
       });
     });
   }

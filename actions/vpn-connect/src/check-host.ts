@@ -1,27 +1,38 @@
 // The check that the tunnel leads somewhere: a TCP connection to a host behind it.
 import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
-import { ConfigurationError } from '../../shared/errors';
+import type { ActionContext } from '../../shared/context';
+import { formatDuration } from '../../shared/duration';
+import { ActionFailure, ConfigurationError } from '../../shared/errors';
+import { formatHostPort, parseHostPort, type HostPort } from '../../shared/host-port';
+import type { Clock } from '../../shared/retry';
+import { routeDevice } from './network';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type CheckTarget = Required<HostPort>;
 
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
-/** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`. */
-export function parseHostPort(input: string, raw: string): HostPort {
+const validPort = (port: number) => port >= 1 && port <= 65535;
+
+/** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`: a port is required. */
+export function parseCheckTarget(input: string, raw: string): CheckTarget {
   const text = raw.trim();
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
   const fix = 'Write host:port, e.g. 10.8.0.1:22, db.internal:5432 or [fd00::1]:443.';
-  if (!match) throw new ConfigurationError(input, `'${raw}' is not host:port. ${fix}`);
-  const [, host, portText] = match;
-  const port = Number(portText);
-  if (!(port >= 1 && port <= 65535)) {
-    throw new ConfigurationError(input, `the port ${portText} is not from 1 to 65535. ${fix}`);
+  const parsed = parseHostPort(text);
+  if (parsed?.port === undefined) {
+    // Whether only the port is wrong: the same text with a valid port would read as host:port.
+    const portText = /:(\d+)$/.exec(text)?.[1];
+    if (
+      portText !== undefined &&
+      !validPort(Number(portText)) &&
+      parseHostPort(`${text.slice(0, -portText.length)}1`)?.port === 1
+    ) {
+      throw new ConfigurationError(input, `the port ${portText} is not from 1 to 65535. ${fix}`);
+    }
+    throw new ConfigurationError(input, `'${raw}' is not host:port. ${fix}`);
   }
+  const { host, port } = parsed;
   if (!isIP(host) && !HOSTNAME.test(host)) {
     throw new ConfigurationError(
       input,
@@ -31,16 +42,8 @@ export function parseHostPort(input: string, raw: string): HostPort {
   return { host, port };
 }
 
-export function formatHostPort({ host, port }: HostPort): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** One TCP connection attempt; resolves with why it failed, or undefined on success. */
-export function tryConnect(
-  address: string,
-  port: number,
-  timeoutMs: number,
-): Promise<string | undefined> {
+function tryConnect(address: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port });
     const done = (problem: string | undefined) => {
@@ -53,24 +56,61 @@ export function tryConnect(
   });
 }
 
-export async function resolveHost(host: string): Promise<string> {
+async function resolveHost(host: string): Promise<string> {
   if (isIP(host)) return host;
   return (await lookup(host)).address;
 }
 
 /** Tries until one connection succeeds or the deadline passes; returns the last problem. */
 export async function probeUntil(
+  clock: Clock,
   address: string,
   port: number,
   deadline: number,
-  now: () => number = Date.now,
 ): Promise<string | undefined> {
   let problem: string | undefined = 'not tried';
-  while (now() < deadline) {
-    problem = await tryConnect(address, port, Math.max(100, Math.min(3_000, deadline - now())));
+  while (clock.now() < deadline) {
+    problem = await tryConnect(
+      address,
+      port,
+      Math.max(100, Math.min(3_000, deadline - clock.now())),
+    );
     if (problem === undefined) return undefined;
-    const pause = Math.min(250, deadline - now());
-    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    const pause = Math.min(250, deadline - clock.now());
+    if (pause > 0) await clock.sleep(pause);
   }
   return problem;
+}
+
+/** Fails the step unless `target` accepts a TCP connection before the deadline. */
+export async function checkHost(
+  { exec, clock, log }: Pick<ActionContext, 'exec' | 'clock' | 'log'>,
+  target: CheckTarget,
+  device: string,
+  deadline: number,
+): Promise<void> {
+  const shown = formatHostPort(target.host, target.port);
+  let address: string;
+  try {
+    address = await resolveHost(target.host);
+  } catch (error) {
+    throw new ActionFailure(
+      `check-host ${shown}: the name does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)}). Use the host's address inside the VPN.`,
+    );
+  }
+  const via = await routeDevice(exec, address);
+  if (via && via !== device) {
+    log.warning(
+      `check-host ${shown} is reached through ${via}, not through the tunnel's ${device}: its answer says nothing about the tunnel.`,
+    );
+  }
+  const started = clock.now();
+  const problem = await probeUntil(clock, address, target.port, deadline);
+  if (problem !== undefined) {
+    throw new ActionFailure(
+      `check-host ${shown} did not accept a TCP connection through the tunnel within ${formatDuration(clock.now() - started)} (${problem}). ` +
+        'The tunnel is up, but the host is not reachable through it: check the address, the port, and the routes the server pushes.',
+    );
+  }
+  log.info(`check-host ${shown} accepted a TCP connection through ${via ?? device}.`);
 }

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { ConfigurationError } from '../../shared/errors';
 import { parseBoolean, parsePositiveDuration } from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
-import { getInput, setSecret } from '../../shared/runner';
-import { parseHostPort, type HostPort } from './check-host';
+import type { Runner } from '../../shared/runner';
+import { parseCheckTarget, type CheckTarget } from './check-host';
 import {
   checkOpenVpnConfig,
   parseOpenVpnConfig,
@@ -19,26 +19,32 @@ import {
   type WireGuardConfig,
 } from './wireguard-config';
 
-export type VpnType = 'openvpn' | 'wireguard';
-
-export interface Inputs {
-  type: VpnType;
-  /** The config as the user wrote it; a secret. */
-  configText: string;
+interface SharedInputs {
   /** Where the config's relative paths point: the config file's folder, or the workspace. */
   configDir: string;
   /** The user's own file, when given: read, never written. */
   configFile?: string;
-  openvpn?: { items: ConfigItem[]; credentials: OpenVpnCredentials };
-  wireguard?: WireGuardConfig;
   connectTimeoutMs: number;
-  checkHost?: HostPort;
+  checkHost?: CheckTarget;
   fullTunnel: boolean;
   install: boolean;
   echoConfig: boolean;
   /** Every secret value, to keep out of anything the action prints. */
   secrets: string[];
 }
+
+export interface OpenVpnSettings {
+  items: ConfigItem[];
+  credentials: OpenVpnCredentials;
+}
+
+/** What the `type` input selects, with the config of that kind. */
+type Mode =
+  { type: 'openvpn'; openvpn: OpenVpnSettings } | { type: 'wireguard'; wireguard: WireGuardConfig };
+
+export type Inputs = SharedInputs & Mode;
+export type OpenVpnInputs = Extract<Inputs, { type: 'openvpn' }>;
+export type WireGuardInputs = Extract<Inputs, { type: 'wireguard' }>;
 
 const OPENVPN_ONLY = [
   'username',
@@ -68,36 +74,37 @@ function expectPem(input: string, value: string | undefined, begin: RegExp, what
 }
 
 /** Reads and checks every input. Secrets are masked before anything can print them. */
-export function getInputs(): Inputs {
+export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
+  const setSecret = (value: string) => runner.setSecret(value);
   const secretInputs = {
-    config: getInput('config'),
-    username: getInput('username'),
-    password: getInput('password'),
-    ca: getInput('ca'),
-    cert: getInput('cert'),
-    key: getInput('key'),
-    'key-passphrase': getInput('key-passphrase'),
-    'tls-auth-key': getInput('tls-auth-key'),
-    'tls-crypt-key': getInput('tls-crypt-key'),
+    config: runner.getInput('config'),
+    username: runner.getInput('username'),
+    password: runner.getInput('password'),
+    ca: runner.getInput('ca'),
+    cert: runner.getInput('cert'),
+    key: runner.getInput('key'),
+    'key-passphrase': runner.getInput('key-passphrase'),
+    'tls-auth-key': runner.getInput('tls-auth-key'),
+    'tls-crypt-key': runner.getInput('tls-crypt-key'),
   };
   // The whole config is registered as one value, but only the secret parts of it line by
   // line: masking every line of a config would turn the log into asterisks.
-  setSecretValue(secretInputs.config);
+  if (secretInputs.config.trim() !== '') setSecret(secretInputs.config);
   for (const [name, value] of Object.entries(secretInputs)) {
     if (name !== 'config') maskSecret(value, setSecret);
   }
 
-  const typeText = getInput('type').toLowerCase();
+  const typeText = runner.getInput('type').toLowerCase();
   if (typeText !== 'openvpn' && typeText !== 'wireguard') {
     throw new ConfigurationError(
       'type',
       `'${typeText}' is not a VPN type. Use openvpn or wireguard.`,
     );
   }
-  const type: VpnType = typeText;
+  const type: Inputs['type'] = typeText;
 
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const configFileText = getInput('config-file');
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const configFileText = runner.getInput('config-file');
   let configText = secretInputs.config;
   let configFile: string | undefined;
   let configDir = workspace;
@@ -134,15 +141,14 @@ export function getInputs(): Inputs {
     tlsAuthKey: pem(secretInputs['tls-auth-key']),
     tlsCryptKey: pem(secretInputs['tls-crypt-key']),
   };
-  const fullTunnel = parseBoolean('full-tunnel', getInput('full-tunnel'));
+  const fullTunnel = parseBoolean('full-tunnel', runner.getInput('full-tunnel'));
   // The config itself is not listed: its secret parts are, below. Redacting each of its lines
   // would blank out words like `client` wherever they appear.
   const secrets = Object.entries(secretInputs)
     .filter(([name, value]) => name !== 'config' && value !== '')
     .map(([, value]) => value);
 
-  let openvpn: Inputs['openvpn'];
-  let wireguard: WireGuardConfig | undefined;
+  let mode: Mode;
   if (type === 'wireguard') {
     const given = OPENVPN_ONLY.filter((name) => secretInputs[name] !== '');
     if (given.length > 0) {
@@ -151,38 +157,32 @@ export function getInputs(): Inputs {
         "applies to OpenVPN only. A WireGuard config carries its keys itself: put them in 'config'.",
       );
     }
-    wireguard = parseWireGuardConfig(configText);
+    const wireguard = parseWireGuardConfig(configText);
     for (const secret of secretsOf(wireguard)) maskSecret(secret, setSecret);
     secrets.push(...secretsOf(wireguard));
     checkWireGuardConfig(wireguard, fullTunnel);
+    mode = { type, wireguard };
   } else {
     checkCredentials(credentials);
     const items = parseOpenVpnConfig(configText);
     for (const secret of secretBlockContents(items)) maskSecret(secret, setSecret);
     secrets.push(...secretBlockContents(items));
     checkOpenVpnConfig(items, credentials);
-    openvpn = { items, credentials };
+    mode = { type, openvpn: { items, credentials } };
   }
 
-  const checkHostText = getInput('check-host');
+  const checkHostText = runner.getInput('check-host');
   return {
-    type,
-    configText,
+    ...mode,
     configDir,
     configFile,
-    openvpn,
-    wireguard,
-    connectTimeoutMs: parsePositiveDuration('connect-timeout', getInput('connect-timeout')),
-    checkHost: checkHostText ? parseHostPort('check-host', checkHostText) : undefined,
+    connectTimeoutMs: parsePositiveDuration('connect-timeout', runner.getInput('connect-timeout')),
+    checkHost: checkHostText ? parseCheckTarget('check-host', checkHostText) : undefined,
     fullTunnel,
-    install: parseBoolean('install', getInput('install')),
-    echoConfig: parseBoolean('echo-config', getInput('echo-config')),
+    install: parseBoolean('install', runner.getInput('install')),
+    echoConfig: parseBoolean('echo-config', runner.getInput('echo-config')),
     secrets,
   };
-}
-
-function setSecretValue(value: string): void {
-  if (value.trim() !== '') setSecret(value);
 }
 
 function checkCredentials(credentials: OpenVpnCredentials): void {

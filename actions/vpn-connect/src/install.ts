@@ -1,8 +1,9 @@
 // Making sure the VPN programs are there, installing them with apt-get when allowed.
 import { existsSync } from 'node:fs';
+import type { ActionContext } from '../../shared/context';
 import { ActionFailure } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
-import { describeFailure, findExecutable, run, type Privilege } from './system';
+import type { RunProcess } from '../../shared/process';
+import { describeFailure, findExecutable, type Privilege } from './system';
 
 export interface Tool {
   program: string;
@@ -27,9 +28,9 @@ export function missingPackages(tools: Tool[], find: (program: string) => string
   ];
 }
 
-async function hasKernelWireGuard(): Promise<boolean> {
+async function hasKernelWireGuard(exec: RunProcess): Promise<boolean> {
   if (existsSync('/sys/module/wireguard')) return true;
-  return (await run('modinfo', ['-n', 'wireguard'], { timeoutMs: 10_000 })).code === 0;
+  return (await exec('modinfo', ['-n', 'wireguard'], { timeoutMs: 10_000 })).code === 0;
 }
 
 /** apt-get's argv: non-interactive, and waiting for another apt or dpkg to finish. */
@@ -45,13 +46,15 @@ export function aptGetArguments(command: 'install' | 'update', packages: string[
   ];
 }
 
+const APT_TIMEOUT_MS = 600_000;
+
 export async function ensureTools(
+  { exec, log }: Pick<ActionContext, 'exec' | 'log'>,
   type: 'openvpn' | 'wireguard',
   install: boolean,
   privilege: Privilege,
-  log: Logger,
 ): Promise<void> {
-  const tools = requiredTools(type, type === 'wireguard' && (await hasKernelWireGuard()));
+  const tools = requiredTools(type, type === 'wireguard' && (await hasKernelWireGuard(exec)));
   const missing = missingPackages(tools, (program) => findExecutable(program));
   if (missing.length === 0) return;
   if (!install) {
@@ -65,17 +68,20 @@ export async function ensureTools(
     );
   }
   log.info(`Installing ${missing.join(', ')} with apt-get.`);
-  const attempt = () =>
-    privilege.run('env', aptGetArguments('install', missing), { timeoutMs: 600_000 });
+  const apt = (args: string[]) =>
+    exec(...privilege.command('env', args), { timeoutMs: APT_TIMEOUT_MS });
+  const attempt = () => apt(aptGetArguments('install', missing));
   let result = await attempt();
   if (result.code !== 0) {
     // The package lists of a fresh runner image can be stale; refresh them once.
     log.info('apt-get install failed; updating the package lists and trying again.');
-    await privilege.run('env', aptGetArguments('update'), { timeoutMs: 600_000 });
+    await apt(aptGetArguments('update'));
     result = await attempt();
   }
   if (result.code !== 0) {
-    throw new ActionFailure(`Could not install ${missing.join(', ')}: ${describeFailure(result)}`);
+    throw new ActionFailure(
+      `Could not install ${missing.join(', ')}: ${describeFailure(result, APT_TIMEOUT_MS)}`,
+    );
   }
   const still = missingPackages(tools, (program) => findExecutable(program));
   if (still.length > 0) {

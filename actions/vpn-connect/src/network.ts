@@ -1,5 +1,6 @@
 // What the kernel says about the tunnel, through `ip -j` (iproute2's JSON output).
-import { findExecutable, run } from './system';
+import type { RunProcess } from '../../shared/process';
+import { findExecutable } from './system';
 
 interface IpRoute {
   dst?: string;
@@ -34,12 +35,14 @@ function ip(): string {
   return findExecutable('ip') ?? 'ip';
 }
 
+const IP_TIMEOUT_MS = 10_000;
+
 /** Reading routes and links needs no privilege. */
-export async function tunnelRoutes(device: string): Promise<string[]> {
+export async function tunnelRoutes(exec: RunProcess, device: string): Promise<string[]> {
   const [v4, v6] = await Promise.all(
     ([4, 6] as const).map((family) =>
-      run(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
-        timeoutMs: 10_000,
+      exec(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
+        timeoutMs: IP_TIMEOUT_MS,
       }),
     ),
   );
@@ -47,8 +50,13 @@ export async function tunnelRoutes(device: string): Promise<string[]> {
 }
 
 /** The interface's index, which tells it apart from a later interface of the same name. */
-export async function interfaceIndex(device: string): Promise<number | undefined> {
-  const result = await run(ip(), ['-j', 'link', 'show', 'dev', device], { timeoutMs: 10_000 });
+export async function interfaceIndex(
+  exec: RunProcess,
+  device: string,
+): Promise<number | undefined> {
+  const result = await exec(ip(), ['-j', 'link', 'show', 'dev', device], {
+    timeoutMs: IP_TIMEOUT_MS,
+  });
   if (result.code !== 0) return undefined;
   try {
     const [link] = JSON.parse(result.stdout) as { ifindex?: number }[];
@@ -59,8 +67,11 @@ export async function interfaceIndex(device: string): Promise<number | undefined
 }
 
 /** The interface that holds an address, e.g. the tun device OpenVPN gave the local IP. */
-export async function interfaceWithAddress(address: string): Promise<string | undefined> {
-  const result = await run(ip(), ['-j', 'address', 'show'], { timeoutMs: 10_000 });
+export async function interfaceWithAddress(
+  exec: RunProcess,
+  address: string,
+): Promise<string | undefined> {
+  const result = await exec(ip(), ['-j', 'address', 'show'], { timeoutMs: IP_TIMEOUT_MS });
   try {
     const links = JSON.parse(result.stdout) as {
       ifname: string;
@@ -73,8 +84,8 @@ export async function interfaceWithAddress(address: string): Promise<string | un
 }
 
 /** The interface the kernel would send a packet to `address` through. */
-export async function routeDevice(address: string): Promise<string | undefined> {
-  const result = await run(ip(), ['-j', 'route', 'get', address], { timeoutMs: 10_000 });
+export async function routeDevice(exec: RunProcess, address: string): Promise<string | undefined> {
+  const result = await exec(ip(), ['-j', 'route', 'get', address], { timeoutMs: IP_TIMEOUT_MS });
   try {
     const [route] = JSON.parse(result.stdout) as IpRoute[];
     return route?.dev;

@@ -102,7 +102,7 @@ export function remotesOf(items: ConfigItem[]): Remote[] {
   return remotes;
 }
 
-export function directive(items: ConfigItem[], name: string) {
+function directive(items: ConfigItem[], name: string) {
   return items.find(
     (item): item is Extract<ConfigItem, { kind: 'directive' }> =>
       item.kind === 'directive' && item.name === name,

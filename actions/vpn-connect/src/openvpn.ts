@@ -2,11 +2,14 @@
 // connected or clearly cannot be.
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { ActionFailure } from '../../shared/errors';
+import type { ActionContext } from '../../shared/context';
 import { formatDuration } from '../../shared/duration';
+import { ActionFailure } from '../../shared/errors';
+import type { RunProcess } from '../../shared/process';
+import type { Clock } from '../../shared/retry';
 import { ConnectionProgress, parseManagementLine, type Outcome } from './management';
 import { fullTunnelFilters } from './openvpn-config';
-import { describeFailure, sleep, type Privilege } from './system';
+import { describeFailure, type Privilege } from './system';
 
 export interface OpenVpnLaunch {
   /** Absolute path of the openvpn program. */
@@ -58,25 +61,33 @@ export interface Connected {
   withErrors: boolean;
 }
 
+/**
+ * Starts the daemon and follows it until it is connected; `onPid` hears of its process as soon
+ * as it is known, so that a failure half-way still leaves it to stop.
+ */
 export async function connectOpenVpn(
+  { exec, clock }: Pick<ActionContext, 'exec' | 'clock'>,
   launch: OpenVpnLaunch,
   privilege: Privilege,
   deadline: number,
   timeoutMs: number,
   onPid: (pid: number) => void,
 ): Promise<Connected> {
-  const started = await privilege.run(launch.program, openVpnArguments(launch), {
-    timeoutMs: Math.max(1_000, deadline - Date.now()),
+  const startTimeoutMs = Math.max(1_000, deadline - clock.now());
+  const started = await exec(...privilege.command(launch.program, openVpnArguments(launch)), {
+    timeoutMs: startTimeoutMs,
   });
   if (started.code !== 0) {
     // Options are checked before the daemon opens its log: the reason is on stderr.
     const reason = `${started.stderr}\n${started.stdout}`
       .split('\n')
       .find((line) => /error/i.test(line));
-    throw new ActionFailure(`OpenVPN did not start: ${reason?.trim() ?? describeFailure(started)}`);
+    throw new ActionFailure(
+      `OpenVPN did not start: ${reason?.trim() ?? describeFailure(started, startTimeoutMs)}`,
+    );
   }
-  const socket = await attach(launch, deadline, timeoutMs, onPid);
-  return follow(socket, deadline, timeoutMs, onPid);
+  const socket = await attach(clock, launch, deadline, timeoutMs, onPid);
+  return follow(clock, socket, deadline, timeoutMs, onPid);
 }
 
 function readPid(pidFile: string): number | undefined {
@@ -90,6 +101,7 @@ function readPid(pidFile: string): number | undefined {
 
 /** Waits for the management socket, which the daemon opens right after forking. */
 async function attach(
+  clock: Clock,
   launch: OpenVpnLaunch,
   deadline: number,
   timeoutMs: number,
@@ -109,12 +121,12 @@ async function attach(
     if (existsSync(launch.logFile) && /Exiting due to fatal error/.test(readLog(launch.logFile))) {
       throw new ActionFailure('OpenVPN exited as it started: see its log.');
     }
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       throw new ActionFailure(
         `OpenVPN did not open its management socket within 'connect-timeout' (${formatDuration(timeoutMs)}).`,
       );
     }
-    await sleep(5);
+    await clock.sleep(5);
   }
 }
 
@@ -138,6 +150,7 @@ function open(socketPath: string): Promise<Socket> {
 }
 
 function follow(
+  clock: Clock,
   socket: Socket,
   deadline: number,
   timeoutMs: number,
@@ -169,6 +182,8 @@ function follow(
         reject(outcome.error);
       }
     };
+    // A timer, not clock.sleep: it is cancelled once the socket settles, where a sleep would
+    // keep the step alive until the deadline.
     const timer = setTimeout(
       () => {
         const problem = progress.lastProblem();
@@ -181,7 +196,7 @@ function follow(
             'Check that the server is reachable from the runner (address, port, protocol, firewall), or raise connect-timeout.',
         });
       },
-      Math.max(0, deadline - Date.now()),
+      Math.max(0, deadline - clock.now()),
     );
 
     socket.setEncoding('utf8');
@@ -215,12 +230,16 @@ function follow(
 }
 
 /** The daemon's log, read as root when it wrote it as root. */
-export async function readOpenVpnLog(file: string, privilege: Privilege): Promise<string> {
+export async function readOpenVpnLog(
+  exec: RunProcess,
+  file: string,
+  privilege: Privilege,
+): Promise<string> {
   if (!existsSync(file)) return '';
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    const result = await privilege.run('cat', ['--', file], { timeoutMs: 10_000 });
+    const result = await exec(...privilege.command('cat', ['--', file]), { timeoutMs: 10_000 });
     return result.code === 0 ? result.stdout : '';
   }
 }

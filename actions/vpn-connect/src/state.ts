@@ -1,6 +1,6 @@
 // What main hands to post: one record of everything it started and wrote, saved as soon as
 // each thing exists, so that post can clean up after a main step that died half-way.
-import { getState, saveState } from '../../shared/runner';
+import type { Runner } from '../../shared/runner';
 
 export interface TunnelRecord {
   type: 'openvpn' | 'wireguard';
@@ -22,12 +22,12 @@ export interface TunnelRecord {
 
 const KEY = 'tunnel';
 
-export function saveRecord(record: TunnelRecord): void {
-  saveState(KEY, JSON.stringify(record));
+export function saveRecord(runner: Pick<Runner, 'saveState'>, record: TunnelRecord): void {
+  runner.saveState(KEY, JSON.stringify(record));
 }
 
-export function loadRecord(): TunnelRecord | undefined {
-  const text = getState(KEY);
+export function loadRecord(runner: Pick<Runner, 'getState'>): TunnelRecord | undefined {
+  const text = runner.getState(KEY);
   if (text === '') return undefined;
   return JSON.parse(text) as TunnelRecord;
 }

@@ -1,46 +1,19 @@
-// Running programs and looking at processes. Everything goes through argv arrays: nothing the
+// Privileged commands and the processes on this machine. Programs get argv arrays: nothing the
 // user wrote ever reaches a shell.
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
-import { runProcess } from '../../shared/process';
+import type { ActionContext } from '../../shared/context';
+import { ActionFailure } from '../../shared/errors';
+import type { ProcessResult } from '../../shared/process';
 
-export interface CommandResult {
-  /** null when the program could not start or was killed at its time limit. */
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Why the program did not run to its end (not found, timed out). */
-  failure?: string;
-}
-
-export interface RunOptions {
-  timeoutMs?: number;
-  env?: NodeJS.ProcessEnv;
-}
-
-const DEFAULT_TIMEOUT_MS = 120_000;
-
-/** Runs a program to its end and collects its output; never throws. */
-export async function run(
-  file: string,
-  args: string[],
-  options: RunOptions = {},
-): Promise<CommandResult> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const result = await runProcess(file, args, { env: options.env ?? process.env, timeoutMs });
-  const failure =
-    result.error?.message ?? (result.timedOut ? `timed out after ${timeoutMs} ms` : undefined);
-  return {
-    code: failure ? null : result.code,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    failure,
-  };
-}
-
-/** The first line worth quoting from a failed command, for error messages. */
-export function describeFailure(result: CommandResult): string {
-  if (result.failure) return result.failure;
+/**
+ * The first line worth quoting from a failed command, for error messages. `timeoutMs` is the
+ * limit the command ran under, named when it was the reason.
+ */
+export function describeFailure(result: ProcessResult, timeoutMs: number): string {
+  if (result.error) return result.error.message;
+  if (result.timedOut) return `timed out after ${timeoutMs} ms`;
   const lines = `${result.stderr}\n${result.stdout}`
     .split('\n')
     .map((line) => line.trim())
@@ -73,13 +46,9 @@ export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): 
 export class Privilege {
   constructor(readonly isRoot: boolean) {}
 
+  /** The program and argv that run `file` with root's rights, for `exec`. */
   command(file: string, args: string[]): [string, string[]] {
     return this.isRoot ? [file, args] : ['sudo', ['-n', file, ...args]];
-  }
-
-  run(file: string, args: string[], options?: RunOptions): Promise<CommandResult> {
-    const [program, argv] = this.command(file, args);
-    return run(program, argv, options);
   }
 }
 
@@ -87,8 +56,22 @@ export function currentPrivilege(): Privilege {
   return new Privilege(process.getuid?.() === 0);
 }
 
-export function currentUser(): string {
-  return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+const SUDO_PROBE_TIMEOUT_MS = 10_000;
+
+/** Fails the step early when it is not root and cannot become root without a password. */
+export async function checkSudo(
+  { exec, log }: Pick<ActionContext, 'exec' | 'log'>,
+  privilege: Privilege,
+): Promise<void> {
+  if (privilege.isRoot) return;
+  const probe = await exec('sudo', ['-n', 'true'], { timeoutMs: SUDO_PROBE_TIMEOUT_MS });
+  if (probe.code !== 0) {
+    throw new ActionFailure(
+      `This step runs as ${userInfo().username}, not root, and 'sudo -n' does not work here (${describeFailure(probe, SUDO_PROBE_TIMEOUT_MS)}). ` +
+        'Creating a tunnel interface needs root: use a runner whose user has password-less sudo (GitHub-hosted runners do), or run the job as root.',
+    );
+  }
+  log.info(`Running the VPN programs through sudo, as this step runs as ${userInfo().username}.`);
 }
 
 /** The argv of a live process, or undefined when it is gone or a zombie. */
@@ -102,10 +85,6 @@ export function liveCommandLine(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function isRunning(pid: number): boolean {
-  return liveCommandLine(pid) !== undefined;
 }
 
 /** PIDs of live processes whose argv passes `test`. */
@@ -124,5 +103,3 @@ export function findProcesses(test: (argv: string[]) => boolean): number[] {
       return line !== undefined && test(line);
     });
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

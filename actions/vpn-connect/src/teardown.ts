@@ -2,14 +2,21 @@
 // by main when it fails after starting something, and by post. Each part checks before it acts,
 // so running it again, or after a main step that stopped early, does no harm.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { ActionContext } from '../../shared/context';
 import { errorMessage } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
+import type { RunProcess } from '../../shared/process';
 import { interfaceIndex } from './network';
 import type { TunnelRecord } from './state';
-import { describeFailure, findExecutable, liveCommandLine, sleep, type Privilege } from './system';
+import { describeFailure, findExecutable, liveCommandLine, type Privilege } from './system';
+
+type TeardownContext = Pick<ActionContext, 'exec' | 'clock' | 'log'>;
 
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
+const KILL_TIMEOUT_MS = 10_000;
+const WG_QUICK_DOWN_TIMEOUT_MS = 30_000;
+const LINK_DELETE_TIMEOUT_MS = 120_000;
+const RM_TIMEOUT_MS = 30_000;
 
 /** Whether a live process is the one this action started, judged by its command line. */
 export function isOurProcess(argv: string[] | undefined, record: TunnelRecord): boolean {
@@ -25,16 +32,26 @@ function recordedPid(record: TunnelRecord): number | undefined {
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 
-async function waitGone(pid: number, record: TunnelRecord, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
+async function waitGone(
+  { clock }: TeardownContext,
+  pid: number,
+  record: TunnelRecord,
+  ms: number,
+): Promise<boolean> {
+  const until = clock.now() + ms;
+  while (clock.now() < until) {
     if (!isOurProcess(liveCommandLine(pid), record)) return true;
-    await sleep(25);
+    await clock.sleep(25);
   }
   return !isOurProcess(liveCommandLine(pid), record);
 }
 
-async function signal(pid: number, name: 'SIGTERM' | 'SIGKILL', privilege: Privilege) {
+async function signal(
+  exec: RunProcess,
+  pid: number,
+  name: 'SIGTERM' | 'SIGKILL',
+  privilege: Privilege,
+) {
   if (privilege.isRoot) {
     try {
       process.kill(pid, name);
@@ -43,16 +60,21 @@ async function signal(pid: number, name: 'SIGTERM' | 'SIGKILL', privilege: Privi
     }
     return;
   }
-  const result = await privilege.run('kill', [`-${name.slice(3)}`, String(pid)], {
-    timeoutMs: 10_000,
+  const result = await exec(...privilege.command('kill', [`-${name.slice(3)}`, String(pid)]), {
+    timeoutMs: KILL_TIMEOUT_MS,
   });
   if (result.code !== 0 && liveCommandLine(pid)) {
-    throw new Error(`could not signal process ${pid}: ${describeFailure(result)}`);
+    throw new Error(`could not signal process ${pid}: ${describeFailure(result, KILL_TIMEOUT_MS)}`);
   }
 }
 
 /** SIGTERM, a grace period, then SIGKILL: only ever to the PID this action recorded. */
-async function stopProcess(record: TunnelRecord, privilege: Privilege, log: Logger): Promise<void> {
+async function stopProcess(
+  ctx: TeardownContext,
+  record: TunnelRecord,
+  privilege: Privilege,
+): Promise<void> {
+  const { exec, log } = ctx;
   const pid = recordedPid(record);
   if (pid === undefined) return;
   if (!isOurProcess(liveCommandLine(pid), record)) {
@@ -60,57 +82,75 @@ async function stopProcess(record: TunnelRecord, privilege: Privilege, log: Logg
     return;
   }
   const name = record.type === 'openvpn' ? 'OpenVPN' : 'wireguard-go';
-  await signal(pid, 'SIGTERM', privilege);
-  if (await waitGone(pid, record, TERM_GRACE_MS)) {
+  await signal(exec, pid, 'SIGTERM', privilege);
+  if (await waitGone(ctx, pid, record, TERM_GRACE_MS)) {
     log.info(`Stopped ${name} (process ${pid}).`);
     return;
   }
   log.warning(`${name} (process ${pid}) did not stop within 5s of SIGTERM; sending SIGKILL.`);
-  await signal(pid, 'SIGKILL', privilege);
-  if (!(await waitGone(pid, record, KILL_GRACE_MS))) {
+  await signal(exec, pid, 'SIGKILL', privilege);
+  if (!(await waitGone(ctx, pid, record, KILL_GRACE_MS))) {
     throw new Error(`${name} (process ${pid}) is still running after SIGKILL`);
   }
 }
 
-/** Whether the recorded device still exists as the very interface this action brought up. */
-async function ourDeviceExists(record: TunnelRecord): Promise<boolean> {
-  if (!record.device || record.deviceIndex === undefined) return false;
-  return (await interfaceIndex(record.device)) === record.deviceIndex;
+/** Whether the device still exists as the very interface this action brought up. */
+async function ourDeviceExists(
+  exec: RunProcess,
+  device: string,
+  record: TunnelRecord,
+): Promise<boolean> {
+  return (
+    record.deviceIndex !== undefined && (await interfaceIndex(exec, device)) === record.deviceIndex
+  );
 }
 
-async function bringDeviceDown(record: TunnelRecord, privilege: Privilege, log: Logger) {
-  if (!(await ourDeviceExists(record))) return;
+async function bringDeviceDown(
+  { exec, log }: TeardownContext,
+  record: TunnelRecord,
+  privilege: Privilege,
+) {
+  const { device } = record;
+  if (!device || !(await ourDeviceExists(exec, device, record))) return;
   if (record.type === 'wireguard' && existsSync(record.configPath)) {
     const wgQuick = findExecutable('wg-quick') ?? 'wg-quick';
-    const result = await privilege.run(wgQuick, ['down', record.configPath], {
-      timeoutMs: 30_000,
+    const result = await exec(...privilege.command(wgQuick, ['down', record.configPath]), {
+      timeoutMs: WG_QUICK_DOWN_TIMEOUT_MS,
     });
     if (result.code === 0) {
-      log.info(`Brought ${record.device} down (wg-quick down).`);
+      log.info(`Brought ${device} down (wg-quick down).`);
       return;
     }
-    log.warning(`wg-quick down failed (${describeFailure(result)}); deleting ${record.device}.`);
+    log.warning(
+      `wg-quick down failed (${describeFailure(result, WG_QUICK_DOWN_TIMEOUT_MS)}); deleting ${device}.`,
+    );
   }
-  if (!(await ourDeviceExists(record))) return;
-  const result = await privilege.run(findExecutable('ip') ?? 'ip', [
-    'link',
-    'delete',
-    'dev',
-    record.device!,
-  ]);
-  if (result.code !== 0 && (await ourDeviceExists(record))) {
-    throw new Error(`could not delete interface ${record.device}: ${describeFailure(result)}`);
+  if (!(await ourDeviceExists(exec, device, record))) return;
+  const ip = findExecutable('ip') ?? 'ip';
+  const result = await exec(...privilege.command(ip, ['link', 'delete', 'dev', device]), {
+    timeoutMs: LINK_DELETE_TIMEOUT_MS,
+  });
+  if (result.code !== 0 && (await ourDeviceExists(exec, device, record))) {
+    throw new Error(
+      `could not delete interface ${device}: ${describeFailure(result, LINK_DELETE_TIMEOUT_MS)}`,
+    );
   }
-  log.info(`Deleted interface ${record.device}.`);
+  log.info(`Deleted interface ${device}.`);
 }
 
-async function removeFolder(dir: string | undefined, privilege: Privilege): Promise<void> {
+async function removeFolder(
+  exec: RunProcess,
+  dir: string | undefined,
+  privilege: Privilege,
+): Promise<void> {
   if (!dir || !existsSync(dir)) return;
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
     // Files the daemon wrote as root may need root to go.
-    const result = await privilege.run('rm', ['-rf', '--', dir], { timeoutMs: 30_000 });
+    const result = await exec(...privilege.command('rm', ['-rf', '--', dir]), {
+      timeoutMs: RM_TIMEOUT_MS,
+    });
     if (result.code !== 0 || existsSync(dir)) {
       throw new Error(`could not delete ${dir}: ${errorMessage(error)}`, { cause: error });
     }
@@ -124,25 +164,27 @@ async function removeFolder(dir: string | undefined, privilege: Privilege): Prom
  * the remaining parts still run. Returns whether everything is gone.
  */
 export async function teardown(
+  ctx: TeardownContext,
   record: TunnelRecord,
   privilege: Privilege,
-  log: Logger,
 ): Promise<boolean> {
+  const stop = () => stopProcess(ctx, record, privilege);
+  const bringDown = () => bringDeviceDown(ctx, record, privilege);
   const parts: [string, () => Promise<void>][] =
     record.type === 'openvpn'
       ? [
-          ['stop OpenVPN', () => stopProcess(record, privilege, log)],
-          ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+          ['stop OpenVPN', stop],
+          ['bring the interface down', bringDown],
         ]
       : [
-          ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
-          ['stop wireguard-go', () => stopProcess(record, privilege, log)],
+          ['bring the interface down', bringDown],
+          ['stop wireguard-go', stop],
         ];
   parts.push([
     'delete the files',
     async () => {
-      await removeFolder(record.workDir, privilege);
-      await removeFolder(record.socketDir, privilege);
+      await removeFolder(ctx.exec, record.workDir, privilege);
+      await removeFolder(ctx.exec, record.socketDir, privilege);
     },
   ]);
   let clean = true;
@@ -151,7 +193,7 @@ export async function teardown(
       await part();
     } catch (error) {
       clean = false;
-      log.warning(`Could not ${what}: ${errorMessage(error)}`);
+      ctx.log.warning(`Could not ${what}: ${errorMessage(error)}`);
     }
   }
   return clean;

@@ -1,9 +1,10 @@
-// Bringing a WireGuard interface up with wg-quick and waiting for a handshake with its peers.
+// Waiting for a WireGuard interface's handshake with its peers.
 import { createSocket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
+import type { ActionContext } from '../../shared/context';
 import { formatDuration } from '../../shared/duration';
 import { ActionFailure } from '../../shared/errors';
-import { describeFailure, sleep, type CommandResult, type Privilege } from './system';
+import { describeFailure, type Privilege } from './system';
 import { probeAddress, type WireGuardConfig } from './wireguard-config';
 
 /** `wg show DEVICE latest-handshakes`: public key -> seconds since the epoch (0: never). */
@@ -14,18 +15,6 @@ export function parseHandshakes(output: string): Map<string, number> {
     if (key && time !== undefined) handshakes.set(key, Number(time));
   }
   return handshakes;
-}
-
-/** `wg-quick up`, which falls back to wireguard-go by itself where the kernel has no module. */
-export function wgQuickUp(
-  wgQuick: string,
-  configPath: string,
-  privilege: Privilege,
-  deadline: number,
-): Promise<CommandResult> {
-  return privilege.run(wgQuick, ['up', configPath], {
-    timeoutMs: Math.max(5_000, deadline - Date.now()),
-  });
 }
 
 /** Sends one UDP packet to the discard port: WireGuard starts a handshake to carry it. */
@@ -45,12 +34,14 @@ function nudge(address: string): Promise<void> {
 
 const NUDGE_EVERY_MS = 1_000;
 const POLL_EVERY_MS = 25;
+const WG_SHOW_TIMEOUT_MS = 10_000;
 
 /**
  * Waits until every peer that has an Endpoint has completed a handshake: proof that the keys
  * match and the peer answers, which an interface merely being up is not.
  */
 export async function waitForHandshakes(
+  { exec, clock }: Pick<ActionContext, 'exec' | 'clock'>,
   wg: string,
   device: string,
   config: WireGuardConfig,
@@ -63,23 +54,25 @@ export async function waitForHandshakes(
   let lastNudge = 0;
   let waiting: typeof peers;
   for (;;) {
-    if (Date.now() - lastNudge >= NUDGE_EVERY_MS) {
-      lastNudge = Date.now();
+    if (clock.now() - lastNudge >= NUDGE_EVERY_MS) {
+      lastNudge = clock.now();
       await Promise.all(
         probes.filter((address): address is string => address !== undefined).map(nudge),
       );
     }
-    const result = await privilege.run(wg, ['show', device, 'latest-handshakes'], {
-      timeoutMs: 10_000,
+    const result = await exec(...privilege.command(wg, ['show', device, 'latest-handshakes']), {
+      timeoutMs: WG_SHOW_TIMEOUT_MS,
     });
     if (result.code !== 0) {
-      throw new ActionFailure(`Could not read the state of ${device}: ${describeFailure(result)}`);
+      throw new ActionFailure(
+        `Could not read the state of ${device}: ${describeFailure(result, WG_SHOW_TIMEOUT_MS)}`,
+      );
     }
     const handshakes = parseHandshakes(result.stdout);
     waiting = peers.filter((peer) => !((handshakes.get(peer.publicKey) ?? 0) > 0));
     if (waiting.length === 0) return;
-    if (Date.now() > deadline) break;
-    await sleep(POLL_EVERY_MS);
+    if (clock.now() > deadline) break;
+    await clock.sleep(POLL_EVERY_MS);
   }
   const names = waiting.map((peer) => `${peer.publicKey.slice(0, 8)}... at ${peer.endpoint}`);
   throw new ActionFailure(

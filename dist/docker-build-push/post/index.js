@@ -547,12 +547,59 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
+/***/ 244:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
+exports.cleanup = cleanup;
+const node_path_1 = __nccwpck_require__(760);
+const step_1 = __nccwpck_require__(254);
+const docker_cli_1 = __nccwpck_require__(909);
+const docker_config_1 = __nccwpck_require__(485);
+const state_1 = __nccwpck_require__(413);
+async function run() {
+    await (0, step_1.runPostStep)(cleanup);
+}
+/**
+ * Logs out and removes the private docker config, unless `logout: false` kept it for later
+ * steps (the runner empties RUNNER_TEMP when the job ends). Warns, never fails the job.
+ */
+async function cleanup(ctx) {
+    const { log } = ctx;
+    const state = (0, state_1.readPostState)(ctx.runner);
+    if (!state.configDir)
+        return;
+    if (!state.logout) {
+        log.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
+        return;
+    }
+    // Only ever delete what main made: a folder of this action's, by its name.
+    if (!(0, node_path_1.basename)(state.configDir).startsWith('docker-build-push-config-')) {
+        log.warning(`Not removing ${state.configDir}: it is not a folder this action made.`);
+        return;
+    }
+    const docker = new docker_cli_1.DockerCli(ctx.exec, ctx.env).withEnv({ DOCKER_CONFIG: state.configDir });
+    const args = state.loginServer ? ['logout', state.loginServer] : ['logout'];
+    const result = await docker.exec(args);
+    if (result.code !== 0) {
+        log.warning(`docker logout failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); removing the credentials anyway.`);
+    }
+    await (0, docker_config_1.removePrivateConfig)(state.configDir);
+    log.info(`Logged out of ${state.loginServer ?? 'Docker Hub'} and removed ${state.configDir}.`);
+}
+
+
+/***/ }),
+
 /***/ 909:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.CommandFailure = exports.DockerCli = exports.runCommand = void 0;
+exports.CommandFailure = exports.DockerCli = void 0;
+exports.errorOutput = errorOutput;
 exports.lastLines = lastLines;
 exports.classifyDockerFailure = classifyDockerFailure;
 exports.isAuthenticationFailure = isAuthenticationFailure;
@@ -560,36 +607,14 @@ exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
 const errors_1 = __nccwpck_require__(223);
-const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
+// A build can print megabytes: keep the end, where the error is.
 const OUTPUT_LIMIT = 1024 * 1024;
-const runCommand = async (program, args, options = {}) => {
-    const result = await (0, process_1.runProcess)(program, args, {
-        env: { ...process.env, ...options.env },
-        input: options.input ?? '',
-        // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
-        stream: options.stream,
-        // A build can print megabytes: keep the end, where the error is.
-        keepChars: OUTPUT_LIMIT,
-    });
-    if (result.error) {
-        const why = result.error.code === 'ENOENT'
-            ? `${program} is not installed or not on PATH`
-            : result.error.message;
-        return { code: 127, stdout: result.stdout, stderr: why };
-    }
-    return {
-        code: result.code ?? (result.signal ? 128 : 1),
-        stdout: result.stdout,
-        stderr: result.stderr,
-    };
-};
-exports.runCommand = runCommand;
 /** The docker CLI with the environment every call of this step shares. */
 class DockerCli {
     run;
     env;
-    constructor(run, env = {}) {
+    constructor(run, env) {
         this.run = run;
         this.env = env;
     }
@@ -598,9 +623,15 @@ class DockerCli {
         return new DockerCli(this.run, { ...this.env, ...env });
     }
     exec(args, options = {}) {
-        return this.run('docker', args, { ...options, env: { ...this.env, ...options.env } });
+        return this.run('docker', args, {
+            env: { ...this.env, ...options.env },
+            input: options.input,
+            // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
+            stream: options.stream,
+            keepChars: OUTPUT_LIMIT,
+        });
     }
-    /** Like exec, but a non-zero exit becomes a CommandFailure carrying stderr. */
+    /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
     async check(what, args, options = {}) {
         const result = await this.exec(args, options);
         if (result.code !== 0)
@@ -613,12 +644,24 @@ class CommandFailure extends errors_1.ActionFailure {
     what;
     result;
     constructor(what, result) {
-        super(`${what} failed (exit code ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+        super(`${what} failed (exit code ${exitStatus(result)}): ${lastLines(errorOutput(result) || result.stdout)}`);
         this.what = what;
         this.result = result;
     }
 }
 exports.CommandFailure = CommandFailure;
+/** What a run said went wrong: why docker could not be started, or else its stderr. */
+function errorOutput(result) {
+    if (!result.error)
+        return result.stderr;
+    return result.error.code === 'ENOENT'
+        ? 'docker is not installed or not on PATH'
+        : result.error.message;
+}
+/** The status as a shell would report it: 127 when docker could not be started, 128 when killed. */
+function exitStatus(result) {
+    return result.error ? 127 : (result.code ?? 128);
+}
 /** The end of a command's output, where its error is, without progress noise. */
 function lastLines(text, count = 5) {
     const lines = text
@@ -670,10 +713,10 @@ function isAuthenticationFailure(error) {
     return error instanceof CommandFailure && AUTHENTICATION.test(failureText(error));
 }
 function failureText(error) {
-    return lastLines(error.result.stderr || error.result.stdout, 5);
+    return lastLines(errorOutput(error.result) || error.result.stdout, 5);
 }
 /** Runs a registry operation with `retries` more attempts on 5xx and network errors. */
-async function withRegistryRetry(what, retries, operation, { clock, log, random }) {
+async function withRegistryRetry(what, retries, operation, { clock, log }, random) {
     let attempts = 1;
     try {
         return await (0, retry_1.withRetry)(async (attempt) => {
@@ -785,99 +828,77 @@ async function removePrivateConfig(dir) {
 
 /***/ }),
 
-/***/ 516:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const node_path_1 = __nccwpck_require__(760);
-const runner = __importStar(__nccwpck_require__(266));
-const step_1 = __nccwpck_require__(254);
-const docker_cli_1 = __nccwpck_require__(909);
-const docker_config_1 = __nccwpck_require__(485);
-const state_1 = __nccwpck_require__(413);
-/**
- * Logs out and removes the private docker config, unless `logout: false` kept it for later
- * steps (the runner empties RUNNER_TEMP when the job ends). Warns, never fails the job.
- */
-async function post() {
-    const state = (0, state_1.readPostState)();
-    if (!state.configDir)
-        return;
-    if (!state.logout) {
-        runner.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
-        return;
-    }
-    // Only ever delete what main made: a folder of this action's, by its name.
-    if (!(0, node_path_1.basename)(state.configDir).startsWith('docker-build-push-config-')) {
-        runner.warning(`Not removing ${state.configDir}: it is not a folder this action made.`);
-        return;
-    }
-    const docker = new docker_cli_1.DockerCli(docker_cli_1.runCommand, { DOCKER_CONFIG: state.configDir });
-    const args = state.loginServer ? ['logout', state.loginServer] : ['logout'];
-    const result = await docker.exec(args);
-    if (result.code !== 0) {
-        runner.warning(`docker logout failed (${(0, docker_cli_1.lastLines)(result.stderr)}); removing the credentials anyway.`);
-    }
-    await (0, docker_config_1.removePrivateConfig)(state.configDir);
-    runner.info(`Logged out of ${state.loginServer ?? 'Docker Hub'} and removed ${state.configDir}.`);
-}
-(0, step_1.runPostStep)(post);
-
-
-/***/ }),
-
 /***/ 413:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.savePostState = savePostState;
 exports.readPostState = readPostState;
-const runner_1 = __nccwpck_require__(266);
-function savePostState(state) {
-    (0, runner_1.saveState)('config-dir', state.configDir ?? '');
-    (0, runner_1.saveState)('login-server', state.loginServer ?? '');
-    (0, runner_1.saveState)('logout', String(state.logout));
+function savePostState(runner, state) {
+    runner.saveState('config-dir', state.configDir ?? '');
+    runner.saveState('login-server', state.loginServer ?? '');
+    runner.saveState('logout', String(state.logout));
 }
-function readPostState() {
+function readPostState(runner) {
     return {
-        configDir: (0, runner_1.getState)('config-dir') || undefined,
-        loginServer: (0, runner_1.getState)('login-server') || undefined,
-        logout: (0, runner_1.getState)('logout') !== 'false',
+        configDir: runner.getState('config-dir') || undefined,
+        loginServer: runner.getState('login-server') || undefined,
+        logout: runner.getState('logout') !== 'false',
+    };
+}
+
+
+/***/ }),
+
+/***/ 797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(24);
+const http_1 = __nccwpck_require__(4);
+const process_1 = __nccwpck_require__(35);
+const retry_1 = __nccwpck_require__(280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
     };
 }
 
@@ -920,66 +941,161 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 4:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
+}
+
+
+/***/ }),
+
 /***/ 35:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runProcess = runProcess;
+exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
 const node_child_process_1 = __nccwpck_require__(421);
 const node_crypto_1 = __nccwpck_require__(598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
-function runProcess(file, args, options = {}) {
-    return new Promise((resolve) => {
-        // stdout and stderr are always pipes; stdin is one only when there is input.
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let error;
-        let timedOut = false;
-        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-        if (options.stream)
-            process.stdout.write(`::stop-commands::${token}\n`);
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = keep(stdout, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = keep(stderr, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (spawnError) => {
-            error = spawnError;
-        });
-        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (options.stream)
-                process.stdout.write(`\n::${token}::\n`);
-            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
-        });
-        if (child.stdin) {
-            // A program that exits without reading its input must not fail the step with EPIPE.
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(options.input);
-        }
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-}
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
 
 
 /***/ }),
@@ -1044,94 +1160,107 @@ async function withRetry(operation, options) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(995);
 const command_1 = __nccwpck_require__(914);
 const file_command_1 = __nccwpck_require__(753);
 const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -1144,27 +1273,54 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(797);
 const errors_1 = __nccwpck_require__(223);
 const runner_1 = __nccwpck_require__(266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
 }
 
 
@@ -1209,6 +1365,13 @@ module.exports = require("node:fs");
 /***/ ((module) => {
 
 module.exports = require("node:fs/promises");
+
+/***/ }),
+
+/***/ 995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
 
 /***/ }),
 
@@ -1270,12 +1433,17 @@ module.exports = require("os");
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
 /************************************************************************/
-/******/ 	
-/******/ 	// startup
-/******/ 	// Load entry module and return exports
-/******/ 	// This entry module is referenced by other modules so it can't be inlined
-/******/ 	var __webpack_exports__ = __nccwpck_require__(516);
-/******/ 	module.exports = __webpack_exports__;
-/******/ 	
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const cleanup_1 = __nccwpck_require__(244);
+void (0, cleanup_1.run)();
+
+})();
+
+module.exports = __webpack_exports__;
 /******/ })()
 ;

@@ -547,6 +547,60 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
+/***/ 797:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.logOf = logOf;
+exports.createContext = createContext;
+// What every action's main and post are handed: the runner's channels and the outside world,
+// built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
+// own context with `testContext` (context-testing.ts).
+const node_fs_1 = __nccwpck_require__(24);
+const http_1 = __nccwpck_require__(4);
+const process_1 = __nccwpck_require__(35);
+const retry_1 = __nccwpck_require__(280);
+function logOf(runner) {
+    return {
+        info: (message) => runner.info(message),
+        debug: (message) => runner.debug(message),
+        notice: (message) => runner.notice(message),
+        warning: (message) => runner.warning(message),
+        error: (message) => runner.error(message),
+        group: (title, work) => runner.group(title, work),
+    };
+}
+function readEventPayload(file) {
+    if (!file || !(0, node_fs_1.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0, node_fs_1.readFileSync)(file, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/** The context of a real step: the process's environment and the real world. */
+function createContext(runner, env = process.env) {
+    let event;
+    return {
+        runner,
+        log: logOf(runner),
+        summary: runner.summary,
+        clock: retry_1.systemClock,
+        http: http_1.fetchHttpClient,
+        exec: process_1.runProcess,
+        env,
+        get event() {
+            return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 223:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -583,65 +637,215 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 4:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = void 0;
+exports.isTransientStatus = isTransientStatus;
+exports.expectSuccess = expectSuccess;
+exports.classifyHttpError = classifyHttpError;
+const retry_1 = __nccwpck_require__(280);
+/** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
+class NoResponseError extends Error {
+    constructor(origin, cause) {
+        super(`no response from ${origin} (${cause})`);
+        this.name = 'NoResponseError';
+    }
+}
+exports.NoResponseError = NoResponseError;
+/** An HTTP answer that is not a success. The message never carries the request's URL. */
+class HttpStatusError extends Error {
+    status;
+    retryAfterMs;
+    constructor(status, message, retryAfterMs) {
+        super(message);
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+exports.HttpStatusError = HttpStatusError;
+function isTransientStatus(status) {
+    return status === 429 || status >= 500;
+}
+/** Raises an HttpStatusError for a non-2xx response; `what` names the request for people. */
+function expectSuccess(response, what, nowMs = Date.now()) {
+    if (response.status >= 200 && response.status < 300)
+        return response;
+    const retryAfterMs = (0, retry_1.parseRetryAfter)(response.header('retry-after'), nowMs);
+    const detail = serverMessage(response.body);
+    throw new HttpStatusError(response.status, `${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`, retryAfterMs);
+}
+/** Retry when nothing arrived or the server said it is busy or broken; never on other 4xx. */
+function classifyHttpError(error) {
+    if (error instanceof NoResponseError)
+        return { retry: true, reason: error.message };
+    if (error instanceof HttpStatusError && isTransientStatus(error.status)) {
+        return { retry: true, reason: error.message, afterMs: error.retryAfterMs };
+    }
+    return { retry: false };
+}
+/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+function serverMessage(body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+            return String(parsed.message).slice(0, 300);
+        }
+    }
+    catch {
+        // Not JSON: the status says enough.
+    }
+    return '';
+}
+/** HttpClient over Node's own fetch, which is loaded only when first used. */
+const fetchHttpClient = async (request) => {
+    const origin = new URL(request.url).origin;
+    let response;
+    let body;
+    try {
+        response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        body = await response.text();
+    }
+    catch (error) {
+        throw new NoResponseError(origin, describeFetchError(error));
+    }
+    return { status: response.status, header: (name) => response.headers.get(name), body };
+};
+exports.fetchHttpClient = fetchHttpClient;
+function describeFetchError(error) {
+    if (error instanceof Error) {
+        if (error.name === 'TimeoutError')
+            return 'timed out';
+        const cause = error.cause;
+        return cause?.code ?? cause?.message ?? error.message;
+    }
+    return String(error);
+}
+
+
+/***/ }),
+
 /***/ 35:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.runProcess = runProcess;
+exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
 const node_child_process_1 = __nccwpck_require__(421);
 const node_crypto_1 = __nccwpck_require__(598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
-function runProcess(file, args, options = {}) {
-    return new Promise((resolve) => {
-        // stdout and stderr are always pipes; stdin is one only when there is input.
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let error;
-        let timedOut = false;
-        const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-        const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
-        if (options.stream)
-            process.stdout.write(`::stop-commands::${token}\n`);
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = keep(stdout, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = keep(stderr, chunk);
-            if (options.stream)
-                process.stdout.write(chunk);
-        });
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        child.on('error', (spawnError) => {
-            error = spawnError;
-        });
-        // 'close' follows 'error' too, once the streams are done: the output is whole by then.
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (options.stream)
-                process.stdout.write(`\n::${token}::\n`);
-            resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
-        });
-        if (child.stdin) {
-            // A program that exits without reading its input must not fail the step with EPIPE.
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(options.input);
-        }
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    // stdout and stderr are always pipes; stdin is one only when there is input.
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    let error;
+    let timedOut = false;
+    const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
+    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
+    if (options.stream)
+        process.stdout.write(`::stop-commands::${token}\n`);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout = keep(stdout, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = keep(stderr, chunk);
+        if (options.stream)
+            process.stdout.write(chunk);
+    });
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    child.on('error', (spawnError) => {
+        error = spawnError;
+    });
+    // 'close' follows 'error' too, once the streams are done: the output is whole by then.
+    child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (options.stream)
+            process.stdout.write(`\n::${token}::\n`);
+        resolve({ code: error ? null : code, signal, stdout, stderr, error, timedOut });
+    });
+    if (child.stdin) {
+        // A program that exits without reading its input must not fail the step with EPIPE.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    }
+});
+exports.runProcess = runProcess;
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.systemClock = void 0;
+exports.backoffDelay = backoffDelay;
+exports.parseRetryAfter = parseRetryAfter;
+exports.withRetry = withRetry;
+exports.systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/**
+ * Exponential backoff with "equal jitter": the delay before retry `n` (0-based) lies between
+ * half and all of min(max, initial * 2^n), so clients that failed together spread out but
+ * never retry at once.
+ */
+function backoffDelay(retry, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** retry);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/** Reads a `Retry-After` header: delay-seconds or an HTTP date. Undefined when absent or unreadable. */
+function parseRetryAfter(header, nowMs) {
+    if (!header)
+        return undefined;
+    const text = header.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+/** Runs `operation` until it succeeds, its error is not retryable, or attempts or time run out. */
+async function withRetry(operation, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry || attempt >= options.attempts)
+                throw error;
+            const delayMs = decision.afterMs ?? backoffDelay(attempt - 1, options.backoff, options.random);
+            if (options.deadline !== undefined && options.clock.now() + delayMs > options.deadline) {
+                throw error;
+            }
+            options.onRetry?.({ attempt, delayMs, reason: decision.reason });
+            await options.clock.sleep(delayMs);
+        }
+    }
 }
 
 
@@ -652,94 +856,107 @@ function runProcess(file, args, options = {}) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.summary = void 0;
-exports.getInput = getInput;
-exports.setSecret = setSecret;
-exports.setOutput = setOutput;
-exports.saveState = saveState;
-exports.getState = getState;
-exports.exportVariable = exportVariable;
-exports.info = info;
-exports.debug = debug;
-exports.notice = notice;
-exports.warning = warning;
-exports.error = error;
-exports.annotate = annotate;
-exports.setFailed = setFailed;
-exports.isDebug = isDebug;
-exports.group = group;
-// The runner protocol: how a step reads its inputs and hands back outputs, state, masks and
-// messages. It uses @actions/core's command modules directly rather than its index, which
-// loads an HTTP client (undici, for OIDC tokens) at start-up and more than doubles the time
-// a bundle takes to start; see the README's contributing section.
+exports.githubRunner = void 0;
+exports.runnerFor = runnerFor;
+// The runner protocol: how a step reads its inputs and hands back outputs, state, masks,
+// messages and its summary. Two implementations of one interface:
+//
+// - `githubRunner`, used whenever the step runs as a step of a job (the runner and `act` set
+//   GITHUB_ACTIONS=true): built on @actions/core's command modules (`lib/command`,
+//   `lib/file-command`, `lib/summary`) rather than its index, which loads an HTTP client
+//   (undici, for OIDC tokens) at start-up and more than doubles the time a bundle takes to
+//   start; see CONTRIBUTING.md. `runner-internals.test.ts` fails with a clear message when a
+//   new @actions/core moves those modules.
+// - `coreRunner`, used when an action runs from source outside a job, as
+//   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
+//   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
+const node_module_1 = __nccwpck_require__(995);
 const command_1 = __nccwpck_require__(914);
 const file_command_1 = __nccwpck_require__(753);
 const summary_1 = __nccwpck_require__(847);
-Object.defineProperty(exports, "summary", ({ enumerable: true, get: function () { return summary_1.summary; } }));
-/** The raw text of an input as the runner passes it (`INPUT_<NAME>`), trimmed. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** Hides a value in the job's logs from now on. */
-function setSecret(value) {
-    (0, command_1.issueCommand)('add-mask', {}, value);
-}
-function setOutput(name, value) {
-    fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value);
-}
-function saveState(name, value) {
-    fileCommand('GITHUB_STATE', 'STATE', name, value);
-}
-function getState(name) {
-    return process.env[`STATE_${name}`] ?? '';
-}
-/** Sets an environment variable for the later steps of the job. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    fileCommand('GITHUB_ENV', 'ENV', name, value);
-}
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
     }
     (0, file_command_1.issueFileCommand)(command, (0, file_command_1.prepareKeyValueMessage)(name, value));
 }
-function info(message) {
-    process.stdout.write(`${message}\n`);
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-function debug(message) {
-    (0, command_1.issueCommand)('debug', {}, message);
-}
-function notice(message) {
-    (0, command_1.issueCommand)('notice', {}, message);
-}
-function warning(message) {
-    (0, command_1.issueCommand)('warning', {}, message);
-}
-function error(message) {
-    (0, command_1.issueCommand)('error', {}, message);
-}
-/** A message tied to lines of a file, beside them in the pull request and in the run's page. */
-function annotate(level, message, place) {
-    (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
-}
-/** Marks the step failed; the process still ends normally so post steps and flushes run. */
-function setFailed(message) {
-    process.exitCode = 1;
-    error(message);
-}
-function isDebug() {
-    return process.env.RUNNER_DEBUG === '1';
-}
-/** Runs `work` inside a collapsible log group. */
-async function group(title, work) {
-    (0, command_1.issue)('group', title);
+exports.githubRunner = {
+    getInput: (name) => (process.env[inputVariable(name)] ?? '').trim(),
+    setSecret: (value) => (0, command_1.issueCommand)('add-mask', {}, value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'OUTPUT', name, value),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'STATE', name, value),
+    getState: (name) => process.env[`STATE_${name}`] ?? '',
+    exportVariable(name, value) {
+        process.env[name] = value;
+        fileCommand('GITHUB_ENV', 'ENV', name, value);
+    },
+    info: (message) => void process.stdout.write(`${message}\n`),
+    debug: (message) => (0, command_1.issueCommand)('debug', {}, message),
+    notice: (message) => (0, command_1.issueCommand)('notice', {}, message),
+    warning: (message) => (0, command_1.issueCommand)('warning', {}, message),
+    error: (message) => (0, command_1.issueCommand)('error', {}, message),
+    annotate(level, message, place) {
+        (0, command_1.issueCommand)(level, { file: place.file, line: place.line, endLine: place.endLine, title: place.title }, message);
+    },
+    async group(title, work) {
+        (0, command_1.issue)('group', title);
+        try {
+            return await work();
+        }
+        finally {
+            (0, command_1.issue)('endgroup');
+        }
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        (0, command_1.issueCommand)('error', {}, message);
+    },
+    summary: summary_1.summary,
+};
+/**
+ * The runner protocol through @actions/core's public API. `createRequire` keeps ncc from
+ * bundling @actions/core's index (and its HTTP client) into dist/, and goes through Node's
+ * module loader, where local-action puts its stand-in.
+ */
+function coreRunner() {
+    let core;
     try {
-        return await work();
+        core = (0, node_module_1.createRequire)(__filename)('@actions/core');
     }
-    finally {
-        (0, command_1.issue)('endgroup');
+    catch {
+        throw new Error('This is not a step of a GitHub Actions job (GITHUB_ACTIONS is not true), and there is no ' +
+            '@actions/core to run it from source with: run it in a workflow, with act, or from the ' +
+            'repository with `npm run local -- <action>`.');
     }
+    return {
+        getInput: (name) => core.getInput(name).trim(),
+        setSecret: (value) => core.setSecret(value),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+        getState: (name) => core.getState(name),
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        info: (message) => core.info(message),
+        debug: (message) => core.debug(message),
+        notice: (message) => core.notice(message),
+        warning: (message) => core.warning(message),
+        error: (message) => core.error(message),
+        annotate: (level, message, place) => core[level](message, {
+            file: place.file,
+            startLine: place.line,
+            endLine: place.endLine,
+            title: place.title,
+        }),
+        group: (title, work) => core.group(title, work),
+        setFailed: (message) => core.setFailed(message),
+        summary: core.summary,
+    };
+}
+/** The runner's own protocol in a job; @actions/core's (or local-action's stand-in) elsewhere. */
+function runnerFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? exports.githubRunner : coreRunner();
 }
 
 
@@ -752,27 +969,86 @@ async function group(title, work) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
+const context_1 = __nccwpck_require__(797);
 const errors_1 = __nccwpck_require__(223);
 const runner_1 = __nccwpck_require__(266);
+function contextOrFailure() {
+    try {
+        return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
+    }
+    catch (error) {
+        // Outside a job, with @actions/core missing: nothing to report through but the exit code.
+        process.exitCode = 1;
+        process.stderr.write(`${(0, errors_1.errorMessage)(error)}\n`);
+        return undefined;
+    }
+}
+function debugStack(runner, error) {
+    runner.debug(error instanceof Error && error.stack ? error.stack : String(error));
+}
 /**
  * Runs a main step: the one place that turns an error into a failed step. The user's
  * mistakes and outside failures are reported by their message; anything else is a bug, and
- * its stack goes to the debug log.
+ * its stack goes to the debug log. Resolves when the step is done; never rejects.
  */
-function runMainStep(main) {
-    main().catch((error) => {
-        (0, runner_1.setFailed)((0, errors_1.errorMessage)(error));
+async function runMainStep(main) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await main(ctx);
+    }
+    catch (error) {
+        ctx.runner.setFailed((0, errors_1.errorMessage)(error));
         if (!(error instanceof errors_1.ConfigurationError || error instanceof errors_1.ActionFailure)) {
-            (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
+            debugStack(ctx.runner, error);
         }
-    });
+    }
 }
 /** Runs a post step, which cleans up after main: it warns and never fails the job. */
-function runPostStep(post) {
-    post().catch((error) => {
-        (0, runner_1.warning)(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
-        (0, runner_1.debug)(error instanceof Error && error.stack ? error.stack : String(error));
-    });
+async function runPostStep(post) {
+    const ctx = contextOrFailure();
+    if (!ctx)
+        return;
+    try {
+        await post(ctx);
+    }
+    catch (error) {
+        ctx.runner.warning(`Clean-up did not complete: ${(0, errors_1.errorMessage)(error)}`);
+        debugStack(ctx.runner, error);
+    }
+}
+
+
+/***/ }),
+
+/***/ 739:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
+exports.cleanup = cleanup;
+const step_1 = __nccwpck_require__(254);
+const state_1 = __nccwpck_require__(134);
+const system_1 = __nccwpck_require__(18);
+const teardown_1 = __nccwpck_require__(91);
+async function run() {
+    await (0, step_1.runPostStep)(cleanup);
+}
+/** Takes down whatever main left; checks everything, assumes nothing, never fails the job. */
+async function cleanup(ctx) {
+    const { log } = ctx;
+    const record = (0, state_1.loadRecord)(ctx.runner);
+    if (!record) {
+        log.info('The main step started nothing: nothing to clean up.');
+        return;
+    }
+    if (record.closed)
+        log.info('The main step already took the tunnel down; checking.');
+    const clean = await (0, teardown_1.teardown)(ctx, record, (0, system_1.currentPrivilege)());
+    if (clean)
+        log.info('Disconnected: no process, interface or file of this action is left.');
 }
 
 
@@ -788,7 +1064,6 @@ exports.tunnelRoutes = tunnelRoutes;
 exports.interfaceIndex = interfaceIndex;
 exports.interfaceWithAddress = interfaceWithAddress;
 exports.routeDevice = routeDevice;
-// What the kernel says about the tunnel, through `ip -j` (iproute2's JSON output).
 const system_1 = __nccwpck_require__(18);
 /**
  * The unicast routes among `ip -j route show table all` output, as CIDRs: what the tunnel
@@ -817,16 +1092,19 @@ function routeCidrs(json, family) {
 function ip() {
     return (0, system_1.findExecutable)('ip') ?? 'ip';
 }
+const IP_TIMEOUT_MS = 10_000;
 /** Reading routes and links needs no privilege. */
-async function tunnelRoutes(device) {
-    const [v4, v6] = await Promise.all([4, 6].map((family) => (0, system_1.run)(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
-        timeoutMs: 10_000,
+async function tunnelRoutes(exec, device) {
+    const [v4, v6] = await Promise.all([4, 6].map((family) => exec(ip(), [`-${family}`, '-j', 'route', 'show', 'table', 'all', 'dev', device], {
+        timeoutMs: IP_TIMEOUT_MS,
     })));
     return [...routeCidrs(v4.stdout, 4), ...routeCidrs(v6.stdout, 6)];
 }
 /** The interface's index, which tells it apart from a later interface of the same name. */
-async function interfaceIndex(device) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'link', 'show', 'dev', device], { timeoutMs: 10_000 });
+async function interfaceIndex(exec, device) {
+    const result = await exec(ip(), ['-j', 'link', 'show', 'dev', device], {
+        timeoutMs: IP_TIMEOUT_MS,
+    });
     if (result.code !== 0)
         return undefined;
     try {
@@ -838,8 +1116,8 @@ async function interfaceIndex(device) {
     }
 }
 /** The interface that holds an address, e.g. the tun device OpenVPN gave the local IP. */
-async function interfaceWithAddress(address) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'address', 'show'], { timeoutMs: 10_000 });
+async function interfaceWithAddress(exec, address) {
+    const result = await exec(ip(), ['-j', 'address', 'show'], { timeoutMs: IP_TIMEOUT_MS });
     try {
         const links = JSON.parse(result.stdout);
         return links.find((link) => link.addr_info?.some((info) => info.local === address))?.ifname;
@@ -849,8 +1127,8 @@ async function interfaceWithAddress(address) {
     }
 }
 /** The interface the kernel would send a packet to `address` through. */
-async function routeDevice(address) {
-    const result = await (0, system_1.run)(ip(), ['-j', 'route', 'get', address], { timeoutMs: 10_000 });
+async function routeDevice(exec, address) {
+    const result = await exec(ip(), ['-j', 'route', 'get', address], { timeoutMs: IP_TIMEOUT_MS });
     try {
         const [route] = JSON.parse(result.stdout);
         return route?.dev;
@@ -863,84 +1141,19 @@ async function routeDevice(address) {
 
 /***/ }),
 
-/***/ 261:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-const runner = __importStar(__nccwpck_require__(266));
-const step_1 = __nccwpck_require__(254);
-const state_1 = __nccwpck_require__(134);
-const system_1 = __nccwpck_require__(18);
-const teardown_1 = __nccwpck_require__(91);
-const log = { info: runner.info, warning: runner.warning, debug: runner.debug };
-/** Takes down whatever main left; checks everything, assumes nothing, never fails the job. */
-async function post() {
-    const record = (0, state_1.loadRecord)();
-    if (!record) {
-        runner.info('The main step started nothing: nothing to clean up.');
-        return;
-    }
-    if (record.closed)
-        runner.info('The main step already took the tunnel down; checking.');
-    const clean = await (0, teardown_1.teardown)(record, (0, system_1.currentPrivilege)(), log);
-    if (clean)
-        runner.info('Disconnected: no process, interface or file of this action is left.');
-}
-(0, step_1.runPostStep)(post);
-
-
-/***/ }),
-
 /***/ 134:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.saveRecord = saveRecord;
 exports.loadRecord = loadRecord;
-// What main hands to post: one record of everything it started and wrote, saved as soon as
-// each thing exists, so that post can clean up after a main step that died half-way.
-const runner_1 = __nccwpck_require__(266);
 const KEY = 'tunnel';
-function saveRecord(record) {
-    (0, runner_1.saveState)(KEY, JSON.stringify(record));
+function saveRecord(runner, record) {
+    runner.saveState(KEY, JSON.stringify(record));
 }
-function loadRecord() {
-    const text = (0, runner_1.getState)(KEY);
+function loadRecord(runner) {
+    const text = runner.getState(KEY);
     if (text === '')
         return undefined;
     return JSON.parse(text);
@@ -957,37 +1170,28 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.sleep = exports.Privilege = void 0;
-exports.run = run;
+exports.Privilege = void 0;
 exports.describeFailure = describeFailure;
 exports.findExecutable = findExecutable;
 exports.currentPrivilege = currentPrivilege;
-exports.currentUser = currentUser;
+exports.checkSudo = checkSudo;
 exports.liveCommandLine = liveCommandLine;
-exports.isRunning = isRunning;
 exports.findProcesses = findProcesses;
-// Running programs and looking at processes. Everything goes through argv arrays: nothing the
+// Privileged commands and the processes on this machine. Programs get argv arrays: nothing the
 // user wrote ever reaches a shell.
 const node_fs_1 = __nccwpck_require__(24);
+const node_os_1 = __nccwpck_require__(161);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const process_1 = __nccwpck_require__(35);
-const DEFAULT_TIMEOUT_MS = 120_000;
-/** Runs a program to its end and collects its output; never throws. */
-async function run(file, args, options = {}) {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const result = await (0, process_1.runProcess)(file, args, { env: options.env ?? process.env, timeoutMs });
-    const failure = result.error?.message ?? (result.timedOut ? `timed out after ${timeoutMs} ms` : undefined);
-    return {
-        code: failure ? null : result.code,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        failure,
-    };
-}
-/** The first line worth quoting from a failed command, for error messages. */
-function describeFailure(result) {
-    if (result.failure)
-        return result.failure;
+const errors_1 = __nccwpck_require__(223);
+/**
+ * The first line worth quoting from a failed command, for error messages. `timeoutMs` is the
+ * limit the command ran under, named when it was the reason.
+ */
+function describeFailure(result, timeoutMs) {
+    if (result.error)
+        return result.error.message;
+    if (result.timedOut)
+        return `timed out after ${timeoutMs} ms`;
     const lines = `${result.stderr}\n${result.stdout}`
         .split('\n')
         .map((line) => line.trim())
@@ -1020,20 +1224,26 @@ class Privilege {
     constructor(isRoot) {
         this.isRoot = isRoot;
     }
+    /** The program and argv that run `file` with root's rights, for `exec`. */
     command(file, args) {
         return this.isRoot ? [file, args] : ['sudo', ['-n', file, ...args]];
-    }
-    run(file, args, options) {
-        const [program, argv] = this.command(file, args);
-        return run(program, argv, options);
     }
 }
 exports.Privilege = Privilege;
 function currentPrivilege() {
     return new Privilege(process.getuid?.() === 0);
 }
-function currentUser() {
-    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+const SUDO_PROBE_TIMEOUT_MS = 10_000;
+/** Fails the step early when it is not root and cannot become root without a password. */
+async function checkSudo({ exec, log }, privilege) {
+    if (privilege.isRoot)
+        return;
+    const probe = await exec('sudo', ['-n', 'true'], { timeoutMs: SUDO_PROBE_TIMEOUT_MS });
+    if (probe.code !== 0) {
+        throw new errors_1.ActionFailure(`This step runs as ${(0, node_os_1.userInfo)().username}, not root, and 'sudo -n' does not work here (${describeFailure(probe, SUDO_PROBE_TIMEOUT_MS)}). ` +
+            'Creating a tunnel interface needs root: use a runner whose user has password-less sudo (GitHub-hosted runners do), or run the job as root.');
+    }
+    log.info(`Running the VPN programs through sudo, as this step runs as ${(0, node_os_1.userInfo)().username}.`);
 }
 /** The argv of a live process, or undefined when it is gone or a zombie. */
 function liveCommandLine(pid) {
@@ -1048,9 +1258,6 @@ function liveCommandLine(pid) {
     catch {
         return undefined;
     }
-}
-function isRunning(pid) {
-    return liveCommandLine(pid) !== undefined;
 }
 /** PIDs of live processes whose argv passes `test`. */
 function findProcesses(test) {
@@ -1069,8 +1276,6 @@ function findProcesses(test) {
         return line !== undefined && test(line);
     });
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-exports.sleep = sleep;
 
 
 /***/ }),
@@ -1091,6 +1296,10 @@ const network_1 = __nccwpck_require__(473);
 const system_1 = __nccwpck_require__(18);
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
+const KILL_TIMEOUT_MS = 10_000;
+const WG_QUICK_DOWN_TIMEOUT_MS = 30_000;
+const LINK_DELETE_TIMEOUT_MS = 120_000;
+const RM_TIMEOUT_MS = 30_000;
 /** Whether a live process is the one this action started, judged by its command line. */
 function isOurProcess(argv, record) {
     if (!argv)
@@ -1107,16 +1316,16 @@ function recordedPid(record) {
     const pid = Number((0, node_fs_1.readFileSync)(record.pidFile, 'utf8').trim());
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
-async function waitGone(pid, record, ms) {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
+async function waitGone({ clock }, pid, record, ms) {
+    const until = clock.now() + ms;
+    while (clock.now() < until) {
         if (!isOurProcess((0, system_1.liveCommandLine)(pid), record))
             return true;
-        await (0, system_1.sleep)(25);
+        await clock.sleep(25);
     }
     return !isOurProcess((0, system_1.liveCommandLine)(pid), record);
 }
-async function signal(pid, name, privilege) {
+async function signal(exec, pid, name, privilege) {
     if (privilege.isRoot) {
         try {
             process.kill(pid, name);
@@ -1127,15 +1336,16 @@ async function signal(pid, name, privilege) {
         }
         return;
     }
-    const result = await privilege.run('kill', [`-${name.slice(3)}`, String(pid)], {
-        timeoutMs: 10_000,
+    const result = await exec(...privilege.command('kill', [`-${name.slice(3)}`, String(pid)]), {
+        timeoutMs: KILL_TIMEOUT_MS,
     });
     if (result.code !== 0 && (0, system_1.liveCommandLine)(pid)) {
-        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result)}`);
+        throw new Error(`could not signal process ${pid}: ${(0, system_1.describeFailure)(result, KILL_TIMEOUT_MS)}`);
     }
 }
 /** SIGTERM, a grace period, then SIGKILL: only ever to the PID this action recorded. */
-async function stopProcess(record, privilege, log) {
+async function stopProcess(ctx, record, privilege) {
+    const { exec, log } = ctx;
     const pid = recordedPid(record);
     if (pid === undefined)
         return;
@@ -1144,51 +1354,48 @@ async function stopProcess(record, privilege, log) {
         return;
     }
     const name = record.type === 'openvpn' ? 'OpenVPN' : 'wireguard-go';
-    await signal(pid, 'SIGTERM', privilege);
-    if (await waitGone(pid, record, TERM_GRACE_MS)) {
+    await signal(exec, pid, 'SIGTERM', privilege);
+    if (await waitGone(ctx, pid, record, TERM_GRACE_MS)) {
         log.info(`Stopped ${name} (process ${pid}).`);
         return;
     }
     log.warning(`${name} (process ${pid}) did not stop within 5s of SIGTERM; sending SIGKILL.`);
-    await signal(pid, 'SIGKILL', privilege);
-    if (!(await waitGone(pid, record, KILL_GRACE_MS))) {
+    await signal(exec, pid, 'SIGKILL', privilege);
+    if (!(await waitGone(ctx, pid, record, KILL_GRACE_MS))) {
         throw new Error(`${name} (process ${pid}) is still running after SIGKILL`);
     }
 }
-/** Whether the recorded device still exists as the very interface this action brought up. */
-async function ourDeviceExists(record) {
-    if (!record.device || record.deviceIndex === undefined)
-        return false;
-    return (await (0, network_1.interfaceIndex)(record.device)) === record.deviceIndex;
+/** Whether the device still exists as the very interface this action brought up. */
+async function ourDeviceExists(exec, device, record) {
+    return (record.deviceIndex !== undefined && (await (0, network_1.interfaceIndex)(exec, device)) === record.deviceIndex);
 }
-async function bringDeviceDown(record, privilege, log) {
-    if (!(await ourDeviceExists(record)))
+async function bringDeviceDown({ exec, log }, record, privilege) {
+    const { device } = record;
+    if (!device || !(await ourDeviceExists(exec, device, record)))
         return;
     if (record.type === 'wireguard' && (0, node_fs_1.existsSync)(record.configPath)) {
         const wgQuick = (0, system_1.findExecutable)('wg-quick') ?? 'wg-quick';
-        const result = await privilege.run(wgQuick, ['down', record.configPath], {
-            timeoutMs: 30_000,
+        const result = await exec(...privilege.command(wgQuick, ['down', record.configPath]), {
+            timeoutMs: WG_QUICK_DOWN_TIMEOUT_MS,
         });
         if (result.code === 0) {
-            log.info(`Brought ${record.device} down (wg-quick down).`);
+            log.info(`Brought ${device} down (wg-quick down).`);
             return;
         }
-        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result)}); deleting ${record.device}.`);
+        log.warning(`wg-quick down failed (${(0, system_1.describeFailure)(result, WG_QUICK_DOWN_TIMEOUT_MS)}); deleting ${device}.`);
     }
-    if (!(await ourDeviceExists(record)))
+    if (!(await ourDeviceExists(exec, device, record)))
         return;
-    const result = await privilege.run((0, system_1.findExecutable)('ip') ?? 'ip', [
-        'link',
-        'delete',
-        'dev',
-        record.device,
-    ]);
-    if (result.code !== 0 && (await ourDeviceExists(record))) {
-        throw new Error(`could not delete interface ${record.device}: ${(0, system_1.describeFailure)(result)}`);
+    const ip = (0, system_1.findExecutable)('ip') ?? 'ip';
+    const result = await exec(...privilege.command(ip, ['link', 'delete', 'dev', device]), {
+        timeoutMs: LINK_DELETE_TIMEOUT_MS,
+    });
+    if (result.code !== 0 && (await ourDeviceExists(exec, device, record))) {
+        throw new Error(`could not delete interface ${device}: ${(0, system_1.describeFailure)(result, LINK_DELETE_TIMEOUT_MS)}`);
     }
-    log.info(`Deleted interface ${record.device}.`);
+    log.info(`Deleted interface ${device}.`);
 }
-async function removeFolder(dir, privilege) {
+async function removeFolder(exec, dir, privilege) {
     if (!dir || !(0, node_fs_1.existsSync)(dir))
         return;
     try {
@@ -1196,7 +1403,9 @@ async function removeFolder(dir, privilege) {
     }
     catch (error) {
         // Files the daemon wrote as root may need root to go.
-        const result = await privilege.run('rm', ['-rf', '--', dir], { timeoutMs: 30_000 });
+        const result = await exec(...privilege.command('rm', ['-rf', '--', dir]), {
+            timeoutMs: RM_TIMEOUT_MS,
+        });
         if (result.code !== 0 || (0, node_fs_1.existsSync)(dir)) {
             throw new Error(`could not delete ${dir}: ${(0, errors_1.errorMessage)(error)}`, { cause: error });
         }
@@ -1208,21 +1417,23 @@ async function removeFolder(dir, privilege) {
  * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
  * the remaining parts still run. Returns whether everything is gone.
  */
-async function teardown(record, privilege, log) {
+async function teardown(ctx, record, privilege) {
+    const stop = () => stopProcess(ctx, record, privilege);
+    const bringDown = () => bringDeviceDown(ctx, record, privilege);
     const parts = record.type === 'openvpn'
         ? [
-            ['stop OpenVPN', () => stopProcess(record, privilege, log)],
-            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
+            ['stop OpenVPN', stop],
+            ['bring the interface down', bringDown],
         ]
         : [
-            ['bring the interface down', () => bringDeviceDown(record, privilege, log)],
-            ['stop wireguard-go', () => stopProcess(record, privilege, log)],
+            ['bring the interface down', bringDown],
+            ['stop wireguard-go', stop],
         ];
     parts.push([
         'delete the files',
         async () => {
-            await removeFolder(record.workDir, privilege);
-            await removeFolder(record.socketDir, privilege);
+            await removeFolder(ctx.exec, record.workDir, privilege);
+            await removeFolder(ctx.exec, record.socketDir, privilege);
         },
     ]);
     let clean = true;
@@ -1232,7 +1443,7 @@ async function teardown(record, privilege, log) {
         }
         catch (error) {
             clean = false;
-            log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
+            ctx.log.warning(`Could not ${what}: ${(0, errors_1.errorMessage)(error)}`);
         }
     }
     return clean;
@@ -1273,6 +1484,20 @@ module.exports = require("node:crypto");
 /***/ ((module) => {
 
 module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 995:
+/***/ ((module) => {
+
+module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 161:
+/***/ ((module) => {
+
+module.exports = require("node:os");
 
 /***/ }),
 
@@ -1327,12 +1552,17 @@ module.exports = require("os");
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
 /************************************************************************/
-/******/ 	
-/******/ 	// startup
-/******/ 	// Load entry module and return exports
-/******/ 	// This entry module is referenced by other modules so it can't be inlined
-/******/ 	var __webpack_exports__ = __nccwpck_require__(261);
-/******/ 	module.exports = __webpack_exports__;
-/******/ 	
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const cleanup_1 = __nccwpck_require__(739);
+void (0, cleanup_1.run)();
+
+})();
+
+module.exports = __webpack_exports__;
 /******/ })()
 ;

@@ -5,10 +5,20 @@ import type { Chunks } from './text-stream';
 // An incremental JSON reader for the JSON reports. JSON.parse needs the whole text and then the
 // whole tree, several times the size of the file; this reader holds one chunk and builds only the
 // values the caller asks for (one file's entry at a time), so memory stays bounded by the largest
-// entry. It accepts exactly what JSON.parse accepts and builds the same values.
+// entry.
+//
+// In: the document's chunks, UTF-8 (a byte order mark is dropped), and a plan that says, for
+// each value whose parent is streamed, whether to stream it too, build it whole or skip it.
+// Out: each value the plan collects, with its path, in document order, built as JSON.parse builds
+// it (the last of duplicate keys wins, `__proto__` is an own member, lone surrogates stay).
+// Streamed members arrive one by one, so duplicate keys of a streamed object arrive twice.
+// Refuses (ReportError) exactly what JSON.parse refuses, and a root that is not an object; a
+// skipped value is checked all the same.
+// Limits: nesting depth is bounded by memory only (no recursion); a number, and a string that is
+// not skipped, is held whole while it is read.
 
 export type JsonKey = string | number;
-export type JsonKind = 'object' | 'array' | 'primitive';
+type JsonKind = 'object' | 'array' | 'primitive';
 
 /**
  * What to do with the value at `path`:
@@ -18,7 +28,7 @@ export type JsonKind = 'object' | 'array' | 'primitive';
  */
 export type JsonPlan = (path: readonly JsonKey[], kind: JsonKind) => 'stream' | 'collect' | 'skip';
 
-export type JsonValueHandler = (path: readonly JsonKey[], value: unknown) => void;
+type JsonValueHandler = (path: readonly JsonKey[], value: unknown) => void;
 
 type Mode = 'stream' | 'collect' | 'skip';
 
@@ -106,7 +116,7 @@ function setMember(target: Record<string, unknown>, key: string, value: unknown)
   }
 }
 
-export class JsonStreamReader {
+class JsonStreamReader {
   private at = At.Value;
   private inside = In.Nothing;
   private readonly stack: Frame[] = [];

@@ -3,9 +3,10 @@
 // small hand-written reports for what the installed tools cannot produce.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CoverageSet, fileFigures, mergeLines, unpackLines } from '../coverage-set';
+import { CoverageSet } from '../coverage-set';
 import { chooseHeadline, computeTotals } from '../metrics';
 import type { FileRecord, ReportInfo } from '../model';
+import { mergeLines } from '../packed-detail';
 import { formatExact, type Ratio } from '../percent';
 import { detectFormat, PARSERS, type Format } from './formats';
 
@@ -83,9 +84,9 @@ describe('lcov', () => {
     expect(Array.from(merged.hits)).toEqual(
       Array.from(once.records[0].lines.hits, (hits) => hits * 2),
     );
-    const [file] = twice.set.files.values();
-    const [onceFile] = once.set.files.values();
-    expect(unpackLines(file.packed!)).toEqual(unpackLines(onceFile.packed!));
+    const [file] = twice.set.figures();
+    const [onceFile] = once.set.figures();
+    expect(twice.set.measuredLines(file.path)).toEqual(once.set.measuredLines(onceFile.path));
   });
 
   test("Jest's lcov matches Istanbul's own totals", async () => {
@@ -423,7 +424,8 @@ describe('Go', () => {
   test('set mode keeps a block run if any copy ran', async () => {
     const profile = 'mode: set\na.go:1.1,2.2 2 0\na.go:1.1,2.2 2 1\na.go:3.1,3.9 1 0\n';
     const parsed = await parse('go', profile);
-    expect(fileFigures(parsed.set.files.get('a.go')!).statements).toEqual({ covered: 2, total: 3 });
+    const file = parsed.set.figures().find((figures) => figures.path === 'a.go');
+    expect(file!.statements).toEqual({ covered: 2, total: 3 });
   });
 
   test.each([

@@ -2,14 +2,35 @@ import { StringDecoder } from 'node:string_decoder';
 import { ReportError } from './report-error';
 import type { Chunks } from './text-stream';
 
-// A streaming XML reader for coverage reports: elements, attributes, text, comments; no DTD
-// processing and no external entities (a report can never make the action read other files).
-// It holds one chunk plus at most one unfinished construct in memory, whatever the file's size.
+// A streaming XML reader for coverage reports, holding one chunk plus at most one unfinished
+// construct in memory (a run of text, when the handler takes text), whatever the file's size.
+//
+// In: the document's chunks, UTF-8 (a byte order mark is dropped).
+// Out: the handler's calls in document order: `open` for each start tag (and `close` at once for
+// an empty element), `close` for each end tag, `comment` with a comment's raw text, and `text`
+// with the character data inside the root element, entities decoded, each run between two pieces
+// of markup in one call, and each CDATA section's raw content in a call of its own.
+// Refuses (ReportError): a document without a root element or with two, a tag without a name, a
+// file that ends inside markup or before its root element is closed.
+// Limits: no DTD processing and no external entities, so a report can never make the action read
+// other files; of the entities only the five XML predefines and numeric references are decoded,
+// others stay as written (a numeric reference past U+10FFFF throws a RangeError, not a
+// ReportError). End tags are counted, not matched against their start tags; processing
+// instructions and the DOCTYPE are skipped; attribute values and text keep their whitespace and
+// line endings as written (no normalisation). An internal DTD subset must end with `]>`.
 
 /** An element's start tag, valid only during the `open` call it is passed to. */
-export class Tag {
-  name = '';
+export interface Tag {
+  readonly name: string;
   /** The text between `<` and `>`, the trailing `/` of an empty element left out. */
+  readonly raw: string;
+  /** The attribute's value, entities decoded; undefined when the tag has no such attribute. */
+  attr(name: string): string | undefined;
+}
+
+/** One object serves every start tag of a document: no object is made per tag. */
+class ReusableTag implements Tag {
+  name = '';
   raw = '';
   private nameEnd = 0;
 
@@ -25,7 +46,6 @@ export class Tag {
     this.name = raw.slice(0, end);
   }
 
-  /** The attribute's value, entities decoded; undefined when the tag has no such attribute. */
   attr(name: string): string | undefined {
     const raw = this.raw;
     let i = this.nameEnd;
@@ -52,7 +72,7 @@ export class Tag {
   }
 }
 
-export interface XmlHandler {
+interface XmlHandler {
   open(tag: Tag): void;
   close(name: string): void;
   /** Character data, entities decoded; only delivered when the handler has this method. */
@@ -66,7 +86,7 @@ function isSpace(code: number): boolean {
 
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-export function decodeEntities(text: string): string {
+function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body: string) => {
     if (body.startsWith('#x')) return String.fromCodePoint(parseInt(body.slice(2), 16));
     if (body.startsWith('#')) return String.fromCodePoint(parseInt(body.slice(1), 10));
@@ -77,7 +97,7 @@ export function decodeEntities(text: string): string {
 /** Reads the document, calling the handler for each element, text and comment in order. */
 export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void> {
   const decoder = new StringDecoder('utf8');
-  const tag = new Tag();
+  const tag = new ReusableTag();
   const wantsText = handler.text !== undefined;
   let buffer = '';
   let depth = 0;

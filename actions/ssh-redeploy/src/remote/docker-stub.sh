@@ -1,0 +1,96 @@
+#!/bin/sh
+# The tests' stand-in for docker (program-testing.ts puts it first on the PATH of the programs
+# it runs). It records each call in $STUB_DIR/calls, as the argument count and then each
+# argument, all NUL-terminated, so that any argument reads back byte for byte; it keeps
+# containers as folders under $STUB_DIR/containers (image, state, restart) and answers from
+# them. A file $STUB_DIR/pull-fails makes `docker pull` fail; $STUB_DIR/run-state is the
+# state `docker run` gives the new container (running, by default).
+set -eu
+printf '%s\0' "$#" "$@" >>"$STUB_DIR/calls"
+containers=$STUB_DIR/containers
+# Most commands act on the container named last.
+for last in "$@"; do :; done
+
+case $1 in
+  version | logout | update) ;;
+  login)
+    cat >"$STUB_DIR/login-password"
+    ;;
+  pull)
+    if [ -e "$STUB_DIR/pull-fails" ]; then
+      echo "pull access denied for $2" >&2
+      exit 1
+    fi
+    ;;
+  container)
+    # container inspect [--format FORMAT] NAME
+    if [ ! -d "$containers/$last" ]; then
+      echo "Error: No such container: $last" >&2
+      exit 1
+    fi
+    if [ "$3" = --format ]; then
+      case $4 in
+        '{{.Config.Image}}') cat "$containers/$last/image" ;;
+        '{{.HostConfig.RestartPolicy.Name}}'*) cat "$containers/$last/restart" ;;
+        '{{if .State.Health}}yes{{end}}') ;;
+        '{{.State.Running}}')
+          case $(cat "$containers/$last/state") in
+            running*) echo true ;;
+            *) echo false ;;
+          esac
+          ;;
+        '{{.State.Status}}'*) cat "$containers/$last/state" ;;
+        *)
+          echo "the stub cannot answer --format $4" >&2
+          exit 2
+          ;;
+      esac
+    fi
+    ;;
+  run)
+    shift
+    name=
+    env_file=
+    while [ $# -gt 1 ]; do
+      case $1 in
+        --name) name=$2 ;;
+        --env-file) env_file=$2 ;;
+      esac
+      shift
+    done
+    mkdir "$containers/$name"
+    printf '%s\n' "$1" >"$containers/$name/image"
+    if [ -e "$STUB_DIR/run-state" ]; then
+      cp "$STUB_DIR/run-state" "$containers/$name/state"
+    else
+      echo 'running 0 0 ' >"$containers/$name/state"
+    fi
+    echo 'unless-stopped 0' >"$containers/$name/restart"
+    if [ -n "$env_file" ]; then
+      cp "$env_file" "$STUB_DIR/env-file"
+      stat -c %a "$env_file" >"$STUB_DIR/env-file-mode"
+    fi
+    ;;
+  rename)
+    mv "$containers/$2" "$containers/$3"
+    ;;
+  rm)
+    rm -r "${containers:?}/$last"
+    ;;
+  stop)
+    echo 'exited 0 0 ' >"$containers/$last/state"
+    ;;
+  start)
+    echo 'running 0 0 ' >"$containers/$last/state"
+    ;;
+  logs)
+    printf 'starting the app\nthe app failed: no database\n'
+    ;;
+  image)
+    # image prune --force
+    ;;
+  *)
+    echo "the stub does not know docker $1" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,210 @@
+// Every program of remote/ run as a server runs it (the command line of choose-shell.sh and
+// bootstrap.sh, then strict-mode.sh, the prelude and the program on stdin), under dash and
+// under bash, against docker-stub.sh.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deployProgram, type DeployPlan } from '../deploy-program';
+import { killProgram, remoteFiles, remoteProgram, scriptProgram } from '../remote-shell';
+import { SHELLS, startServer, type Server } from './program-testing';
+
+/** Everything a shell could make something of, on one line... */
+const ONE_LINE = `it's "$(touch pwned)" \`touch pwned\` ; touch pwned $HOME \\ ' " *`;
+/** ...and on two, where a value may hold a line break. */
+const HOSTILE = `${ONE_LINE}\n\tsecond line ;`;
+
+const NONCE = 'srd-0123456789abcdef01234567';
+const IMAGE = `registry.example.com/app:v2 ${HOSTILE}`;
+const OLD_IMAGE = 'registry.example.com/app:v1';
+const RESTART_POLICY =
+  '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}';
+const STATE =
+  '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+
+const plan: DeployPlan = {
+  spec: {
+    image: IMAGE,
+    container: 'app',
+    ports: [
+      { ip: '127.0.0.1', hostPort: 8050, containerPort: 8050, protocol: 'tcp' },
+      { ip: '::1', containerPort: 9000, protocol: 'udp' },
+    ],
+    volumes: [{ source: 'notebooks', target: '/data', readOnly: true }],
+    env: [
+      ['TOKEN', ONE_LINE],
+      ['EMPTY', ''],
+    ],
+    runArgs: [`--label=note=${ONE_LINE}`, '--filter=*'],
+    restart: 'unless-stopped',
+  },
+  registry: { host: 'registry.example.com', username: HOSTILE, password: HOSTILE },
+  keepPrevious: false,
+  prune: true,
+  healthTimeoutSeconds: 0,
+  rollback: true,
+  stopTimeoutSeconds: 10,
+};
+
+/** The calls up to the new container's start, the same in every deploy that gets there. */
+const UNTIL_RUN = [
+  ['version', '--format', '{{.Server.Version}}'],
+  ['login', '--username', HOSTILE, '--password-stdin', 'registry.example.com'],
+  ['pull', IMAGE],
+  ['container', 'inspect', 'app'],
+  ['container', 'inspect', 'app-previous'],
+  ['container', 'inspect', '--format', '{{.Config.Image}}', 'app'],
+  ['container', 'inspect', '--format', RESTART_POLICY, 'app'],
+  ['stop', '-t', '10', 'app'],
+  ['update', '--restart', 'no', 'app'],
+  ['rename', 'app', 'app-previous'],
+  [
+    'run',
+    '--detach',
+    '--name',
+    'app',
+    '--restart',
+    'unless-stopped',
+    '--env-file',
+    expect.stringMatching(/^\/tmp\//),
+    '--publish',
+    '127.0.0.1:8050:8050/tcp',
+    '--publish',
+    '[::1]::9000/udp',
+    '--volume',
+    'notebooks:/data:ro',
+    `--label=note=${ONE_LINE}`,
+    '--filter=*',
+    IMAGE,
+  ],
+  ['container', 'inspect', '--format', '{{.Config.Image}}', 'app'],
+  ['container', 'inspect', '--format', '{{if .State.Health}}yes{{end}}', 'app'],
+  ['container', 'inspect', '--format', STATE, 'app'],
+];
+
+describe.each(SHELLS)('under %s', (shell) => {
+  let server: Server;
+  beforeEach(() => {
+    server = startServer();
+    // Were globbing on when the lists are split, '--filter=*' would become this file's name.
+    writeFileSync(path.join(server.cwd, '--filter=globbed'), '');
+  });
+  afterEach(() => server.remove());
+
+  /** Nothing in a value was run: no command substitution, backquote or `;` took effect. */
+  const expectNothingRun = () => expect(existsSync(path.join(server.cwd, 'pwned'))).toBe(false);
+
+  test('a script runs under it, strictly, with its variables byte for byte', async () => {
+    const script = [
+      `printf '%s' "$HOSTILE" >value`,
+      'docker pull "$HOSTILE" "$lower_case"',
+      'echo "[$#]${BASH_VERSION:+ bash}"',
+      'false',
+      'echo unreachable',
+    ].join('\n');
+    const result = await server.run(
+      shell,
+      scriptProgram(script, { HOSTILE, lower_case: 'two words' }),
+    );
+    expect(result).toEqual({
+      code: 1,
+      stdout: shell === 'bash' ? '[0] bash\n' : '[0]\n',
+      stderr: '',
+      calls: [['pull', HOSTILE, 'two words']],
+    });
+    expect(readFileSync(path.join(server.cwd, 'value'), 'utf8')).toBe(HOSTILE);
+    expectNothingRun();
+  });
+
+  test('kill-group.sh kills the whole process group', async () => {
+    // A group of two: a shell and the sleep it waits for.
+    const leader = spawn('/bin/sh', ['-c', 'sleep 60 & echo $!; wait'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const ended = new Promise((resolve) => leader.on('exit', (_code, signal) => resolve(signal)));
+    const member = await new Promise<string>((resolve) =>
+      leader.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+    );
+    const result = await server.run(shell, killProgram(String(leader.pid)));
+    expect(result).toMatchObject({ code: 0, stderr: '', calls: [] });
+    await expect(ended).resolves.toBe('SIGKILL');
+    // Gone, or a zombie waiting to be reaped by init.
+    const stat = existsSync(`/proc/${member}/stat`)
+      ? readFileSync(`/proc/${member}/stat`, 'utf8')
+      : '';
+    expect(stat === '' || /\) Z /.test(stat)).toBe(true);
+  });
+
+  describe('deploy-container.sh', () => {
+    beforeEach(() => server.addContainer('app', OLD_IMAGE));
+
+    test('replaces the container: every docker call, and what it reports', async () => {
+      const result = await server.run(shell, deployProgram(plan, NONCE));
+      expect(result.calls).toEqual([
+        ...UNTIL_RUN,
+        ['rm', 'app-previous'],
+        ['image', 'prune', '--force'],
+        ['logout', 'registry.example.com'],
+      ]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`${NONCE} previous-image ${OLD_IMAGE}\n`);
+      expect(result.stdout).toContain(`${NONCE} deployed-image ${IMAGE}\n`);
+      expect(result.stdout).toMatch(new RegExp(`\\n${NONCE} result success\\n$`));
+
+      // The password went on stdin; the env file, mode 600, is gone once docker has read it.
+      const stub = (file: string) => readFileSync(path.join(server.stubDir, file), 'utf8');
+      expect(stub('login-password')).toBe(HOSTILE);
+      expect(stub('env-file')).toBe(`TOKEN=${ONE_LINE}\nEMPTY=\n`);
+      expect(stub('env-file-mode')).toBe('600\n');
+      const run = result.calls.find((call) => call[0] === 'run')!;
+      expect(existsSync(run[run.indexOf('--env-file') + 1])).toBe(false);
+      expectNothingRun();
+    });
+
+    test('rolls back when the new container stops', async () => {
+      writeFileSync(path.join(server.stubDir, 'run-state'), 'exited 0 3 \n');
+      const result = await server.run(shell, deployProgram(plan, NONCE));
+      expect(result.calls).toEqual([
+        ...UNTIL_RUN,
+        ['container', 'inspect', 'app'],
+        ['logs', '--tail', '40', 'app'],
+        ['rm', '--force', 'app'],
+        ['rename', 'app-previous', 'app'],
+        ['update', '--restart', 'unless-stopped', 'app'],
+        ['start', 'app'],
+        ['container', 'inspect', '--format', '{{.State.Running}}', 'app'],
+        ['logout', 'registry.example.com'],
+      ]);
+      expect(result.code).toBe(20);
+      const reason = 'the container stopped (status exited, exit code 3)';
+      expect(result.stdout).toContain(`${NONCE} reason ${reason}\n`);
+      expect(result.stdout).toContain(
+        `${NONCE} log starting the app\n${NONCE} log the app failed: no database\n`,
+      );
+      expect(result.stdout).toContain(`${NONCE} restored ${OLD_IMAGE}\n`);
+      expect(result.stdout).toMatch(new RegExp(`\\n${NONCE} result rolled-back\\n$`));
+      expect(result.stderr).toContain(`The new container failed: ${reason}\n`);
+      expectNothingRun();
+    });
+
+    test('stops when the pull fails, with nothing changed', async () => {
+      writeFileSync(path.join(server.stubDir, 'pull-fails'), '');
+      const result = await server.run(shell, deployProgram(plan, NONCE));
+      expect(result.calls).toEqual([...UNTIL_RUN.slice(0, 3), ['logout', 'registry.example.com']]);
+      expect(result.code).toBe(13);
+      expect(result.stdout).toContain(
+        `${NONCE} reason could not pull ${IMAGE}; nothing was changed on the server\n`,
+      );
+      expect(result.stdout).toMatch(new RegExp(`\\n${NONCE} result failed\\n$`));
+      expect(result.stderr).toContain('pull access denied');
+      expectNothingRun();
+    });
+
+    test('stops at once without its prelude', async () => {
+      const result = await server.run(shell, remoteProgram(remoteFiles.deployContainer(), {}));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/NONCE: parameter (null or )?not set/);
+      expect(result.calls).toEqual([]);
+    });
+  });
+});
