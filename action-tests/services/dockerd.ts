@@ -47,6 +47,12 @@ export interface DockerdOptions {
   namespace?: string;
   /** Registries (`host:port`) the daemon may reach over plain HTTP, beyond 127.0.0.0/8. */
   insecureRegistries?: string[];
+  /**
+   * A hostname for the daemon (`docker info` Name, the node's hostname in Swarm), e.g. node-1:
+   * dockerd has no flag for it and reports the machine's, so it runs in a UTS namespace of its
+   * own (`unshare --uts`) whose hostname is set before dockerd is exec'd.
+   */
+  hostname?: string;
 }
 
 export interface CommandResult {
@@ -66,6 +72,12 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const label = (options.name ?? 'test').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 24);
   if (options.socketGroup !== undefined && !groupExists(options.socketGroup)) {
     throw new Error(`startDockerd: group '${options.socketGroup}' does not exist.`);
+  }
+  if (
+    options.hostname !== undefined &&
+    !/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(options.hostname)
+  ) {
+    throw new Error(`startDockerd: '${options.hostname}' is not a hostname.`);
   }
 
   const folder = await mkdtemp(`/tmp/dockerd-${label}-`);
@@ -129,17 +141,20 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     if (proxy) args.push(`--userland-proxy-path=${proxy}`);
     if (options.socketGroup !== undefined) args.push(`--group=${options.socketGroup}`);
 
+    // Each wrapper enters its namespace and execs the next: the child's pid is dockerd's.
+    let argv = [dockerd, ...args];
+    if (options.hostname !== undefined) {
+      // The name is written into the new UTS namespace, then sh execs dockerd in it.
+      const setHostname = 'printf "%s" "$0" > /proc/sys/kernel/hostname && exec "$@"';
+      const wrapper = [await findProgram('unshare'), '--uts', '--', '/bin/sh', '-c', setHostname];
+      argv = [...wrapper, options.hostname, ...argv];
+    }
+    if (options.namespace !== undefined) {
+      argv = [await findProgram('nsenter'), `--net=/var/run/netns/${options.namespace}`, ...argv];
+    }
     const logFd = openSync(logPath, 'a');
     try {
-      // nsenter enters the namespace and execs dockerd: the child's pid is dockerd's.
-      child =
-        options.namespace === undefined
-          ? spawn(dockerd, args, { stdio: ['ignore', logFd, logFd], cwd: folder })
-          : spawn(
-              await findProgram('nsenter'),
-              [`--net=/var/run/netns/${options.namespace}`, dockerd, ...args],
-              { stdio: ['ignore', logFd, logFd], cwd: folder },
-            );
+      child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', logFd, logFd], cwd: folder });
     } finally {
       closeSync(logFd);
     }
@@ -350,7 +365,7 @@ async function killPidFile(path: string): Promise<void> {
 }
 
 /** Unmounts what a killed daemon left mounted under its folder, deepest first. */
-async function unmountUnder(folder: string): Promise<void> {
+export async function unmountUnder(folder: string): Promise<void> {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[1] ?? '')

@@ -2204,6 +2204,7 @@ const container_spec_1 = __nccwpck_require__(7084);
 const host_keys_1 = __nccwpck_require__(2440);
 const hosts_1 = __nccwpck_require__(9990);
 const remote_shell_1 = __nccwpck_require__(5472);
+const swarm_spec_1 = __nccwpck_require__(6601);
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
 /**
@@ -2250,6 +2251,9 @@ function getInputs(runner, environment) {
     const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
     const mode = readMode(runner, environment, { envText, registryPassword });
     const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
+    if (mode.kind === 'service' && mode.spec.monitorMs >= commandTimeoutMs) {
+        throw new errors_1.ConfigurationError('command-timeout', 'must be longer than health-timeout: each step of a rolling update waits health-timeout, and the whole update runs within command-timeout.');
+    }
     if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
         throw new errors_1.ConfigurationError('command-timeout', 'must be longer than health-timeout: the deploy, health check included, runs within it, and a deploy killed half-way cannot roll back.');
     }
@@ -2337,6 +2341,13 @@ const CONTAINER_INPUTS = [
 ];
 function readMode(runner, environment, secrets) {
     const script = runner.getInput('script');
+    const serviceText = runner.getInput('service');
+    const serviceValues = {
+        replicas: runner.getInput('replicas'),
+        networks: runner.getInput('networks'),
+        constraints: runner.getInput('constraints'),
+        'update-order': runner.getInput('update-order'),
+    };
     const imageText = runner.getInput('image');
     const containerText = runner.getInput('container');
     const envsText = runner.getInput('envs');
@@ -2358,6 +2369,27 @@ function readMode(runner, environment, secrets) {
     const stopTimeoutMs = (0, duration_1.parseDuration)('stop-timeout', runner.getInput('stop-timeout'));
     if (script !== '' && (imageText !== '' || containerText !== '')) {
         throw new errors_1.ConfigurationError('script', 'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.');
+    }
+    if (serviceText !== '') {
+        if (script !== '') {
+            throw new errors_1.ConfigurationError('script', 'cannot be combined with service: a step either runs a script or updates a service. Use two steps for both.');
+        }
+        if (containerText !== '') {
+            throw new errors_1.ConfigurationError('container', 'cannot be combined with service: container replaces one container per server, service updates a Swarm service. Keep one.');
+        }
+        if (containerValues['run-args'] !== '') {
+            throw new errors_1.ConfigurationError('run-args', 'is for container mode; a Swarm service takes its settings from ports, volumes, env, networks, constraints and health-cmd.');
+        }
+        return readServiceMode(runner, serviceText, imageText, containerValues, {
+            healthTimeoutMs,
+            rollback,
+            stopTimeoutMs,
+            serviceValues,
+        });
+    }
+    const strayService = SERVICE_INPUTS.filter((name) => serviceValues[name] !== '');
+    if (strayService.length > 0) {
+        throw new errors_1.ConfigurationError(strayService[0], 'belongs to service mode (service) and is not used without it; remove it, or set service.');
     }
     if (script !== '') {
         const stray = CONTAINER_INPUTS.filter((name) => containerValues[name] !== '');
@@ -2403,6 +2435,38 @@ function readMode(runner, environment, secrets) {
         rollback,
         stopTimeoutSeconds: Math.ceil(stopTimeoutMs / 1000),
     };
+}
+const SERVICE_INPUTS = ['replicas', 'networks', 'constraints', 'update-order'];
+function readServiceMode(runner, serviceText, imageText, values, common) {
+    const service = (0, swarm_spec_1.parseServiceName)('service', serviceText);
+    const env = (0, container_spec_1.parseEnv)(values.env);
+    for (const [, value] of env) {
+        if (value.length >= SHORTEST_MASKED_VALUE)
+            (0, mask_1.maskSecret)(value, (form) => runner.setSecret(form));
+    }
+    const replicasText = common.serviceValues.replicas.trim();
+    const spec = {
+        service,
+        image: imageText === '' ? undefined : (0, container_spec_1.parseImage)(imageText),
+        ports: (0, swarm_spec_1.parseServicePorts)(values.ports),
+        volumes: (0, container_spec_1.parseVolumes)(values.volumes),
+        env,
+        replicas: replicasText === '' ? undefined : (0, input_values_1.parseInteger)('replicas', replicasText, 0, 1000),
+        networks: (0, swarm_spec_1.parseNetworks)(common.serviceValues.networks),
+        constraints: (0, swarm_spec_1.parseConstraints)(common.serviceValues.constraints),
+        healthCmd: values['health-cmd'] || undefined,
+        updateParallelism: (0, input_values_1.parseInteger)('update-parallelism', runner.getInput('update-parallelism'), 0, 1000),
+        updateDelayMs: (0, duration_1.parseDuration)('update-delay', runner.getInput('update-delay')),
+        updateOrder: (0, swarm_spec_1.parseUpdateOrder)(common.serviceValues['update-order']),
+        monitorMs: common.healthTimeoutMs,
+        rollback: common.rollback,
+        maxFailureRatio: (0, swarm_spec_1.parseRatio)('max-failure-ratio', runner.getInput('max-failure-ratio')),
+        stopGracePeriodMs: common.stopTimeoutMs,
+    };
+    if (spec.healthCmd !== undefined && /[\n\r]/.test(spec.healthCmd)) {
+        throw new errors_1.ConfigurationError('health-cmd', 'must be one line in service mode (Swarm runs it with the image shell, as CMD-SHELL).');
+    }
+    return { kind: 'service', spec, registry: readRegistry(values) };
 }
 function readRegistry(values) {
     const { registry, 'registry-username': username, 'registry-password': password } = values;
@@ -2454,6 +2518,7 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const report_1 = __nccwpck_require__(5903);
 const run_script_1 = __nccwpck_require__(7894);
 const ssh_1 = __nccwpck_require__(6951);
+const swarm_deploy_1 = __nccwpck_require__(933);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
 async function run() {
@@ -2473,6 +2538,10 @@ async function main(ctx) {
     const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
     const hostLog = (label) => new host_log_1.HostLog(label, layout, (line) => ctx.log.info(line));
     const mode = inputs.mode;
+    if (mode.kind === 'service') {
+        await runServiceMode(ctx, inputs, mode, connector);
+        return;
+    }
     let outcomes;
     try {
         if (mode.kind === 'script') {
@@ -2490,7 +2559,7 @@ async function main(ctx) {
     finally {
         await connector.closeAll();
     }
-    writeOutputs(ctx, inputs, outcomes);
+    writeOutputs(ctx, mode.kind, outcomes);
     await writeSummary(ctx, outcomes, mode.kind);
     const failure = (0, fan_out_1.failureMessage)(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
     if (failure) {
@@ -2504,6 +2573,32 @@ async function main(ctx) {
         throw new errors_1.ActionFailure(failure);
     }
 }
+async function runServiceMode(ctx, inputs, mode, connector) {
+    const log = new host_log_1.HostLog(mode.spec.service, 'single', (line) => ctx.log.info(line));
+    let outcome;
+    try {
+        outcome = await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, (message) => ctx.log.warning(message));
+    }
+    finally {
+        await connector.closeAll();
+    }
+    ctx.runner.setOutput('results', (0, report_1.serviceResultsJson)([outcome]));
+    ctx.runner.setOutput('previous-image', outcome.previousImage);
+    ctx.runner.setOutput('deployed-image', outcome.deployedImage);
+    const summary = ctx.summary.addHeading('Swarm deploy', 3);
+    for (const section of (0, report_1.serviceSummary)([outcome])) {
+        summary.addHeading((0, summary_1.escapeHtml)(section.heading), 4).addTable((0, summary_1.tableRows)(section.rows));
+        if (section.log.length > 0) {
+            summary.addDetails(`${(0, summary_1.escapeHtml)(outcome.service)}: the failed task's last log lines`, `<pre>${(0, summary_1.escapeHtml)(section.log.join('\n'))}</pre>`);
+        }
+    }
+    await summary.write();
+    if (outcome.status !== 'updated' &&
+        outcome.status !== 'created' &&
+        outcome.status !== 'unchanged') {
+        throw new errors_1.ActionFailure(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+    }
+}
 function checkKeys(inputs) {
     const { privateKey, passphrase } = inputs.credentials;
     if (privateKey)
@@ -2513,9 +2608,9 @@ function checkKeys(inputs) {
         (0, ssh_1.checkPrivateKey)('proxy-key', 'proxy-passphrase', proxy.privateKey, proxy.passphrase);
     }
 }
-function writeOutputs(ctx, inputs, outcomes) {
-    ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, inputs.mode.kind));
-    if (inputs.mode.kind === 'script') {
+function writeOutputs(ctx, kind, outcomes) {
+    ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, kind));
+    if (kind === 'script') {
         // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
         const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
         ctx.runner.setOutput('stdout', stdout);
@@ -2642,6 +2737,8 @@ exports.remoteFiles = {
     strictMode: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "strict-mode.sh", 'utf8'),
     killGroup: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "kill-group.sh", 'utf8'),
     deployContainer: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "deploy-container.sh", 'utf8'),
+    swarmStatus: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "swarm-status.sh", 'utf8'),
+    swarmDocker: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "swarm-docker.sh", 'utf8'),
 };
 /** A file's commands without its comment lines, which only people need. */
 function commandLines(text) {
@@ -2747,7 +2844,10 @@ function killProgram(pgid) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resultsJson = resultsJson;
 exports.summaryRows = summaryRows;
+exports.serviceResultsJson = serviceResultsJson;
+exports.serviceSummary = serviceSummary;
 const duration_1 = __nccwpck_require__(3788);
+const swarm_status_1 = __nccwpck_require__(1488);
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
 const RESULT_STDOUT_CHARACTERS = 65_536;
 /** The `results` output: one object per host, in the order of `host`. */
@@ -2795,6 +2895,41 @@ function summaryRows(outcomes, mode) {
             ];
     });
     return [header, ...rows];
+}
+/** The `results` output in service mode: one object per service. */
+function serviceResultsJson(outcomes) {
+    return JSON.stringify(outcomes.map((outcome) => ({
+        service: outcome.service,
+        status: outcome.status,
+        host: outcome.host,
+        durationMs: Math.round(outcome.durationMs),
+        ...(outcome.error ? { error: outcome.error } : {}),
+        previousImage: outcome.previousImage,
+        deployedImage: outcome.deployedImage,
+        replicas: outcome.replicas,
+        tasks: outcome.tasks,
+    })));
+}
+const SERVICE_STATUS_TEXT = {
+    updated: '✅ updated',
+    created: '✅ created',
+    unchanged: '✅ unchanged',
+    'rolled-back': '↩️ rolled back',
+    paused: '⏸️ paused',
+    failed: '❌ failed',
+};
+/** One section of the job summary per service: its result, then its tasks by node. */
+function serviceSummary(outcomes) {
+    return outcomes.map((outcome) => {
+        const rows = [
+            ['Node', 'Task state', 'Image', 'Error'],
+            ...outcome.tasks.map((task) => [task.node, task.state, (0, swarm_status_1.shortImage)(task.image), task.error]),
+        ];
+        const heading = `${outcome.service}: ${SERVICE_STATUS_TEXT[outcome.status]}, ${outcome.replicas} tasks running, ` +
+            `${(0, duration_1.formatDuration)(outcome.durationMs)}` +
+            (outcome.error ? `. ${outcome.error}` : '');
+        return { heading, rows, log: outcome.taskLog };
+    });
 }
 
 
@@ -3276,6 +3411,714 @@ async function killRemote(client, stream, pgid) {
     catch {
         // The channel may be gone already.
     }
+}
+
+
+/***/ }),
+
+/***/ 933:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.deployService = deployService;
+// Service mode: creates or updates a Swarm service through one SSH connection to a manager,
+// then follows Swarm until every task it wants runs the new image, or Swarm has rolled back.
+// The changes are made by remote/swarm-docker.sh, the looks by remote/swarm-status.sh; what
+// their answers mean is decided in swarm-status.ts.
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const deploy_program_1 = __nccwpck_require__(7943);
+const remote_shell_1 = __nccwpck_require__(5472);
+const swarm_spec_1 = __nccwpck_require__(6601);
+const swarm_status_1 = __nccwpck_require__(1488);
+/** How often Swarm is asked how the update goes. */
+const POLL_INTERVAL_MS = 500;
+/** After command-timeout, how long the rollback the action asks for may take. */
+const ROLLBACK_WAIT_MS = 60_000;
+/** One look or one change; the whole deploy is bounded by command-timeout besides. */
+const CALL_TIMEOUT_MS = 60_000;
+/** Looks in a row that may fail before the deploy gives up following Swarm. */
+const LOOK_ATTEMPTS = 3;
+/** A failed task's log lines shown in the log and the summary. */
+const LOG_LINES = 20;
+class Manager {
+    target;
+    connection;
+    log;
+    constructor(target, connection, log) {
+        this.target = target;
+        this.connection = connection;
+        this.log = log;
+    }
+    async call(program, timeoutMs, quiet = false) {
+        let stdout = '';
+        let stderr = '';
+        const result = await this.connection.run(program, {
+            stdout: (chunk) => (stdout += chunk.toString('utf8')),
+            stderr: (chunk) => (stderr += chunk.toString('utf8')),
+        }, timeoutMs);
+        if (!quiet || result.code !== 0)
+            this.show(stderr.split('\n'));
+        if (result.timedOut)
+            throw new errors_1.ActionFailure(`${this.target.label}: Swarm did not answer in time.`);
+        if (result.connectionLost) {
+            throw new errors_1.ActionFailure(`${this.target.label}: the connection was lost (${result.connectionLost}).`);
+        }
+        return { result, stdout };
+    }
+    /** Lines from the server (Swarm's words, node names), never read as workflow commands. */
+    show(lines) {
+        const shown = lines.filter((line) => line.trim() !== '');
+        if (shown.length === 0)
+            return;
+        this.log.startOutput();
+        for (const line of shown)
+            this.log.line(line);
+        this.log.endOutput();
+    }
+    async look(service, nonce, check = false) {
+        const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmStatus(), {
+            NONCE: nonce,
+            SERVICE: service,
+            CHECK: check ? '1' : '0',
+        });
+        const answer = await this.call(program, CALL_TIMEOUT_MS, true);
+        if (answer.result.code === 11) {
+            throw new errors_1.ActionFailure(`${this.target.label}: Docker does not answer; see the log above.`);
+        }
+        if (answer.result.code !== 0) {
+            throw new errors_1.ActionFailure(`${this.target.label}: could not read the state of ${service} (exit code ${answer.result.code ?? 'none'}); see the log above.`);
+        }
+        return {
+            swarm: (0, swarm_status_1.splitSections)(answer.stdout, nonce).get('swarm')?.trim(),
+            snapshot: (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce),
+        };
+    }
+    async docker(args, nonce, registry, merge = false) {
+        const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
+            NONCE: nonce,
+            ARGS: (0, remote_shell_1.lines)(args),
+            MERGE: merge ? '1' : '0',
+            REGISTRY: registry?.host ?? '',
+            REGISTRY_USERNAME: registry?.username ?? '',
+            REGISTRY_PASSWORD: registry?.password ?? '',
+        });
+        const answer = await this.call(program, CALL_TIMEOUT_MS);
+        const reasonLine = answer.stdout
+            .split('\n')
+            .find((line) => line.startsWith(`${nonce} reason `));
+        this.show(answer.stdout.split('\n').filter((line) => !line.startsWith(`${nonce} `)));
+        return { ...answer, reason: reasonLine?.slice(`${nonce} reason `.length) };
+    }
+}
+/** Connects to the first manager that answers; the others are fallbacks. */
+async function reachManager(targets, connector, log) {
+    const problems = [];
+    for (const target of targets) {
+        try {
+            const connection = await connector.connect(target);
+            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
+            return new Manager(target, connection, log);
+        }
+        catch (error) {
+            if (targets.length === 1)
+                throw error;
+            problems.push((0, errors_1.errorMessage)(error));
+            log.info(`${(0, errors_1.errorMessage)(error)} Trying the next manager.`);
+        }
+    }
+    throw new errors_1.ActionFailure(`No manager answered: ${problems.join(' ')}`);
+}
+function taskRows(snapshot) {
+    if (!snapshot)
+        return [];
+    return (0, swarm_status_1.wantedTasks)(snapshot)
+        .map((task) => ({ node: task.node, state: task.state, image: task.image, error: task.error }))
+        .sort((a, b) => a.node.localeCompare(b.node));
+}
+/** Creates or updates the service and follows Swarm until it is done. */
+async function deployService(targets, mode, timeoutMs, connector, log, clock, warn) {
+    const started = clock.now();
+    const deadline = started + timeoutMs;
+    const nonce = (0, deploy_program_1.newNonce)();
+    const { spec } = mode;
+    log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
+    const manager = await reachManager(targets, connector, log);
+    const label = manager.target.label;
+    const first = await manager.look(spec.service, nonce, true);
+    const [nodeState, control] = (first.swarm ?? '').split(' ');
+    if (nodeState !== 'active') {
+        throw new errors_1.ActionFailure(`${label} is not part of a Swarm (its state is ${nodeState || 'unknown'}). Run docker swarm init there first, or use container: to run one container.`);
+    }
+    if (control !== 'true') {
+        throw new errors_1.ActionFailure(`${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`);
+    }
+    const before = first.snapshot;
+    if (!before && spec.image === undefined) {
+        throw new errors_1.ActionFailure(`${label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`);
+    }
+    const choice = (0, swarm_spec_1.chooseUpdateOrder)(spec, spec.ports.length > 0
+        ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
+        : (before?.hostModePorts ?? []));
+    if (choice.notice)
+        warn(choice.notice);
+    const args = before
+        ? (0, swarm_spec_1.updateArguments)(spec, choice.order, before)
+        : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
+    log.info(`${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${(0, duration_1.formatDuration)(spec.monitorMs)} per task).`);
+    const applied = await manager.docker(args, nonce, mode.registry);
+    const outcome = (status, snapshot, error, taskLog = []) => {
+        const counts = snapshot ? (0, swarm_status_1.countConverged)(snapshot) : { running: 0, desired: 0 };
+        return {
+            host: label,
+            service: spec.service,
+            status,
+            durationMs: clock.now() - started,
+            ...(error ? { error } : {}),
+            previousImage: before?.image ?? '',
+            deployedImage: status === 'updated' || status === 'created' || status === 'unchanged'
+                ? (snapshot?.image ?? '')
+                : '',
+            replicas: `${counts.running}/${counts.desired}`,
+            tasks: taskRows(snapshot),
+            taskLog,
+        };
+    };
+    if (applied.result.code !== 0) {
+        const why = applied.reason ??
+            `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
+        log.end(`${spec.service}: failed`);
+        return outcome('failed', before, `${spec.service}: nothing was changed: ${why}.`);
+    }
+    // Follow Swarm until it is done, or the time is up.
+    let snapshot = before;
+    let shown = '';
+    const follow = async (until, rollingBack) => {
+        let failures = 0;
+        for (;;) {
+            let seen;
+            try {
+                seen = (await manager.look(spec.service, nonce)).snapshot;
+                failures = 0;
+            }
+            catch (error) {
+                // One look that fails (Swarm busy, a task gone between two commands) is asked again.
+                failures += 1;
+                if (failures >= LOOK_ATTEMPTS)
+                    throw error;
+                await clock.sleep(POLL_INTERVAL_MS);
+                continue;
+            }
+            if (!seen)
+                throw new errors_1.ActionFailure(`${label}: the service ${spec.service} disappeared during the deploy.`);
+            snapshot = seen;
+            const line = (0, swarm_status_1.progressLine)(seen);
+            if (line !== shown) {
+                manager.show([line]);
+                shown = line;
+            }
+            const phase = rollingBack
+                ? seen.updateState === 'rollback_completed' &&
+                    (0, swarm_status_1.countConverged)(seen).running >= (0, swarm_status_1.countConverged)(seen).desired
+                    ? { done: true, status: 'rolled-back' }
+                    : seen.updateState === 'rollback_paused'
+                        ? { done: true, status: 'failed', reason: seen.updateMessage }
+                        : { done: false }
+                : (0, swarm_status_1.phaseOf)(seen, before, before ? 0 : (0, swarm_status_1.failedTasks)(seen, seen.image).length);
+            if (phase.done)
+                return phase;
+            if (clock.now() >= until)
+                return undefined;
+            await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+        }
+    };
+    let phase = await follow(deadline, false);
+    let timedOut = false;
+    if (phase === undefined) {
+        timedOut = true;
+        const waited = (0, duration_1.formatDuration)(clock.now() - started);
+        if (before && mode.spec.rollback) {
+            warn(`${spec.service}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
+            await manager.docker(['service', 'rollback', '--detach', spec.service], nonce);
+            phase = (await follow(clock.now() + ROLLBACK_WAIT_MS, true)) ?? {
+                done: true,
+                status: 'failed',
+                reason: `the rollback did not finish within ${(0, duration_1.formatDuration)(ROLLBACK_WAIT_MS)} either`,
+            };
+        }
+        else {
+            phase = { done: true, status: 'failed', reason: `not done after ${waited}` };
+        }
+    }
+    const final = snapshot;
+    const status = phase.status;
+    if (status === 'created' || status === 'updated' || status === 'unchanged') {
+        const took = (0, duration_1.formatDuration)(clock.now() - started);
+        manager.show([
+            `${spec.service}: ${status}, ${final ? (0, swarm_status_1.countConverged)(final).running : 0} tasks on ${final?.image ?? ''} (${took}).`,
+        ]);
+        log.end(`${spec.service}: ${status} (${took})`);
+        return outcome(status, final);
+    }
+    // Something went wrong: say which task, where, and what it printed.
+    // After a rollback the spec's image is the old one again: the culprits ran any other.
+    const culprit = final && !timedOut
+        ? (0, swarm_status_1.failedTasks)(final, status === 'rolled-back' ? { except: final.image } : final.image)[0]
+        : undefined;
+    let taskLog = [];
+    if (culprit) {
+        const logs = await manager
+            .docker(['service', 'logs', '--no-task-ids', '--tail', String(LOG_LINES), culprit.id], nonce, undefined, true)
+            .catch(() => undefined);
+        taskLog = (logs?.stdout ?? '')
+            .split('\n')
+            .filter((line) => line.trim() !== '' && !line.startsWith(`${nonce} `));
+    }
+    const where = culprit ? `${(0, swarm_status_1.describeTask)(culprit)}` : (phase.reason ?? 'see the log above');
+    let error;
+    if (!before) {
+        // Nothing ran before: a service that never worked is removed, not left retrying.
+        await manager.docker(['service', 'rm', spec.service], nonce).catch(() => undefined);
+        error = `${spec.service} could not be created: ${where}${timedOut ? `; not running after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})` : ''}. The service was removed.`;
+    }
+    else if (status === 'rolled-back') {
+        const what = timedOut
+            ? `the update to ${spec.image ?? 'the new settings'} did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`
+            : `${spec.image ?? 'the update'} failed (${where})`;
+        error = `${spec.service}: ${what}; rolled back: every task runs ${final?.image ?? before.image} again.`;
+    }
+    else if (status === 'paused') {
+        error = `${spec.service}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${spec.service} returns to ${before.image}, docker service update ${spec.service} goes on.`;
+    }
+    else {
+        error = `${spec.service}: the update failed (${phase.reason ?? where}); check it with docker service ps ${spec.service}.`;
+    }
+    manager.show([error]);
+    log.end(`${spec.service}: ${status}`);
+    return outcome(!before ? 'failed' : status, final, error, taskLog);
+}
+
+
+/***/ }),
+
+/***/ 6601:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseServiceName = parseServiceName;
+exports.parseNetworks = parseNetworks;
+exports.parseConstraints = parseConstraints;
+exports.parseServicePorts = parseServicePorts;
+exports.parseRatio = parseRatio;
+exports.parseUpdateOrder = parseUpdateOrder;
+exports.chooseUpdateOrder = chooseUpdateOrder;
+exports.createArguments = createArguments;
+exports.updateArguments = updateArguments;
+// Service mode's inputs, each checked against Docker's own grammar, and the arguments of
+// `docker service create` and `docker service update` made from them. Nothing here runs
+// anything: swarm-deploy.ts hands the arguments, one a line, to remote/swarm-apply.sh.
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+/**
+ * Swarm's rule for service names (a DNS label: letters, digits and '-', not at either end, at
+ * most 63 characters); stacks prefix them with `<stack>_`, which a name may then hold.
+ */
+const SERVICE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
+function parseServiceName(input, raw) {
+    if (!SERVICE_NAME.test(raw)) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a Swarm service name: letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters.`);
+    }
+    return raw;
+}
+/** Network names as Docker takes them. */
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+function parseNetworks(raw) {
+    return (0, input_values_1.parseLines)(raw).flatMap((line) => line.split(',').map((name) => {
+        const network = name.trim();
+        if (!NETWORK_NAME.test(network)) {
+            throw new errors_1.ConfigurationError('networks', `'${network}' is not a network name: letters, digits, '_', '.' and '-', starting with a letter or digit.`);
+        }
+        return network;
+    }));
+}
+/**
+ * `constraints`: one a line, `node.role==worker`, `node.labels.zone!=b`..., as Swarm reads them:
+ * a key of letters, digits and `._-`, `==` or `!=`, and a value without spaces or commas (a
+ * comma would split the flag's value in two).
+ */
+const CONSTRAINT = /^(node|engine)\.[a-zA-Z0-9_.-]+ *(==|!=) *[^\s,]+$/;
+function parseConstraints(raw) {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
+        if (!CONSTRAINT.test(line)) {
+            throw new errors_1.ConfigurationError('constraints', `'${line}' is not a placement constraint. Write one a line, e.g. node.role==worker or node.labels.zone!=b.`);
+        }
+        return line.replace(/ +/g, '');
+    });
+}
+function portNumber(text) {
+    if (!/^\d{1,5}$/.test(text))
+        return undefined;
+    const port = Number(text);
+    return port >= 1 && port <= 65535 ? port : undefined;
+}
+/** `ports` in service mode: one a line, `[mode=host,]published:target[/udp]`. */
+function parseServicePorts(raw) {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
+        const match = /^(?:mode=(host|ingress),)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(line);
+        const published = match ? portNumber(match[2]) : undefined;
+        const target = match ? portNumber(match[3]) : undefined;
+        if (!match || published === undefined || target === undefined) {
+            throw new errors_1.ConfigurationError('ports', `'${line}' is not a published port of a service. Write [mode=host,]published:target[/udp], one a line, e.g. 8050:8050 (through the routing mesh) or mode=host,8050:8050.`);
+        }
+        return {
+            mode: (match[1] ?? 'ingress'),
+            published,
+            target,
+            protocol: (match[4] ?? 'tcp'),
+        };
+    });
+}
+function formatServicePort(port) {
+    return `mode=${port.mode},published=${port.published},target=${port.target},protocol=${port.protocol}`;
+}
+/** A mount as `docker service create --mount` takes it. */
+function formatMount(volume) {
+    const type = volume.source.startsWith('/') ? 'bind' : 'volume';
+    return `type=${type},source=${volume.source},target=${volume.target}${volume.readOnly ? ',readonly' : ''}`;
+}
+/** A ratio from 0 to 1, as Swarm's --update-max-failure-ratio takes it. */
+function parseRatio(input, raw) {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^(0|1|0?\.\d+|1\.0*)$/.test(text) || value < 0 || value > 1) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' must be a fraction from 0 to 1 (0.2 lets one task in five fail).`);
+    }
+    return value;
+}
+function parseUpdateOrder(raw) {
+    const text = raw.trim();
+    if (text === '')
+        return undefined;
+    if (text === 'start-first' || text === 'stop-first')
+        return text;
+    throw new errors_1.ConfigurationError('update-order', `'${raw}' is not an update order: start-first (a new task is healthy before an old one stops) or stop-first.`);
+}
+/** Durations as Docker reads them: whole milliseconds. */
+function dockerDuration(ms) {
+    return `${Math.round(ms)}ms`;
+}
+/**
+ * start-first keeps the service answering through an update; a port published in host mode
+ * can be held by one task per node only, so there stop-first it must be.
+ */
+function chooseUpdateOrder(spec, hostModePorts) {
+    if (spec.updateOrder)
+        return { order: spec.updateOrder };
+    if (hostModePorts.length === 0)
+        return { order: 'start-first' };
+    return {
+        order: 'stop-first',
+        notice: `${spec.service} publishes port ${hostModePorts.join(', ')} in host mode, where two tasks on one node would clash: updating stop-first (each old task stops before its new one starts). Publish through the routing mesh (ingress) for start-first updates, or set update-order.`,
+    };
+}
+/** The settings of an update, and of the rollback Swarm makes when one fails. */
+function updateFlags(spec, order) {
+    const flags = [];
+    for (const kind of ['update', 'rollback']) {
+        flags.push(`--${kind}-parallelism=${spec.updateParallelism}`, `--${kind}-delay=${dockerDuration(spec.updateDelayMs)}`, `--${kind}-order=${order}`, `--${kind}-monitor=${dockerDuration(spec.monitorMs)}`, `--${kind}-max-failure-ratio=${spec.maxFailureRatio}`);
+    }
+    flags.push(`--update-failure-action=${spec.rollback ? 'rollback' : 'pause'}`);
+    flags.push('--rollback-failure-action=pause');
+    return flags;
+}
+function healthFlags(spec) {
+    if (spec.healthCmd === undefined)
+        return [];
+    return [`--health-cmd=${spec.healthCmd}`, '--health-interval=2s', '--health-retries=3'];
+}
+/** `docker service create` for a service that does not exist yet. */
+function createArguments(spec, order, image) {
+    return [
+        'service',
+        'create',
+        '--detach',
+        '--with-registry-auth',
+        `--name=${spec.service}`,
+        `--replicas=${spec.replicas ?? 1}`,
+        `--stop-grace-period=${dockerDuration(spec.stopGracePeriodMs)}`,
+        ...updateFlags(spec, order),
+        ...spec.ports.map((port) => `--publish=${formatServicePort(port)}`),
+        ...spec.volumes.map((volume) => `--mount=${formatMount(volume)}`),
+        ...spec.env.map(([key, value]) => `--env=${key}=${value}`),
+        ...spec.networks.map((network) => `--network=${network}`),
+        ...spec.constraints.map((constraint) => `--constraint=${constraint}`),
+        ...healthFlags(spec),
+        image,
+    ];
+}
+/**
+ * `docker service update` to the new image and settings. Lists given replace what the service
+ * has (ports, mounts, env, constraints); lists not given are left alone. Networks are set at
+ * creation only: Swarm names a service's networks by ID, and moving a running service between
+ * networks is a change of its own.
+ */
+function updateArguments(spec, order, existing) {
+    const args = ['service', 'update', '--detach', '--with-registry-auth'];
+    if (spec.image !== undefined)
+        args.push(`--image=${spec.image}`);
+    if (spec.replicas !== undefined)
+        args.push(`--replicas=${spec.replicas}`);
+    args.push(`--stop-grace-period=${dockerDuration(spec.stopGracePeriodMs)}`);
+    args.push(...updateFlags(spec, order));
+    if (spec.ports.length > 0) {
+        for (const port of existing.ports) {
+            args.push(`--publish-rm=${port.published}`);
+        }
+        args.push(...spec.ports.map((port) => `--publish-add=${formatServicePort(port)}`));
+    }
+    if (spec.volumes.length > 0) {
+        for (const target of existing.mounts)
+            args.push(`--mount-rm=${target}`);
+        args.push(...spec.volumes.map((volume) => `--mount-add=${formatMount(volume)}`));
+    }
+    if (spec.env.length > 0) {
+        const given = new Set(spec.env.map(([key]) => key));
+        for (const entry of existing.env) {
+            const key = entry.split('=')[0];
+            if (!given.has(key))
+                args.push(`--env-rm=${key}`);
+        }
+        args.push(...spec.env.map(([key, value]) => `--env-add=${key}=${value}`));
+    }
+    if (spec.constraints.length > 0) {
+        for (const constraint of existing.constraints) {
+            if (!spec.constraints.includes(constraint))
+                args.push(`--constraint-rm=${constraint}`);
+        }
+        for (const constraint of spec.constraints) {
+            if (!existing.constraints.includes(constraint))
+                args.push(`--constraint-add=${constraint}`);
+        }
+    }
+    args.push(...healthFlags(spec));
+    args.push(spec.service);
+    return args;
+}
+
+
+/***/ }),
+
+/***/ 1488:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// What Swarm says about a service, read from remote/swarm-status.sh's output, and what the
+// action makes of it: still converging, or done with a status. Pure: swarm-deploy.ts polls.
+//
+// The CLI's own exit code is not the verdict: a `docker service update` that Swarm rolled back
+// exits 0. The verdict is the service's UpdateStatus and its tasks: done when every task Swarm
+// wants running runs the image of the service's current spec, and is running (with a
+// HEALTHCHECK, Swarm holds a task in `starting` until it is healthy).
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.splitSections = splitSections;
+exports.parseSnapshot = parseSnapshot;
+exports.wantedTasks = wantedTasks;
+exports.shortImage = shortImage;
+exports.countConverged = countConverged;
+exports.progressLine = progressLine;
+exports.phaseOf = phaseOf;
+exports.failedTasks = failedTasks;
+exports.describeTask = describeTask;
+/** The sections of the status program's output, between its `<nonce> <name>` lines. */
+function splitSections(output, nonce) {
+    const sections = new Map();
+    let current;
+    let body = [];
+    for (const line of output.split('\n')) {
+        if (line.startsWith(`${nonce} `)) {
+            if (current !== undefined)
+                sections.set(current, body.join('\n'));
+            current = line.slice(nonce.length + 1).trim();
+            body = [];
+        }
+        else if (current !== undefined) {
+            body.push(line);
+        }
+    }
+    if (current !== undefined)
+        sections.set(current, body.join('\n'));
+    return sections;
+}
+function parseJsonArray(text, what) {
+    const trimmed = (text ?? '').trim();
+    if (trimmed === '')
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(trimmed);
+    }
+    catch {
+        throw new Error(`the manager's answer about ${what} is not JSON: ${trimmed.slice(0, 200)}`);
+    }
+    if (!Array.isArray(parsed))
+        throw new Error(`the manager's answer about ${what} is not a list`);
+    return parsed;
+}
+/** `ID HOSTNAME` lines into a map. */
+function parseNodes(text) {
+    const nodes = new Map();
+    for (const line of (text ?? '').split('\n')) {
+        const [id, hostname] = line.trim().split(/\s+/);
+        if (id && hostname)
+            nodes.set(id, hostname);
+    }
+    return nodes;
+}
+/** The service as the status program printed it; undefined when the service does not exist. */
+function parseSnapshot(output, nonce) {
+    const sections = splitSections(output, nonce);
+    const services = parseJsonArray(sections.get('service'), 'the service');
+    if (services.length === 0)
+        return undefined;
+    const raw = services[0];
+    const spec = raw.Spec ?? {};
+    const nodes = parseNodes(sections.get('nodes'));
+    const name = spec.Name ?? '';
+    const tasks = parseJsonArray(sections.get('tasks'), 'the tasks').map((task) => ({
+        id: task.ID ?? '',
+        name: task.Slot ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? '').slice(0, 12)}`,
+        node: nodes.get(task.NodeID ?? '') ?? (task.NodeID ?? '').slice(0, 12),
+        image: task.Spec?.ContainerSpec?.Image ?? '',
+        state: task.Status?.State ?? '',
+        desiredState: task.DesiredState ?? '',
+        error: task.Status?.Err ?? '',
+        exitCode: task.Status?.ContainerStatus?.ExitCode,
+        timestamp: task.Status?.Timestamp ?? '',
+    }));
+    const ports = (spec.EndpointSpec?.Ports ?? []).map((port) => ({
+        published: port.PublishedPort ?? 0,
+        target: port.TargetPort ?? 0,
+        protocol: port.Protocol ?? 'tcp',
+        mode: port.PublishMode ?? 'ingress',
+    }));
+    return {
+        id: raw.ID ?? '',
+        name,
+        image: spec.TaskTemplate?.ContainerSpec?.Image ?? '',
+        previousImage: raw.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image,
+        replicas: spec.Mode?.Replicated ? (spec.Mode.Replicated.Replicas ?? 0) : undefined,
+        updateState: raw.UpdateStatus?.State,
+        updateMessage: raw.UpdateStatus?.Message,
+        updateStartedAt: raw.UpdateStatus?.StartedAt,
+        version: raw.Version?.Index ?? 0,
+        hostModePorts: ports.filter((port) => port.mode === 'host').map((port) => port.published),
+        ports,
+        mounts: (spec.TaskTemplate?.ContainerSpec?.Mounts ?? []).map((mount) => mount.Target ?? ''),
+        env: spec.TaskTemplate?.ContainerSpec?.Env ?? [],
+        constraints: spec.TaskTemplate?.Placement?.Constraints ?? [],
+        tasks,
+    };
+}
+/** The tasks Swarm wants running (the current ones, not the history). */
+function wantedTasks(snapshot) {
+    return snapshot.tasks.filter((task) => task.desiredState === 'running');
+}
+/** `sha256:ab12cd34ef56` from a reference pinned by digest; else the reference itself. */
+function shortImage(image) {
+    const at = image.lastIndexOf('@');
+    if (at < 0)
+        return image;
+    const digest = image.slice(at + 1);
+    return digest.startsWith('sha256:') ? `${digest.slice(0, 19)}…` : digest;
+}
+/** Running desired tasks on the spec's image, against the replicas wanted. */
+function countConverged(snapshot) {
+    const wanted = wantedTasks(snapshot);
+    const running = wanted.filter((task) => task.state === 'running' && task.image === snapshot.image).length;
+    const desired = snapshot.replicas ?? wanted.length;
+    return { running, desired };
+}
+/** One line for the log: `web: 2/3 tasks on sha256:ab12…, 1 starting on node-2`. */
+function progressLine(snapshot) {
+    const { running, desired } = countConverged(snapshot);
+    const others = wantedTasks(snapshot).filter((task) => !(task.state === 'running' && task.image === snapshot.image));
+    const byState = new Map();
+    for (const task of others) {
+        const key = task.image === snapshot.image ? task.state : `${task.state} (old image)`;
+        byState.set(key, [...(byState.get(key) ?? []), task.node]);
+    }
+    const rest = [...byState].map(([state, nodes]) => `${nodes.length} ${state} on ${[...new Set(nodes)].join(', ')}`);
+    const update = snapshot.updateState ? ` [${snapshot.updateState.replace(/_/g, ' ')}]` : '';
+    return `${snapshot.name}: ${running}/${desired} tasks on ${shortImage(snapshot.image)}${rest.length > 0 ? `, ${rest.join(', ')}` : ''}${update}`;
+}
+/** Every desired task runs the spec's image, and there are as many as wanted. */
+function isConverged(snapshot) {
+    const wanted = wantedTasks(snapshot);
+    const { running, desired } = countConverged(snapshot);
+    return running >= desired && wanted.every((task) => task.image === snapshot.image);
+}
+/**
+ * Where an update or a creation stands. `before` is the service as it was before the action
+ * changed it (undefined when it was created); `image` the spec image the action asked for
+ * resolved by Swarm, known once the change is made.
+ */
+function phaseOf(snapshot, before, failedStarts) {
+    const state = snapshot.updateState;
+    const updatedNow = before !== undefined && snapshot.updateStartedAt !== before.updateStartedAt && state;
+    if (state === 'updating' || state === 'rollback_started')
+        return { done: false };
+    if (updatedNow && state === 'paused') {
+        return { done: true, status: 'paused', reason: snapshot.updateMessage };
+    }
+    if (updatedNow && state === 'rollback_paused') {
+        return { done: true, status: 'failed', reason: snapshot.updateMessage };
+    }
+    if (updatedNow && state === 'rollback_completed') {
+        // Swarm calls a rollback complete before the previous tasks all run again: wait for them.
+        return isConverged(snapshot)
+            ? { done: true, status: 'rolled-back', reason: snapshot.updateMessage }
+            : { done: false };
+    }
+    if (!isConverged(snapshot)) {
+        if (before === undefined && failedStarts > 0 && countConverged(snapshot).running === 0) {
+            // A new service has no previous version for Swarm to return to; it would retry forever.
+            const desired = countConverged(snapshot).desired;
+            if (failedStarts >= Math.max(3, 2 * desired)) {
+                return { done: true, status: 'failed', reason: 'its tasks keep failing to start' };
+            }
+        }
+        return { done: false };
+    }
+    if (before === undefined)
+        return { done: true, status: 'created' };
+    // The spec's version moves with every update, even one that changes no task (the registry
+    // login it carries is new each time): unchanged is the same image on the same tasks.
+    const taskIds = (seen) => wantedTasks(seen)
+        .map((task) => task.id)
+        .sort()
+        .join(' ');
+    const unchanged = snapshot.image === before.image && taskIds(snapshot) === taskIds(before);
+    return { done: true, status: unchanged ? 'unchanged' : 'updated' };
+}
+/**
+ * Tasks that failed (ended with an error, rejected, or exited), newest first: of `image`, or
+ * with `{ except }` of any image but that one (after a rollback, the one that runs again).
+ */
+function failedTasks(snapshot, image) {
+    const ofImage = (task) => typeof image === 'string' ? task.image === image : task.image !== image.except;
+    return snapshot.tasks
+        .filter((task) => ofImage(task) &&
+        // A task Swarm shut down itself (an update, a rollback) ends `shutdown` without error.
+        (['failed', 'rejected'].includes(task.state) ||
+            (task.state === 'shutdown' && task.error !== '')))
+        .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
+}
+/** `task web.2 on node-2: task: non-zero exit (3)` */
+function describeTask(task) {
+    const exit = task.exitCode !== undefined && task.exitCode !== 0 ? ` (exit code ${task.exitCode})` : '';
+    return `task ${task.name} on ${task.node}: ${task.error || task.state}${task.error.includes('exit') ? '' : exit}`;
 }
 
 

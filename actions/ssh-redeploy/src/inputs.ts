@@ -31,6 +31,15 @@ import {
 } from './host-keys';
 import { isHostname, parsePort, parseTargets, parseUsername, type Target } from './hosts';
 import { isAssignableName } from './remote-shell';
+import {
+  parseConstraints,
+  parseNetworks,
+  parseRatio,
+  parseServiceName,
+  parseServicePorts,
+  parseUpdateOrder,
+  type ServiceSpec,
+} from './swarm-spec';
 import type { Credentials, Endpoint } from './ssh';
 
 export interface ScriptMode {
@@ -52,6 +61,12 @@ export interface ContainerMode {
   stopTimeoutSeconds: number;
 }
 
+export interface ServiceMode {
+  kind: 'service';
+  spec: ServiceSpec;
+  registry?: { host: string; username: string; password: string };
+}
+
 export interface Inputs {
   targets: Target[];
   credentials: Credentials;
@@ -65,7 +80,7 @@ export interface Inputs {
   commandTimeoutMs: number;
   parallel: number;
   failFast: boolean;
-  mode: ScriptMode | ContainerMode;
+  mode: ScriptMode | ContainerMode | ServiceMode;
   /** Things worth a warning that are not errors. */
   notes: string[];
 }
@@ -139,6 +154,12 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
     'command-timeout',
     runner.getInput('command-timeout'),
   );
+  if (mode.kind === 'service' && mode.spec.monitorMs >= commandTimeoutMs) {
+    throw new ConfigurationError(
+      'command-timeout',
+      'must be longer than health-timeout: each step of a rolling update waits health-timeout, and the whole update runs within command-timeout.',
+    );
+  }
   if (mode.kind === 'container' && mode.healthTimeoutMs >= commandTimeoutMs) {
     throw new ConfigurationError(
       'command-timeout',
@@ -258,8 +279,15 @@ function readMode(
   runner: Runner,
   environment: NodeJS.ProcessEnv,
   secrets: { envText: string; registryPassword: string },
-): ScriptMode | ContainerMode {
+): ScriptMode | ContainerMode | ServiceMode {
   const script = runner.getInput('script');
+  const serviceText = runner.getInput('service');
+  const serviceValues: Record<(typeof SERVICE_INPUTS)[number], string> = {
+    replicas: runner.getInput('replicas'),
+    networks: runner.getInput('networks'),
+    constraints: runner.getInput('constraints'),
+    'update-order': runner.getInput('update-order'),
+  };
   const imageText = runner.getInput('image');
   const containerText = runner.getInput('container');
   const envsText = runner.getInput('envs');
@@ -287,6 +315,39 @@ function readMode(
     throw new ConfigurationError(
       'script',
       'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.',
+    );
+  }
+  if (serviceText !== '') {
+    if (script !== '') {
+      throw new ConfigurationError(
+        'script',
+        'cannot be combined with service: a step either runs a script or updates a service. Use two steps for both.',
+      );
+    }
+    if (containerText !== '') {
+      throw new ConfigurationError(
+        'container',
+        'cannot be combined with service: container replaces one container per server, service updates a Swarm service. Keep one.',
+      );
+    }
+    if (containerValues['run-args'] !== '') {
+      throw new ConfigurationError(
+        'run-args',
+        'is for container mode; a Swarm service takes its settings from ports, volumes, env, networks, constraints and health-cmd.',
+      );
+    }
+    return readServiceMode(runner, serviceText, imageText, containerValues, {
+      healthTimeoutMs,
+      rollback,
+      stopTimeoutMs,
+      serviceValues,
+    });
+  }
+  const strayService = SERVICE_INPUTS.filter((name) => serviceValues[name] !== '');
+  if (strayService.length > 0) {
+    throw new ConfigurationError(
+      strayService[0],
+      'belongs to service mode (service) and is not used without it; remove it, or set service.',
     );
   }
   if (script !== '') {
@@ -349,11 +410,63 @@ function readMode(
   };
 }
 
+const SERVICE_INPUTS = ['replicas', 'networks', 'constraints', 'update-order'] as const;
+
+function readServiceMode(
+  runner: Runner,
+  serviceText: string,
+  imageText: string,
+  values: Record<(typeof CONTAINER_INPUTS)[number], string>,
+  common: {
+    healthTimeoutMs: number;
+    rollback: boolean;
+    stopTimeoutMs: number;
+    serviceValues: Record<(typeof SERVICE_INPUTS)[number], string>;
+  },
+): ServiceMode {
+  const service = parseServiceName('service', serviceText);
+  const env = parseEnv(values.env);
+  for (const [, value] of env) {
+    if (value.length >= SHORTEST_MASKED_VALUE) maskSecret(value, (form) => runner.setSecret(form));
+  }
+  const replicasText = common.serviceValues.replicas.trim();
+  const spec: ServiceSpec = {
+    service,
+    image: imageText === '' ? undefined : parseImage(imageText),
+    ports: parseServicePorts(values.ports),
+    volumes: parseVolumes(values.volumes),
+    env,
+    replicas: replicasText === '' ? undefined : parseInteger('replicas', replicasText, 0, 1000),
+    networks: parseNetworks(common.serviceValues.networks),
+    constraints: parseConstraints(common.serviceValues.constraints),
+    healthCmd: values['health-cmd'] || undefined,
+    updateParallelism: parseInteger(
+      'update-parallelism',
+      runner.getInput('update-parallelism'),
+      0,
+      1000,
+    ),
+    updateDelayMs: parseDuration('update-delay', runner.getInput('update-delay')),
+    updateOrder: parseUpdateOrder(common.serviceValues['update-order']),
+    monitorMs: common.healthTimeoutMs,
+    rollback: common.rollback,
+    maxFailureRatio: parseRatio('max-failure-ratio', runner.getInput('max-failure-ratio')),
+    stopGracePeriodMs: common.stopTimeoutMs,
+  };
+  if (spec.healthCmd !== undefined && /[\n\r]/.test(spec.healthCmd)) {
+    throw new ConfigurationError(
+      'health-cmd',
+      'must be one line in service mode (Swarm runs it with the image shell, as CMD-SHELL).',
+    );
+  }
+  return { kind: 'service', spec, registry: readRegistry(values) };
+}
+
 function readRegistry(values: {
   registry: string;
   'registry-username': string;
   'registry-password': string;
-}): ContainerMode['registry'] {
+}): ContainerMode['registry'] | ServiceMode['registry'] {
   const { registry, 'registry-username': username, 'registry-password': password } = values;
   if (registry === '' && username === '' && password === '') return undefined;
   if (registry === '' || username === '' || password === '') {

@@ -6,11 +6,12 @@ import { Connector } from './connector';
 import { deployContainerOn } from './deploy-container';
 import { failureMessage, fanOut, type HostOutcome } from './fan-out';
 import { chooseLayout, HostLog } from './host-log';
-import { getInputs, type Inputs } from './inputs';
+import { getInputs, type Inputs, type ServiceMode } from './inputs';
 import { scriptProgram } from './remote-shell';
-import { resultsJson, summaryRows } from './report';
+import { resultsJson, serviceResultsJson, serviceSummary, summaryRows } from './report';
 import { runScriptOn } from './run-script';
 import { checkPrivateKey, loadSsh2 } from './ssh';
+import { deployService, type ServiceOutcome } from './swarm-deploy';
 
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
@@ -35,6 +36,10 @@ export async function main(ctx: ActionContext): Promise<void> {
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
   const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.log.info(line));
   const mode = inputs.mode;
+  if (mode.kind === 'service') {
+    await runServiceMode(ctx, inputs, mode, connector);
+    return;
+  }
   let outcomes: HostOutcome[];
   try {
     if (mode.kind === 'script') {
@@ -62,7 +67,7 @@ export async function main(ctx: ActionContext): Promise<void> {
     await connector.closeAll();
   }
 
-  writeOutputs(ctx, inputs, outcomes);
+  writeOutputs(ctx, mode.kind, outcomes);
   await writeSummary(ctx, outcomes, mode.kind);
   const failure = failureMessage(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
   if (failure) {
@@ -77,6 +82,50 @@ export async function main(ctx: ActionContext): Promise<void> {
   }
 }
 
+async function runServiceMode(
+  ctx: ActionContext,
+  inputs: Inputs,
+  mode: ServiceMode,
+  connector: Connector,
+): Promise<void> {
+  const log = new HostLog(mode.spec.service, 'single', (line) => ctx.log.info(line));
+  let outcome: ServiceOutcome;
+  try {
+    outcome = await deployService(
+      inputs.targets,
+      mode,
+      inputs.commandTimeoutMs,
+      connector,
+      log,
+      ctx.clock,
+      (message) => ctx.log.warning(message),
+    );
+  } finally {
+    await connector.closeAll();
+  }
+  ctx.runner.setOutput('results', serviceResultsJson([outcome]));
+  ctx.runner.setOutput('previous-image', outcome.previousImage);
+  ctx.runner.setOutput('deployed-image', outcome.deployedImage);
+  const summary = ctx.summary.addHeading('Swarm deploy', 3);
+  for (const section of serviceSummary([outcome])) {
+    summary.addHeading(escapeHtml(section.heading), 4).addTable(tableRows(section.rows));
+    if (section.log.length > 0) {
+      summary.addDetails(
+        `${escapeHtml(outcome.service)}: the failed task's last log lines`,
+        `<pre>${escapeHtml(section.log.join('\n'))}</pre>`,
+      );
+    }
+  }
+  await summary.write();
+  if (
+    outcome.status !== 'updated' &&
+    outcome.status !== 'created' &&
+    outcome.status !== 'unchanged'
+  ) {
+    throw new ActionFailure(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+  }
+}
+
 function checkKeys(inputs: Inputs): void {
   const { privateKey, passphrase } = inputs.credentials;
   if (privateKey) checkPrivateKey('key', 'passphrase', privateKey, passphrase);
@@ -86,9 +135,13 @@ function checkKeys(inputs: Inputs): void {
   }
 }
 
-function writeOutputs(ctx: ActionContext, inputs: Inputs, outcomes: HostOutcome[]): void {
-  ctx.runner.setOutput('results', resultsJson(outcomes, inputs.mode.kind));
-  if (inputs.mode.kind === 'script') {
+function writeOutputs(
+  ctx: ActionContext,
+  kind: 'script' | 'container',
+  outcomes: HostOutcome[],
+): void {
+  ctx.runner.setOutput('results', resultsJson(outcomes, kind));
+  if (kind === 'script') {
     // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
     const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
     ctx.runner.setOutput('stdout', stdout);

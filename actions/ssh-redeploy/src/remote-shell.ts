@@ -18,6 +18,8 @@ export const remoteFiles = {
   strictMode: () => readFileSync(`${__dirname}/remote/strict-mode.sh`, 'utf8'),
   killGroup: () => readFileSync(`${__dirname}/remote/kill-group.sh`, 'utf8'),
   deployContainer: () => readFileSync(`${__dirname}/remote/deploy-container.sh`, 'utf8'),
+  swarmStatus: () => readFileSync(`${__dirname}/remote/swarm-status.sh`, 'utf8'),
+  swarmDocker: () => readFileSync(`${__dirname}/remote/swarm-docker.sh`, 'utf8'),
 };
 
 /** A file's commands without its comment lines, which only people need. */

@@ -1,5 +1,7 @@
 import { formatDuration } from '../../shared/duration';
 import type { HostOutcome } from './fan-out';
+import type { ServiceOutcome } from './swarm-deploy';
+import { shortImage } from './swarm-status';
 
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
 const RESULT_STDOUT_CHARACTERS = 65_536;
@@ -54,4 +56,47 @@ export function summaryRows(outcomes: HostOutcome[], mode: 'script' | 'container
         ];
   });
   return [header, ...rows];
+}
+
+/** The `results` output in service mode: one object per service. */
+export function serviceResultsJson(outcomes: ServiceOutcome[]): string {
+  return JSON.stringify(
+    outcomes.map((outcome) => ({
+      service: outcome.service,
+      status: outcome.status,
+      host: outcome.host,
+      durationMs: Math.round(outcome.durationMs),
+      ...(outcome.error ? { error: outcome.error } : {}),
+      previousImage: outcome.previousImage,
+      deployedImage: outcome.deployedImage,
+      replicas: outcome.replicas,
+      tasks: outcome.tasks,
+    })),
+  );
+}
+
+const SERVICE_STATUS_TEXT: Record<ServiceOutcome['status'], string> = {
+  updated: '✅ updated',
+  created: '✅ created',
+  unchanged: '✅ unchanged',
+  'rolled-back': '↩️ rolled back',
+  paused: '⏸️ paused',
+  failed: '❌ failed',
+};
+
+/** One section of the job summary per service: its result, then its tasks by node. */
+export function serviceSummary(
+  outcomes: ServiceOutcome[],
+): Array<{ heading: string; rows: string[][]; log: string[] }> {
+  return outcomes.map((outcome) => {
+    const rows = [
+      ['Node', 'Task state', 'Image', 'Error'],
+      ...outcome.tasks.map((task) => [task.node, task.state, shortImage(task.image), task.error]),
+    ];
+    const heading =
+      `${outcome.service}: ${SERVICE_STATUS_TEXT[outcome.status]}, ${outcome.replicas} tasks running, ` +
+      `${formatDuration(outcome.durationMs)}` +
+      (outcome.error ? `. ${outcome.error}` : '');
+    return { heading, rows, log: outcome.taskLog };
+  });
 }

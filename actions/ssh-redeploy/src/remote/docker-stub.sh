@@ -4,7 +4,8 @@
 # argument, all NUL-terminated, so that any argument reads back byte for byte; it keeps
 # containers as folders under $STUB_DIR/containers (image, state, restart) and answers from
 # them. A file $STUB_DIR/pull-fails makes `docker pull` fail; $STUB_DIR/run-state is the
-# state `docker run` gives the new container (running, by default).
+# state `docker run` gives the new container (running, by default); $STUB_DIR/login-fails
+# makes `docker login` fail. Swarm's commands answer from $STUB_DIR/service (see below).
 set -eu
 printf '%s\0' "$#" "$@" >>"$STUB_DIR/calls"
 containers=$STUB_DIR/containers
@@ -15,6 +16,52 @@ case $1 in
   version | logout | update) ;;
   login)
     cat >"$STUB_DIR/login-password"
+    if [ -e "$STUB_DIR/login-fails" ]; then
+      echo 'Error response from daemon: unauthorized: incorrect username or password' >&2
+      exit 1
+    fi
+    ;;
+  info)
+    echo 'active true'
+    ;;
+  service)
+    # Swarm's commands: a service exists when $STUB_DIR/service holds its inspect JSON.
+    case $2 in
+      inspect)
+        if [ -e "$STUB_DIR/service" ]; then
+          cat "$STUB_DIR/service"
+        else
+          echo '[]'
+          echo "Status: Error: no such service: $last, Code: 1" >&2
+          exit 1
+        fi
+        ;;
+      ps)
+        if [ -e "$STUB_DIR/service" ]; then printf 'task1\ntask2\n'; fi
+        ;;
+      create | update)
+        # What --with-registry-auth would read: the Docker config folder, while it exists.
+        if [ -n "${DOCKER_CONFIG:-}" ]; then
+          stat -c %a "$DOCKER_CONFIG" >"$STUB_DIR/docker-config-mode"
+          printf '%s\n' "$DOCKER_CONFIG" >"$STUB_DIR/docker-config"
+        fi
+        echo 'service-id'
+        ;;
+      logs)
+        echo 'web.1@node-1 | to stdout'
+        echo 'web.1@node-1 | to stderr' >&2
+        ;;
+    esac
+    ;;
+  inspect)
+    # inspect --type task IDS...
+    printf '[{"ID":"task1","Slot":1,"NodeID":"n1"},{"ID":"task2","Slot":2,"NodeID":"n1"}]\n'
+    ;;
+  node)
+    case $2 in
+      ls) echo n1 ;;
+      inspect) echo 'n1 node-1' ;;
+    esac
     ;;
   pull)
     if [ -e "$STUB_DIR/pull-fails" ]; then

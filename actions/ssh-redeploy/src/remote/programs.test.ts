@@ -2,10 +2,11 @@
 // bootstrap.sh, then strict-mode.sh, the prelude and the program on stdin), under dash and
 // under bash, against docker-stub.sh.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deployProgram, type DeployPlan } from '../deploy-program';
-import { killProgram, remoteFiles, remoteProgram, scriptProgram } from '../remote-shell';
+import { killProgram, lines, remoteFiles, remoteProgram, scriptProgram } from '../remote-shell';
+import { parseSnapshot } from '../swarm-status';
 import { SHELLS, startServer, type Server } from './program-testing';
 
 /** Everything a shell could make something of, on one line... */
@@ -205,6 +206,99 @@ describe.each(SHELLS)('under %s', (shell) => {
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/NONCE: parameter (null or )?not set/);
       expect(result.calls).toEqual([]);
+    });
+  });
+  describe('swarm-status.sh', () => {
+    const status = (check: '0' | '1', service = HOSTILE) =>
+      remoteProgram(remoteFiles.swarmStatus(), { NONCE, SERVICE: service, CHECK: check });
+
+    test('looks at the service, its tasks and the nodes, and changes nothing', async () => {
+      writeFileSync(
+        path.join(server.stubDir, 'service'),
+        JSON.stringify([{ ID: 's1', Spec: { Name: 'web' } }]),
+      );
+      const result = await server.run(shell, status('1'));
+      expect(result.calls).toEqual([
+        ['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'],
+        ['service', 'inspect', HOSTILE],
+        ['service', 'ps', '--quiet', '--no-trunc', HOSTILE],
+        ['inspect', '--type', 'task', 'task1', 'task2'],
+        ['node', 'ls', '--quiet'],
+        ['node', 'inspect', '--format', '{{.ID}} {{.Description.Hostname}}', 'n1'],
+      ]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.startsWith(`${NONCE} swarm\nactive true\n${NONCE} service\n`)).toBe(
+        true,
+      );
+      const snapshot = parseSnapshot(result.stdout, NONCE);
+      expect(snapshot?.tasks.map((task) => task.name)).toEqual(['web.1', 'web.2']);
+      expect(snapshot?.tasks[0].node).toBe('node-1');
+      expectNothingRun();
+    });
+
+    test('says there is no service when there is none', async () => {
+      const result = await server.run(shell, status('0', 'web'));
+      expect(result.code).toBe(0);
+      expect(result.calls.map((call) => call.slice(0, 2))).toEqual([
+        ['service', 'inspect'],
+        ['service', 'ps'],
+        ['node', 'ls'],
+        ['node', 'inspect'],
+      ]);
+      expect(parseSnapshot(result.stdout, NONCE)).toBeUndefined();
+    });
+  });
+
+  describe('swarm-docker.sh', () => {
+    const registry = { REGISTRY: 'registry.example.com', REGISTRY_USERNAME: HOSTILE };
+    const call = (args: string[], merge = '0', login = true) =>
+      remoteProgram(remoteFiles.swarmDocker(), {
+        NONCE,
+        ARGS: lines(args),
+        MERGE: merge,
+        REGISTRY: login ? registry.REGISTRY : '',
+        REGISTRY_USERNAME: login ? registry.REGISTRY_USERNAME : '',
+        REGISTRY_PASSWORD: login ? ONE_LINE : '',
+      });
+    const args = ['service', 'update', '--detach', `--env-add=NOTE=${ONE_LINE}`, '--filter=*', ''];
+
+    test('runs docker with each argument byte for byte, logged in through a private config', async () => {
+      const result = await server.run(shell, call([...args, 'web']));
+      expect(result.calls).toEqual([
+        ['login', '--username', HOSTILE, '--password-stdin', 'registry.example.com'],
+        [...args, 'web'],
+      ]);
+      expect(result).toMatchObject({ code: 0, stdout: 'service-id\n', stderr: '' });
+      const stub = (file: string) => readFileSync(path.join(server.stubDir, file), 'utf8');
+      expect(stub('login-password')).toBe(ONE_LINE);
+      // The config folder was there, private, while docker ran, and is gone after.
+      expect(stub('docker-config-mode')).toBe('700\n');
+      expect(existsSync(stub('docker-config').trim())).toBe(false);
+      expectNothingRun();
+    });
+
+    test("without a registry, uses the user's own Docker config", async () => {
+      const result = await server.run(shell, call(['service', 'create', 'app'], '0', false));
+      expect(result.calls).toEqual([['service', 'create', 'app']]);
+      expect(existsSync(path.join(server.stubDir, 'docker-config'))).toBe(false);
+    });
+
+    test('stops at a failed login, says why, and leaves no config behind', async () => {
+      writeFileSync(path.join(server.stubDir, 'login-fails'), '');
+      const result = await server.run(shell, call([...args, 'web']));
+      expect(result.code).toBe(12);
+      expect(result.calls).toHaveLength(1);
+      expect(result.stdout).toBe(
+        `${NONCE} reason could not log in to registry.example.com: Error response from daemon: unauthorized: incorrect username or password\n`,
+      );
+      const left = readdirSync(server.cwd).concat(readdirSync('/tmp'));
+      expect(left.filter((name) => name.startsWith('ssh-redeploy-auth.'))).toEqual([]);
+    });
+
+    test('with MERGE, hands on what docker printed on either stream', async () => {
+      const result = await server.run(shell, call(['service', 'logs', 'task1'], '1', false));
+      expect(result.stdout).toBe('web.1@node-1 | to stdout\nweb.1@node-1 | to stderr\n');
+      expect(result.stderr).toBe('');
     });
   });
 });

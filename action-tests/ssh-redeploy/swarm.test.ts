@@ -1,0 +1,331 @@
+// ssh-redeploy's service mode, bundle run as the runner runs it, over real SSH to the manager
+// of a real three-node Docker Swarm (network namespaces on a bridge of the test's own), whose
+// nodes pull from a real registry with basic auth.
+import { readdirSync } from 'node:fs';
+import { startSwarm, SWARM_APP_PORT, type Swarm } from '../services/swarm';
+import type { StepResult } from '../harness/run-action';
+import { Runs } from './run';
+
+jest.setTimeout(240_000);
+
+let swarm: Swarm;
+const runs = new Runs(() => (swarm ? [swarm.server] : []));
+const SERVICE = 'web';
+const VOLUME = 'web-data';
+
+beforeAll(async () => {
+  swarm = await startSwarm({ name: 'srd-swarm', slot: 61 });
+}, 240_000);
+
+afterAll(async () => {
+  runs.cleanup();
+  await swarm?.stop();
+});
+
+afterEach(() => runs.cleanup());
+
+function serviceInputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    host: swarm.manager.address,
+    username: swarm.server.user,
+    key: swarm.server.keys.ed25519.privateKey,
+    fingerprint: swarm.server.hostKeyFingerprint,
+    retries: '0',
+    'connect-timeout': '10s',
+    service: SERVICE,
+    registry: swarm.registry.address,
+    'registry-username': swarm.registry.username,
+    'registry-password': swarm.registry.password,
+    'health-timeout': '2s',
+    'stop-timeout': '1s',
+    'command-timeout': '150s',
+    ...extra,
+  };
+}
+
+const deploy = (extra: Record<string, string> = {}) =>
+  runs.run(serviceInputs(extra), { secrets: [swarm.registry.password] });
+
+interface ServiceResult {
+  service: string;
+  status: string;
+  host: string;
+  error?: string;
+  previousImage: string;
+  deployedImage: string;
+  replicas: string;
+  tasks: Array<{ node: string; state: string; image: string; error: string }>;
+}
+
+/** The `results` output; a step that ended without one fails the test with its errors and log. */
+function results(main: StepResult): ServiceResult[] {
+  if (main.outputs.results === undefined) {
+    throw new Error(
+      `no results output; errors: ${main.errors.join(' | ')}\nlog:\n${main.stdout.slice(-3000)}`,
+    );
+  }
+  return JSON.parse(main.outputs.results) as ServiceResult[];
+}
+
+async function digestOf(tag: 'v1' | 'v2'): Promise<string> {
+  const digest = await swarm.registry.digest(swarm.repository, tag);
+  if (!digest) throw new Error(`no digest for ${tag}`);
+  return digest;
+}
+
+/** The images of the tasks Swarm wants running, by node. */
+async function runningTasks(): Promise<string[]> {
+  const text = await swarm.docker([
+    'service',
+    'ps',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.Node}} {{.CurrentState}}',
+    SERVICE,
+  ]);
+  return text
+    .split('\n')
+    .map((line) => line.replace(/ (\w+) .*$/, ' $1'))
+    .sort();
+}
+
+async function answers(): Promise<string[]> {
+  return Promise.all(
+    swarm.nodes.map((node) =>
+      swarm.httpGet(node.address, SWARM_APP_PORT, 1_000).catch(() => 'no answer'),
+    ),
+  );
+}
+
+/**
+ * Asks every node's published port every 50 ms while `work` runs; returns, besides what work
+ * returned, how many polls found no node answering, out of how many.
+ */
+async function polling<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; dark: number; polls: number }> {
+  let running = true;
+  let dark = 0;
+  let polls = 0;
+  const poller = (async () => {
+    while (running) {
+      const seen = await Promise.all(
+        swarm.nodes.map((node) =>
+          swarm.httpGet(node.address, SWARM_APP_PORT, 1_000).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      polls += 1;
+      if (!seen.some(Boolean)) dark += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  try {
+    const value = await work();
+    return { value, dark, polls };
+  } finally {
+    running = false;
+    await poller;
+  }
+}
+
+function authFoldersLeft(): string[] {
+  return readdirSync('/tmp').filter((entry) => entry.startsWith('ssh-redeploy-auth.'));
+}
+
+// The tests build on each other, as deploys of one service do.
+describe('a service through its life', () => {
+  test('created from an image: three tasks, one per node, pulled with the registry login', async () => {
+    const { main } = await deploy({
+      image: swarm.images.v1,
+      replicas: '3',
+      ports: `mode=host,${SWARM_APP_PORT}:${SWARM_APP_PORT}`,
+      volumes: `${VOLUME}:/data`,
+      env: 'GREETING=hello world',
+    });
+    expect(main.stderr).toBe('');
+    expect(main.exitCode).toBe(0);
+    const v1 = await digestOf('v1');
+    const [result] = results(main);
+    expect(result).toMatchObject({
+      service: SERVICE,
+      status: 'created',
+      host: swarm.manager.address,
+      previousImage: '',
+      replicas: '3/3',
+    });
+    expect(result.deployedImage).toBe(`${swarm.images.v1}@${v1}`);
+    expect(main.outputs['deployed-image']).toBe(`${swarm.images.v1}@${v1}`);
+    expect(result.tasks.map((task) => `${task.node} ${task.state}`)).toEqual([
+      'node-1 running',
+      'node-2 running',
+      'node-3 running',
+    ]);
+    expect(result.tasks.every((task) => task.image === result.deployedImage)).toBe(true);
+    expect(await answers()).toEqual(['v1', 'v1', 'v1']);
+    // Host-mode ports: stop-first, said in a warning that names the port.
+    expect(main.warnings.join('\n')).toMatch(/8080 in host mode/);
+    for (const node of ['node-1', 'node-2', 'node-3']) expect(main.summary).toContain(node);
+    expect(authFoldersLeft()).toEqual([]);
+    const env = await swarm.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+      SERVICE,
+    ]);
+    expect(JSON.parse(env)).toEqual(['GREETING=hello world']);
+  });
+
+  test('updated to a new digest, one task at a time, the service answering throughout', async () => {
+    const {
+      value: run,
+      dark,
+      polls,
+    } = await polling(() => deploy({ image: swarm.images.v2, 'update-parallelism': '1' }));
+    const { main } = run;
+    expect(main.stderr).toBe('');
+    expect(main.exitCode).toBe(0);
+    const [v1, v2] = [await digestOf('v1'), await digestOf('v2')];
+    const [result] = results(main);
+    expect(result).toMatchObject({
+      status: 'updated',
+      previousImage: `${swarm.images.v1}@${v1}`,
+      deployedImage: `${swarm.images.v2}@${v2}`,
+      replicas: '3/3',
+    });
+    expect(main.outputs['previous-image']).toBe(`${swarm.images.v1}@${v1}`);
+    expect(result.tasks.map((task) => task.node)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(result.tasks.every((task) => task.image === `${swarm.images.v2}@${v2}`)).toBe(true);
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+    expect(polls).toBeGreaterThan(20);
+    expect(dark).toBe(0);
+    // Progress as it changes: tasks on the new digest out of three.
+    expect(main.stdout).toMatch(/web: 1\/3 tasks on sha256:[0-9a-f]{12}…/);
+    expect(main.stdout).toMatch(/web: 3\/3 tasks on sha256:[0-9a-f]{12}…/);
+  });
+
+  test('the same image again changes nothing', async () => {
+    const { main } = await deploy({ image: swarm.images.v2 });
+    expect(main.exitCode).toBe(0);
+    expect(results(main)[0].status).toBe('unchanged');
+  });
+
+  test('an image whose HEALTHCHECK fails is rolled back by Swarm, the service answering', async () => {
+    const { value: run, dark } = await polling(() => deploy({ image: swarm.images.unhealthy }));
+    const { main } = run;
+    expect(main.exitCode).toBe(1);
+    const v2 = `${swarm.images.v2}@${await digestOf('v2')}`;
+    const [result] = results(main);
+    expect(result.status).toBe('rolled-back');
+    expect(result.error).toMatch(/task web\.\d on node-\d: .*unhealthy/);
+    expect(main.errors[0]).toBe(result.error);
+    expect(result.deployedImage).toBe('');
+    expect(result.tasks.every((task) => task.image === v2 && task.state === 'running')).toBe(true);
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+    expect(await runningTasks()).toEqual(['node-1 Running', 'node-2 Running', 'node-3 Running']);
+    expect(dark).toBe(0);
+  });
+
+  test('an image whose process exits at once is rolled back, with its last log lines', async () => {
+    const { main } = await deploy({ image: swarm.images.crashing });
+    expect(main.exitCode).toBe(1);
+    const [result] = results(main);
+    expect(result.status).toBe('rolled-back');
+    expect(result.error).toMatch(/task web\.\d on node-\d: .*exit/);
+    expect(main.summary).toContain('about to fail');
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+  });
+
+  test('an image that cannot be pulled is rolled back, and says why', async () => {
+    const { main } = await deploy({ image: `${swarm.registry.address}/${swarm.repository}:nope` });
+    expect(main.exitCode).toBe(1);
+    const [result] = results(main);
+    expect(['rolled-back', 'failed']).toContain(result.status);
+    expect(result.error).toMatch(/nope|No such image|not found|manifest unknown/i);
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+  });
+
+  test('a wrong registry password changes nothing', async () => {
+    const { main } = await runs.run(
+      serviceInputs({ image: swarm.images.v1, 'registry-password': 'wrong-password-123' }),
+      { secrets: [swarm.registry.password, 'wrong-password-123'] },
+    );
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(/nothing was changed: could not log in to/);
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+    expect(authFoldersLeft()).toEqual([]);
+  });
+
+  test('an update longer than command-timeout is rolled back and nothing is left paused', async () => {
+    const { main } = await deploy({
+      image: swarm.images.v1,
+      'health-timeout': '6s',
+      'command-timeout': '8s',
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.warnings.join('\n')).toMatch(/did not finish within command-timeout \(8(\.0)?s\)/);
+    const [result] = results(main);
+    expect(result.status).toBe('rolled-back');
+    expect(result.error).toMatch(
+      /^web: the update to .*app:v1 did not finish within command-timeout \(8(\.0)?s\); rolled back: every task runs .*app:v2@sha256:[0-9a-f]{64} again\.$/,
+    );
+    const state = await swarm.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{.UpdateStatus.State}}',
+      SERVICE,
+    ]);
+    expect(state).toBe('rollback_completed');
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+  });
+});
+
+describe('refused before anything changes', () => {
+  test('a service name outside Swarm grammar', async () => {
+    const { main } = await deploy({ service: 'web;touch pwned', image: swarm.images.v1 });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(
+      /^Input 'service': 'web;touch pwned' is not a Swarm service name/,
+    );
+  });
+
+  test('a service that does not exist, without an image to create it from', async () => {
+    const { main } = await deploy({ service: 'missing' });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(/there is no service missing to update\. Give image/);
+  });
+
+  test('container and service together', async () => {
+    const { main } = await deploy({ container: 'web', image: swarm.images.v1 });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(/^Input 'container': cannot be combined with service/);
+  });
+
+  test('hostile values pass byte for byte, and run nothing', async () => {
+    const hostile = `$(touch /tmp/srd-pwned) \`touch /tmp/srd-pwned\` ; it's "quoted" \\ *`;
+    const { main } = await deploy({
+      service: 'web-hostile',
+      image: swarm.images.v1,
+      replicas: '1',
+      env: `NOTE=${hostile}`,
+      constraints: 'node.role==manager',
+      'health-timeout': '1s',
+    });
+    expect(main.exitCode).toBe(0);
+    const env = await swarm.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+      'web-hostile',
+    ]);
+    expect(JSON.parse(env)).toEqual([`NOTE=${hostile}`]);
+    expect(readdirSync('/tmp')).not.toContain('srd-pwned');
+    await swarm.docker(['service', 'rm', 'web-hostile']);
+  });
+});

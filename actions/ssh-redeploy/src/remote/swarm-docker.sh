@@ -1,0 +1,48 @@
+# shellcheck shell=sh
+# Service mode's one change at a time: runs `docker` with the arguments in ARGS, one a line
+# (swarm-spec.ts builds them; no argument holds a line break), as words, never through a
+# shell's parsing. With REGISTRY set, it first logs in to that registry into a private Docker
+# config folder (mode 700), so that --with-registry-auth hands those credentials to Swarm,
+# and removes the folder when it ends, however it ends. With MERGE set to 1, docker's stderr
+# joins its stdout (for logs, whose lines go to both). It runs after strict-mode.sh and a
+# prelude that sets NONCE, ARGS, MERGE, REGISTRY, REGISTRY_USERNAME and REGISTRY_PASSWORD.
+#
+# Exit codes: docker's own, or 12 when the registry login failed.
+
+: "${NONCE:?}" "${ARGS:?}" "${MERGE:?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}"
+
+LOGIN_CONFIG=
+# shellcheck disable=SC2317 # run by the traps
+cleanup() {
+  if [ -n "$LOGIN_CONFIG" ]; then rm -rf "$LOGIN_CONFIG"; fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -n "$REGISTRY" ]; then
+  LOGIN_CONFIG=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/ssh-redeploy-auth.XXXXXXXX")
+  DOCKER_CONFIG=$LOGIN_CONFIG
+  export DOCKER_CONFIG
+  if ! problem=$(printf '%s' "$REGISTRY_PASSWORD" |
+    docker login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY" 2>&1 >/dev/null); then
+    printf '%s reason could not log in to %s: %s\n' "$NONCE" "$REGISTRY" "$(printf '%s' "$problem" | tail -n 1)"
+    exit 12
+  fi
+fi
+
+NL='
+'
+rest="$ARGS$NL"
+set --
+while [ -n "$rest" ]; do
+  set -- "$@" "${rest%%"$NL"*}"
+  rest=${rest#*"$NL"}
+done
+
+if [ "$MERGE" = 1 ]; then
+  docker "$@" 2>&1
+else
+  docker "$@"
+fi
