@@ -2,6 +2,12 @@
 // documents (every escape, lone surrogates, long strings and keys, duplicate keys, big and tiny
 // numbers, JSON's four kinds of whitespace) fed in random chunks of bytes or of text, read whole
 // or member by member under random plans, and broken documents that JSON.parse refuses.
+//
+// JSON.parse is the reference, but not as is: V8 (Node 24 among others, nodejs/node#63785)
+// misreads an object key written with an escape once the heap holds an object shape whose next
+// key contains a backslash, which any earlier parse or test can leave behind. `parseReference`
+// steps around that and says how.
+import { createContext, runInContext } from 'node:vm';
 import fc from 'fast-check';
 import { readJsonStream, type JsonKey, type JsonPlan } from './json-stream';
 
@@ -174,6 +180,79 @@ function write(root: Doc, seed: number): string {
   return `${space()}${out(root)}${space()}`;
 }
 
+// ---- the reference: JSON.parse, out of reach of a V8 bug
+
+// The V8 bug (nodejs/node#63785, https://issues.chromium.org/issues/521080746; seen here on
+// Node 24.21, V8 13.6): when the object being built has a single expected next key K (an object
+// of that shape was built before, by JSON.parse or by anything else) and the key in the text has
+// an escape, V8 takes the key to be K whenever the key's raw text, escapes undecoded, starts with
+// K over the key's decoded length, which needs a backslash in K. So after `{"b": 0, "\\": 0}`,
+// `{"b": 0, "\u0061": 0}` parses to the key "\\", not "a". The reader is right there and
+// JSON.parse is wrong, which made these properties fail now and then (about one run in six),
+// depending on what ran before in the same process: a seed replays it only after the same tests.
+//
+// The way around: JSON.parse runs in a realm of its own, in which no key ever holds a
+// backslash, because every text is first rewritten so that each backslash of its strings
+// becomes U+E000 U+E001 (and each U+E000 becomes U+E000 U+E000); the values are then copied
+// back into this realm with the backslashes put back. The rewrite keeps valid texts valid and
+// the others invalid; whether a text is refused is decided by JSON.parse itself all the same.
+const referenceRealm = createContext({});
+const realmParse = runInContext('JSON.parse', referenceRealm) as (text: string) => unknown;
+
+/** Each escape, or a raw U+E000; an escape that decodes to a backslash or U+E000 is rewritten. */
+const ESCAPE_OR_MARK = /\\(u[0-9a-fA-F]{4}|[^])|\uE000/g;
+const MARKED = /\uE000([\uE000\uE001])/g;
+
+function hideBackslashes(text: string): string {
+  return text.replace(ESCAPE_OR_MARK, (match, escape: string | undefined) => {
+    if (escape === undefined) return '\\uE000\\uE000';
+    const lower = escape.toLowerCase();
+    if (lower === '\\' || lower === 'u005c') return '\\uE000\\uE001';
+    if (lower === 'ue000') return '\\uE000\\uE000';
+    return match;
+  });
+}
+
+function restoreBackslashes(value: string): string {
+  return value.includes('\uE000')
+    ? value.replace(MARKED, (_, mark: string) => (mark === '\uE000' ? '\uE000' : '\\'))
+    : value;
+}
+
+/** Copies a value parsed in the reference realm into this one; no call stack however deep. */
+function adopt(parsed: unknown): unknown {
+  const copy = (value: unknown): unknown => {
+    if (typeof value === 'string') return restoreBackslashes(value);
+    if (typeof value !== 'object' || value === null) return value;
+    return Array.isArray(value) ? [] : {};
+  };
+  const root = copy(parsed);
+  const pending: [object, object][] = [];
+  if (typeof root === 'object' && root !== null) pending.push([parsed as object, root]);
+  while (pending.length > 0) {
+    const [from, to] = pending.pop()!;
+    for (const name of Object.keys(from)) {
+      const value = (from as Record<string, unknown>)[name];
+      const target = copy(value);
+      if (typeof target === 'object' && target !== null) pending.push([value as object, target]);
+      // Own members, `__proto__` included, in JSON.parse's order.
+      Object.defineProperty(to, restoreBackslashes(name), {
+        value: target,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  return root;
+}
+
+/** What JSON.parse gives for `text` where V8 reads it right; throws where JSON.parse throws. */
+function parseReference(text: string): unknown {
+  JSON.parse(text);
+  return adopt(realmParse(hideBackslashes(text)));
+}
+
 // ---- feeding the reader
 
 /** Cuts `data` at the given points (any numbers; taken modulo the length, sorted, deduplicated). */
@@ -238,7 +317,7 @@ function expected(root: Doc, plan: JsonPlan, seed: number): Read {
     result.asked.push(`${JSON.stringify(path)} ${kind}`);
     const mode: Mode = plan(path, kind);
     if (mode === 'collect') {
-      result.values.push([path, JSON.parse(write(value, seed))]);
+      result.values.push([path, parseReference(write(value, seed))]);
     } else if (mode === 'stream' && value.kind === 'object') {
       for (const [name, member] of value.entries) visit(member, [...path, name]);
     } else if (mode === 'stream' && value.kind === 'array') {
@@ -265,7 +344,8 @@ function difference(actual: unknown, wanted: unknown): string | undefined {
     if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`;
     const keysA = Object.keys(a);
     const keysB = Object.keys(b);
-    if (keysA.join('\u0000') !== keysB.join('\u0000')) {
+    // Element by element: keys may hold any character, so no separator would do.
+    if (keysA.length !== keysB.length || keysA.some((name, index) => name !== keysB[index])) {
       return `${at}: keys ${JSON.stringify(keysA)} are not ${JSON.stringify(keysB)}`;
     }
     for (const name of keysA) {
@@ -277,6 +357,32 @@ function difference(actual: unknown, wanted: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The value a generated tree stands for, built from the tree itself rather than from a text. */
+function valueOf(root: Doc): unknown {
+  switch (root.kind) {
+    case 'string':
+      return root.value;
+    case 'number':
+      return Number(root.text);
+    case 'literal':
+      return JSON.parse(root.text) as unknown;
+    case 'array':
+      return root.items.map(valueOf);
+    case 'object': {
+      const value: Record<string, unknown> = {};
+      for (const [name, member] of root.entries) {
+        Object.defineProperty(value, name, {
+          value: valueOf(member),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
+      return value;
+    }
+  }
 }
 
 function expectSame(actual: Read, wanted: Read): void {
@@ -298,12 +404,24 @@ const RUNS = { numRuns: 150 };
 // ---- properties
 
 describe('readJsonStream against JSON.parse', () => {
+  test('the reference reads each generated document as its tree says, whatever ran before', () => {
+    fc.assert(
+      fc.property(document, seed, (root, style) => {
+        const written = write(root, style);
+        // What left V8's JSON.parse misreading keys: shapes whose next key holds a backslash.
+        JSON.parse(written);
+        expect(difference(parseReference(written), valueOf(root))).toBeUndefined();
+      }),
+      RUNS,
+    );
+  });
+
   test('a whole document, cut anywhere in its UTF-8 bytes, reads as JSON.parse reads it', async () => {
     await fc.assert(
       fc.asyncProperty(document, seed, cuts, async (root, style, points) => {
         const bytes = Buffer.from(write(root, style), 'utf8');
         // Lone surrogates become U+FFFD in UTF-8, for both readers alike.
-        const reference = JSON.parse(bytes.toString('utf8')) as unknown;
+        const reference = parseReference(bytes.toString('utf8'));
         const { values } = await read(cut(bytes, points), wholeDocument);
         expect(values).toHaveLength(1);
         expect(values[0][0]).toEqual([]);
@@ -318,7 +436,7 @@ describe('readJsonStream against JSON.parse', () => {
       fc.asyncProperty(document, seed, cuts, async (root, style, points) => {
         const written = write(root, style);
         const { values } = await read(cut(written, points), wholeDocument);
-        expect(difference(values[0][1], JSON.parse(written))).toBeUndefined();
+        expect(difference(values[0][1], parseReference(written))).toBeUndefined();
       }),
       RUNS,
     );
@@ -344,7 +462,7 @@ describe('readJsonStream against JSON.parse', () => {
         seed,
         async (root, style) => {
           const bytes = Buffer.from(write(root, style), 'utf8');
-          const reference = JSON.parse(bytes.toString('utf8')) as unknown;
+          const reference = parseReference(bytes.toString('utf8'));
           for (let point = 1; point < bytes.length; point++) {
             const { values } = await read(cut(bytes, [point]), wholeDocument);
             expect(difference(values[0][1], reference)).toBeUndefined();
@@ -427,7 +545,7 @@ describe('readJsonStream against JSON.parse', () => {
         fc.pre(!broken.startsWith('\ufeff'));
         let reference: unknown;
         try {
-          reference = JSON.parse(broken);
+          reference = parseReference(broken);
         } catch {
           await expectRefused(cut(broken, points));
           return;
@@ -456,6 +574,67 @@ describe('readJsonStream against JSON.parse', () => {
     }
   });
 
+  test('a key with an escape, after shapes whose next key is a backslash, reads as itself', async () => {
+    // The counterexample that made 'one character changed' fail (seed -275827944, no change, one
+    // chunk), once an earlier test had left such shapes behind: JSON.parse then read the second
+    // "\u0061" as "\\"; the reader read "a", as it should.
+    const root: Doc = {
+      kind: 'object',
+      entries: [
+        [
+          '',
+          {
+            kind: 'object',
+            entries: [
+              [
+                '\u0000',
+                {
+                  kind: 'object',
+                  entries: [
+                    [
+                      'a',
+                      {
+                        kind: 'array',
+                        items: [
+                          {
+                            kind: 'object',
+                            entries: [
+                              ['b', { kind: 'number', text: `1${'0'.repeat(300)}` }],
+                              ['a', { kind: 'literal', text: 'true' }],
+                              [
+                                '\u0000'.repeat(1000),
+                                { kind: 'string', value: '\ud800'.repeat(1000) },
+                              ],
+                            ],
+                          },
+                        ],
+                      },
+                    ],
+                  ],
+                },
+              ],
+            ],
+          },
+        ],
+      ],
+    };
+    const written = write(root, 0);
+    expect(written).toContain('"\\u0061"\t: \r\n\t true');
+    const wanted = {
+      '': {
+        '\u0000': {
+          a: [{ b: 1e300, a: true, ['\u0000'.repeat(1000)]: '\ud800'.repeat(1000) }],
+        },
+      },
+    };
+    JSON.parse('{"b": 0, "\\\\": 0}');
+    JSON.parse('[{"b": 0, "\\\\": 0}]');
+    const { values } = await read([written], wholeDocument);
+    expect(difference(values[0][1], wanted)).toBeUndefined();
+    expect(difference(valueOf(root), wanted)).toBeUndefined();
+    expect(difference(parseReference(written), wanted)).toBeUndefined();
+  });
+
   test('deep nesting, long strings and long keys, in random chunks', async () => {
     const depth = 20_000;
     const nested = `{"deep": ${'[{"k":'.repeat(depth)}"\\ud834\\udd1e"${'}]'.repeat(depth)}, "flat": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
@@ -463,7 +642,7 @@ describe('readJsonStream against JSON.parse', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(nested, long), cuts, async (written, points) => {
         const { values } = await read(cut(Buffer.from(written, 'utf8'), points), wholeDocument);
-        expect(difference(values[0][1], JSON.parse(written))).toBeUndefined();
+        expect(difference(values[0][1], parseReference(written))).toBeUndefined();
       }),
       { numRuns: 20 },
     );

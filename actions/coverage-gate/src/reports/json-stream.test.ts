@@ -109,6 +109,26 @@ describe('readJsonStream', () => {
     ]);
   });
 
+  test('a key written with an escape reads as itself after shapes whose next key holds a backslash', async () => {
+    // V8's own JSON.parse misreads these keys in this state (nodejs/node#63785): after
+    // {"b": 1, "\\": 2}, it reads {"b": 1, "\u0061": 2} as {"b": 1, "\\": 2}. The reader must not.
+    const text = '{"x": {"b": 1, "\\\\": 2}, "y": {"b": 1, "\\u0061": 2}, "z": {"b": 1, "\\n": 3}}';
+    JSON.parse('{"b": 1, "\\\\": 2}');
+    for (const size of [1, 3, 1000]) {
+      const seen = await members(text, size);
+      expect(seen).toEqual([
+        [['x'], { b: 1, '\\': 2 }],
+        [['y'], { b: 1, a: 2 }],
+        [['z'], { b: 1, '\n': 3 }],
+      ]);
+      expect(seen.map(([, value]) => Object.keys(value as object))).toEqual([
+        ['b', '\\'],
+        ['b', 'a'],
+        ['b', '\n'],
+      ]);
+    }
+  });
+
   test('__proto__ becomes an own member, as with JSON.parse', async () => {
     const [[, value]] = await members('{"a": {"__proto__": {"polluted": 1}}}', 2);
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
