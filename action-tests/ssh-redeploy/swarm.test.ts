@@ -1,7 +1,9 @@
 // ssh-redeploy's service mode, bundle run as the runner runs it, over real SSH to the manager
 // of a real three-node Docker Swarm (network namespaces on a bridge of the test's own), whose
 // nodes pull from a real registry with basic auth.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startSwarm, SWARM_APP_PORT, type Swarm } from '../services/swarm';
 import type { StepResult } from '../harness/run-action';
 import { Runs } from './run';
@@ -327,5 +329,151 @@ describe('refused before anything changes', () => {
     expect(JSON.parse(env)).toEqual([`NOTE=${hostile}`]);
     expect(readdirSync('/tmp')).not.toContain('srd-pwned');
     await swarm.docker(['service', 'rm', 'web-hostile']);
+  });
+});
+
+describe('a stack from a compose file', () => {
+  const STACK = 'shop';
+  let workspace: string;
+
+  beforeAll(() => {
+    workspace = mkdtempSync(path.join(tmpdir(), 'srd-stack-'));
+  });
+
+  function composeFile(withWorker: boolean, apiImage = swarm.images.v1): string {
+    const lines = [
+      '# the shop, as the repository keeps it',
+      'version: "3.8"',
+      'services:',
+      '  api:',
+      `    image: ${apiImage} # set by the pipeline`,
+      '    stop_grace_period: 1s',
+      '    deploy:',
+      '      replicas: 2',
+      '      update_config: { parallelism: 1, order: start-first, monitor: 2s, failure_action: rollback }',
+    ];
+    if (withWorker) {
+      lines.push(
+        '  worker:',
+        '    image: local/busybox:base',
+        '    command: ["sleep", "3600"]',
+        '    stop_grace_period: 1s',
+      );
+    }
+    const file = path.join(workspace, 'docker-stack.yml');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return 'docker-stack.yml';
+  }
+
+  const deployStack = (extra: Record<string, string>) =>
+    runs.run(
+      {
+        ...serviceInputs({ stack: STACK, ...extra }),
+        service: '',
+        'health-timeout': '60s',
+      },
+      { secrets: [swarm.registry.password], workspace },
+    );
+
+  async function stackServices(): Promise<string[]> {
+    const text = await swarm.docker([
+      'service',
+      'ls',
+      '--filter',
+      `label=com.docker.stack.namespace=${STACK}`,
+      '--format',
+      '{{.Name}}',
+    ]);
+    return text.split('\n').filter(Boolean).sort();
+  }
+
+  test('both services converge, the one of the image on its digest', async () => {
+    const { main } = await deployStack({
+      'compose-file': composeFile(true),
+      image: swarm.images.v2,
+    });
+    expect(main.stderr).toBe('');
+    expect(main.exitCode).toBe(0);
+    const v2 = `${swarm.images.v2}@${await digestOf('v2')}`;
+    const outcomes = results(main);
+    expect(outcomes.map((outcome) => [outcome.service, outcome.status])).toEqual([
+      ['shop_api', 'created'],
+      ['shop_worker', 'created'],
+    ]);
+    expect(outcomes[0].deployedImage).toBe(v2);
+    expect(outcomes[0].replicas).toBe('2/2');
+    expect(outcomes[0].tasks.every((task) => task.image === v2 && task.state === 'running')).toBe(
+      true,
+    );
+    expect(main.outputs['deployed-image']).toBe(v2);
+    expect(await stackServices()).toEqual(['shop_api', 'shop_worker']);
+    // The file went to a private folder on the manager, gone after the deploy.
+    expect(readdirSync('/tmp').filter((entry) => entry.startsWith('ssh-redeploy-file.'))).toEqual(
+      [],
+    );
+    expect(authFoldersLeft()).toEqual([]);
+  });
+
+  test('prune removes a service dropped from the file', async () => {
+    const { main } = await deployStack({
+      'compose-file': composeFile(false),
+      image: swarm.images.v1,
+      prune: 'true',
+    });
+    expect(main.exitCode).toBe(0);
+    expect(results(main).map((outcome) => [outcome.service, outcome.status])).toEqual([
+      ['shop_api', 'updated'],
+    ]);
+    expect(await stackServices()).toEqual(['shop_api']);
+  });
+
+  test('a failing service fails the step, rolled back, the others named', async () => {
+    const { main } = await deployStack({
+      'compose-file': composeFile(true),
+      image: swarm.images.crashing,
+      'stack-services': 'api',
+    });
+    expect(main.exitCode).toBe(1);
+    const outcomes = results(main);
+    expect(outcomes.map((outcome) => [outcome.service, outcome.status])).toEqual([
+      ['shop_api', 'rolled-back'],
+      ['shop_worker', 'created'],
+    ]);
+    expect(main.errors[main.errors.length - 1]).toBe(
+      'shop: 1 of 2 services failed: shop_api rolled-back, shop_worker created.',
+    );
+  });
+
+  test('a broken compose file is refused before anything changes', async () => {
+    writeFileSync(path.join(workspace, 'broken.yml'), 'services:\n  api: [unclosed\n');
+    const before = await swarm.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{.Version.Index}}',
+      'shop_api',
+    ]);
+    const { main } = await deployStack({ 'compose-file': 'broken.yml', image: swarm.images.v2 });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(/^Input 'compose-file': broken.yml is not valid YAML/);
+    const after = await swarm.docker([
+      'service',
+      'inspect',
+      '--format',
+      '{{.Version.Index}}',
+      'shop_api',
+    ]);
+    expect(after).toBe(before);
+  });
+
+  test('an image that no service of the file runs is refused', async () => {
+    const { main } = await deployStack({
+      'compose-file': composeFile(true),
+      image: `${swarm.registry.address}/elsewhere/app:v1`,
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(
+      /^Input 'stack-services': no service of docker-stack.yml runs an image/,
+    );
   });
 });

@@ -2190,11 +2190,15 @@ function addressProblem(text) {
 /***/ }),
 
 /***/ 8024:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
 const host_port_1 = __nccwpck_require__(5088);
 const input_values_1 = __nccwpck_require__(9153);
@@ -2342,6 +2346,9 @@ const CONTAINER_INPUTS = [
 function readMode(runner, environment, secrets) {
     const script = runner.getInput('script');
     const serviceText = runner.getInput('service');
+    const stackText = runner.getInput('stack');
+    const composeText = runner.getInput('compose-file');
+    const stackServicesText = runner.getInput('stack-services');
     const serviceValues = {
         replicas: runner.getInput('replicas'),
         networks: runner.getInput('networks'),
@@ -2369,6 +2376,41 @@ function readMode(runner, environment, secrets) {
     const stopTimeoutMs = (0, duration_1.parseDuration)('stop-timeout', runner.getInput('stop-timeout'));
     if (script !== '' && (imageText !== '' || containerText !== '')) {
         throw new errors_1.ConfigurationError('script', 'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.');
+    }
+    if (stackText === '' && (composeText !== '' || stackServicesText !== '')) {
+        throw new errors_1.ConfigurationError('stack', `is required with ${composeText !== '' ? 'compose-file' : 'stack-services'}: the name to deploy the compose file's services under.`);
+    }
+    if (stackText !== '') {
+        const other = [
+            script !== '' && 'script',
+            containerText !== '' && 'container',
+            serviceText !== '' && 'service',
+        ].find(Boolean);
+        if (other) {
+            throw new errors_1.ConfigurationError(other, 'cannot be combined with stack: a step runs a script, replaces a container, updates a service or deploys a stack. Use one step for each.');
+        }
+        const onlyForOthers = [
+            ...['ports', 'volumes', 'env', 'run-args', 'health-cmd'].filter((name) => containerValues[name] !== ''),
+            ...SERVICE_INPUTS.filter((name) => serviceValues[name] !== ''),
+        ];
+        if (onlyForOthers.length > 0) {
+            throw new errors_1.ConfigurationError(onlyForOthers[0], 'is not used in stack mode: the compose file says how its services run. Write it there.');
+        }
+        if (composeText === '') {
+            throw new errors_1.ConfigurationError('compose-file', 'is required with stack: the compose file in the workspace to deploy (e.g. docker-stack.yml).');
+        }
+        return {
+            kind: 'stack',
+            stack: (0, swarm_spec_1.parseServiceName)('stack', stackText),
+            composeFile: {
+                given: composeText,
+                path: node_path_1.default.resolve(environment.GITHUB_WORKSPACE ?? '.', composeText),
+            },
+            image: imageText === '' ? undefined : (0, container_spec_1.parseImage)(imageText),
+            stackServices: (0, input_values_1.parseList)(stackServicesText, /[\s,]+/).map((name) => (0, swarm_spec_1.parseServiceName)('stack-services', name)),
+            prune,
+            registry: readRegistry(containerValues),
+        };
     }
     if (serviceText !== '') {
         if (script !== '') {
@@ -2506,6 +2548,7 @@ function readVariables(raw, environment) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
+const node_fs_1 = __nccwpck_require__(3024);
 const errors_1 = __nccwpck_require__(9223);
 const step_1 = __nccwpck_require__(6254);
 const summary_1 = __nccwpck_require__(6834);
@@ -2518,6 +2561,7 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const report_1 = __nccwpck_require__(5903);
 const run_script_1 = __nccwpck_require__(7894);
 const ssh_1 = __nccwpck_require__(6951);
+const stack_file_1 = __nccwpck_require__(6340);
 const swarm_deploy_1 = __nccwpck_require__(933);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
@@ -2538,8 +2582,8 @@ async function main(ctx) {
     const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
     const hostLog = (label) => new host_log_1.HostLog(label, layout, (line) => ctx.log.info(line));
     const mode = inputs.mode;
-    if (mode.kind === 'service') {
-        await runServiceMode(ctx, inputs, mode, connector);
+    if (mode.kind === 'service' || mode.kind === 'stack') {
+        await runSwarmMode(ctx, inputs, mode, connector);
         return;
     }
     let outcomes;
@@ -2573,30 +2617,52 @@ async function main(ctx) {
         throw new errors_1.ActionFailure(failure);
     }
 }
-async function runServiceMode(ctx, inputs, mode, connector) {
-    const log = new host_log_1.HostLog(mode.spec.service, 'single', (line) => ctx.log.info(line));
-    let outcome;
+async function runSwarmMode(ctx, inputs, mode, connector) {
+    const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
+    const log = new host_log_1.HostLog(label, 'single', (line) => ctx.log.info(line));
+    const warn = (message) => ctx.log.warning(message);
+    let outcomes;
     try {
-        outcome = await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, (message) => ctx.log.warning(message));
+        if (mode.kind === 'service') {
+            outcomes = [
+                await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, warn),
+            ];
+        }
+        else {
+            const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
+            outcomes = await (0, swarm_deploy_1.deployStack)(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, warn);
+        }
     }
     finally {
         await connector.closeAll();
     }
-    ctx.runner.setOutput('results', (0, report_1.serviceResultsJson)([outcome]));
-    ctx.runner.setOutput('previous-image', outcome.previousImage);
-    ctx.runner.setOutput('deployed-image', outcome.deployedImage);
-    const summary = ctx.summary.addHeading('Swarm deploy', 3);
-    for (const section of (0, report_1.serviceSummary)([outcome])) {
+    const first = outcomes.find((outcome) => outcome.deployedImage !== '') ?? outcomes[0];
+    ctx.runner.setOutput('results', (0, report_1.serviceResultsJson)(outcomes));
+    ctx.runner.setOutput('previous-image', first.previousImage);
+    ctx.runner.setOutput('deployed-image', first.deployedImage);
+    const summary = ctx.summary.addHeading(mode.kind === 'service' ? 'Swarm deploy' : `Swarm stack ${(0, summary_1.escapeHtml)(mode.stack)}`, 3);
+    for (const [index, section] of (0, report_1.serviceSummary)(outcomes).entries()) {
         summary.addHeading((0, summary_1.escapeHtml)(section.heading), 4).addTable((0, summary_1.tableRows)(section.rows));
         if (section.log.length > 0) {
-            summary.addDetails(`${(0, summary_1.escapeHtml)(outcome.service)}: the failed task's last log lines`, `<pre>${(0, summary_1.escapeHtml)(section.log.join('\n'))}</pre>`);
+            summary.addDetails(`${(0, summary_1.escapeHtml)(outcomes[index].service)}: the failed task's last log lines`, `<pre>${(0, summary_1.escapeHtml)(section.log.join('\n'))}</pre>`);
         }
     }
     await summary.write();
-    if (outcome.status !== 'updated' &&
-        outcome.status !== 'created' &&
-        outcome.status !== 'unchanged') {
-        throw new errors_1.ActionFailure(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+    const bad = outcomes.filter((outcome) => !['updated', 'created', 'unchanged'].includes(outcome.status));
+    if (bad.length === 0)
+        return;
+    if (outcomes.length === 1)
+        throw new errors_1.ActionFailure(bad[0].error ?? `${label}: ${bad[0].status}`);
+    for (const outcome of bad)
+        ctx.log.error(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+    throw new errors_1.ActionFailure(`${label}: ${bad.length} of ${outcomes.length} services failed: ${outcomes.map((outcome) => `${outcome.service} ${outcome.status}`).join(', ')}.`);
+}
+function readComposeFile(mode) {
+    try {
+        return (0, node_fs_1.readFileSync)(mode.composeFile.path, 'utf8');
+    }
+    catch (error) {
+        throw new errors_1.ConfigurationError('compose-file', `cannot read ${mode.composeFile.given} (${(0, errors_1.errorMessage)(error)}): give a path in the workspace, after actions/checkout.`);
     }
 }
 function checkKeys(inputs) {
@@ -3416,12 +3482,87 @@ async function killRemote(client, stream, pgid) {
 
 /***/ }),
 
+/***/ 6340:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.planStack = planStack;
+const errors_1 = __nccwpck_require__(9223);
+const image_reference_1 = __nccwpck_require__(859);
+/** `registry/repository`, with Docker Hub's implicit names made explicit. */
+function repositoryOf(image) {
+    const reference = (0, image_reference_1.parseImageReference)(image);
+    if (!reference)
+        return undefined;
+    const registry = reference.registry ?? 'docker.io';
+    const repository = registry === 'docker.io' && !reference.repository.includes('/')
+        ? `library/${reference.repository}`
+        : reference.repository;
+    return `${registry === 'index.docker.io' ? 'docker.io' : registry}/${repository}`;
+}
+/**
+ * Plans a stack deploy from the compose file's text. With `image`, the services named in
+ * `chosen` (default: those whose image has the same repository as `image`) run `image`.
+ */
+function planStack(yaml, fileName, text, image, chosen) {
+    const document = yaml.parseDocument(text);
+    if (document.errors.length > 0) {
+        throw new errors_1.ConfigurationError('compose-file', `${fileName} is not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+    }
+    const root = document.toJS();
+    const servicesNode = root !== null && typeof root === 'object' && !Array.isArray(root)
+        ? root.services
+        : undefined;
+    if (servicesNode === null ||
+        typeof servicesNode !== 'object' ||
+        Array.isArray(servicesNode) ||
+        Object.keys(servicesNode).length === 0) {
+        throw new errors_1.ConfigurationError('compose-file', `${fileName} has no services: a compose file lists them under a top-level services: key.`);
+    }
+    const entries = Object.entries(servicesNode);
+    const services = entries.map(([name]) => name);
+    const imageOf = (value) => value !== null && typeof value === 'object' && 'image' in value
+        ? String(value.image)
+        : undefined;
+    for (const name of chosen) {
+        if (!services.includes(name)) {
+            throw new errors_1.ConfigurationError('stack-services', `'${name}' is not a service of ${fileName}, which has ${services.join(', ')}.`);
+        }
+    }
+    if (image === undefined) {
+        if (chosen.length > 0) {
+            throw new errors_1.ConfigurationError('stack-services', 'names the services whose image becomes image; give image too, or remove stack-services.');
+        }
+        return { text, services, rewritten: [] };
+    }
+    const wanted = repositoryOf(image);
+    const rewritten = chosen.length > 0
+        ? chosen
+        : entries
+            .filter(([, value]) => {
+            const current = imageOf(value);
+            return current !== undefined && repositoryOf(current) === wanted;
+        })
+            .map(([name]) => name);
+    if (rewritten.length === 0) {
+        throw new errors_1.ConfigurationError('stack-services', `no service of ${fileName} runs an image of ${wanted ?? image}: name the services to run image in stack-services.`);
+    }
+    for (const name of rewritten)
+        document.setIn(['services', name, 'image'], image);
+    return { text: document.toString(), services, rewritten };
+}
+
+
+/***/ }),
+
 /***/ 933:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deployService = deployService;
+exports.deployStack = deployStack;
 // Service mode: creates or updates a Swarm service through one SSH connection to a manager,
 // then follows Swarm until every task it wants runs the new image, or Swarm has rolled back.
 // The changes are made by remote/swarm-docker.sh, the looks by remote/swarm-status.sh; what
@@ -3438,6 +3579,8 @@ const POLL_INTERVAL_MS = 500;
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
 const CALL_TIMEOUT_MS = 60_000;
+/** The argument swarm-docker.sh replaces with the path of the file it was given. */
+const COMPOSE_FILE_ARGUMENT = '@file';
 /** Looks in a row that may fail before the deploy gives up following Swarm. */
 const LOOK_ATTEMPTS = 3;
 /** A failed task's log lines shown in the log and the summary. */
@@ -3495,11 +3638,12 @@ class Manager {
             snapshot: (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce),
         };
     }
-    async docker(args, nonce, registry, merge = false) {
+    async docker(args, nonce, registry, merge = false, file = '') {
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
             NONCE: nonce,
             ARGS: (0, remote_shell_1.lines)(args),
             MERGE: merge ? '1' : '0',
+            FILE: file,
             REGISTRY: registry?.host ?? '',
             REGISTRY_USERNAME: registry?.username ?? '',
             REGISTRY_PASSWORD: registry?.password ?? '',
@@ -3537,16 +3681,10 @@ function taskRows(snapshot) {
         .map((task) => ({ node: task.node, state: task.state, image: task.image, error: task.error }))
         .sort((a, b) => a.node.localeCompare(b.node));
 }
-/** Creates or updates the service and follows Swarm until it is done. */
-async function deployService(targets, mode, timeoutMs, connector, log, clock, warn) {
-    const started = clock.now();
-    const deadline = started + timeoutMs;
-    const nonce = (0, deploy_program_1.newNonce)();
-    const { spec } = mode;
-    log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
-    const manager = await reachManager(targets, connector, log);
+/** Checks that the host is a Swarm manager; returns what it knows of `service`. */
+async function checkManager(manager, service, nonce) {
     const label = manager.target.label;
-    const first = await manager.look(spec.service, nonce, true);
+    const first = await manager.look(service, nonce, true);
     const [nodeState, control] = (first.swarm ?? '').split(' ');
     if (nodeState !== 'active') {
         throw new errors_1.ActionFailure(`${label} is not part of a Swarm (its state is ${nodeState || 'unknown'}). Run docker swarm init there first, or use container: to run one container.`);
@@ -3554,115 +3692,124 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, wa
     if (control !== 'true') {
         throw new errors_1.ActionFailure(`${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`);
     }
-    const before = first.snapshot;
-    if (!before && spec.image === undefined) {
-        throw new errors_1.ActionFailure(`${label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`);
-    }
-    const choice = (0, swarm_spec_1.chooseUpdateOrder)(spec, spec.ports.length > 0
-        ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
-        : (before?.hostModePorts ?? []));
-    if (choice.notice)
-        warn(choice.notice);
-    const args = before
-        ? (0, swarm_spec_1.updateArguments)(spec, choice.order, before)
-        : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
-    log.info(`${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${(0, duration_1.formatDuration)(spec.monitorMs)} per task).`);
-    const applied = await manager.docker(args, nonce, mode.registry);
-    const outcome = (status, snapshot, error, taskLog = []) => {
-        const counts = snapshot ? (0, swarm_status_1.countConverged)(snapshot) : { running: 0, desired: 0 };
-        return {
-            host: label,
-            service: spec.service,
-            status,
-            durationMs: clock.now() - started,
-            ...(error ? { error } : {}),
-            previousImage: before?.image ?? '',
-            deployedImage: status === 'updated' || status === 'created' || status === 'unchanged'
-                ? (snapshot?.image ?? '')
-                : '',
-            replicas: `${counts.running}/${counts.desired}`,
-            tasks: taskRows(snapshot),
-            taskLog,
-        };
-    };
-    if (applied.result.code !== 0) {
-        const why = applied.reason ??
-            `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
-        log.end(`${spec.service}: failed`);
-        return outcome('failed', before, `${spec.service}: nothing was changed: ${why}.`);
-    }
-    // Follow Swarm until it is done, or the time is up.
-    let snapshot = before;
-    let shown = '';
-    const follow = async (until, rollingBack) => {
-        let failures = 0;
-        for (;;) {
+    return first.snapshot;
+}
+/**
+ * Follows the services until each is done, or `until` passes; with `rollingBack`, until each
+ * has rolled back.
+ */
+async function follow(manager, services, nonce, until, clock, rollingBack) {
+    for (;;) {
+        for (const item of services) {
+            if (item.phase)
+                continue;
             let seen;
             try {
-                seen = (await manager.look(spec.service, nonce)).snapshot;
-                failures = 0;
+                seen = (await manager.look(item.name, nonce)).snapshot;
+                item.failures = 0;
             }
             catch (error) {
                 // One look that fails (Swarm busy, a task gone between two commands) is asked again.
-                failures += 1;
-                if (failures >= LOOK_ATTEMPTS)
+                item.failures += 1;
+                if (item.failures >= LOOK_ATTEMPTS)
                     throw error;
-                await clock.sleep(POLL_INTERVAL_MS);
                 continue;
             }
-            if (!seen)
-                throw new errors_1.ActionFailure(`${label}: the service ${spec.service} disappeared during the deploy.`);
-            snapshot = seen;
+            if (!seen) {
+                throw new errors_1.ActionFailure(`${manager.target.label}: the service ${item.name} disappeared during the deploy.`);
+            }
+            item.now = seen;
             const line = (0, swarm_status_1.progressLine)(seen);
-            if (line !== shown) {
+            if (line !== item.shown) {
                 manager.show([line]);
-                shown = line;
+                item.shown = line;
             }
             const phase = rollingBack
-                ? seen.updateState === 'rollback_completed' &&
-                    (0, swarm_status_1.countConverged)(seen).running >= (0, swarm_status_1.countConverged)(seen).desired
-                    ? { done: true, status: 'rolled-back' }
-                    : seen.updateState === 'rollback_paused'
-                        ? { done: true, status: 'failed', reason: seen.updateMessage }
-                        : { done: false }
-                : (0, swarm_status_1.phaseOf)(seen, before, before ? 0 : (0, swarm_status_1.failedTasks)(seen, seen.image).length);
+                ? rollbackPhase(seen)
+                : (0, swarm_status_1.phaseOf)(seen, item.before, failedStarts(item));
             if (phase.done)
-                return phase;
-            if (clock.now() >= until)
-                return undefined;
-            await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+                item.phase = phase;
         }
-    };
-    let phase = await follow(deadline, false);
-    let timedOut = false;
-    if (phase === undefined) {
-        timedOut = true;
-        const waited = (0, duration_1.formatDuration)(clock.now() - started);
-        if (before && mode.spec.rollback) {
-            warn(`${spec.service}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
-            await manager.docker(['service', 'rollback', '--detach', spec.service], nonce);
-            phase = (await follow(clock.now() + ROLLBACK_WAIT_MS, true)) ?? {
+        if (services.every((item) => item.phase))
+            return;
+        if (clock.now() >= until)
+            return;
+        await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+    }
+}
+function failedStarts(item) {
+    return item.before || !item.now ? 0 : (0, swarm_status_1.failedTasks)(item.now, item.now.image).length;
+}
+function rollbackPhase(seen) {
+    const counts = (0, swarm_status_1.countConverged)(seen);
+    if (seen.updateState === 'rollback_completed' && counts.running >= counts.desired) {
+        return { done: true, status: 'rolled-back' };
+    }
+    if (seen.updateState === 'rollback_paused') {
+        return { done: true, status: 'failed', reason: seen.updateMessage };
+    }
+    return { done: false };
+}
+/**
+ * Follows the services after a change until Swarm is done with each. Past `deadline`, asks
+ * Swarm to roll back the updates still running (when `rollback`), and waits for that.
+ */
+async function followToTheEnd(manager, services, nonce, deadline, clock, rollback, timeoutMs, warn) {
+    await follow(manager, services, nonce, deadline, clock, false);
+    const late = services.filter((item) => !item.phase);
+    const timedOut = new Set(late.map((item) => item.name));
+    for (const item of late) {
+        if (item.before && rollback) {
+            warn(`${item.name}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
+            await manager.docker(['service', 'rollback', '--detach', item.name], nonce);
+        }
+        else {
+            item.phase = {
+                done: true,
+                status: 'failed',
+                reason: `not done after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`,
+            };
+        }
+    }
+    const rolling = late.filter((item) => !item.phase);
+    if (rolling.length > 0) {
+        await follow(manager, rolling, nonce, clock.now() + ROLLBACK_WAIT_MS, clock, true);
+        for (const item of rolling) {
+            item.phase ??= {
                 done: true,
                 status: 'failed',
                 reason: `the rollback did not finish within ${(0, duration_1.formatDuration)(ROLLBACK_WAIT_MS)} either`,
             };
         }
-        else {
-            phase = { done: true, status: 'failed', reason: `not done after ${waited}` };
-        }
     }
-    const final = snapshot;
+    return timedOut;
+}
+/** The outcome of one followed service, with the failing task named and its log fetched. */
+async function outcomeOf(manager, item, image, timedOut, timeoutMs, nonce, started, clock) {
+    const final = item.now ?? item.before;
+    const phase = item.phase ?? { done: true, status: 'failed' };
     const status = phase.status;
+    const counts = final ? (0, swarm_status_1.countConverged)(final) : { running: 0, desired: 0 };
+    const outcome = (error, taskLog = []) => ({
+        host: manager.target.label,
+        service: item.name,
+        status: !item.before && !['created', 'updated', 'unchanged'].includes(status) ? 'failed' : status,
+        durationMs: clock.now() - started,
+        ...(error ? { error } : {}),
+        previousImage: item.before?.image ?? '',
+        deployedImage: ['created', 'updated', 'unchanged'].includes(status) ? (final?.image ?? '') : '',
+        replicas: `${counts.running}/${counts.desired}`,
+        tasks: taskRows(final),
+        taskLog,
+    });
     if (status === 'created' || status === 'updated' || status === 'unchanged') {
-        const took = (0, duration_1.formatDuration)(clock.now() - started);
         manager.show([
-            `${spec.service}: ${status}, ${final ? (0, swarm_status_1.countConverged)(final).running : 0} tasks on ${final?.image ?? ''} (${took}).`,
+            `${item.name}: ${status}, ${counts.running} tasks on ${final?.image ?? ''} (${(0, duration_1.formatDuration)(clock.now() - started)}).`,
         ]);
-        log.end(`${spec.service}: ${status} (${took})`);
-        return outcome(status, final);
+        return outcome();
     }
-    // Something went wrong: say which task, where, and what it printed.
-    // After a rollback the spec's image is the old one again: the culprits ran any other.
+    // Something went wrong: say which task, where, and what it printed. After a rollback the
+    // spec's image is the old one again: the culprits ran any other.
     const culprit = final && !timedOut
         ? (0, swarm_status_1.failedTasks)(final, status === 'rolled-back' ? { except: final.image } : final.image)[0]
         : undefined;
@@ -3675,28 +3822,125 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, wa
             .split('\n')
             .filter((line) => line.trim() !== '' && !line.startsWith(`${nonce} `));
     }
-    const where = culprit ? `${(0, swarm_status_1.describeTask)(culprit)}` : (phase.reason ?? 'see the log above');
+    const where = culprit ? (0, swarm_status_1.describeTask)(culprit) : (phase.reason ?? 'see the log above');
+    const tried = image ?? 'the update';
     let error;
-    if (!before) {
+    if (!item.before) {
         // Nothing ran before: a service that never worked is removed, not left retrying.
-        await manager.docker(['service', 'rm', spec.service], nonce).catch(() => undefined);
-        error = `${spec.service} could not be created: ${where}${timedOut ? `; not running after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})` : ''}. The service was removed.`;
+        await manager.docker(['service', 'rm', item.name], nonce).catch(() => undefined);
+        error = `${item.name} could not be created: ${where}${timedOut ? `; not running after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})` : ''}. The service was removed.`;
     }
     else if (status === 'rolled-back') {
         const what = timedOut
-            ? `the update to ${spec.image ?? 'the new settings'} did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`
-            : `${spec.image ?? 'the update'} failed (${where})`;
-        error = `${spec.service}: ${what}; rolled back: every task runs ${final?.image ?? before.image} again.`;
+            ? `the update to ${tried} did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`
+            : `${tried} failed (${where})`;
+        error = `${item.name}: ${what}; rolled back: every task runs ${final?.image ?? item.before.image} again.`;
     }
     else if (status === 'paused') {
-        error = `${spec.service}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${spec.service} returns to ${before.image}, docker service update ${spec.service} goes on.`;
+        error = `${item.name}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${item.name} returns to ${item.before.image}, docker service update ${item.name} goes on.`;
     }
     else {
-        error = `${spec.service}: the update failed (${phase.reason ?? where}); check it with docker service ps ${spec.service}.`;
+        error = `${item.name}: the update failed (${phase.reason ?? where}); check it with docker service ps ${item.name}.`;
     }
     manager.show([error]);
-    log.end(`${spec.service}: ${status}`);
-    return outcome(!before ? 'failed' : status, final, error, taskLog);
+    return outcome(error, taskLog);
+}
+const newFollowed = (name, before) => ({
+    name,
+    before,
+    shown: '',
+    failures: 0,
+});
+/** Creates or updates the service and follows Swarm until it is done. */
+async function deployService(targets, mode, timeoutMs, connector, log, clock, warn) {
+    const started = clock.now();
+    const nonce = (0, deploy_program_1.newNonce)();
+    const { spec } = mode;
+    log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
+    const manager = await reachManager(targets, connector, log);
+    const before = await checkManager(manager, spec.service, nonce);
+    if (!before && spec.image === undefined) {
+        throw new errors_1.ActionFailure(`${manager.target.label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`);
+    }
+    const choice = (0, swarm_spec_1.chooseUpdateOrder)(spec, spec.ports.length > 0
+        ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
+        : (before?.hostModePorts ?? []));
+    if (choice.notice)
+        warn(choice.notice);
+    const args = before
+        ? (0, swarm_spec_1.updateArguments)(spec, choice.order, before)
+        : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
+    log.info(`${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${(0, duration_1.formatDuration)(spec.monitorMs)} per task).`);
+    const item = newFollowed(spec.service, before);
+    const applied = await manager.docker(args, nonce, mode.registry);
+    if (applied.result.code !== 0) {
+        const why = applied.reason ??
+            `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
+        log.end(`${spec.service}: failed`);
+        const counts = before ? (0, swarm_status_1.countConverged)(before) : { running: 0, desired: 0 };
+        return {
+            host: manager.target.label,
+            service: spec.service,
+            status: 'failed',
+            durationMs: clock.now() - started,
+            error: `${spec.service}: nothing was changed: ${why}.`,
+            previousImage: before?.image ?? '',
+            deployedImage: '',
+            replicas: `${counts.running}/${counts.desired}`,
+            tasks: taskRows(before),
+            taskLog: [],
+        };
+    }
+    const timedOut = await followToTheEnd(manager, [item], nonce, started + timeoutMs, clock, spec.rollback, timeoutMs, warn);
+    const outcome = await outcomeOf(manager, item, spec.image, timedOut.has(item.name), timeoutMs, nonce, started, clock);
+    log.end(`${spec.service}: ${outcome.status} (${(0, duration_1.formatDuration)(outcome.durationMs)})`);
+    return outcome;
+}
+/**
+ * Deploys a stack from its compose file, sent to a private folder on the manager, and
+ * follows every service of the file until Swarm is done with each.
+ */
+async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock, warn) {
+    const started = clock.now();
+    const nonce = (0, deploy_program_1.newNonce)();
+    log.begin(`${mode.stack}: deploy ${mode.composeFile.given} on Swarm`);
+    const manager = await reachManager(targets, connector, log);
+    const names = plan.services.map((name) => `${mode.stack}_${name}`);
+    const items = [];
+    for (const [index, name] of names.entries()) {
+        const before = index === 0
+            ? await checkManager(manager, name, nonce)
+            : (await manager.look(name, nonce)).snapshot;
+        items.push(newFollowed(name, before));
+    }
+    if (plan.rewritten.length > 0) {
+        log.info(`${plan.rewritten.join(', ')}: image set to ${mode.image ?? ''}.`);
+    }
+    const args = [
+        'stack',
+        'deploy',
+        '--with-registry-auth',
+        '--compose-file',
+        COMPOSE_FILE_ARGUMENT,
+        ...(mode.prune ? ['--prune'] : []),
+        mode.stack,
+    ];
+    const applied = await manager.docker(args, nonce, mode.registry, false, plan.text);
+    if (applied.result.code !== 0) {
+        const why = applied.reason ??
+            `docker stack deploy failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
+        log.end(`${mode.stack}: failed`);
+        throw new errors_1.ActionFailure(`${mode.stack}: ${why}.`);
+    }
+    const timedOut = await followToTheEnd(manager, items, nonce, started + timeoutMs, clock, true, timeoutMs, warn);
+    const outcomes = [];
+    for (const item of items) {
+        const rewritten = plan.rewritten.some((name) => `${mode.stack}_${name}` === item.name);
+        outcomes.push(await outcomeOf(manager, item, rewritten ? mode.image : undefined, timedOut.has(item.name), timeoutMs, nonce, started, clock));
+    }
+    const bad = outcomes.filter((outcome) => !['created', 'updated', 'unchanged'].includes(outcome.status));
+    log.end(`${mode.stack}: ${bad.length === 0 ? 'deployed' : `${bad.length} of ${outcomes.length} services failed`} (${(0, duration_1.formatDuration)(clock.now() - started)})`);
+    return outcomes;
 }
 
 
@@ -4229,6 +4473,13 @@ module.exports = require("node:net");
 
 /***/ }),
 
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ }),
+
 /***/ 6193:
 /***/ ((module) => {
 
@@ -4247,6 +4498,13 @@ module.exports = require("os");
 /***/ ((module) => {
 
 module.exports = require("path");
+
+/***/ }),
+
+/***/ 8551:
+/***/ ((module) => {
+
+module.exports = require("process");
 
 /***/ }),
 

@@ -4,17 +4,21 @@
 # shell's parsing. With REGISTRY set, it first logs in to that registry into a private Docker
 # config folder (mode 700), so that --with-registry-auth hands those credentials to Swarm,
 # and removes the folder when it ends, however it ends. With MERGE set to 1, docker's stderr
-# joins its stdout (for logs, whose lines go to both). It runs after strict-mode.sh and a
-# prelude that sets NONCE, ARGS, MERGE, REGISTRY, REGISTRY_USERNAME and REGISTRY_PASSWORD.
+# joins its stdout (for logs, whose lines go to both). With FILE set, its text is written to a
+# private folder (mode 700) as compose.yml, whose path replaces each argument `@file`; the
+# folder goes when the program ends. It runs after strict-mode.sh and a prelude that sets
+# NONCE, ARGS, MERGE, FILE, REGISTRY, REGISTRY_USERNAME and REGISTRY_PASSWORD.
 #
 # Exit codes: docker's own, or 12 when the registry login failed.
 
-: "${NONCE:?}" "${ARGS:?}" "${MERGE:?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}"
+: "${NONCE:?}" "${ARGS:?}" "${MERGE:?}" "${FILE?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}"
 
 LOGIN_CONFIG=
+WORK=
 # shellcheck disable=SC2317 # run by the traps
 cleanup() {
   if [ -n "$LOGIN_CONFIG" ]; then rm -rf "$LOGIN_CONFIG"; fi
+  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 129' HUP
@@ -32,12 +36,19 @@ if [ -n "$REGISTRY" ]; then
   fi
 fi
 
+if [ -n "$FILE" ]; then
+  WORK=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/ssh-redeploy-file.XXXXXXXX")
+  printf '%s\n' "$FILE" >"$WORK/compose.yml"
+fi
+
 NL='
 '
 rest="$ARGS$NL"
 set --
 while [ -n "$rest" ]; do
-  set -- "$@" "${rest%%"$NL"*}"
+  arg=${rest%%"$NL"*}
+  if [ "$arg" = @file ] && [ -n "$WORK" ]; then arg=$WORK/compose.yml; fi
+  set -- "$@" "$arg"
   rest=${rest#*"$NL"}
 done
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigurationError } from '../../shared/errors';
 import { formatHostPort } from '../../shared/host-port';
 import {
@@ -67,6 +68,18 @@ export interface ServiceMode {
   registry?: { host: string; username: string; password: string };
 }
 
+export interface StackMode {
+  kind: 'stack';
+  stack: string;
+  /** The compose file's path in the workspace, as given, and resolved. */
+  composeFile: { given: string; path: string };
+  image?: string;
+  /** Services whose image becomes `image`; empty: those of the same repository. */
+  stackServices: string[];
+  prune: boolean;
+  registry?: { host: string; username: string; password: string };
+}
+
 export interface Inputs {
   targets: Target[];
   credentials: Credentials;
@@ -80,7 +93,7 @@ export interface Inputs {
   commandTimeoutMs: number;
   parallel: number;
   failFast: boolean;
-  mode: ScriptMode | ContainerMode | ServiceMode;
+  mode: ScriptMode | ContainerMode | ServiceMode | StackMode;
   /** Things worth a warning that are not errors. */
   notes: string[];
 }
@@ -279,9 +292,12 @@ function readMode(
   runner: Runner,
   environment: NodeJS.ProcessEnv,
   secrets: { envText: string; registryPassword: string },
-): ScriptMode | ContainerMode | ServiceMode {
+): ScriptMode | ContainerMode | ServiceMode | StackMode {
   const script = runner.getInput('script');
   const serviceText = runner.getInput('service');
+  const stackText = runner.getInput('stack');
+  const composeText = runner.getInput('compose-file');
+  const stackServicesText = runner.getInput('stack-services');
   const serviceValues: Record<(typeof SERVICE_INPUTS)[number], string> = {
     replicas: runner.getInput('replicas'),
     networks: runner.getInput('networks'),
@@ -316,6 +332,57 @@ function readMode(
       'script',
       'cannot be combined with image and container: a step either runs a script or replaces a container. Use two steps for both.',
     );
+  }
+  if (stackText === '' && (composeText !== '' || stackServicesText !== '')) {
+    throw new ConfigurationError(
+      'stack',
+      `is required with ${composeText !== '' ? 'compose-file' : 'stack-services'}: the name to deploy the compose file's services under.`,
+    );
+  }
+  if (stackText !== '') {
+    const other = [
+      script !== '' && 'script',
+      containerText !== '' && 'container',
+      serviceText !== '' && 'service',
+    ].find(Boolean);
+    if (other) {
+      throw new ConfigurationError(
+        other,
+        'cannot be combined with stack: a step runs a script, replaces a container, updates a service or deploys a stack. Use one step for each.',
+      );
+    }
+    const onlyForOthers = [
+      ...(['ports', 'volumes', 'env', 'run-args', 'health-cmd'] as const).filter(
+        (name) => containerValues[name] !== '',
+      ),
+      ...SERVICE_INPUTS.filter((name) => serviceValues[name] !== ''),
+    ];
+    if (onlyForOthers.length > 0) {
+      throw new ConfigurationError(
+        onlyForOthers[0],
+        'is not used in stack mode: the compose file says how its services run. Write it there.',
+      );
+    }
+    if (composeText === '') {
+      throw new ConfigurationError(
+        'compose-file',
+        'is required with stack: the compose file in the workspace to deploy (e.g. docker-stack.yml).',
+      );
+    }
+    return {
+      kind: 'stack',
+      stack: parseServiceName('stack', stackText),
+      composeFile: {
+        given: composeText,
+        path: path.resolve(environment.GITHUB_WORKSPACE ?? '.', composeText),
+      },
+      image: imageText === '' ? undefined : parseImage(imageText),
+      stackServices: parseList(stackServicesText, /[\s,]+/).map((name) =>
+        parseServiceName('stack-services', name),
+      ),
+      prune,
+      registry: readRegistry(containerValues),
+    };
   }
   if (serviceText !== '') {
     if (script !== '') {
@@ -466,7 +533,7 @@ function readRegistry(values: {
   registry: string;
   'registry-username': string;
   'registry-password': string;
-}): ContainerMode['registry'] | ServiceMode['registry'] {
+}): ContainerMode['registry'] {
   const { registry, 'registry-username': username, 'registry-password': password } = values;
   if (registry === '' && username === '' && password === '') return undefined;
   if (registry === '' || username === '' || password === '') {

@@ -1,17 +1,19 @@
 import type { ActionContext } from '../../shared/context';
-import { ActionFailure } from '../../shared/errors';
+import { readFileSync } from 'node:fs';
+import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
 import { runMainStep } from '../../shared/step';
 import { escapeHtml, tableRows } from '../../shared/summary';
 import { Connector } from './connector';
 import { deployContainerOn } from './deploy-container';
 import { failureMessage, fanOut, type HostOutcome } from './fan-out';
 import { chooseLayout, HostLog } from './host-log';
-import { getInputs, type Inputs, type ServiceMode } from './inputs';
+import { getInputs, type Inputs, type ServiceMode, type StackMode } from './inputs';
 import { scriptProgram } from './remote-shell';
 import { resultsJson, serviceResultsJson, serviceSummary, summaryRows } from './report';
 import { runScriptOn } from './run-script';
 import { checkPrivateKey, loadSsh2 } from './ssh';
-import { deployService, type ServiceOutcome } from './swarm-deploy';
+import { planStack } from './stack-file';
+import { deployService, deployStack, type ServiceOutcome } from './swarm-deploy';
 
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
@@ -36,8 +38,8 @@ export async function main(ctx: ActionContext): Promise<void> {
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
   const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.log.info(line));
   const mode = inputs.mode;
-  if (mode.kind === 'service') {
-    await runServiceMode(ctx, inputs, mode, connector);
+  if (mode.kind === 'service' || mode.kind === 'stack') {
+    await runSwarmMode(ctx, inputs, mode, connector);
     return;
   }
   let outcomes: HostOutcome[];
@@ -82,47 +84,89 @@ export async function main(ctx: ActionContext): Promise<void> {
   }
 }
 
-async function runServiceMode(
+async function runSwarmMode(
   ctx: ActionContext,
   inputs: Inputs,
-  mode: ServiceMode,
+  mode: ServiceMode | StackMode,
   connector: Connector,
 ): Promise<void> {
-  const log = new HostLog(mode.spec.service, 'single', (line) => ctx.log.info(line));
-  let outcome: ServiceOutcome;
+  const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
+  const log = new HostLog(label, 'single', (line) => ctx.log.info(line));
+  const warn = (message: string) => ctx.log.warning(message);
+  let outcomes: ServiceOutcome[];
   try {
-    outcome = await deployService(
-      inputs.targets,
-      mode,
-      inputs.commandTimeoutMs,
-      connector,
-      log,
-      ctx.clock,
-      (message) => ctx.log.warning(message),
-    );
+    if (mode.kind === 'service') {
+      outcomes = [
+        await deployService(
+          inputs.targets,
+          mode,
+          inputs.commandTimeoutMs,
+          connector,
+          log,
+          ctx.clock,
+          warn,
+        ),
+      ];
+    } else {
+      const plan = planStack(
+        await import('yaml'),
+        mode.composeFile.given,
+        readComposeFile(mode),
+        mode.image,
+        mode.stackServices,
+      );
+      outcomes = await deployStack(
+        inputs.targets,
+        mode,
+        plan,
+        inputs.commandTimeoutMs,
+        connector,
+        log,
+        ctx.clock,
+        warn,
+      );
+    }
   } finally {
     await connector.closeAll();
   }
-  ctx.runner.setOutput('results', serviceResultsJson([outcome]));
-  ctx.runner.setOutput('previous-image', outcome.previousImage);
-  ctx.runner.setOutput('deployed-image', outcome.deployedImage);
-  const summary = ctx.summary.addHeading('Swarm deploy', 3);
-  for (const section of serviceSummary([outcome])) {
+  const first = outcomes.find((outcome) => outcome.deployedImage !== '') ?? outcomes[0];
+  ctx.runner.setOutput('results', serviceResultsJson(outcomes));
+  ctx.runner.setOutput('previous-image', first.previousImage);
+  ctx.runner.setOutput('deployed-image', first.deployedImage);
+  const summary = ctx.summary.addHeading(
+    mode.kind === 'service' ? 'Swarm deploy' : `Swarm stack ${escapeHtml(mode.stack)}`,
+    3,
+  );
+  for (const [index, section] of serviceSummary(outcomes).entries()) {
     summary.addHeading(escapeHtml(section.heading), 4).addTable(tableRows(section.rows));
     if (section.log.length > 0) {
       summary.addDetails(
-        `${escapeHtml(outcome.service)}: the failed task's last log lines`,
+        `${escapeHtml(outcomes[index].service)}: the failed task's last log lines`,
         `<pre>${escapeHtml(section.log.join('\n'))}</pre>`,
       );
     }
   }
   await summary.write();
-  if (
-    outcome.status !== 'updated' &&
-    outcome.status !== 'created' &&
-    outcome.status !== 'unchanged'
-  ) {
-    throw new ActionFailure(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+  const bad = outcomes.filter(
+    (outcome) => !['updated', 'created', 'unchanged'].includes(outcome.status),
+  );
+  if (bad.length === 0) return;
+  if (outcomes.length === 1) throw new ActionFailure(bad[0].error ?? `${label}: ${bad[0].status}`);
+  for (const outcome of bad)
+    ctx.log.error(outcome.error ?? `${outcome.service}: ${outcome.status}`);
+  throw new ActionFailure(
+    `${label}: ${bad.length} of ${outcomes.length} services failed: ${outcomes.map((outcome) => `${outcome.service} ${outcome.status}`).join(', ')}.`,
+  );
+}
+
+function readComposeFile(mode: StackMode): string {
+  try {
+    return readFileSync(mode.composeFile.path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(
+      'compose-file',
+      `cannot read ${mode.composeFile.given} (${errorMessage(error)}): give a path in the workspace, after actions/checkout.`,
+    );
   }
 }
 

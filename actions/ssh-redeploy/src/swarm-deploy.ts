@@ -9,7 +9,8 @@ import type { Connector } from './connector';
 import { newNonce } from './deploy-program';
 import type { HostLog } from './host-log';
 import type { Target } from './hosts';
-import type { ServiceMode } from './inputs';
+import type { ServiceMode, StackMode } from './inputs';
+import type { StackPlan } from './stack-file';
 import { lines, remoteFiles, remoteProgram } from './remote-shell';
 import type { Connection, RunResult } from './ssh';
 import { chooseUpdateOrder, createArguments, updateArguments } from './swarm-spec';
@@ -20,6 +21,7 @@ import {
   parseSnapshot,
   phaseOf,
   progressLine,
+  type Phase,
   splitSections,
   wantedTasks,
   type ServiceSnapshot,
@@ -33,6 +35,8 @@ const POLL_INTERVAL_MS = 500;
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
 const CALL_TIMEOUT_MS = 60_000;
+/** The argument swarm-docker.sh replaces with the path of the file it was given. */
+const COMPOSE_FILE_ARGUMENT = '@file';
 /** Looks in a row that may fail before the deploy gives up following Swarm. */
 const LOOK_ATTEMPTS = 3;
 /** A failed task's log lines shown in the log and the summary. */
@@ -128,11 +132,13 @@ class Manager {
     nonce: string,
     registry?: ServiceMode['registry'],
     merge = false,
+    file = '',
   ): Promise<Answer & { reason?: string }> {
     const program = remoteProgram(remoteFiles.swarmDocker(), {
       NONCE: nonce,
       ARGS: lines(args),
       MERGE: merge ? '1' : '0',
+      FILE: file,
       REGISTRY: registry?.host ?? '',
       REGISTRY_USERNAME: registry?.username ?? '',
       REGISTRY_PASSWORD: registry?.password ?? '',
@@ -176,25 +182,14 @@ function taskRows(snapshot: ServiceSnapshot | undefined): ServiceOutcome['tasks'
     .sort((a, b) => a.node.localeCompare(b.node));
 }
 
-/** Creates or updates the service and follows Swarm until it is done. */
-export async function deployService(
-  targets: Target[],
-  mode: ServiceMode,
-  timeoutMs: number,
-  connector: Connector,
-  log: HostLog,
-  clock: Clock,
-  warn: (message: string) => void,
-): Promise<ServiceOutcome> {
-  const started = clock.now();
-  const deadline = started + timeoutMs;
-  const nonce = newNonce();
-  const { spec } = mode;
-  log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
-  const manager = await reachManager(targets, connector, log);
+/** Checks that the host is a Swarm manager; returns what it knows of `service`. */
+async function checkManager(
+  manager: Manager,
+  service: string,
+  nonce: string,
+): Promise<ServiceSnapshot | undefined> {
   const label = manager.target.label;
-
-  const first = await manager.look(spec.service, nonce, true);
+  const first = await manager.look(service, nonce, true);
   const [nodeState, control] = (first.swarm ?? '').split(' ');
   if (nodeState !== 'active') {
     throw new ActionFailure(
@@ -206,132 +201,163 @@ export async function deployService(
       `${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`,
     );
   }
-  const before = first.snapshot;
-  if (!before && spec.image === undefined) {
-    throw new ActionFailure(
-      `${label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`,
-    );
-  }
+  return first.snapshot;
+}
 
-  const choice = chooseUpdateOrder(
-    spec,
-    spec.ports.length > 0
-      ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
-      : (before?.hostModePorts ?? []),
-  );
-  if (choice.notice) warn(choice.notice);
-  const args = before
-    ? updateArguments(spec, choice.order, before)
-    : createArguments(spec, choice.order, spec.image ?? '');
-  log.info(
-    `${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${formatDuration(spec.monitorMs)} per task).`,
-  );
-  const applied = await manager.docker(args, nonce, mode.registry);
-  const outcome = (
-    status: ServiceStatus,
-    snapshot: ServiceSnapshot | undefined,
-    error?: string,
-    taskLog: string[] = [],
-  ): ServiceOutcome => {
-    const counts = snapshot ? countConverged(snapshot) : { running: 0, desired: 0 };
-    return {
-      host: label,
-      service: spec.service,
-      status,
-      durationMs: clock.now() - started,
-      ...(error ? { error } : {}),
-      previousImage: before?.image ?? '',
-      deployedImage:
-        status === 'updated' || status === 'created' || status === 'unchanged'
-          ? (snapshot?.image ?? '')
-          : '',
-      replicas: `${counts.running}/${counts.desired}`,
-      tasks: taskRows(snapshot),
-      taskLog,
-    };
-  };
-  if (applied.result.code !== 0) {
-    const why =
-      applied.reason ??
-      `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
-    log.end(`${spec.service}: failed`);
-    return outcome('failed', before, `${spec.service}: nothing was changed: ${why}.`);
-  }
+/** One service being followed: what it was, what it is, and where it stands. */
+interface Followed {
+  name: string;
+  before?: ServiceSnapshot;
+  now?: ServiceSnapshot;
+  phase?: Extract<Phase, { done: true }>;
+  shown: string;
+  failures: number;
+}
 
-  // Follow Swarm until it is done, or the time is up.
-  let snapshot: ServiceSnapshot | undefined = before;
-  let shown = '';
-  const follow = async (until: number, rollingBack: boolean) => {
-    let failures = 0;
-    for (;;) {
+/**
+ * Follows the services until each is done, or `until` passes; with `rollingBack`, until each
+ * has rolled back.
+ */
+async function follow(
+  manager: Manager,
+  services: Followed[],
+  nonce: string,
+  until: number,
+  clock: Clock,
+  rollingBack: boolean,
+): Promise<void> {
+  for (;;) {
+    for (const item of services) {
+      if (item.phase) continue;
       let seen: ServiceSnapshot | undefined;
       try {
-        seen = (await manager.look(spec.service, nonce)).snapshot;
-        failures = 0;
+        seen = (await manager.look(item.name, nonce)).snapshot;
+        item.failures = 0;
       } catch (error) {
         // One look that fails (Swarm busy, a task gone between two commands) is asked again.
-        failures += 1;
-        if (failures >= LOOK_ATTEMPTS) throw error;
-        await clock.sleep(POLL_INTERVAL_MS);
+        item.failures += 1;
+        if (item.failures >= LOOK_ATTEMPTS) throw error;
         continue;
       }
-      if (!seen)
+      if (!seen) {
         throw new ActionFailure(
-          `${label}: the service ${spec.service} disappeared during the deploy.`,
+          `${manager.target.label}: the service ${item.name} disappeared during the deploy.`,
         );
-      snapshot = seen;
+      }
+      item.now = seen;
       const line = progressLine(seen);
-      if (line !== shown) {
+      if (line !== item.shown) {
         manager.show([line]);
-        shown = line;
+        item.shown = line;
       }
       const phase = rollingBack
-        ? seen.updateState === 'rollback_completed' &&
-          countConverged(seen).running >= countConverged(seen).desired
-          ? ({ done: true, status: 'rolled-back' } as const)
-          : seen.updateState === 'rollback_paused'
-            ? ({ done: true, status: 'failed', reason: seen.updateMessage } as const)
-            : ({ done: false } as const)
-        : phaseOf(seen, before, before ? 0 : failedTasks(seen, seen.image).length);
-      if (phase.done) return phase;
-      if (clock.now() >= until) return undefined;
-      await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+        ? rollbackPhase(seen)
+        : phaseOf(seen, item.before, failedStarts(item));
+      if (phase.done) item.phase = phase;
     }
-  };
+    if (services.every((item) => item.phase)) return;
+    if (clock.now() >= until) return;
+    await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+  }
+}
 
-  let phase = await follow(deadline, false);
-  let timedOut = false;
-  if (phase === undefined) {
-    timedOut = true;
-    const waited = formatDuration(clock.now() - started);
-    if (before && mode.spec.rollback) {
+function failedStarts(item: Followed): number {
+  return item.before || !item.now ? 0 : failedTasks(item.now, item.now.image).length;
+}
+
+function rollbackPhase(seen: ServiceSnapshot): Phase {
+  const counts = countConverged(seen);
+  if (seen.updateState === 'rollback_completed' && counts.running >= counts.desired) {
+    return { done: true, status: 'rolled-back' };
+  }
+  if (seen.updateState === 'rollback_paused') {
+    return { done: true, status: 'failed', reason: seen.updateMessage };
+  }
+  return { done: false };
+}
+
+/**
+ * Follows the services after a change until Swarm is done with each. Past `deadline`, asks
+ * Swarm to roll back the updates still running (when `rollback`), and waits for that.
+ */
+async function followToTheEnd(
+  manager: Manager,
+  services: Followed[],
+  nonce: string,
+  deadline: number,
+  clock: Clock,
+  rollback: boolean,
+  timeoutMs: number,
+  warn: (message: string) => void,
+): Promise<Set<string>> {
+  await follow(manager, services, nonce, deadline, clock, false);
+  const late = services.filter((item) => !item.phase);
+  const timedOut = new Set(late.map((item) => item.name));
+  for (const item of late) {
+    if (item.before && rollback) {
       warn(
-        `${spec.service}: the update did not finish within command-timeout (${formatDuration(timeoutMs)}); asking Swarm to roll it back.`,
+        `${item.name}: the update did not finish within command-timeout (${formatDuration(timeoutMs)}); asking Swarm to roll it back.`,
       );
-      await manager.docker(['service', 'rollback', '--detach', spec.service], nonce);
-      phase = (await follow(clock.now() + ROLLBACK_WAIT_MS, true)) ?? {
+      await manager.docker(['service', 'rollback', '--detach', item.name], nonce);
+    } else {
+      item.phase = {
+        done: true,
+        status: 'failed',
+        reason: `not done after command-timeout (${formatDuration(timeoutMs)})`,
+      };
+    }
+  }
+  const rolling = late.filter((item) => !item.phase);
+  if (rolling.length > 0) {
+    await follow(manager, rolling, nonce, clock.now() + ROLLBACK_WAIT_MS, clock, true);
+    for (const item of rolling) {
+      item.phase ??= {
         done: true,
         status: 'failed',
         reason: `the rollback did not finish within ${formatDuration(ROLLBACK_WAIT_MS)} either`,
       };
-    } else {
-      phase = { done: true, status: 'failed', reason: `not done after ${waited}` };
     }
   }
+  return timedOut;
+}
 
-  const final: ServiceSnapshot | undefined = snapshot;
+/** The outcome of one followed service, with the failing task named and its log fetched. */
+async function outcomeOf(
+  manager: Manager,
+  item: Followed,
+  image: string | undefined,
+  timedOut: boolean,
+  timeoutMs: number,
+  nonce: string,
+  started: number,
+  clock: Clock,
+): Promise<ServiceOutcome> {
+  const final = item.now ?? item.before;
+  const phase = item.phase ?? { done: true, status: 'failed' as const };
   const status = phase.status;
+  const counts = final ? countConverged(final) : { running: 0, desired: 0 };
+  const outcome = (error?: string, taskLog: string[] = []): ServiceOutcome => ({
+    host: manager.target.label,
+    service: item.name,
+    status:
+      !item.before && !['created', 'updated', 'unchanged'].includes(status) ? 'failed' : status,
+    durationMs: clock.now() - started,
+    ...(error ? { error } : {}),
+    previousImage: item.before?.image ?? '',
+    deployedImage: ['created', 'updated', 'unchanged'].includes(status) ? (final?.image ?? '') : '',
+    replicas: `${counts.running}/${counts.desired}`,
+    tasks: taskRows(final),
+    taskLog,
+  });
   if (status === 'created' || status === 'updated' || status === 'unchanged') {
-    const took = formatDuration(clock.now() - started);
     manager.show([
-      `${spec.service}: ${status}, ${final ? countConverged(final).running : 0} tasks on ${final?.image ?? ''} (${took}).`,
+      `${item.name}: ${status}, ${counts.running} tasks on ${final?.image ?? ''} (${formatDuration(clock.now() - started)}).`,
     ]);
-    log.end(`${spec.service}: ${status} (${took})`);
-    return outcome(status, final);
+    return outcome();
   }
 
-  // Something went wrong: say which task, where, and what it printed.
-  // After a rollback the spec's image is the old one again: the culprits ran any other.
+  // Something went wrong: say which task, where, and what it printed. After a rollback the
+  // spec's image is the old one again: the culprits ran any other.
   const culprit: Task | undefined =
     final && !timedOut
       ? failedTasks(final, status === 'rolled-back' ? { except: final.image } : final.image)[0]
@@ -350,23 +376,194 @@ export async function deployService(
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith(`${nonce} `));
   }
-  const where = culprit ? `${describeTask(culprit)}` : (phase.reason ?? 'see the log above');
+  const where = culprit ? describeTask(culprit) : (phase.reason ?? 'see the log above');
+  const tried = image ?? 'the update';
   let error: string;
-  if (!before) {
+  if (!item.before) {
     // Nothing ran before: a service that never worked is removed, not left retrying.
-    await manager.docker(['service', 'rm', spec.service], nonce).catch(() => undefined);
-    error = `${spec.service} could not be created: ${where}${timedOut ? `; not running after command-timeout (${formatDuration(timeoutMs)})` : ''}. The service was removed.`;
+    await manager.docker(['service', 'rm', item.name], nonce).catch(() => undefined);
+    error = `${item.name} could not be created: ${where}${timedOut ? `; not running after command-timeout (${formatDuration(timeoutMs)})` : ''}. The service was removed.`;
   } else if (status === 'rolled-back') {
     const what = timedOut
-      ? `the update to ${spec.image ?? 'the new settings'} did not finish within command-timeout (${formatDuration(timeoutMs)})`
-      : `${spec.image ?? 'the update'} failed (${where})`;
-    error = `${spec.service}: ${what}; rolled back: every task runs ${final?.image ?? before.image} again.`;
+      ? `the update to ${tried} did not finish within command-timeout (${formatDuration(timeoutMs)})`
+      : `${tried} failed (${where})`;
+    error = `${item.name}: ${what}; rolled back: every task runs ${final?.image ?? item.before.image} again.`;
   } else if (status === 'paused') {
-    error = `${spec.service}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${spec.service} returns to ${before.image}, docker service update ${spec.service} goes on.`;
+    error = `${item.name}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${item.name} returns to ${item.before.image}, docker service update ${item.name} goes on.`;
   } else {
-    error = `${spec.service}: the update failed (${phase.reason ?? where}); check it with docker service ps ${spec.service}.`;
+    error = `${item.name}: the update failed (${phase.reason ?? where}); check it with docker service ps ${item.name}.`;
   }
   manager.show([error]);
-  log.end(`${spec.service}: ${status}`);
-  return outcome(!before ? 'failed' : status, final, error, taskLog);
+  return outcome(error, taskLog);
+}
+
+const newFollowed = (name: string, before: ServiceSnapshot | undefined): Followed => ({
+  name,
+  before,
+  shown: '',
+  failures: 0,
+});
+
+/** Creates or updates the service and follows Swarm until it is done. */
+export async function deployService(
+  targets: Target[],
+  mode: ServiceMode,
+  timeoutMs: number,
+  connector: Connector,
+  log: HostLog,
+  clock: Clock,
+  warn: (message: string) => void,
+): Promise<ServiceOutcome> {
+  const started = clock.now();
+  const nonce = newNonce();
+  const { spec } = mode;
+  log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
+  const manager = await reachManager(targets, connector, log);
+  const before = await checkManager(manager, spec.service, nonce);
+  if (!before && spec.image === undefined) {
+    throw new ActionFailure(
+      `${manager.target.label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`,
+    );
+  }
+
+  const choice = chooseUpdateOrder(
+    spec,
+    spec.ports.length > 0
+      ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
+      : (before?.hostModePorts ?? []),
+  );
+  if (choice.notice) warn(choice.notice);
+  const args = before
+    ? updateArguments(spec, choice.order, before)
+    : createArguments(spec, choice.order, spec.image ?? '');
+  log.info(
+    `${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${formatDuration(spec.monitorMs)} per task).`,
+  );
+  const item = newFollowed(spec.service, before);
+  const applied = await manager.docker(args, nonce, mode.registry);
+  if (applied.result.code !== 0) {
+    const why =
+      applied.reason ??
+      `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
+    log.end(`${spec.service}: failed`);
+    const counts = before ? countConverged(before) : { running: 0, desired: 0 };
+    return {
+      host: manager.target.label,
+      service: spec.service,
+      status: 'failed',
+      durationMs: clock.now() - started,
+      error: `${spec.service}: nothing was changed: ${why}.`,
+      previousImage: before?.image ?? '',
+      deployedImage: '',
+      replicas: `${counts.running}/${counts.desired}`,
+      tasks: taskRows(before),
+      taskLog: [],
+    };
+  }
+
+  const timedOut = await followToTheEnd(
+    manager,
+    [item],
+    nonce,
+    started + timeoutMs,
+    clock,
+    spec.rollback,
+    timeoutMs,
+    warn,
+  );
+  const outcome = await outcomeOf(
+    manager,
+    item,
+    spec.image,
+    timedOut.has(item.name),
+    timeoutMs,
+    nonce,
+    started,
+    clock,
+  );
+  log.end(`${spec.service}: ${outcome.status} (${formatDuration(outcome.durationMs)})`);
+  return outcome;
+}
+
+/**
+ * Deploys a stack from its compose file, sent to a private folder on the manager, and
+ * follows every service of the file until Swarm is done with each.
+ */
+export async function deployStack(
+  targets: Target[],
+  mode: StackMode,
+  plan: StackPlan,
+  timeoutMs: number,
+  connector: Connector,
+  log: HostLog,
+  clock: Clock,
+  warn: (message: string) => void,
+): Promise<ServiceOutcome[]> {
+  const started = clock.now();
+  const nonce = newNonce();
+  log.begin(`${mode.stack}: deploy ${mode.composeFile.given} on Swarm`);
+  const manager = await reachManager(targets, connector, log);
+  const names = plan.services.map((name) => `${mode.stack}_${name}`);
+  const items: Followed[] = [];
+  for (const [index, name] of names.entries()) {
+    const before =
+      index === 0
+        ? await checkManager(manager, name, nonce)
+        : (await manager.look(name, nonce)).snapshot;
+    items.push(newFollowed(name, before));
+  }
+  if (plan.rewritten.length > 0) {
+    log.info(`${plan.rewritten.join(', ')}: image set to ${mode.image ?? ''}.`);
+  }
+  const args = [
+    'stack',
+    'deploy',
+    '--with-registry-auth',
+    '--compose-file',
+    COMPOSE_FILE_ARGUMENT,
+    ...(mode.prune ? ['--prune'] : []),
+    mode.stack,
+  ];
+  const applied = await manager.docker(args, nonce, mode.registry, false, plan.text);
+  if (applied.result.code !== 0) {
+    const why =
+      applied.reason ??
+      `docker stack deploy failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
+    log.end(`${mode.stack}: failed`);
+    throw new ActionFailure(`${mode.stack}: ${why}.`);
+  }
+
+  const timedOut = await followToTheEnd(
+    manager,
+    items,
+    nonce,
+    started + timeoutMs,
+    clock,
+    true,
+    timeoutMs,
+    warn,
+  );
+  const outcomes: ServiceOutcome[] = [];
+  for (const item of items) {
+    const rewritten = plan.rewritten.some((name) => `${mode.stack}_${name}` === item.name);
+    outcomes.push(
+      await outcomeOf(
+        manager,
+        item,
+        rewritten ? mode.image : undefined,
+        timedOut.has(item.name),
+        timeoutMs,
+        nonce,
+        started,
+        clock,
+      ),
+    );
+  }
+  const bad = outcomes.filter(
+    (outcome) => !['created', 'updated', 'unchanged'].includes(outcome.status),
+  );
+  log.end(
+    `${mode.stack}: ${bad.length === 0 ? 'deployed' : `${bad.length} of ${outcomes.length} services failed`} (${formatDuration(clock.now() - started)})`,
+  );
+  return outcomes;
 }

@@ -57,6 +57,11 @@ case $1 in
     # inspect --type task IDS...
     printf '[{"ID":"task1","Slot":1,"NodeID":"n1"},{"ID":"task2","Slot":2,"NodeID":"n1"}]\n'
     ;;
+  stack)
+    # stack deploy --compose-file FILE ... NAME: keeps a copy of the file and its folder's mode.
+    cp "$4" "$STUB_DIR/stack-file"
+    stat -c %a "$(dirname "$4")" >"$STUB_DIR/stack-file-mode"
+    ;;
   node)
     case $2 in
       ls) echo n1 ;;

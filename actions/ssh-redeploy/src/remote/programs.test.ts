@@ -251,11 +251,12 @@ describe.each(SHELLS)('under %s', (shell) => {
 
   describe('swarm-docker.sh', () => {
     const registry = { REGISTRY: 'registry.example.com', REGISTRY_USERNAME: HOSTILE };
-    const call = (args: string[], merge = '0', login = true) =>
+    const call = (args: string[], merge = '0', login = true, file = '') =>
       remoteProgram(remoteFiles.swarmDocker(), {
         NONCE,
         ARGS: lines(args),
         MERGE: merge,
+        FILE: file,
         REGISTRY: login ? registry.REGISTRY : '',
         REGISTRY_USERNAME: login ? registry.REGISTRY_USERNAME : '',
         REGISTRY_PASSWORD: login ? ONE_LINE : '',
@@ -293,6 +294,23 @@ describe.each(SHELLS)('under %s', (shell) => {
       );
       const left = readdirSync(server.cwd).concat(readdirSync('/tmp'));
       expect(left.filter((name) => name.startsWith('ssh-redeploy-auth.'))).toEqual([]);
+    });
+
+    test('with FILE, hands docker a private copy of it, removed after', async () => {
+      const text = `services:\n  web:\n    image: app # ${ONE_LINE}`;
+      const result = await server.run(
+        shell,
+        call(['stack', 'deploy', '--compose-file', '@file', 'shop'], '0', false, text),
+      );
+      expect(result.code).toBe(0);
+      const [deployCall] = result.calls;
+      const file = deployCall[3];
+      expect(deployCall).toEqual(['stack', 'deploy', '--compose-file', file, 'shop']);
+      expect(file).toMatch(/\/ssh-redeploy-file\.[^/]+\/compose\.yml$/);
+      expect(readFileSync(path.join(server.stubDir, 'stack-file'), 'utf8')).toBe(`${text}\n`);
+      expect(readFileSync(path.join(server.stubDir, 'stack-file-mode'), 'utf8')).toBe('700\n');
+      expect(existsSync(path.dirname(file))).toBe(false);
+      expectNothingRun();
     });
 
     test('with MERGE, hands on what docker printed on either stream', async () => {
