@@ -294,6 +294,26 @@ describe('several hosts', () => {
   });
 });
 
+describe('service mode on a server outside a Swarm', () => {
+  test('is refused before anything changes, saying how to start one', async () => {
+    const { main } = await runs.run(
+      {
+        ...connectionInputs(target.server),
+        service: 'web',
+        image: target.images.v1,
+        'command-timeout': '90s',
+      },
+      {},
+    );
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(
+      /^127\.0\.0\.1:\d+ is not part of a Swarm \(its state is inactive\)\. Run docker swarm init there first/,
+    );
+    const services = await target.dockerd.docker(['service', 'ls']);
+    expect(services.stderr).toMatch(/not a swarm manager/);
+  });
+});
+
 describe('hostile values', () => {
   test.each([
     ['container', { container: 'x; touch /tmp/srd-pwned' }],

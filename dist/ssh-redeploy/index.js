@@ -3972,7 +3972,7 @@ const input_values_1 = __nccwpck_require__(9153);
 const SERVICE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 function parseServiceName(input, raw) {
     if (!SERVICE_NAME.test(raw)) {
-        throw new errors_1.ConfigurationError(input, `'${raw}' is not a Swarm service name: letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters.`);
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a Swarm ${input === 'stack' ? 'stack' : 'service'} name: letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters.`);
     }
     return raw;
 }

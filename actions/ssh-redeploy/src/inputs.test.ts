@@ -134,3 +134,100 @@ test.each([
 ])('%j is refused: %s', (given, message) => {
   expect(() => read({ ...base, ...given })).toThrow(message);
 });
+
+describe('service mode', () => {
+  const image = 'registry.example.com/app@sha256:' + 'b'.repeat(64);
+
+  test('reads the service and its rolling-update settings', () => {
+    const inputs = read({
+      ...base,
+      service: 'web',
+      image,
+      replicas: '3',
+      ports: 'mode=host,8050:8050',
+      constraints: 'node.role==worker',
+      'update-parallelism': '2',
+      'update-delay': '5s',
+      'max-failure-ratio': '0.5',
+      'health-timeout': '10s',
+    });
+    expect(inputs.mode).toMatchObject({
+      kind: 'service',
+      spec: {
+        service: 'web',
+        image,
+        replicas: 3,
+        ports: [{ mode: 'host', published: 8050, target: 8050, protocol: 'tcp' }],
+        constraints: ['node.role==worker'],
+        updateParallelism: 2,
+        updateDelayMs: 5_000,
+        maxFailureRatio: 0.5,
+        monitorMs: 10_000,
+        rollback: true,
+      },
+    });
+  });
+
+  test.each([
+    [
+      { service: 'web', container: 'web', image },
+      /^Input 'container': cannot be combined with service/,
+    ],
+    [{ service: 'web', 'run-args': '--init' }, /^Input 'run-args': is for container mode/],
+    [{ container: 'web', image, replicas: '2' }, /^Input 'replicas': belongs to service mode/],
+    [
+      { service: 'web', 'update-order': 'random' },
+      /^Input 'update-order': 'random' is not an update order/,
+    ],
+    [
+      { service: 'web', 'health-timeout': '10m' },
+      /^Input 'command-timeout': must be longer than health-timeout/,
+    ],
+  ])('refuses %p', (given, message) => {
+    expect(() => read({ ...base, ...given })).toThrow(message);
+  });
+});
+
+describe('stack mode', () => {
+  test('resolves the compose file in the workspace', () => {
+    const inputs = read(
+      {
+        ...base,
+        stack: 'shop',
+        'compose-file': 'deploy/stack.yml',
+        'stack-services': 'api, web',
+        prune: 'true',
+      },
+      { GITHUB_WORKSPACE: '/home/runner/work/app/app' },
+    );
+    expect(inputs.mode).toMatchObject({
+      kind: 'stack',
+      stack: 'shop',
+      composeFile: {
+        given: 'deploy/stack.yml',
+        path: '/home/runner/work/app/app/deploy/stack.yml',
+      },
+      stackServices: ['api', 'web'],
+      prune: true,
+    });
+  });
+
+  test.each([
+    [{ 'compose-file': 'stack.yml' }, /^Input 'stack': is required with compose-file/],
+    [{ stack: 'shop' }, /^Input 'compose-file': is required with stack/],
+    [
+      { stack: 'shop', 'compose-file': 'a.yml', service: 'web' },
+      /^Input 'service': cannot be combined with stack/,
+    ],
+    [
+      { stack: 'shop', 'compose-file': 'a.yml', ports: '80:80' },
+      /^Input 'ports': is not used in stack mode/,
+    ],
+    [
+      { stack: 'shop;rm', 'compose-file': 'a.yml' },
+      /^Input 'stack': 'shop;rm' is not a Swarm stack name/,
+    ],
+  ])('refuses %p', (given, message) => {
+    expect(() => read({ ...base, ...given })).toThrow(message);
+  });
+});

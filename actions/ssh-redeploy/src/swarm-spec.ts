@@ -46,7 +46,7 @@ export function parseServiceName(input: string, raw: string): string {
   if (!SERVICE_NAME.test(raw)) {
     throw new ConfigurationError(
       input,
-      `'${raw}' is not a Swarm service name: letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters.`,
+      `'${raw}' is not a Swarm ${input === 'stack' ? 'stack' : 'service'} name: letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters.`,
     );
   }
   return raw;
