@@ -45,6 +45,8 @@ case $1 in
           stat -c %a "$DOCKER_CONFIG" >"$STUB_DIR/docker-config-mode"
           printf '%s\n' "$DOCKER_CONFIG" >"$STUB_DIR/docker-config"
         fi
+        # $STUB_DIR/slow: a command that hangs (as one waiting on an unreachable registry).
+        if [ -e "$STUB_DIR/slow" ]; then exec sleep 60; fi
         echo 'service-id'
         ;;
       logs)

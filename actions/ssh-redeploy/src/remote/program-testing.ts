@@ -2,7 +2,7 @@
 // as the login shell, with the program on stdin, and `sh` and `bash` on the PATH both the
 // shell under test, so that the bootstrap and the program run under it. `docker` is
 // docker-stub.sh, which records every call.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -32,6 +32,8 @@ export interface Server {
   /** Adds a container, as `docker run` would have left it. */
   addContainer(name: string, image: string, state?: string): void;
   run(shell: Shell, program: string): Promise<RemoteRun>;
+  /** Starts a program as run() does and hands over the process, for tests that cut it off. */
+  start(shell: Shell, program: string): ChildProcessWithoutNullStreams;
   remove(): void;
 }
 
@@ -79,6 +81,12 @@ export function startServer(): Server {
     chmodSync(path.join(bin, 'docker'), 0o755);
     bins.set(shell, bin);
   }
+  const environment = (shell: Shell): NodeJS.ProcessEnv => ({
+    PATH: `${bins.get(shell)}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    HOME: cwd,
+    STUB_DIR: stubDir,
+    DOCKER_HOST: dockerHost,
+  });
   return {
     cwd,
     stubDir,
@@ -96,12 +104,7 @@ export function startServer(): Server {
       const result = await runProcess('/bin/sh', ['-c', remoteCommand()], {
         cwd,
         input: program,
-        env: {
-          PATH: `${bins.get(shell)}:/usr/sbin:/usr/bin:/sbin:/bin`,
-          HOME: cwd,
-          STUB_DIR: stubDir,
-          DOCKER_HOST: dockerHost,
-        },
+        env: environment(shell),
       });
       return {
         code: result.code,
@@ -109,6 +112,12 @@ export function startServer(): Server {
         stderr: result.stderr.replace(/^ssh-redeploy-pgid \d*\n/, ''),
         calls: readCalls(path.join(stubDir, 'calls')),
       };
+    },
+    start(shell, program) {
+      rmSync(path.join(stubDir, 'calls'), { force: true });
+      const child = spawn('/bin/sh', ['-c', remoteCommand()], { cwd, env: environment(shell) });
+      child.stdin.end(program);
+      return child;
     },
     remove() {
       rmSync(root, { recursive: true, force: true });

@@ -9,6 +9,8 @@ import { killProgram, lines, remoteFiles, remoteProgram, scriptProgram } from '.
 import { parseSnapshot } from '../swarm-status';
 import { SHELLS, startServer, type Server } from './program-testing';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Everything a shell could make something of, on one line... */
 const ONE_LINE = `it's "$(touch pwned)" \`touch pwned\` ; touch pwned $HOME \\ ' " *`;
 /** ...and on two, where a value may hold a line break. */
@@ -311,6 +313,24 @@ describe.each(SHELLS)('under %s', (shell) => {
       expect(readFileSync(path.join(server.stubDir, 'stack-file-mode'), 'utf8')).toBe('700\n');
       expect(existsSync(path.dirname(file))).toBe(false);
       expectNothingRun();
+    });
+
+    test('a dropped connection stops docker and removes the login within 3 s', async () => {
+      writeFileSync(path.join(server.stubDir, 'slow'), '');
+      const child = server.start(shell, call([...args, 'web']));
+      const configFile = path.join(server.stubDir, 'docker-config');
+      const until = Date.now() + 10_000;
+      while (!existsSync(configFile) && Date.now() < until) await sleep(20);
+      const config = readFileSync(configFile, 'utf8').trim();
+      expect(existsSync(config)).toBe(true);
+      // What sshd does when the step's process dies: the channel's reading end goes away.
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const cut = Date.now();
+      child.stdout.destroy();
+      while (existsSync(config) && Date.now() - cut < 5_000) await sleep(20);
+      expect(existsSync(config)).toBe(false);
+      expect(Date.now() - cut).toBeLessThan(3_000);
+      await exited;
     });
 
     test('with MERGE, hands on what docker printed on either stream', async () => {

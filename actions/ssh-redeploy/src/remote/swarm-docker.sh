@@ -52,8 +52,29 @@ while [ -n "$rest" ]; do
   rest=${rest#*"$NL"}
 done
 
+# The step may be cancelled or killed while docker runs: the SSH connection drops, and nothing
+# on the server notices until something is written to the channel. A watchdog writes an empty
+# line every second; when that fails, it stops docker, and the EXIT trap removes the login and
+# the file at once instead of whenever docker would have returned.
 if [ "$MERGE" = 1 ]; then
-  docker "$@" 2>&1
+  docker "$@" 2>&1 &
 else
-  docker "$@"
+  docker "$@" &
 fi
+DOCKER_PID=$!
+(
+  trap '' PIPE
+  while kill -0 "$DOCKER_PID" 2>/dev/null; do
+    # Not on the channel: a sleep left running must not hold it open once docker is done.
+    sleep 1 >/dev/null 2>&1
+    if ! printf '\n' 2>/dev/null; then
+      kill "$DOCKER_PID" 2>/dev/null || true
+      exit 0
+    fi
+  done
+) &
+WATCHDOG_PID=$!
+status=0
+wait "$DOCKER_PID" || status=$?
+kill "$WATCHDOG_PID" 2>/dev/null || true
+exit "$status"
