@@ -1,9 +1,10 @@
 // ssh-redeploy's service mode, bundle run as the runner runs it, over real SSH to the manager
 // of a real three-node Docker Swarm (network namespaces on a bridge of the test's own), whose
 // nodes pull from a real registry with basic auth.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startSshd } from '../services/sshd';
 import { startSwarm, SWARM_APP_PORT, type Swarm } from '../services/swarm';
 import type { StepResult } from '../harness/run-action';
 import { Runs } from './run';
@@ -475,5 +476,50 @@ describe('a stack from a compose file', () => {
     expect(main.errors[0]).toMatch(
       /^Input 'stack-services': no service of docker-stack.yml runs an image/,
     );
+  });
+});
+
+describe('which host', () => {
+  test('a worker is refused before anything changes, naming it', async () => {
+    // The same user reaches node-2's daemon through a second sshd inside node-2.
+    const worker = swarm.nodes[1];
+    const socketGroup = statSync(swarm.manager.dockerd.socket).gid;
+    chownSync(worker.dockerd.socket, 0, socketGroup);
+    chmodSync(worker.dockerd.socket, 0o660);
+    chmodSync(worker.dockerd.folder, 0o711);
+    const server = await startSshd({
+      name: 'srd-swarm-worker',
+      user: swarm.user,
+      namespace: worker.namespace,
+      listenAddress: worker.address,
+      setEnv: { DOCKER_HOST: worker.dockerd.host },
+    });
+    try {
+      const { main } = await runs.run(
+        {
+          ...serviceInputs({ image: swarm.images.v1 }),
+          host: worker.address,
+          fingerprint: server.hostKeyFingerprint,
+        },
+        { secrets: [swarm.registry.password] },
+      );
+      expect(main.exitCode).toBe(1);
+      expect(main.errors[0]).toBe(
+        `${worker.address} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a manager that does not answer is passed over for the next one', async () => {
+    // Nothing listens on the bridge's own address: the connection is refused at once.
+    const { main } = await deploy({
+      host: `${swarm.registry.address.split(':')[0]}:2222\n${swarm.manager.address}`,
+      image: swarm.images.v2,
+    });
+    expect(main.exitCode).toBe(0);
+    expect(results(main)[0]).toMatchObject({ host: swarm.manager.address, status: 'unchanged' });
+    expect(main.stdout).toMatch(/Trying the next manager/);
   });
 });
