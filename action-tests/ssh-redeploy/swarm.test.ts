@@ -169,8 +169,8 @@ describe('a service through its life', () => {
     ]);
     expect(result.tasks.every((task) => task.image === result.deployedImage)).toBe(true);
     expect(await answers()).toEqual(['v1', 'v1', 'v1']);
-    // Host-mode ports: stop-first, said in a warning that names the port.
-    expect(main.warnings.join('\n')).toMatch(/8080 in host mode/);
+    // Host-mode ports: stop-first, said in a notice that names the port.
+    expect(main.notices.join('\n')).toMatch(/8080 in host mode/);
     for (const node of ['node-1', 'node-2', 'node-3']) expect(main.summary).toContain(node);
     expect(authFoldersLeft()).toEqual([]);
     const env = await swarm.docker([

@@ -2620,17 +2620,16 @@ async function main(ctx) {
 async function runSwarmMode(ctx, inputs, mode, connector) {
     const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
     const log = new host_log_1.HostLog(label, 'single', (line) => ctx.log.info(line));
-    const warn = (message) => ctx.log.warning(message);
     let outcomes;
     try {
         if (mode.kind === 'service') {
             outcomes = [
-                await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, warn),
+                await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log),
             ];
         }
         else {
             const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
-            outcomes = await (0, swarm_deploy_1.deployStack)(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, warn);
+            outcomes = await (0, swarm_deploy_1.deployStack)(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log);
         }
     }
     finally {
@@ -3754,13 +3753,13 @@ function rollbackPhase(seen) {
  * Follows the services after a change until Swarm is done with each. Past `deadline`, asks
  * Swarm to roll back the updates still running (when `rollback`), and waits for that.
  */
-async function followToTheEnd(manager, services, nonce, deadline, clock, rollback, timeoutMs, warn) {
+async function followToTheEnd(manager, services, nonce, deadline, clock, rollback, timeoutMs, say) {
     await follow(manager, services, nonce, deadline, clock, false);
     const late = services.filter((item) => !item.phase);
     const timedOut = new Set(late.map((item) => item.name));
     for (const item of late) {
         if (item.before && rollback) {
-            warn(`${item.name}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
+            say.warning(`${item.name}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
             await manager.docker(['service', 'rollback', '--detach', item.name], nonce);
         }
         else {
@@ -3852,7 +3851,7 @@ const newFollowed = (name, before) => ({
     failures: 0,
 });
 /** Creates or updates the service and follows Swarm until it is done. */
-async function deployService(targets, mode, timeoutMs, connector, log, clock, warn) {
+async function deployService(targets, mode, timeoutMs, connector, log, clock, say) {
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
     const { spec } = mode;
@@ -3866,7 +3865,7 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, wa
         ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
         : (before?.hostModePorts ?? []));
     if (choice.notice)
-        warn(choice.notice);
+        say.notice(choice.notice);
     const args = before
         ? (0, swarm_spec_1.updateArguments)(spec, choice.order, before)
         : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
@@ -3891,7 +3890,7 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, wa
             taskLog: [],
         };
     }
-    const timedOut = await followToTheEnd(manager, [item], nonce, started + timeoutMs, clock, spec.rollback, timeoutMs, warn);
+    const timedOut = await followToTheEnd(manager, [item], nonce, started + timeoutMs, clock, spec.rollback, timeoutMs, say);
     const outcome = await outcomeOf(manager, item, spec.image, timedOut.has(item.name), timeoutMs, nonce, started, clock);
     log.end(`${spec.service}: ${outcome.status} (${(0, duration_1.formatDuration)(outcome.durationMs)})`);
     return outcome;
@@ -3900,7 +3899,7 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, wa
  * Deploys a stack from its compose file, sent to a private folder on the manager, and
  * follows every service of the file until Swarm is done with each.
  */
-async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock, warn) {
+async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock, say) {
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
     log.begin(`${mode.stack}: deploy ${mode.composeFile.given} on Swarm`);
@@ -3932,7 +3931,7 @@ async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock
         log.end(`${mode.stack}: failed`);
         throw new errors_1.ActionFailure(`${mode.stack}: ${why}.`);
     }
-    const timedOut = await followToTheEnd(manager, items, nonce, started + timeoutMs, clock, true, timeoutMs, warn);
+    const timedOut = await followToTheEnd(manager, items, nonce, started + timeoutMs, clock, true, timeoutMs, say);
     const outcomes = [];
     for (const item of items) {
         const rewritten = plan.rewritten.some((name) => `${mode.stack}_${name}` === item.name);

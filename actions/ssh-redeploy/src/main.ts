@@ -92,7 +92,6 @@ async function runSwarmMode(
 ): Promise<void> {
   const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
   const log = new HostLog(label, 'single', (line) => ctx.log.info(line));
-  const warn = (message: string) => ctx.log.warning(message);
   let outcomes: ServiceOutcome[];
   try {
     if (mode.kind === 'service') {
@@ -104,7 +103,7 @@ async function runSwarmMode(
           connector,
           log,
           ctx.clock,
-          warn,
+          ctx.log,
         ),
       ];
     } else {
@@ -123,7 +122,7 @@ async function runSwarmMode(
         connector,
         log,
         ctx.clock,
-        warn,
+        ctx.log,
       );
     }
   } finally {

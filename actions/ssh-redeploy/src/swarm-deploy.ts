@@ -4,6 +4,7 @@
 // their answers mean is decided in swarm-status.ts.
 import { formatDuration } from '../../shared/duration';
 import { ActionFailure, errorMessage } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
 import type { Clock } from '../../shared/retry';
 import type { Connector } from './connector';
 import { newNonce } from './deploy-program';
@@ -57,6 +58,9 @@ export interface ServiceOutcome {
   /** The failed task's last log lines. */
   taskLog: string[];
 }
+
+/** Where the deploy's own warnings and notices go (the job's annotations). */
+type Say = Pick<Logger, 'warning'> & { notice(message: string): void };
 
 /** One program's answer: stdout kept whole, stderr to the log. */
 interface Answer {
@@ -288,14 +292,14 @@ async function followToTheEnd(
   clock: Clock,
   rollback: boolean,
   timeoutMs: number,
-  warn: (message: string) => void,
+  say: Say,
 ): Promise<Set<string>> {
   await follow(manager, services, nonce, deadline, clock, false);
   const late = services.filter((item) => !item.phase);
   const timedOut = new Set(late.map((item) => item.name));
   for (const item of late) {
     if (item.before && rollback) {
-      warn(
+      say.warning(
         `${item.name}: the update did not finish within command-timeout (${formatDuration(timeoutMs)}); asking Swarm to roll it back.`,
       );
       await manager.docker(['service', 'rollback', '--detach', item.name], nonce);
@@ -412,7 +416,7 @@ export async function deployService(
   connector: Connector,
   log: HostLog,
   clock: Clock,
-  warn: (message: string) => void,
+  say: Say,
 ): Promise<ServiceOutcome> {
   const started = clock.now();
   const nonce = newNonce();
@@ -432,7 +436,7 @@ export async function deployService(
       ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
       : (before?.hostModePorts ?? []),
   );
-  if (choice.notice) warn(choice.notice);
+  if (choice.notice) say.notice(choice.notice);
   const args = before
     ? updateArguments(spec, choice.order, before)
     : createArguments(spec, choice.order, spec.image ?? '');
@@ -469,7 +473,7 @@ export async function deployService(
     clock,
     spec.rollback,
     timeoutMs,
-    warn,
+    say,
   );
   const outcome = await outcomeOf(
     manager,
@@ -497,7 +501,7 @@ export async function deployStack(
   connector: Connector,
   log: HostLog,
   clock: Clock,
-  warn: (message: string) => void,
+  say: Say,
 ): Promise<ServiceOutcome[]> {
   const started = clock.now();
   const nonce = newNonce();
@@ -541,7 +545,7 @@ export async function deployStack(
     clock,
     true,
     timeoutMs,
-    warn,
+    say,
   );
   const outcomes: ServiceOutcome[] = [];
   for (const item of items) {
