@@ -3573,13 +3573,15 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const swarm_spec_1 = __nccwpck_require__(6601);
 const swarm_status_1 = __nccwpck_require__(1488);
 /** How often Swarm is asked how the update goes. */
-const POLL_INTERVAL_MS = 500;
+const POLL_INTERVAL_MS = 400;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
 const CALL_TIMEOUT_MS = 60_000;
 /** The argument swarm-docker.sh replaces with the path of the file it was given. */
 const COMPOSE_FILE_ARGUMENT = '@file';
+/** While an update runs, a look with tasks (for the progress line) at least this often. */
+const FULL_LOOK_EVERY_MS = 3_000;
 /** Looks in a row that may fail before the deploy gives up following Swarm. */
 const LOOK_ATTEMPTS = 3;
 /** A failed task's log lines shown in the log and the summary. */
@@ -3619,11 +3621,22 @@ class Manager {
             this.log.line(line);
         this.log.endOutput();
     }
-    async look(service, nonce, check = false) {
+    /** Node names by ID, kept from look to look. */
+    nodes = new Map();
+    nodesWanted = true;
+    /**
+     * What the manager knows of the service: `check` first checks that it is a manager; `light`
+     * asks about the service alone, without its tasks (the snapshot then has none).
+     */
+    async look(service, nonce, { check = false, light = false } = {}) {
+        // The node names are asked in the first look after the check: not on the way to the change.
+        const nodes = this.nodesWanted && !check && !light;
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmStatus(), {
             NONCE: nonce,
             SERVICE: service,
             CHECK: check ? '1' : '0',
+            TASKS: light ? '0' : '1',
+            NODES: nodes ? '1' : '0',
         });
         const answer = await this.call(program, CALL_TIMEOUT_MS, true);
         if (answer.result.code === 11) {
@@ -3632,10 +3645,16 @@ class Manager {
         if (answer.result.code !== 0) {
             throw new errors_1.ActionFailure(`${this.target.label}: could not read the state of ${service} (exit code ${answer.result.code ?? 'none'}); see the log above.`);
         }
-        return {
-            swarm: (0, swarm_status_1.splitSections)(answer.stdout, nonce).get('swarm')?.trim(),
-            snapshot: (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce),
-        };
+        const snapshot = (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce, this.nodes);
+        if (nodes) {
+            this.nodesWanted = false;
+        }
+        else if (!light && snapshot !== undefined && (0, swarm_status_1.hasUnknownNode)(snapshot, this.nodes)) {
+            // A task on a node not seen yet (one that just joined): ask for the nodes next time.
+            // (Asked and still unknown: the node has left; asking again would not help.)
+            this.nodesWanted = true;
+        }
+        return { swarm: (0, swarm_status_1.splitSections)(answer.stdout, nonce).get('swarm')?.trim(), snapshot };
     }
     async docker(args, nonce, registry, merge = false, file = '') {
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
@@ -3683,7 +3702,7 @@ function taskRows(snapshot) {
 /** Checks that the host is a Swarm manager; returns what it knows of `service`. */
 async function checkManager(manager, service, nonce) {
     const label = manager.target.label;
-    const first = await manager.look(service, nonce, true);
+    const first = await manager.look(service, nonce, { check: true });
     const [nodeState, control] = (first.swarm ?? '').split(' ');
     if (nodeState !== 'active') {
         throw new errors_1.ActionFailure(`${label} is not part of a Swarm (its state is ${nodeState || 'unknown'}). Run docker swarm init there first, or use container: to run one container.`);
@@ -3699,12 +3718,27 @@ async function checkManager(manager, service, nonce) {
  */
 async function follow(manager, services, nonce, until, clock, rollingBack) {
     for (;;) {
+        const round = clock.now();
         for (const item of services) {
             if (item.phase)
                 continue;
             let seen;
             try {
-                seen = (await manager.look(item.name, nonce)).snapshot;
+                // While Swarm updates, a light look (the service alone) most of the time spares the
+                // manager: each look starts docker a few times. It cannot end the deploy by itself:
+                // when the update state moves on, a full look follows at once.
+                const light = !rollingBack &&
+                    item.now?.updateState === 'updating' &&
+                    clock.now() - item.fullLookAt < FULL_LOOK_EVERY_MS;
+                seen = (await manager.look(item.name, nonce, { light })).snapshot;
+                if (light && seen && item.now) {
+                    if (seen.updateState === 'updating' && seen.image === item.now.image) {
+                        item.failures = 0;
+                        continue;
+                    }
+                    seen = (await manager.look(item.name, nonce)).snapshot;
+                }
+                item.fullLookAt = clock.now();
                 item.failures = 0;
             }
             catch (error) {
@@ -3733,7 +3767,9 @@ async function follow(manager, services, nonce, until, clock, rollingBack) {
             return;
         if (clock.now() >= until)
             return;
-        await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+        // The interval counts from the start of the round: a look takes a good part of it.
+        const next = Math.min(round + POLL_INTERVAL_MS, until);
+        await clock.sleep(Math.max(0, next - clock.now()));
     }
 }
 function failedStarts(item) {
@@ -3849,6 +3885,7 @@ const newFollowed = (name, before) => ({
     before,
     shown: '',
     failures: 0,
+    fullLookAt: 0,
 });
 /** Creates or updates the service and follows Swarm until it is done. */
 async function deployService(targets, mode, timeoutMs, connector, log, clock, say) {
@@ -4166,6 +4203,7 @@ function updateArguments(spec, order, existing) {
 // HEALTHCHECK, Swarm holds a task in `starting` until it is healthy).
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitSections = splitSections;
+exports.hasUnknownNode = hasUnknownNode;
 exports.parseSnapshot = parseSnapshot;
 exports.wantedTasks = wantedTasks;
 exports.shortImage = shortImage;
@@ -4209,6 +4247,10 @@ function parseJsonArray(text, what) {
         throw new Error(`the manager's answer about ${what} is not a list`);
     return parsed;
 }
+/** Whether a task runs on a node whose name is not known yet. */
+function hasUnknownNode(snapshot, known) {
+    return snapshot.tasks.some((task) => task.nodeId !== '' && !known.has(task.nodeId));
+}
 /** `ID HOSTNAME` lines into a map. */
 function parseNodes(text) {
     const nodes = new Map();
@@ -4219,20 +4261,27 @@ function parseNodes(text) {
     }
     return nodes;
 }
-/** The service as the status program printed it; undefined when the service does not exist. */
-function parseSnapshot(output, nonce) {
+/**
+ * The service as the status program printed it; undefined when the service does not exist.
+ * `known` holds node names from earlier looks (the program lists nodes only when asked); the
+ * nodes of this look are added to it.
+ */
+function parseSnapshot(output, nonce, known = new Map()) {
     const sections = splitSections(output, nonce);
+    const nodes = known;
+    for (const [id, hostname] of parseNodes(sections.get('nodes')))
+        nodes.set(id, hostname);
     const services = parseJsonArray(sections.get('service'), 'the service');
     if (services.length === 0)
         return undefined;
     const raw = services[0];
     const spec = raw.Spec ?? {};
-    const nodes = parseNodes(sections.get('nodes'));
     const name = spec.Name ?? '';
     const tasks = parseJsonArray(sections.get('tasks'), 'the tasks').map((task) => ({
         id: task.ID ?? '',
         name: task.Slot ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? '').slice(0, 12)}`,
         node: nodes.get(task.NodeID ?? '') ?? (task.NodeID ?? '').slice(0, 12),
+        nodeId: task.NodeID ?? '',
         image: task.Spec?.ContainerSpec?.Image ?? '',
         state: task.Status?.State ?? '',
         desiredState: task.DesiredState ?? '',

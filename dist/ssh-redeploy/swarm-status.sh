@@ -4,12 +4,14 @@
 # reports can pass for one of them), for swarm-status.ts to read:
 #   swarm    this node's Swarm state and whether it is a manager (when CHECK is 1);
 #   service  `docker service inspect` of the service, `[]` when there is none;
-#   tasks    `docker inspect` of its tasks, the history Swarm keeps included;
-#   nodes    `ID HOSTNAME` of every node, to name where tasks run.
+#   tasks    `docker inspect` of its tasks, the history Swarm keeps included (when TASKS is
+#            1: while an update runs, the action mostly asks about the service alone);
+#   nodes    `ID HOSTNAME` of every node, to name where tasks run (when NODES is 1: the
+#            action keeps the names, and asks again only for a node it does not know).
 # It changes nothing. It runs after strict-mode.sh and a prelude that sets NONCE, SERVICE
-# (checked against Swarm's grammar by swarm-spec.ts) and CHECK.
+# (checked against Swarm's grammar by swarm-spec.ts), CHECK, TASKS and NODES.
 
-: "${NONCE:?}" "${SERVICE:?}" "${CHECK:?}"
+: "${NONCE:?}" "${SERVICE:?}" "${CHECK:?}" "${TASKS:?}" "${NODES:?}"
 
 section() { printf '%s %s\n' "$NONCE" "$1"; }
 
@@ -30,6 +32,11 @@ section service
 if ! service=$(docker service inspect "$SERVICE" 2>/dev/null); then service='[]'; fi
 printf '%s\n' "$service"
 
+if [ "$TASKS" != 1 ]; then
+  section end
+  exit 0
+fi
+
 section tasks
 tasks=$(docker service ps --quiet --no-trunc "$SERVICE" 2>/dev/null || true)
 found=
@@ -42,9 +49,11 @@ fi
 printf '%s\n' "${found:-[]}"
 
 section nodes
-nodes=$(docker node ls --quiet 2>/dev/null || true)
-if [ -n "$nodes" ]; then
-  # shellcheck disable=SC2086
-  docker node inspect --format '{{.ID}} {{.Description.Hostname}}' $nodes
+if [ "$NODES" = 1 ]; then
+  nodes=$(docker node ls --quiet 2>/dev/null || true)
+  if [ -n "$nodes" ]; then
+    # shellcheck disable=SC2086
+    docker node inspect --format '{{.ID}} {{.Description.Hostname}}' $nodes
+  fi
 fi
 section end

@@ -19,6 +19,7 @@ import {
   countConverged,
   describeTask,
   failedTasks,
+  hasUnknownNode,
   parseSnapshot,
   phaseOf,
   progressLine,
@@ -31,13 +32,15 @@ import {
 } from './swarm-status';
 
 /** How often Swarm is asked how the update goes. */
-const POLL_INTERVAL_MS = 500;
+const POLL_INTERVAL_MS = 400;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
 const CALL_TIMEOUT_MS = 60_000;
 /** The argument swarm-docker.sh replaces with the path of the file it was given. */
 const COMPOSE_FILE_ARGUMENT = '@file';
+/** While an update runs, a look with tasks (for the progress line) at least this often. */
+const FULL_LOOK_EVERY_MS = 3_000;
 /** Looks in a row that may fail before the deploy gives up following Swarm. */
 const LOOK_ATTEMPTS = 3;
 /** A failed task's log lines shown in the log and the summary. */
@@ -106,15 +109,27 @@ class Manager {
     this.log.endOutput();
   }
 
+  /** Node names by ID, kept from look to look. */
+  private readonly nodes = new Map<string, string>();
+  private nodesWanted = true;
+
+  /**
+   * What the manager knows of the service: `check` first checks that it is a manager; `light`
+   * asks about the service alone, without its tasks (the snapshot then has none).
+   */
   async look(
     service: string,
     nonce: string,
-    check = false,
+    { check = false, light = false }: { check?: boolean; light?: boolean } = {},
   ): Promise<{ swarm?: string; snapshot?: ServiceSnapshot }> {
+    // The node names are asked in the first look after the check: not on the way to the change.
+    const nodes = this.nodesWanted && !check && !light;
     const program = remoteProgram(remoteFiles.swarmStatus(), {
       NONCE: nonce,
       SERVICE: service,
       CHECK: check ? '1' : '0',
+      TASKS: light ? '0' : '1',
+      NODES: nodes ? '1' : '0',
     });
     const answer = await this.call(program, CALL_TIMEOUT_MS, true);
     if (answer.result.code === 11) {
@@ -125,10 +140,15 @@ class Manager {
         `${this.target.label}: could not read the state of ${service} (exit code ${answer.result.code ?? 'none'}); see the log above.`,
       );
     }
-    return {
-      swarm: splitSections(answer.stdout, nonce).get('swarm')?.trim(),
-      snapshot: parseSnapshot(answer.stdout, nonce),
-    };
+    const snapshot = parseSnapshot(answer.stdout, nonce, this.nodes);
+    if (nodes) {
+      this.nodesWanted = false;
+    } else if (!light && snapshot !== undefined && hasUnknownNode(snapshot, this.nodes)) {
+      // A task on a node not seen yet (one that just joined): ask for the nodes next time.
+      // (Asked and still unknown: the node has left; asking again would not help.)
+      this.nodesWanted = true;
+    }
+    return { swarm: splitSections(answer.stdout, nonce).get('swarm')?.trim(), snapshot };
   }
 
   async docker(
@@ -193,7 +213,7 @@ async function checkManager(
   nonce: string,
 ): Promise<ServiceSnapshot | undefined> {
   const label = manager.target.label;
-  const first = await manager.look(service, nonce, true);
+  const first = await manager.look(service, nonce, { check: true });
   const [nodeState, control] = (first.swarm ?? '').split(' ');
   if (nodeState !== 'active') {
     throw new ActionFailure(
@@ -216,6 +236,8 @@ interface Followed {
   phase?: Extract<Phase, { done: true }>;
   shown: string;
   failures: number;
+  /** When the last look with tasks was. */
+  fullLookAt: number;
 }
 
 /**
@@ -231,11 +253,27 @@ async function follow(
   rollingBack: boolean,
 ): Promise<void> {
   for (;;) {
+    const round = clock.now();
     for (const item of services) {
       if (item.phase) continue;
       let seen: ServiceSnapshot | undefined;
       try {
-        seen = (await manager.look(item.name, nonce)).snapshot;
+        // While Swarm updates, a light look (the service alone) most of the time spares the
+        // manager: each look starts docker a few times. It cannot end the deploy by itself:
+        // when the update state moves on, a full look follows at once.
+        const light =
+          !rollingBack &&
+          item.now?.updateState === 'updating' &&
+          clock.now() - item.fullLookAt < FULL_LOOK_EVERY_MS;
+        seen = (await manager.look(item.name, nonce, { light })).snapshot;
+        if (light && seen && item.now) {
+          if (seen.updateState === 'updating' && seen.image === item.now.image) {
+            item.failures = 0;
+            continue;
+          }
+          seen = (await manager.look(item.name, nonce)).snapshot;
+        }
+        item.fullLookAt = clock.now();
         item.failures = 0;
       } catch (error) {
         // One look that fails (Swarm busy, a task gone between two commands) is asked again.
@@ -261,7 +299,9 @@ async function follow(
     }
     if (services.every((item) => item.phase)) return;
     if (clock.now() >= until) return;
-    await clock.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, until - clock.now())));
+    // The interval counts from the start of the round: a look takes a good part of it.
+    const next = Math.min(round + POLL_INTERVAL_MS, until);
+    await clock.sleep(Math.max(0, next - clock.now()));
   }
 }
 
@@ -406,6 +446,7 @@ const newFollowed = (name: string, before: ServiceSnapshot | undefined): Followe
   before,
   shown: '',
   failures: 0,
+  fullLookAt: 0,
 });
 
 /** Creates or updates the service and follows Swarm until it is done. */

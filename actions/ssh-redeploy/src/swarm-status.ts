@@ -10,7 +10,9 @@ export interface Task {
   id: string;
   /** `<service>.<slot>` for replicated services, as `docker service ps` names tasks. */
   name: string;
+  /** The node's hostname (its ID's start when the name is not known). */
   node: string;
+  nodeId: string;
   image: string;
   /** Swarm's task state: new, pending, assigned, accepted, preparing, starting, running, complete, failed, shutdown, rejected, orphaned, remove. */
   state: string;
@@ -119,6 +121,11 @@ function parseJsonArray<T>(text: string | undefined, what: string): T[] {
   return parsed as T[];
 }
 
+/** Whether a task runs on a node whose name is not known yet. */
+export function hasUnknownNode(snapshot: ServiceSnapshot, known: Map<string, string>): boolean {
+  return snapshot.tasks.some((task) => task.nodeId !== '' && !known.has(task.nodeId));
+}
+
 /** `ID HOSTNAME` lines into a map. */
 function parseNodes(text: string | undefined): Map<string, string> {
   const nodes = new Map<string, string>();
@@ -129,19 +136,29 @@ function parseNodes(text: string | undefined): Map<string, string> {
   return nodes;
 }
 
-/** The service as the status program printed it; undefined when the service does not exist. */
-export function parseSnapshot(output: string, nonce: string): ServiceSnapshot | undefined {
+/**
+ * The service as the status program printed it; undefined when the service does not exist.
+ * `known` holds node names from earlier looks (the program lists nodes only when asked); the
+ * nodes of this look are added to it.
+ */
+export function parseSnapshot(
+  output: string,
+  nonce: string,
+  known: Map<string, string> = new Map(),
+): ServiceSnapshot | undefined {
   const sections = splitSections(output, nonce);
+  const nodes = known;
+  for (const [id, hostname] of parseNodes(sections.get('nodes'))) nodes.set(id, hostname);
   const services = parseJsonArray<RawService>(sections.get('service'), 'the service');
   if (services.length === 0) return undefined;
   const raw = services[0];
   const spec = raw.Spec ?? {};
-  const nodes = parseNodes(sections.get('nodes'));
   const name = spec.Name ?? '';
   const tasks = parseJsonArray<RawTask>(sections.get('tasks'), 'the tasks').map((task): Task => ({
     id: task.ID ?? '',
     name: task.Slot ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? '').slice(0, 12)}`,
     node: nodes.get(task.NodeID ?? '') ?? (task.NodeID ?? '').slice(0, 12),
+    nodeId: task.NodeID ?? '',
     image: task.Spec?.ContainerSpec?.Image ?? '',
     state: task.Status?.State ?? '',
     desiredState: task.DesiredState ?? '',

@@ -211,8 +211,14 @@ describe.each(SHELLS)('under %s', (shell) => {
     });
   });
   describe('swarm-status.sh', () => {
-    const status = (check: '0' | '1', service = HOSTILE) =>
-      remoteProgram(remoteFiles.swarmStatus(), { NONCE, SERVICE: service, CHECK: check });
+    const status = (check: '0' | '1', service = HOSTILE, nodes: '0' | '1' = '1') =>
+      remoteProgram(remoteFiles.swarmStatus(), {
+        NONCE,
+        SERVICE: service,
+        CHECK: check,
+        TASKS: '1',
+        NODES: nodes,
+      });
 
     test('looks at the service, its tasks and the nodes, and changes nothing', async () => {
       writeFileSync(
@@ -236,6 +242,32 @@ describe.each(SHELLS)('under %s', (shell) => {
       expect(snapshot?.tasks.map((task) => task.name)).toEqual(['web.1', 'web.2']);
       expect(snapshot?.tasks[0].node).toBe('node-1');
       expectNothingRun();
+    });
+
+    test('lists the nodes only when asked', async () => {
+      writeFileSync(
+        path.join(server.stubDir, 'service'),
+        JSON.stringify([{ ID: 's1', Spec: { Name: 'web' } }]),
+      );
+      const result = await server.run(shell, status('0', 'web', '0'));
+      expect(result.code).toBe(0);
+      expect(result.calls.map((call) => call[0])).toEqual(['service', 'service', 'inspect']);
+      const known = new Map([['n1', 'node-1']]);
+      expect(parseSnapshot(result.stdout, NONCE, known)?.tasks[0].node).toBe('node-1');
+    });
+
+    test('without TASKS, looks at the service alone', async () => {
+      const program = remoteProgram(remoteFiles.swarmStatus(), {
+        NONCE,
+        SERVICE: 'web',
+        CHECK: '0',
+        TASKS: '0',
+        NODES: '0',
+      });
+      const result = await server.run(shell, program);
+      expect(result.code).toBe(0);
+      expect(result.calls).toEqual([['service', 'inspect', 'web']]);
+      expect(result.stdout).toBe(`${NONCE} service\n[]\n${NONCE} end\n`);
     });
 
     test('says there is no service when there is none', async () => {
