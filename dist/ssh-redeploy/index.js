@@ -3573,7 +3573,9 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const swarm_spec_1 = __nccwpck_require__(6601);
 const swarm_status_1 = __nccwpck_require__(1488);
 /** How often Swarm is asked how the update goes. */
-const POLL_INTERVAL_MS = 400;
+const POLL_INTERVAL_MS = 500;
+/** How often a light look asks while Swarm updates: it costs the manager one docker call. */
+const LIGHT_POLL_INTERVAL_MS = 250;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
@@ -3635,7 +3637,7 @@ class Manager {
             NONCE: nonce,
             SERVICE: service,
             CHECK: check ? '1' : '0',
-            TASKS: light ? '0' : '1',
+            TASKS: light ? 'unless-updating' : '1',
             NODES: nodes ? '1' : '0',
         });
         const answer = await this.call(program, CALL_TIMEOUT_MS, true);
@@ -3654,7 +3656,8 @@ class Manager {
             // (Asked and still unknown: the node has left; asking again would not help.)
             this.nodesWanted = true;
         }
-        return { swarm: (0, swarm_status_1.splitSections)(answer.stdout, nonce).get('swarm')?.trim(), snapshot };
+        const sections = (0, swarm_status_1.splitSections)(answer.stdout, nonce);
+        return { swarm: sections.get('swarm')?.trim(), snapshot, withTasks: sections.has('tasks') };
     }
     async docker(args, nonce, registry, merge = false, file = '') {
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
@@ -3719,6 +3722,7 @@ async function checkManager(manager, service, nonce) {
 async function follow(manager, services, nonce, until, clock, rollingBack) {
     for (;;) {
         const round = clock.now();
+        let allLight = true;
         for (const item of services) {
             if (item.phase)
                 continue;
@@ -3730,14 +3734,16 @@ async function follow(manager, services, nonce, until, clock, rollingBack) {
                 const light = !rollingBack &&
                     item.now?.updateState === 'updating' &&
                     clock.now() - item.fullLookAt < FULL_LOOK_EVERY_MS;
-                seen = (await manager.look(item.name, nonce, { light })).snapshot;
-                if (light && seen && item.now) {
-                    if (seen.updateState === 'updating' && seen.image === item.now.image) {
+                const looked = await manager.look(item.name, nonce, { light });
+                seen = looked.snapshot;
+                if (seen && !looked.withTasks) {
+                    if (seen.image === item.now?.image) {
                         item.failures = 0;
                         continue;
                     }
                     seen = (await manager.look(item.name, nonce)).snapshot;
                 }
+                allLight = false;
                 item.fullLookAt = clock.now();
                 item.failures = 0;
             }
@@ -3768,7 +3774,7 @@ async function follow(manager, services, nonce, until, clock, rollingBack) {
         if (clock.now() >= until)
             return;
         // The interval counts from the start of the round: a look takes a good part of it.
-        const next = Math.min(round + POLL_INTERVAL_MS, until);
+        const next = Math.min(round + (allLight ? LIGHT_POLL_INTERVAL_MS : POLL_INTERVAL_MS), until);
         await clock.sleep(Math.max(0, next - clock.now()));
     }
 }

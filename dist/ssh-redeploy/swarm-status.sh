@@ -4,8 +4,9 @@
 # reports can pass for one of them), for swarm-status.ts to read:
 #   swarm    this node's Swarm state and whether it is a manager (when CHECK is 1);
 #   service  `docker service inspect` of the service, `[]` when there is none;
-#   tasks    `docker inspect` of its tasks, the history Swarm keeps included (when TASKS is
-#            1: while an update runs, the action mostly asks about the service alone);
+#   tasks    `docker inspect` of its tasks, the history Swarm keeps included: when TASKS is
+#            1, or `unless-updating` and the service's update state is not `updating` (while
+#            an update runs, the action mostly asks about the service alone);
 #   nodes    `ID HOSTNAME` of every node, to name where tasks run (when NODES is 1: the
 #            action keeps the names, and asks again only for a node it does not know).
 # It changes nothing. It runs after strict-mode.sh and a prelude that sets NONCE, SERVICE
@@ -32,10 +33,21 @@ section service
 if ! service=$(docker service inspect "$SERVICE" 2>/dev/null); then service='[]'; fi
 printf '%s\n' "$service"
 
-if [ "$TASKS" != 1 ]; then
-  section end
-  exit 0
-fi
+case $TASKS in
+  1) ;;
+  unless-updating)
+    case $service in
+      *'"State": "updating"'*)
+        section end
+        exit 0
+        ;;
+    esac
+    ;;
+  *)
+    section end
+    exit 0
+    ;;
+esac
 
 section tasks
 tasks=$(docker service ps --quiet --no-trunc "$SERVICE" 2>/dev/null || true)

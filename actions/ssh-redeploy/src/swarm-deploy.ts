@@ -32,7 +32,9 @@ import {
 } from './swarm-status';
 
 /** How often Swarm is asked how the update goes. */
-const POLL_INTERVAL_MS = 400;
+const POLL_INTERVAL_MS = 500;
+/** How often a light look asks while Swarm updates: it costs the manager one docker call. */
+const LIGHT_POLL_INTERVAL_MS = 250;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
@@ -121,14 +123,14 @@ class Manager {
     service: string,
     nonce: string,
     { check = false, light = false }: { check?: boolean; light?: boolean } = {},
-  ): Promise<{ swarm?: string; snapshot?: ServiceSnapshot }> {
+  ): Promise<{ swarm?: string; snapshot?: ServiceSnapshot; withTasks: boolean }> {
     // The node names are asked in the first look after the check: not on the way to the change.
     const nodes = this.nodesWanted && !check && !light;
     const program = remoteProgram(remoteFiles.swarmStatus(), {
       NONCE: nonce,
       SERVICE: service,
       CHECK: check ? '1' : '0',
-      TASKS: light ? '0' : '1',
+      TASKS: light ? 'unless-updating' : '1',
       NODES: nodes ? '1' : '0',
     });
     const answer = await this.call(program, CALL_TIMEOUT_MS, true);
@@ -148,7 +150,8 @@ class Manager {
       // (Asked and still unknown: the node has left; asking again would not help.)
       this.nodesWanted = true;
     }
-    return { swarm: splitSections(answer.stdout, nonce).get('swarm')?.trim(), snapshot };
+    const sections = splitSections(answer.stdout, nonce);
+    return { swarm: sections.get('swarm')?.trim(), snapshot, withTasks: sections.has('tasks') };
   }
 
   async docker(
@@ -254,6 +257,7 @@ async function follow(
 ): Promise<void> {
   for (;;) {
     const round = clock.now();
+    let allLight = true;
     for (const item of services) {
       if (item.phase) continue;
       let seen: ServiceSnapshot | undefined;
@@ -265,14 +269,16 @@ async function follow(
           !rollingBack &&
           item.now?.updateState === 'updating' &&
           clock.now() - item.fullLookAt < FULL_LOOK_EVERY_MS;
-        seen = (await manager.look(item.name, nonce, { light })).snapshot;
-        if (light && seen && item.now) {
-          if (seen.updateState === 'updating' && seen.image === item.now.image) {
+        const looked = await manager.look(item.name, nonce, { light });
+        seen = looked.snapshot;
+        if (seen && !looked.withTasks) {
+          if (seen.image === item.now?.image) {
             item.failures = 0;
             continue;
           }
           seen = (await manager.look(item.name, nonce)).snapshot;
         }
+        allLight = false;
         item.fullLookAt = clock.now();
         item.failures = 0;
       } catch (error) {
@@ -300,7 +306,7 @@ async function follow(
     if (services.every((item) => item.phase)) return;
     if (clock.now() >= until) return;
     // The interval counts from the start of the round: a look takes a good part of it.
-    const next = Math.min(round + POLL_INTERVAL_MS, until);
+    const next = Math.min(round + (allLight ? LIGHT_POLL_INTERVAL_MS : POLL_INTERVAL_MS), until);
     await clock.sleep(Math.max(0, next - clock.now()));
   }
 }
