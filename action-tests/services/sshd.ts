@@ -94,6 +94,8 @@ export interface SshdOptions {
   setEnv?: Record<string, string>;
   /** Allow TCP forwarding, for use as a jump host (default true). */
   allowTcpForwarding?: boolean;
+  /** Allow forwarding Unix sockets, such as Docker's (default true, as sshd's own default). */
+  allowStreamLocalForwarding?: boolean;
   /** A port to listen on, for tests of a server that comes up late; else a free one. */
   port?: number;
   /** Accept the user's password as well as its keys (default: keys only). */
@@ -290,6 +292,7 @@ function sshdConfig(
     `AllowUsers ${account.name}`,
     'StrictModes yes',
     `AllowTcpForwarding ${options.allowTcpForwarding === false ? 'no' : 'yes'}`,
+    `AllowStreamLocalForwarding ${options.allowStreamLocalForwarding === false ? 'no' : 'yes'}`,
     'X11Forwarding no',
     'PrintMotd no',
     'PrintLastLog no',

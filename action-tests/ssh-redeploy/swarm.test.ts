@@ -521,5 +521,40 @@ describe('which host', () => {
     expect(main.exitCode).toBe(0);
     expect(results(main)[0]).toMatchObject({ host: swarm.manager.address, status: 'unchanged' });
     expect(main.stdout).toMatch(/Trying the next manager/);
+    expect(main.stdout).toContain(
+      'Following Swarm through the Docker API, its socket forwarded over SSH.',
+    );
+  });
+
+  test('an sshd that forwards no sockets: Swarm is followed through the docker CLI', async () => {
+    const server = await startSshd({
+      name: 'srd-swarm-noforward',
+      user: swarm.user,
+      namespace: swarm.manager.namespace,
+      listenAddress: swarm.manager.address,
+      port: 2222,
+      setEnv: { DOCKER_HOST: swarm.manager.dockerd.host },
+      allowTcpForwarding: false,
+      allowStreamLocalForwarding: false,
+    });
+    try {
+      const { main } = await runs.run(
+        {
+          ...serviceInputs({ image: swarm.images.v1 }),
+          host: `${swarm.manager.address}:2222`,
+          fingerprint: server.hostKeyFingerprint,
+        },
+        { secrets: [swarm.registry.password] },
+      );
+      expect(main.exitCode).toBe(0);
+      expect(results(main)[0]).toMatchObject({ status: 'updated' });
+      expect(main.stdout).toMatch(
+        /Following Swarm through the docker CLI: the Docker API is out of reach \(.*\)\./,
+      );
+      expect(main.stdout).not.toContain('Following Swarm through the Docker API');
+      expect(await answers()).toEqual(['v1', 'v1', 'v1']);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1771,6 +1771,95 @@ function deployProgram(plan, nonce) {
 
 /***/ }),
 
+/***/ 276:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.dockerSocketPath = dockerSocketPath;
+exports.dockerApi = dockerApi;
+// Read-only questions to the Docker Engine API of a server, through its Unix socket forwarded
+// over the SSH connection the action already has (OpenSSH's streamlocal forwarding, allowed by
+// sshd unless AllowStreamLocalForwarding or DisableForwarding says otherwise). A look at a
+// Swarm service then costs a request on the daemon instead of starting the docker CLI on the
+// manager a few times, which a small manager feels while Swarm starts tasks. Changes are never
+// made this way: they go through the CLI (remote/swarm-docker.sh), with the registry login.
+const node_http_1 = __nccwpck_require__(7067);
+/** The socket the docker CLI on the server talks to, from its environment; undefined when it
+ * is not a local Unix socket the action can be sure of (a TCP or SSH host, a named context). */
+function dockerSocketPath(dockerHost, dockerContext) {
+    if (dockerContext !== '' && dockerContext !== 'default')
+        return undefined;
+    if (dockerHost === '')
+        return '/var/run/docker.sock';
+    if (dockerHost.startsWith('unix://')) {
+        const socketPath = dockerHost.slice('unix://'.length);
+        return socketPath.startsWith('/') ? socketPath : undefined;
+    }
+    return undefined;
+}
+/** Largest answer read: a service's task list with its history stays far below. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+function dockerApi(open, timeoutMs) {
+    return {
+        async get(path) {
+            const socket = await open();
+            return new Promise((resolve, reject) => {
+                const timer = setTimeout(() => {
+                    req.destroy(new Error(`the Docker API did not answer ${path} in time`));
+                }, timeoutMs);
+                const req = (0, node_http_1.request)({
+                    createConnection: () => socket,
+                    method: 'GET',
+                    path,
+                    headers: { Host: 'docker', Connection: 'close', Accept: 'application/json' },
+                }, (response) => {
+                    const chunks = [];
+                    let size = 0;
+                    response.on('data', (chunk) => {
+                        size += chunk.length;
+                        if (size > MAX_BODY_BYTES) {
+                            req.destroy(new Error(`the Docker API's answer to ${path} is too large`));
+                            return;
+                        }
+                        chunks.push(chunk);
+                    });
+                    response.on('error', reject);
+                    response.on('end', () => {
+                        clearTimeout(timer);
+                        socket.destroy();
+                        const status = response.statusCode ?? 0;
+                        if (status === 404) {
+                            resolve(undefined);
+                            return;
+                        }
+                        const text = Buffer.concat(chunks).toString('utf8');
+                        if (status !== 200) {
+                            reject(new Error(`the Docker API answered ${path} with ${status}`));
+                            return;
+                        }
+                        try {
+                            resolve(JSON.parse(text));
+                        }
+                        catch {
+                            reject(new Error(`the Docker API's answer to ${path} is not JSON`));
+                        }
+                    });
+                });
+                req.on('error', (error) => {
+                    clearTimeout(timer);
+                    socket.destroy();
+                    reject(error);
+                });
+                req.end();
+            });
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 7865:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -3213,6 +3302,17 @@ class Connection {
     run(program, handlers, timeoutMs) {
         return runProgram(this.client, program, handlers, timeoutMs);
     }
+    /** Opens a stream to a Unix socket of the server (OpenSSH's streamlocal forwarding). */
+    openSocket(socketPath) {
+        return new Promise((resolve, reject) => {
+            this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) => {
+                if (error)
+                    reject(error);
+                else
+                    resolve(stream);
+            });
+        });
+    }
     /** Opens a TCP stream from the server, for a jump host. */
     dial(host, port) {
         return new Promise((resolve, reject) => {
@@ -3568,6 +3668,7 @@ exports.deployStack = deployStack;
 // their answers mean is decided in swarm-status.ts.
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
+const docker_api_1 = __nccwpck_require__(276);
 const deploy_program_1 = __nccwpck_require__(7943);
 const remote_shell_1 = __nccwpck_require__(5472);
 const swarm_spec_1 = __nccwpck_require__(6601);
@@ -3576,6 +3677,10 @@ const swarm_status_1 = __nccwpck_require__(1488);
 const POLL_INTERVAL_MS = 500;
 /** How often a light look asks while Swarm updates: it costs the manager one docker call. */
 const LIGHT_POLL_INTERVAL_MS = 250;
+/** How often Swarm is asked through its API, where a look costs the manager next to nothing. */
+const API_POLL_INTERVAL_MS = 150;
+/** One request to the Docker API. */
+const API_TIMEOUT_MS = 15_000;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
@@ -3626,18 +3731,43 @@ class Manager {
     /** Node names by ID, kept from look to look. */
     nodes = new Map();
     nodesWanted = true;
+    /** The daemon's API through its socket, while it answers as the CLI does. */
+    api;
+    apiAnswered = false;
+    /** Service IDs by name, as the CLI saw them: an API answer must name the same service. */
+    cliIds = new Map();
+    /** Whether looks go through the Docker API (see docker-api.ts). */
+    get throughApi() {
+        return this.api !== undefined;
+    }
     /**
      * What the manager knows of the service: `check` first checks that it is a manager; `light`
-     * asks about the service alone, without its tasks (the snapshot then has none).
+     * asks about the service alone, without its tasks (the snapshot then has none). Through the
+     * API, every look has the tasks.
      */
     async look(service, nonce, { check = false, light = false } = {}) {
+        if (!check && this.api && this.cliIds.has(service)) {
+            try {
+                const snapshot = await this.apiLook(this.api, service);
+                if (!this.apiAnswered) {
+                    this.apiAnswered = true;
+                    this.log.info('Following Swarm through the Docker API, its socket forwarded over SSH.');
+                }
+                return { snapshot, withTasks: true };
+            }
+            catch (error) {
+                this.api = undefined;
+                this.log.info(`Following Swarm through the docker CLI: the Docker API is out of reach (${(0, errors_1.errorMessage)(error)}).`);
+            }
+        }
         // The node names are asked in the first look after the check: not on the way to the change.
         const nodes = this.nodesWanted && !check && !light;
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmStatus(), {
             NONCE: nonce,
             SERVICE: service,
             CHECK: check ? '1' : '0',
-            TASKS: light ? 'unless-updating' : '1',
+            // The check's look needs no tasks when the API can bring them.
+            TASKS: check ? '0' : light ? 'unless-updating' : '1',
             NODES: nodes ? '1' : '0',
         });
         const answer = await this.call(program, CALL_TIMEOUT_MS, true);
@@ -3648,6 +3778,8 @@ class Manager {
             throw new errors_1.ActionFailure(`${this.target.label}: could not read the state of ${service} (exit code ${answer.result.code ?? 'none'}); see the log above.`);
         }
         const snapshot = (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce, this.nodes);
+        if (snapshot)
+            this.cliIds.set(service, snapshot.id);
         if (nodes) {
             this.nodesWanted = false;
         }
@@ -3657,7 +3789,39 @@ class Manager {
             this.nodesWanted = true;
         }
         const sections = (0, swarm_status_1.splitSections)(answer.stdout, nonce);
+        if (check) {
+            const [dockerHost = '', dockerContext = ''] = (sections.get('socket') ?? '').split('\n');
+            const socketPath = (0, docker_api_1.dockerSocketPath)(dockerHost, dockerContext);
+            if (socketPath) {
+                this.api = (0, docker_api_1.dockerApi)(() => this.connection.openSocket(socketPath), API_TIMEOUT_MS);
+            }
+        }
         return { swarm: sections.get('swarm')?.trim(), snapshot, withTasks: sections.has('tasks') };
+    }
+    /**
+     * A look through the API: the service, its tasks, and the nodes when one is not known. The
+     * service must be the one the CLI saw under that name, or the API is some other daemon.
+     */
+    async apiLook(api, service) {
+        const raw = await api.get(`/services/${encodeURIComponent(service)}`);
+        const id = raw?.ID ?? '';
+        if (id !== this.cliIds.get(service)) {
+            throw new Error(`it does not show the service ${service} as the docker CLI does`);
+        }
+        if (raw === undefined)
+            return undefined;
+        const filters = encodeURIComponent(JSON.stringify({ service: { [id]: true } }));
+        const tasks = (await api.get(`/tasks?filters=${filters}`)) ?? [];
+        if (this.nodesWanted || tasks.some((task) => task.NodeID && !this.nodes.has(task.NodeID))) {
+            const nodes = (await api.get('/nodes')) ??
+                [];
+            for (const node of nodes) {
+                if (node.ID && node.Description?.Hostname)
+                    this.nodes.set(node.ID, node.Description.Hostname);
+            }
+            this.nodesWanted = false;
+        }
+        return (0, swarm_status_1.snapshotOf)(raw, tasks, this.nodes);
     }
     async docker(args, nonce, registry, merge = false, file = '') {
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
@@ -3713,7 +3877,8 @@ async function checkManager(manager, service, nonce) {
     if (control !== 'true') {
         throw new errors_1.ActionFailure(`${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`);
     }
-    return first.snapshot;
+    // The check's look has the service without its tasks: the next one brings them.
+    return first.snapshot && (await manager.look(service, nonce)).snapshot;
 }
 /**
  * Follows the services until each is done, or `until` passes; with `rollingBack`, until each
@@ -3774,7 +3939,12 @@ async function follow(manager, services, nonce, until, clock, rollingBack) {
         if (clock.now() >= until)
             return;
         // The interval counts from the start of the round: a look takes a good part of it.
-        const next = Math.min(round + (allLight ? LIGHT_POLL_INTERVAL_MS : POLL_INTERVAL_MS), until);
+        const interval = manager.throughApi
+            ? API_POLL_INTERVAL_MS
+            : allLight
+                ? LIGHT_POLL_INTERVAL_MS
+                : POLL_INTERVAL_MS;
+        const next = Math.min(round + interval, until);
         await clock.sleep(Math.max(0, next - clock.now()));
     }
 }
@@ -4211,6 +4381,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitSections = splitSections;
 exports.hasUnknownNode = hasUnknownNode;
 exports.parseSnapshot = parseSnapshot;
+exports.snapshotOf = snapshotOf;
 exports.wantedTasks = wantedTasks;
 exports.shortImage = shortImage;
 exports.countConverged = countConverged;
@@ -4274,16 +4445,21 @@ function parseNodes(text) {
  */
 function parseSnapshot(output, nonce, known = new Map()) {
     const sections = splitSections(output, nonce);
-    const nodes = known;
     for (const [id, hostname] of parseNodes(sections.get('nodes')))
-        nodes.set(id, hostname);
+        known.set(id, hostname);
     const services = parseJsonArray(sections.get('service'), 'the service');
-    if (services.length === 0)
+    return snapshotOf(services[0], parseJsonArray(sections.get('tasks'), 'the tasks'), known);
+}
+/**
+ * The service from the objects the Docker Engine API returns (which `docker service inspect`
+ * and `docker inspect --type task` print as they are); undefined when there is no service.
+ */
+function snapshotOf(raw, rawTasks, nodes) {
+    if (raw === undefined)
         return undefined;
-    const raw = services[0];
     const spec = raw.Spec ?? {};
     const name = spec.Name ?? '';
-    const tasks = parseJsonArray(sections.get('tasks'), 'the tasks').map((task) => ({
+    const tasks = rawTasks.map((task) => ({
         id: task.ID ?? '',
         name: task.Slot ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? '').slice(0, 12)}`,
         node: nodes.get(task.NodeID ?? '') ?? (task.NodeID ?? '').slice(0, 12),
@@ -4510,6 +4686,13 @@ module.exports = require("node:crypto");
 /***/ ((module) => {
 
 module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = require("node:http");
 
 /***/ }),
 

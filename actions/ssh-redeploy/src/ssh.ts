@@ -164,6 +164,16 @@ export class Connection {
     return runProgram(this.client, program, handlers, timeoutMs);
   }
 
+  /** Opens a stream to a Unix socket of the server (OpenSSH's streamlocal forwarding). */
+  openSocket(socketPath: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) => {
+        if (error) reject(error);
+        else resolve(stream);
+      });
+    });
+  }
+
   /** Opens a TCP stream from the server, for a jump host. */
   dial(host: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ import { ActionFailure, errorMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import type { Clock } from '../../shared/retry';
 import type { Connector } from './connector';
+import { dockerApi, dockerSocketPath, type DockerApi } from './docker-api';
 import { newNonce } from './deploy-program';
 import type { HostLog } from './host-log';
 import type { Target } from './hosts';
@@ -22,6 +23,9 @@ import {
   hasUnknownNode,
   parseSnapshot,
   phaseOf,
+  type RawService,
+  type RawTask,
+  snapshotOf,
   progressLine,
   type Phase,
   splitSections,
@@ -35,6 +39,10 @@ import {
 const POLL_INTERVAL_MS = 500;
 /** How often a light look asks while Swarm updates: it costs the manager one docker call. */
 const LIGHT_POLL_INTERVAL_MS = 250;
+/** How often Swarm is asked through its API, where a look costs the manager next to nothing. */
+const API_POLL_INTERVAL_MS = 150;
+/** One request to the Docker API. */
+const API_TIMEOUT_MS = 15_000;
 /** After command-timeout, how long the rollback the action asks for may take. */
 const ROLLBACK_WAIT_MS = 60_000;
 /** One look or one change; the whole deploy is bounded by command-timeout besides. */
@@ -114,23 +122,50 @@ class Manager {
   /** Node names by ID, kept from look to look. */
   private readonly nodes = new Map<string, string>();
   private nodesWanted = true;
+  /** The daemon's API through its socket, while it answers as the CLI does. */
+  private api?: DockerApi;
+  private apiAnswered = false;
+  /** Service IDs by name, as the CLI saw them: an API answer must name the same service. */
+  private readonly cliIds = new Map<string, string>();
+
+  /** Whether looks go through the Docker API (see docker-api.ts). */
+  get throughApi(): boolean {
+    return this.api !== undefined;
+  }
 
   /**
    * What the manager knows of the service: `check` first checks that it is a manager; `light`
-   * asks about the service alone, without its tasks (the snapshot then has none).
+   * asks about the service alone, without its tasks (the snapshot then has none). Through the
+   * API, every look has the tasks.
    */
   async look(
     service: string,
     nonce: string,
     { check = false, light = false }: { check?: boolean; light?: boolean } = {},
   ): Promise<{ swarm?: string; snapshot?: ServiceSnapshot; withTasks: boolean }> {
+    if (!check && this.api && this.cliIds.has(service)) {
+      try {
+        const snapshot = await this.apiLook(this.api, service);
+        if (!this.apiAnswered) {
+          this.apiAnswered = true;
+          this.log.info('Following Swarm through the Docker API, its socket forwarded over SSH.');
+        }
+        return { snapshot, withTasks: true };
+      } catch (error) {
+        this.api = undefined;
+        this.log.info(
+          `Following Swarm through the docker CLI: the Docker API is out of reach (${errorMessage(error)}).`,
+        );
+      }
+    }
     // The node names are asked in the first look after the check: not on the way to the change.
     const nodes = this.nodesWanted && !check && !light;
     const program = remoteProgram(remoteFiles.swarmStatus(), {
       NONCE: nonce,
       SERVICE: service,
       CHECK: check ? '1' : '0',
-      TASKS: light ? 'unless-updating' : '1',
+      // The check's look needs no tasks when the API can bring them.
+      TASKS: check ? '0' : light ? 'unless-updating' : '1',
       NODES: nodes ? '1' : '0',
     });
     const answer = await this.call(program, CALL_TIMEOUT_MS, true);
@@ -143,6 +178,7 @@ class Manager {
       );
     }
     const snapshot = parseSnapshot(answer.stdout, nonce, this.nodes);
+    if (snapshot) this.cliIds.set(service, snapshot.id);
     if (nodes) {
       this.nodesWanted = false;
     } else if (!light && snapshot !== undefined && hasUnknownNode(snapshot, this.nodes)) {
@@ -151,7 +187,40 @@ class Manager {
       this.nodesWanted = true;
     }
     const sections = splitSections(answer.stdout, nonce);
+    if (check) {
+      const [dockerHost = '', dockerContext = ''] = (sections.get('socket') ?? '').split('\n');
+      const socketPath = dockerSocketPath(dockerHost, dockerContext);
+      if (socketPath) {
+        this.api = dockerApi(() => this.connection.openSocket(socketPath), API_TIMEOUT_MS);
+      }
+    }
     return { swarm: sections.get('swarm')?.trim(), snapshot, withTasks: sections.has('tasks') };
+  }
+
+  /**
+   * A look through the API: the service, its tasks, and the nodes when one is not known. The
+   * service must be the one the CLI saw under that name, or the API is some other daemon.
+   */
+  private async apiLook(api: DockerApi, service: string): Promise<ServiceSnapshot | undefined> {
+    const raw = await api.get<RawService>(`/services/${encodeURIComponent(service)}`);
+    const id = raw?.ID ?? '';
+    if (id !== this.cliIds.get(service)) {
+      throw new Error(`it does not show the service ${service} as the docker CLI does`);
+    }
+    if (raw === undefined) return undefined;
+    const filters = encodeURIComponent(JSON.stringify({ service: { [id]: true } }));
+    const tasks = (await api.get<RawTask[]>(`/tasks?filters=${filters}`)) ?? [];
+    if (this.nodesWanted || tasks.some((task) => task.NodeID && !this.nodes.has(task.NodeID))) {
+      const nodes =
+        (await api.get<Array<{ ID?: string; Description?: { Hostname?: string } }>>('/nodes')) ??
+        [];
+      for (const node of nodes) {
+        if (node.ID && node.Description?.Hostname)
+          this.nodes.set(node.ID, node.Description.Hostname);
+      }
+      this.nodesWanted = false;
+    }
+    return snapshotOf(raw, tasks, this.nodes);
   }
 
   async docker(
@@ -228,7 +297,8 @@ async function checkManager(
       `${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`,
     );
   }
-  return first.snapshot;
+  // The check's look has the service without its tasks: the next one brings them.
+  return first.snapshot && (await manager.look(service, nonce)).snapshot;
 }
 
 /** One service being followed: what it was, what it is, and where it stands. */
@@ -306,7 +376,12 @@ async function follow(
     if (services.every((item) => item.phase)) return;
     if (clock.now() >= until) return;
     // The interval counts from the start of the round: a look takes a good part of it.
-    const next = Math.min(round + (allLight ? LIGHT_POLL_INTERVAL_MS : POLL_INTERVAL_MS), until);
+    const interval = manager.throughApi
+      ? API_POLL_INTERVAL_MS
+      : allLight
+        ? LIGHT_POLL_INTERVAL_MS
+        : POLL_INTERVAL_MS;
+    const next = Math.min(round + interval, until);
     await clock.sleep(Math.max(0, next - clock.now()));
   }
 }

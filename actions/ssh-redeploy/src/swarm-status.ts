@@ -47,7 +47,7 @@ export interface ServiceSnapshot {
 export type ServiceStatus =
   'updated' | 'created' | 'unchanged' | 'rolled-back' | 'paused' | 'failed';
 
-interface RawTask {
+export interface RawTask {
   ID?: string;
   Slot?: number;
   NodeID?: string;
@@ -61,7 +61,7 @@ interface RawTask {
   };
 }
 
-interface RawService {
+export interface RawService {
   ID?: string;
   Version?: { Index?: number };
   Spec?: RawServiceSpec;
@@ -147,14 +147,28 @@ export function parseSnapshot(
   known: Map<string, string> = new Map(),
 ): ServiceSnapshot | undefined {
   const sections = splitSections(output, nonce);
-  const nodes = known;
-  for (const [id, hostname] of parseNodes(sections.get('nodes'))) nodes.set(id, hostname);
+  for (const [id, hostname] of parseNodes(sections.get('nodes'))) known.set(id, hostname);
   const services = parseJsonArray<RawService>(sections.get('service'), 'the service');
-  if (services.length === 0) return undefined;
-  const raw = services[0];
+  return snapshotOf(
+    services[0],
+    parseJsonArray<RawTask>(sections.get('tasks'), 'the tasks'),
+    known,
+  );
+}
+
+/**
+ * The service from the objects the Docker Engine API returns (which `docker service inspect`
+ * and `docker inspect --type task` print as they are); undefined when there is no service.
+ */
+export function snapshotOf(
+  raw: RawService | undefined,
+  rawTasks: RawTask[],
+  nodes: Map<string, string>,
+): ServiceSnapshot | undefined {
+  if (raw === undefined) return undefined;
   const spec = raw.Spec ?? {};
   const name = spec.Name ?? '';
-  const tasks = parseJsonArray<RawTask>(sections.get('tasks'), 'the tasks').map((task): Task => ({
+  const tasks = rawTasks.map((task): Task => ({
     id: task.ID ?? '',
     name: task.Slot ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? '').slice(0, 12)}`,
     node: nodes.get(task.NodeID ?? '') ?? (task.NodeID ?? '').slice(0, 12),

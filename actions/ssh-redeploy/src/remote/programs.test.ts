@@ -5,8 +5,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deployProgram, type DeployPlan } from '../deploy-program';
-import { killProgram, lines, remoteFiles, remoteProgram, scriptProgram } from '../remote-shell';
-import { parseSnapshot } from '../swarm-status';
+import {
+  killProgram,
+  lines,
+  remoteFiles,
+  remoteProgram,
+  scriptProgram,
+  shellQuote,
+} from '../remote-shell';
+import { parseSnapshot, splitSections } from '../swarm-status';
 import { SHELLS, startServer, type Server } from './program-testing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -226,8 +233,8 @@ describe.each(SHELLS)('under %s', (shell) => {
         JSON.stringify([{ ID: 's1', Spec: { Name: 'web' } }]),
       );
       const result = await server.run(shell, status('1'));
+      // Only a manager lists services: with the service there, docker info is not needed.
       expect(result.calls).toEqual([
-        ['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'],
         ['service', 'inspect', HOSTILE],
         ['service', 'ps', '--quiet', '--no-trunc', HOSTILE],
         ['inspect', '--type', 'task', 'task1', 'task2'],
@@ -235,13 +242,31 @@ describe.each(SHELLS)('under %s', (shell) => {
         ['node', 'inspect', '--format', '{{.ID}} {{.Description.Hostname}}', 'n1'],
       ]);
       expect(result.code).toBe(0);
-      expect(result.stdout.startsWith(`${NONCE} swarm\nactive true\n${NONCE} service\n`)).toBe(
-        true,
-      );
+      const sections = splitSections(result.stdout, NONCE);
+      expect(sections.get('swarm')).toBe('active true');
+      // The DOCKER_HOST the test server gives its programs, and no DOCKER_CONTEXT.
+      expect(sections.get('socket')).toMatch(/^unix:\/\/\/\S+\/docker\.sock\n$/);
       const snapshot = parseSnapshot(result.stdout, NONCE);
       expect(snapshot?.tasks.map((task) => task.name)).toEqual(['web.1', 'web.2']);
       expect(snapshot?.tasks[0].node).toBe('node-1');
       expectNothingRun();
+    });
+
+    test("asks docker info for the check when there is no service, and names the daemon's socket", async () => {
+      const result = await server.run(
+        shell,
+        `DOCKER_HOST=${shellQuote(`unix://${HOSTILE}`)}; export DOCKER_HOST\n${status('1', 'web', '0')}`,
+      );
+      expect(result.code).toBe(0);
+      expect(result.calls.slice(0, 2)).toEqual([
+        ['service', 'inspect', 'web'],
+        ['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'],
+      ]);
+      const sections = splitSections(result.stdout, NONCE);
+      expect(sections.get('swarm')).toBe('active true');
+      // DOCKER_HOST, then an empty DOCKER_CONTEXT.
+      expect(sections.get('socket')).toBe(`unix://${HOSTILE}\n`);
+      expect(parseSnapshot(result.stdout, NONCE)).toBeUndefined();
     });
 
     test('lists the nodes only when asked', async () => {
