@@ -263,6 +263,24 @@ describe('a service through its life', () => {
     expect(authFoldersLeft()).toEqual([]);
   });
 
+  test('health-cmd gives way to the HEALTHCHECK of an image that has one', async () => {
+    // A check of the service's own, as an earlier deploy with health-cmd would have left.
+    await swarm.docker([
+      ...['service', 'update', '--detach=false', '--health-cmd=exit 0'],
+      ...['--health-interval=2s', '--health-retries=3', SERVICE],
+    ]);
+    // With `true` in place of the image's failing check, this update would pass.
+    const { main } = await deploy({ image: swarm.images.unhealthy, 'health-cmd': 'true' });
+    expect(main.exitCode).toBe(1);
+    expect(main.notices).toContain(
+      `${SERVICE}: health-cmd is not used: ${swarm.images.unhealthy} has a HEALTHCHECK of its own, which Swarm runs instead.`,
+    );
+    const [result] = results(main);
+    expect(result.status).toBe('rolled-back');
+    expect(result.error).toMatch(/unhealthy/);
+    expect(await answers()).toEqual(['v2', 'v2', 'v2']);
+  });
+
   test('an update longer than command-timeout is rolled back and nothing is left paused', async () => {
     const { main } = await deploy({
       image: swarm.images.v1,

@@ -3823,7 +3823,12 @@ class Manager {
         }
         return (0, swarm_status_1.snapshotOf)(raw, tasks, this.nodes);
     }
-    async docker(args, nonce, registry, merge = false, file = '') {
+    /**
+     * Runs docker with `args` (see remote/swarm-docker.sh): logged in to `registry`, with
+     * `file` in place of the argument `@file`, and in place of `@health` the health-cmd flags
+     * when `health.image` has no HEALTHCHECK, else the flags that take back an earlier one.
+     */
+    async docker(args, nonce, { registry, merge = false, file = '', health, } = {}) {
         const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
             NONCE: nonce,
             ARGS: (0, remote_shell_1.lines)(args),
@@ -3832,13 +3837,19 @@ class Manager {
             REGISTRY: registry?.host ?? '',
             REGISTRY_USERNAME: registry?.username ?? '',
             REGISTRY_PASSWORD: registry?.password ?? '',
+            HEALTH_IMAGE: health?.image ?? '',
+            HEALTH_ARGS: (0, remote_shell_1.lines)(health?.flags ?? []),
+            HEALTH_RESET: (0, remote_shell_1.lines)(health?.reset ?? []),
         });
         const answer = await this.call(program, CALL_TIMEOUT_MS);
-        const reasonLine = answer.stdout
-            .split('\n')
-            .find((line) => line.startsWith(`${nonce} reason `));
+        const said = answer.stdout.split('\n').filter((line) => line.startsWith(`${nonce} `));
+        const reasonLine = said.find((line) => line.startsWith(`${nonce} reason `));
         this.show(answer.stdout.split('\n').filter((line) => !line.startsWith(`${nonce} `)));
-        return { ...answer, reason: reasonLine?.slice(`${nonce} reason `.length) };
+        return {
+            ...answer,
+            reason: reasonLine?.slice(`${nonce} reason `.length),
+            imageHealthcheck: said.includes(`${nonce} image-healthcheck`),
+        };
     }
 }
 /** Connects to the first manager that answers; the others are fallbacks. */
@@ -4027,7 +4038,7 @@ async function outcomeOf(manager, item, image, timedOut, timeoutMs, nonce, start
     let taskLog = [];
     if (culprit) {
         const logs = await manager
-            .docker(['service', 'logs', '--no-task-ids', '--tail', String(LOG_LINES), culprit.id], nonce, undefined, true)
+            .docker(['service', 'logs', '--no-task-ids', '--tail', String(LOG_LINES), culprit.id], nonce, { merge: true })
             .catch(() => undefined);
         taskLog = (logs?.stdout ?? '')
             .split('\n')
@@ -4084,7 +4095,20 @@ async function deployService(targets, mode, timeoutMs, connector, log, clock, sa
         : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
     log.info(`${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${(0, duration_1.formatDuration)(spec.monitorMs)} per task).`);
     const item = newFollowed(spec.service, before);
-    const applied = await manager.docker(args, nonce, mode.registry);
+    const healthImage = spec.image ?? before?.image;
+    const applied = await manager.docker(args, nonce, {
+        registry: mode.registry,
+        health: spec.healthCmd !== undefined && healthImage
+            ? {
+                image: healthImage,
+                flags: (0, swarm_spec_1.healthFlags)(spec),
+                reset: (0, swarm_spec_1.healthResetFlags)(before?.healthTest ?? []),
+            }
+            : undefined,
+    });
+    if (applied.imageHealthcheck) {
+        say.notice(`${spec.service}: health-cmd is not used: ${healthImage ?? ''} has a HEALTHCHECK of its own, which Swarm runs instead.`);
+    }
     if (applied.result.code !== 0) {
         const why = applied.reason ??
             `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
@@ -4137,7 +4161,7 @@ async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock
         ...(mode.prune ? ['--prune'] : []),
         mode.stack,
     ];
-    const applied = await manager.docker(args, nonce, mode.registry, false, plan.text);
+    const applied = await manager.docker(args, nonce, { registry: mode.registry, file: plan.text });
     if (applied.result.code !== 0) {
         const why = applied.reason ??
             `docker stack deploy failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
@@ -4163,6 +4187,7 @@ async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HEALTH_ARGUMENT = void 0;
 exports.parseServiceName = parseServiceName;
 exports.parseNetworks = parseNetworks;
 exports.parseConstraints = parseConstraints;
@@ -4170,6 +4195,8 @@ exports.parseServicePorts = parseServicePorts;
 exports.parseRatio = parseRatio;
 exports.parseUpdateOrder = parseUpdateOrder;
 exports.chooseUpdateOrder = chooseUpdateOrder;
+exports.healthFlags = healthFlags;
+exports.healthResetFlags = healthResetFlags;
 exports.createArguments = createArguments;
 exports.updateArguments = updateArguments;
 // Service mode's inputs, each checked against Docker's own grammar, and the arguments of
@@ -4289,11 +4316,27 @@ function updateFlags(spec, order) {
     flags.push('--rollback-failure-action=pause');
     return flags;
 }
+/**
+ * The argument remote/swarm-docker.sh replaces with the health-cmd flags when the image has no
+ * HEALTHCHECK of its own (Swarm's flags would override it), and drops otherwise.
+ */
+exports.HEALTH_ARGUMENT = '@health';
+/** health-cmd as Swarm's flags, for the image that has no HEALTHCHECK. */
 function healthFlags(spec) {
     if (spec.healthCmd === undefined)
         return [];
     return [`--health-cmd=${spec.healthCmd}`, '--health-interval=2s', '--health-retries=3'];
 }
+/**
+ * Flags that take back an earlier health-cmd of the service's spec, when the image has a
+ * HEALTHCHECK now: with no command and no interval or retries, Docker runs the image's.
+ */
+function healthResetFlags(existingTest) {
+    if (existingTest[0] !== 'CMD' && existingTest[0] !== 'CMD-SHELL')
+        return [];
+    return ['--health-cmd=', '--health-interval=0s', '--health-retries=0'];
+}
+const healthPlace = (spec) => (spec.healthCmd === undefined ? [] : [exports.HEALTH_ARGUMENT]);
 /** `docker service create` for a service that does not exist yet. */
 function createArguments(spec, order, image) {
     return [
@@ -4310,7 +4353,7 @@ function createArguments(spec, order, image) {
         ...spec.env.map(([key, value]) => `--env=${key}=${value}`),
         ...spec.networks.map((network) => `--network=${network}`),
         ...spec.constraints.map((constraint) => `--constraint=${constraint}`),
-        ...healthFlags(spec),
+        ...healthPlace(spec),
         image,
     ];
 }
@@ -4358,7 +4401,7 @@ function updateArguments(spec, order, existing) {
                 args.push(`--constraint-add=${constraint}`);
         }
     }
-    args.push(...healthFlags(spec));
+    args.push(...healthPlace(spec));
     args.push(spec.service);
     return args;
 }
@@ -4492,6 +4535,7 @@ function snapshotOf(raw, rawTasks, nodes) {
         mounts: (spec.TaskTemplate?.ContainerSpec?.Mounts ?? []).map((mount) => mount.Target ?? ''),
         env: spec.TaskTemplate?.ContainerSpec?.Env ?? [],
         constraints: spec.TaskTemplate?.Placement?.Constraints ?? [],
+        healthTest: spec.TaskTemplate?.ContainerSpec?.Healthcheck?.Test ?? [],
         tasks,
     };
 }

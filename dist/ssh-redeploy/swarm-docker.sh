@@ -6,12 +6,16 @@
 # and removes the folder when it ends, however it ends. With MERGE set to 1, docker's stderr
 # joins its stdout (for logs, whose lines go to both). With FILE set, its text is written to a
 # private folder (mode 700) as compose.yml, whose path replaces each argument `@file`; the
-# folder goes when the program ends. It runs after strict-mode.sh and a prelude that sets
-# NONCE, ARGS, MERGE, FILE, REGISTRY, REGISTRY_USERNAME and REGISTRY_PASSWORD.
+# folder goes when the program ends. With HEALTH_IMAGE set, it pulls that image (with the
+# login) to see whether it has a HEALTHCHECK of its own: without one, the lines of HEALTH_ARGS
+# replace the argument `@health`; with one, those of HEALTH_RESET do (Swarm's --health-cmd
+# would override the image's check) and a line `<nonce> image-healthcheck` says so. It runs
+# after strict-mode.sh and a prelude that sets NONCE, ARGS, MERGE, FILE, REGISTRY,
+# REGISTRY_USERNAME, REGISTRY_PASSWORD, HEALTH_IMAGE, HEALTH_ARGS and HEALTH_RESET.
 #
 # Exit codes: docker's own, or 12 when the registry login failed.
 
-: "${NONCE:?}" "${ARGS:?}" "${MERGE:?}" "${FILE?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}"
+: "${NONCE:?}" "${ARGS:?}" "${MERGE:?}" "${FILE?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}" "${HEALTH_IMAGE?}" "${HEALTH_ARGS?}" "${HEALTH_RESET?}"
 
 LOGIN_CONFIG=
 WORK=
@@ -41,15 +45,36 @@ if [ -n "$FILE" ]; then
   printf '%s\n' "$FILE" >"$WORK/compose.yml"
 fi
 
+# An image that cannot be pulled keeps the flags: Swarm then fails to pull it too, and says so.
+HEALTH=$HEALTH_ARGS
+if [ -n "$HEALTH_IMAGE" ] && docker pull --quiet "$HEALTH_IMAGE" >/dev/null 2>&1; then
+  # CMD or CMD-SHELL: a check of its own; NONE (HEALTHCHECK NONE) or nothing: none.
+  kind=$(docker image inspect --format '{{if .Config.Healthcheck}}{{if .Config.Healthcheck.Test}}{{index .Config.Healthcheck.Test 0}}{{end}}{{end}}' "$HEALTH_IMAGE" 2>/dev/null) || kind=
+  case $kind in
+    CMD | CMD-SHELL)
+      HEALTH=$HEALTH_RESET
+      printf '%s image-healthcheck\n' "$NONCE"
+      ;;
+  esac
+fi
+
 NL='
 '
 rest="$ARGS$NL"
 set --
 while [ -n "$rest" ]; do
   arg=${rest%%"$NL"*}
+  rest=${rest#*"$NL"}
+  if [ "$arg" = @health ]; then
+    more="$HEALTH$NL"
+    while [ "$more" != "$NL" ] && [ -n "$more" ]; do
+      set -- "$@" "${more%%"$NL"*}"
+      more=${more#*"$NL"}
+    done
+    continue
+  fi
   if [ "$arg" = @file ] && [ -n "$WORK" ]; then arg=$WORK/compose.yml; fi
   set -- "$@" "$arg"
-  rest=${rest#*"$NL"}
 done
 
 # The step may be cancelled or killed while docker runs: the SSH connection drops, and nothing

@@ -15,7 +15,13 @@ import type { ServiceMode, StackMode } from './inputs';
 import type { StackPlan } from './stack-file';
 import { lines, remoteFiles, remoteProgram } from './remote-shell';
 import type { Connection, RunResult } from './ssh';
-import { chooseUpdateOrder, createArguments, updateArguments } from './swarm-spec';
+import {
+  chooseUpdateOrder,
+  createArguments,
+  healthFlags,
+  healthResetFlags,
+  updateArguments,
+} from './swarm-spec';
 import {
   countConverged,
   describeTask,
@@ -223,13 +229,26 @@ class Manager {
     return snapshotOf(raw, tasks, this.nodes);
   }
 
+  /**
+   * Runs docker with `args` (see remote/swarm-docker.sh): logged in to `registry`, with
+   * `file` in place of the argument `@file`, and in place of `@health` the health-cmd flags
+   * when `health.image` has no HEALTHCHECK, else the flags that take back an earlier one.
+   */
   async docker(
     args: string[],
     nonce: string,
-    registry?: ServiceMode['registry'],
-    merge = false,
-    file = '',
-  ): Promise<Answer & { reason?: string }> {
+    {
+      registry,
+      merge = false,
+      file = '',
+      health,
+    }: {
+      registry?: ServiceMode['registry'];
+      merge?: boolean;
+      file?: string;
+      health?: { image: string; flags: string[]; reset: string[] };
+    } = {},
+  ): Promise<Answer & { reason?: string; imageHealthcheck: boolean }> {
     const program = remoteProgram(remoteFiles.swarmDocker(), {
       NONCE: nonce,
       ARGS: lines(args),
@@ -238,13 +257,19 @@ class Manager {
       REGISTRY: registry?.host ?? '',
       REGISTRY_USERNAME: registry?.username ?? '',
       REGISTRY_PASSWORD: registry?.password ?? '',
+      HEALTH_IMAGE: health?.image ?? '',
+      HEALTH_ARGS: lines(health?.flags ?? []),
+      HEALTH_RESET: lines(health?.reset ?? []),
     });
     const answer = await this.call(program, CALL_TIMEOUT_MS);
-    const reasonLine = answer.stdout
-      .split('\n')
-      .find((line) => line.startsWith(`${nonce} reason `));
+    const said = answer.stdout.split('\n').filter((line) => line.startsWith(`${nonce} `));
+    const reasonLine = said.find((line) => line.startsWith(`${nonce} reason `));
     this.show(answer.stdout.split('\n').filter((line) => !line.startsWith(`${nonce} `)));
-    return { ...answer, reason: reasonLine?.slice(`${nonce} reason `.length) };
+    return {
+      ...answer,
+      reason: reasonLine?.slice(`${nonce} reason `.length),
+      imageHealthcheck: said.includes(`${nonce} image-healthcheck`),
+    };
   }
 }
 
@@ -493,8 +518,7 @@ async function outcomeOf(
       .docker(
         ['service', 'logs', '--no-task-ids', '--tail', String(LOG_LINES), culprit.id],
         nonce,
-        undefined,
-        true,
+        { merge: true },
       )
       .catch(() => undefined);
     taskLog = (logs?.stdout ?? '')
@@ -566,7 +590,23 @@ export async function deployService(
     `${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${formatDuration(spec.monitorMs)} per task).`,
   );
   const item = newFollowed(spec.service, before);
-  const applied = await manager.docker(args, nonce, mode.registry);
+  const healthImage = spec.image ?? before?.image;
+  const applied = await manager.docker(args, nonce, {
+    registry: mode.registry,
+    health:
+      spec.healthCmd !== undefined && healthImage
+        ? {
+            image: healthImage,
+            flags: healthFlags(spec),
+            reset: healthResetFlags(before?.healthTest ?? []),
+          }
+        : undefined,
+  });
+  if (applied.imageHealthcheck) {
+    say.notice(
+      `${spec.service}: health-cmd is not used: ${healthImage ?? ''} has a HEALTHCHECK of its own, which Swarm runs instead.`,
+    );
+  }
   if (applied.result.code !== 0) {
     const why =
       applied.reason ??
@@ -650,7 +690,7 @@ export async function deployStack(
     ...(mode.prune ? ['--prune'] : []),
     mode.stack,
   ];
-  const applied = await manager.docker(args, nonce, mode.registry, false, plan.text);
+  const applied = await manager.docker(args, nonce, { registry: mode.registry, file: plan.text });
   if (applied.result.code !== 0) {
     const why =
       applied.reason ??

@@ -2,6 +2,8 @@ import { ConfigurationError } from '../../shared/errors';
 import {
   chooseUpdateOrder,
   createArguments,
+  HEALTH_ARGUMENT,
+  healthFlags,
   parseConstraints,
   parseRatio,
   parseServiceName,
@@ -99,10 +101,18 @@ describe('docker service arguments', () => {
         '--env=TOKEN=a b,c=d',
         '--network=backend',
         '--constraint=node.role==worker',
-        '--health-cmd=wget -q -O /dev/null http://127.0.0.1:8080/',
       ]),
     );
-    expect(args[args.length - 1]).toBe(spec.image);
+    // health-cmd goes in only when the image has no HEALTHCHECK: swarm-docker.sh decides.
+    expect(args.slice(-2)).toEqual([HEALTH_ARGUMENT, spec.image]);
+    expect(healthFlags(spec)).toEqual([
+      '--health-cmd=wget -q -O /dev/null http://127.0.0.1:8080/',
+      '--health-interval=2s',
+      '--health-retries=3',
+    ]);
+    expect(createArguments({ ...spec, healthCmd: undefined }, 'stop-first', 'app:1')).not.toContain(
+      HEALTH_ARGUMENT,
+    );
   });
 
   it('pauses instead of rolling back when rollback is off', () => {
@@ -131,7 +141,7 @@ describe('docker service arguments', () => {
     );
     expect(args).not.toContain('--env-rm=TOKEN');
     expect(args).not.toContain('--constraint-add=node.role==worker');
-    expect(args[args.length - 1]).toBe('web');
+    expect(args.slice(-2)).toEqual([HEALTH_ARGUMENT, 'web']);
 
     const bare = updateArguments(
       {

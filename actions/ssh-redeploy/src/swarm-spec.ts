@@ -193,10 +193,28 @@ function updateFlags(spec: ServiceSpec, order: UpdateOrder): string[] {
   return flags;
 }
 
-function healthFlags(spec: ServiceSpec): string[] {
+/**
+ * The argument remote/swarm-docker.sh replaces with the health-cmd flags when the image has no
+ * HEALTHCHECK of its own (Swarm's flags would override it), and drops otherwise.
+ */
+export const HEALTH_ARGUMENT = '@health';
+
+/** health-cmd as Swarm's flags, for the image that has no HEALTHCHECK. */
+export function healthFlags(spec: ServiceSpec): string[] {
   if (spec.healthCmd === undefined) return [];
   return [`--health-cmd=${spec.healthCmd}`, '--health-interval=2s', '--health-retries=3'];
 }
+
+/**
+ * Flags that take back an earlier health-cmd of the service's spec, when the image has a
+ * HEALTHCHECK now: with no command and no interval or retries, Docker runs the image's.
+ */
+export function healthResetFlags(existingTest: string[]): string[] {
+  if (existingTest[0] !== 'CMD' && existingTest[0] !== 'CMD-SHELL') return [];
+  return ['--health-cmd=', '--health-interval=0s', '--health-retries=0'];
+}
+
+const healthPlace = (spec: ServiceSpec) => (spec.healthCmd === undefined ? [] : [HEALTH_ARGUMENT]);
 
 /** `docker service create` for a service that does not exist yet. */
 export function createArguments(spec: ServiceSpec, order: UpdateOrder, image: string): string[] {
@@ -214,7 +232,7 @@ export function createArguments(spec: ServiceSpec, order: UpdateOrder, image: st
     ...spec.env.map(([key, value]) => `--env=${key}=${value}`),
     ...spec.networks.map((network) => `--network=${network}`),
     ...spec.constraints.map((constraint) => `--constraint=${constraint}`),
-    ...healthFlags(spec),
+    ...healthPlace(spec),
     image,
   ];
 }
@@ -269,7 +287,7 @@ export function updateArguments(
       if (!existing.constraints.includes(constraint)) args.push(`--constraint-add=${constraint}`);
     }
   }
-  args.push(...healthFlags(spec));
+  args.push(...healthPlace(spec));
   args.push(spec.service);
   return args;
 }

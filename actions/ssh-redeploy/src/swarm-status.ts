@@ -41,6 +41,8 @@ export interface ServiceSnapshot {
   mounts: string[];
   env: string[];
   constraints: string[];
+  /** The spec's own health check (`CMD-SHELL`, command), which overrides the image's; [] for none. */
+  healthTest: string[];
   tasks: Task[];
 }
 
@@ -76,6 +78,7 @@ interface RawServiceSpec {
     ContainerSpec?: {
       Image?: string;
       Env?: string[];
+      Healthcheck?: { Test?: string[] };
       Mounts?: Array<{ Target?: string }>;
     };
     Placement?: { Constraints?: string[] };
@@ -201,6 +204,7 @@ export function snapshotOf(
     mounts: (spec.TaskTemplate?.ContainerSpec?.Mounts ?? []).map((mount) => mount.Target ?? ''),
     env: spec.TaskTemplate?.ContainerSpec?.Env ?? [],
     constraints: spec.TaskTemplate?.Placement?.Constraints ?? [],
+    healthTest: spec.TaskTemplate?.ContainerSpec?.Healthcheck?.Test ?? [],
     tasks,
   };
 }

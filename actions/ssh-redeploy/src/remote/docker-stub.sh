@@ -5,7 +5,8 @@
 # containers as folders under $STUB_DIR/containers (image, state, restart) and answers from
 # them. A file $STUB_DIR/pull-fails makes `docker pull` fail; $STUB_DIR/run-state is the
 # state `docker run` gives the new container (running, by default); $STUB_DIR/login-fails
-# makes `docker login` fail. Swarm's commands answer from $STUB_DIR/service (see below).
+# makes `docker login` fail. Swarm's commands answer from $STUB_DIR/service (see below), and
+# `docker image inspect` from $STUB_DIR/image-healthcheck.
 set -eu
 printf '%s\0' "$#" "$@" >>"$STUB_DIR/calls"
 containers=$STUB_DIR/containers
@@ -141,7 +142,11 @@ case $1 in
     printf 'starting the app\nthe app failed: no database\n'
     ;;
   image)
-    # image prune --force
+    # image prune --force, or image inspect --format FORMAT IMAGE: the first word of the image's
+    # HEALTHCHECK test is the text of $STUB_DIR/image-healthcheck (none without that file).
+    if [ "$2" = inspect ] && [ -e "$STUB_DIR/image-healthcheck" ]; then
+      cat "$STUB_DIR/image-healthcheck"
+    fi
     ;;
   *)
     echo "the stub does not know docker $1" >&2

@@ -310,7 +310,13 @@ describe.each(SHELLS)('under %s', (shell) => {
 
   describe('swarm-docker.sh', () => {
     const registry = { REGISTRY: 'registry.example.com', REGISTRY_USERNAME: HOSTILE };
-    const call = (args: string[], merge = '0', login = true, file = '') =>
+    const call = (
+      args: string[],
+      merge = '0',
+      login = true,
+      file = '',
+      health = { image: '', flags: [] as string[], reset: [] as string[] },
+    ) =>
       remoteProgram(remoteFiles.swarmDocker(), {
         NONCE,
         ARGS: lines(args),
@@ -319,6 +325,9 @@ describe.each(SHELLS)('under %s', (shell) => {
         REGISTRY: login ? registry.REGISTRY : '',
         REGISTRY_USERNAME: login ? registry.REGISTRY_USERNAME : '',
         REGISTRY_PASSWORD: login ? ONE_LINE : '',
+        HEALTH_IMAGE: health.image,
+        HEALTH_ARGS: lines(health.flags),
+        HEALTH_RESET: lines(health.reset),
       });
     const args = ['service', 'update', '--detach', `--env-add=NOTE=${ONE_LINE}`, '--filter=*', ''];
 
@@ -388,6 +397,80 @@ describe.each(SHELLS)('under %s', (shell) => {
       expect(existsSync(config)).toBe(false);
       expect(Date.now() - cut).toBeLessThan(3_000);
       await exited;
+    });
+
+    describe('health-cmd', () => {
+      const IMAGE = `registry.example.com/app:v2 ${ONE_LINE}`;
+      const health = {
+        image: IMAGE,
+        flags: [`--health-cmd=${ONE_LINE}`, '--health-interval=2s'],
+        reset: ['--health-cmd=', '--health-interval=0s'],
+      };
+      const create = ['service', 'create', '--name=web', '@health', IMAGE];
+
+      test('goes in where @health stands when the image has no HEALTHCHECK', async () => {
+        const result = await server.run(shell, call(create, '0', true, '', health));
+        expect(result.code).toBe(0);
+        expect(result.calls.slice(1)).toEqual([
+          ['pull', '--quiet', IMAGE],
+          [
+            'image',
+            'inspect',
+            '--format',
+            expect.stringContaining('.Config.Healthcheck.Test') as string,
+            IMAGE,
+          ],
+          ['service', 'create', '--name=web', ...health.flags, IMAGE],
+        ]);
+        expect(result.stdout).toBe('service-id\n');
+        expectNothingRun();
+      });
+
+      test.each(['CMD', 'CMD-SHELL'])(
+        'gives way to the image’s own HEALTHCHECK (%s), and says so',
+        async (kind) => {
+          writeFileSync(path.join(server.stubDir, 'image-healthcheck'), `${kind}\n`);
+          const result = await server.run(shell, call(create, '0', true, '', health));
+          expect(result.calls[result.calls.length - 1]).toEqual([
+            'service',
+            'create',
+            '--name=web',
+            ...health.reset,
+            IMAGE,
+          ]);
+          expect(result.stdout).toBe(`${NONCE} image-healthcheck\nservice-id\n`);
+        },
+      );
+
+      test('HEALTHCHECK NONE is no check: health-cmd goes in', async () => {
+        writeFileSync(path.join(server.stubDir, 'image-healthcheck'), 'NONE\n');
+        const result = await server.run(shell, call(create, '0', true, '', health));
+        expect(result.calls[result.calls.length - 1]).toEqual([
+          'service',
+          'create',
+          '--name=web',
+          ...health.flags,
+          IMAGE,
+        ]);
+      });
+
+      test('an image that cannot be pulled keeps the flags, for Swarm to fail on', async () => {
+        writeFileSync(path.join(server.stubDir, 'pull-fails'), '');
+        const result = await server.run(shell, call(create, '0', true, '', health));
+        expect(result.calls.map((one) => one[0])).toEqual(['login', 'pull', 'service']);
+        expect(result.calls[2]).toEqual([
+          'service',
+          'create',
+          '--name=web',
+          ...health.flags,
+          IMAGE,
+        ]);
+      });
+
+      test('without HEALTH_IMAGE, @health goes with nothing in its place', async () => {
+        const result = await server.run(shell, call(create, '0', false));
+        expect(result.calls).toEqual([['service', 'create', '--name=web', IMAGE]]);
+      });
     });
 
     test('with MERGE, hands on what docker printed on either stream', async () => {
