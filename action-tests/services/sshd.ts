@@ -7,7 +7,7 @@
 // password field is set (to `*` or a password); StrictModes wants the home, ~/.ssh and
 // authorized_keys owned by the user and not writable by others.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -39,6 +39,12 @@ export interface UserKeys {
   encrypted: KeyPair & { passphrase: string };
   /** A valid key that is in no authorized_keys file. */
   unauthorized: KeyPair;
+  /**
+   * Authorized keys in PKCS#8 form (`BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`): RSA
+   * and ECDSA from `ssh-keygen -m PKCS8`; Ed25519, which OpenSSH 9.2 cannot write in that
+   * form, from Node's crypto. The encrypted ones are encrypted with `passphrase`.
+   */
+  pkcs8: Record<'rsa' | 'ecdsa' | 'ed25519' | 'encryptedEcdsa' | 'encryptedEd25519', KeyPair>;
 }
 
 export interface SshUser {
@@ -144,19 +150,32 @@ export async function createSshUser(name: string, groups: string[] = []): Promis
     const keyFolder = path.join(folder, 'keys');
     await mkdir(keyFolder, { mode: 0o700 });
     const passphrase = `pass ${randomBytes(6).toString('hex')} 'quoted'`;
-    const [ed25519, rsa, ecdsa, encrypted, unauthorized] = await Promise.all([
-      generateKey(keyFolder, 'id_ed25519', 'ed25519'),
-      generateKey(keyFolder, 'id_rsa_pem', 'rsa', { pem: true }),
-      generateKey(keyFolder, 'id_ecdsa', 'ecdsa'),
-      generateKey(keyFolder, 'id_encrypted', 'ed25519', { passphrase }),
-      generateKey(keyFolder, 'id_unauthorized', 'ed25519'),
-    ]);
+    const [ed25519, rsa, ecdsa, encrypted, unauthorized, pkcs8Rsa, pkcs8Ecdsa, encryptedEcdsa] =
+      await Promise.all([
+        generateKey(keyFolder, 'id_ed25519', 'ed25519'),
+        generateKey(keyFolder, 'id_rsa_pem', 'rsa', { format: 'PEM' }),
+        generateKey(keyFolder, 'id_ecdsa', 'ecdsa'),
+        generateKey(keyFolder, 'id_encrypted', 'ed25519', { passphrase }),
+        generateKey(keyFolder, 'id_unauthorized', 'ed25519'),
+        generateKey(keyFolder, 'id_rsa_pkcs8', 'rsa', { format: 'PKCS8' }),
+        generateKey(keyFolder, 'id_ecdsa_pkcs8', 'ecdsa', { format: 'PKCS8' }),
+        generateKey(keyFolder, 'id_ecdsa_pkcs8_enc', 'ecdsa', { format: 'PKCS8', passphrase }),
+      ]);
+    const pkcs8 = {
+      rsa: pkcs8Rsa,
+      ecdsa: pkcs8Ecdsa,
+      encryptedEcdsa,
+      ed25519: await ed25519Pkcs8(keyFolder, 'id_ed25519_pkcs8'),
+      encryptedEd25519: await ed25519Pkcs8(keyFolder, 'id_ed25519_pkcs8_enc', passphrase),
+    };
     const sshDir = path.join(home, '.ssh');
     await mkdir(sshDir, { recursive: true, mode: 0o700 });
     const authorized = path.join(sshDir, 'authorized_keys');
     await writeFile(
       authorized,
-      [ed25519, rsa, ecdsa, encrypted].map((key) => key.publicKey).join('\n') + '\n',
+      [ed25519, rsa, ecdsa, encrypted, ...Object.values(pkcs8)]
+        .map((key) => key.publicKey)
+        .join('\n') + '\n',
       { mode: 0o600 },
     );
     const { uid, gid } = ids(user);
@@ -166,7 +185,14 @@ export async function createSshUser(name: string, groups: string[] = []): Promis
       name: user,
       home,
       groups: [user, ...groups],
-      keys: { ed25519, rsa, ecdsa, encrypted: { ...encrypted, passphrase }, unauthorized },
+      keys: {
+        ed25519,
+        rsa,
+        ecdsa,
+        encrypted: { ...encrypted, passphrase },
+        unauthorized,
+        pkcs8,
+      },
       password,
       remove,
     };
@@ -319,13 +345,13 @@ async function generateKey(
   folder: string,
   file: string,
   type: KeyType,
-  options: { passphrase?: string; pem?: boolean } = {},
+  options: { passphrase?: string; format?: 'PEM' | 'PKCS8' } = {},
 ): Promise<KeyPair> {
   const keyPath = path.join(folder, file);
   const args = ['-q', '-t', type, '-N', options.passphrase ?? '', '-C', `${file}@action-tests`];
   args.push('-f', keyPath);
   if (type === 'rsa') args.push('-b', '2048');
-  if (options.pem) args.push('-m', 'PEM');
+  if (options.format) args.push('-m', options.format);
   const result = await run('ssh-keygen', args);
   if (result.code !== 0) throw new Error(`ssh-keygen ${type}: ${result.stderr}`);
   return {
@@ -334,6 +360,34 @@ async function generateKey(
     publicKey: (await readFile(`${keyPath}.pub`, 'utf8')).trim(),
     path: keyPath,
     passphrase: options.passphrase,
+  };
+}
+
+/** An Ed25519 key in PKCS#8 form, from Node's crypto; its public half in OpenSSH's form. */
+async function ed25519Pkcs8(folder: string, file: string, passphrase?: string): Promise<KeyPair> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const text = privateKey
+    .export({
+      type: 'pkcs8',
+      format: 'pem',
+      ...(passphrase === undefined ? {} : { cipher: 'aes-256-cbc', passphrase }),
+    })
+    .toString();
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+  const field = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]);
+  const keyPath = path.join(folder, file);
+  await writeFile(keyPath, text, { mode: 0o600 });
+  return {
+    type: 'ed25519',
+    privateKey: text,
+    publicKey: `ssh-ed25519 ${blob.toString('base64')} ${file}@action-tests`,
+    path: keyPath,
+    passphrase,
   };
 }
 

@@ -77,6 +77,53 @@ describe('host keys', () => {
     expect(log).not.toMatch(/userauth-request|Accepted publickey|Failed publickey|Postponed/);
   });
 
+  test('fingerprints bound to [host]:port verify each server with its own key', async () => {
+    const { main } = await runs.run({
+      ...connectionInputs(server),
+      host: `127.0.0.1:${server.port}\n127.0.0.1:${jump.port}`,
+      fingerprint: [
+        `[127.0.0.1]:${server.port} ${server.hostKeyFingerprint}`,
+        `[127.0.0.1]:${jump.port} ${jump.hostKeyFingerprint}`,
+      ].join('\n'),
+      script,
+    });
+    expect(main.exitCode).toBe(0);
+    expect(main.stdout).toContain(`(host key ${server.hostKeyFingerprint} matches 'fingerprint')`);
+    expect(main.stdout).toContain(`(host key ${jump.hostKeyFingerprint} matches 'fingerprint')`);
+  });
+
+  test('a server presenting the key bound to another server is refused before authentication', async () => {
+    const mark = server.log().length;
+    // The jump host's port is bound to this server's key: it is no good for this server.
+    const { main } = await runs.run({
+      ...connectionInputs(server),
+      fingerprint: [
+        `[127.0.0.1]:${jump.port} ${server.hostKeyFingerprint}`,
+        `[127.0.0.1]:${server.port} ${jump.hostKeyFingerprint}`,
+      ].join('\n'),
+      script,
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toContain(
+      `127.0.0.1:${server.port}: host key verification failed. The server presented ${server.hostKeyFingerprint} (ssh-ed25519)`,
+    );
+    expect(logSince(server, mark)).not.toMatch(/userauth-request|Accepted publickey|Postponed/);
+  });
+
+  test('a host that no fingerprint line is for fails before connecting, named', async () => {
+    const mark = server.log().length;
+    const { main } = await runs.run({
+      ...connectionInputs(server),
+      fingerprint: `[127.0.0.1]:${jump.port} ${jump.hostKeyFingerprint}`,
+      script,
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toBe(
+      `Input 'fingerprint': has no fingerprint for 127.0.0.1:${server.port}: each of its lines is bound to another host. Add a line '[127.0.0.1]:${server.port} SHA256:...' for it.`,
+    );
+    expect(logSince(server, mark)).not.toContain('Connection from');
+  });
+
   test('with neither fingerprint nor known-hosts, the step fails with how to get one, without connecting', async () => {
     const mark = server.log().length;
     const { main } = await runs.run({ ...connectionInputs(server), fingerprint: '', script });
@@ -218,6 +265,41 @@ describe('authentication', () => {
     expect(main.errors[0]).toMatch(
       new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
     );
+    expect(logSince(server, mark)).not.toContain('Connection from');
+  });
+
+  test.each([
+    ['RSA', 'rsa'],
+    ['ECDSA', 'ecdsa'],
+    ['Ed25519', 'ed25519'],
+    ['encrypted ECDSA', 'encryptedEcdsa'],
+    ['encrypted Ed25519', 'encryptedEd25519'],
+  ] as const)('a %s key in PKCS#8 form logs in', async (_, name) => {
+    const pair = user.keys.pkcs8[name];
+    expect(pair.privateKey).toMatch(/^-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/);
+    const { main } = await runs.run({
+      ...connectionInputs(server),
+      key: pair.privateKey,
+      ...(pair.passphrase ? { passphrase: pair.passphrase } : {}),
+      script,
+    });
+    expect(main.exitCode).toBe(0);
+    expect(main.outputs.stdout).toBe(user.name);
+  });
+
+  test('an encrypted PKCS#8 key with a wrong passphrase fails before connecting', async () => {
+    const mark = server.log().length;
+    const { main } = await runs.run(
+      {
+        ...connectionInputs(server),
+        key: user.keys.pkcs8.encryptedEd25519.privateKey,
+        passphrase: 'not the passphrase',
+        script,
+      },
+      { secrets: ['not the passphrase'] },
+    );
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toBe("Input 'passphrase': does not decrypt the key in 'key'.");
     expect(logSince(server, mark)).not.toContain('Connection from');
   });
 

@@ -3,10 +3,16 @@
 import { runAction, type ActionRun, type RunOptions } from '../harness/run-action';
 import type { KeyPair, SshServer } from '../services/sshd';
 
+/** Every key pair of the server's user, the PKCS#8 ones included. */
+function allKeys(server: SshServer): KeyPair[] {
+  const { pkcs8, ...others } = server.keys;
+  return [...Object.values(others), ...Object.values(pkcs8)];
+}
+
 function secretsOf(servers: SshServer[]): string[] {
   return servers.flatMap((server) => [
     server.account.password,
-    ...(Object.values(server.keys) as KeyPair[]).flatMap((key) => [
+    ...allKeys(server).flatMap((key) => [
       key.privateKey,
       ...(key.passphrase ? [key.passphrase] : []),
     ]),

@@ -1927,6 +1927,7 @@ exports.algorithmsOfKeyType = algorithmsOfKeyType;
 exports.fingerprintOf = fingerprintOf;
 exports.keyTypeOf = keyTypeOf;
 exports.parseFingerprints = parseFingerprints;
+exports.fingerprintsFor = fingerprintsFor;
 exports.parseKnownHosts = parseKnownHosts;
 exports.knownHostsName = knownHostsName;
 exports.hostsFieldMatches = hostsFieldMatches;
@@ -1967,12 +1968,25 @@ function keyTypeOf(blob) {
     return blob.subarray(4, 4 + length).toString('latin1');
 }
 const SHA256_FINGERPRINT = /SHA256:([A-Za-z0-9+/]{43})=?(?![A-Za-z0-9+/])/g;
+const HOST_NAME = /^[A-Za-z0-9._:%-]+$/;
+/** `host` or `[host]:port`, as a line of `fingerprint` binds a fingerprint to them. */
+function parseBinding(input, text, word) {
+    const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(word);
+    const host = (bracketed ? bracketed[1] : word).toLowerCase();
+    const port = bracketed ? Number(bracketed[2]) : undefined;
+    if (!HOST_NAME.test(host) || (port !== undefined && (port < 1 || port > 65535))) {
+        throw new errors_1.ConfigurationError(input, `'${text}': ${word} is not a host name or [host]:port. A line reads SHA256:... for every host, 'host SHA256:...' for one host, or '[host]:port SHA256:...' for one port of it.`);
+    }
+    return { host, port };
+}
 /**
- * Reads `fingerprint`: one or more `SHA256:...`, one a line or comma-separated. Whole lines of
- * `ssh-keygen -l` output (`256 SHA256:... comment (ED25519)`) are accepted as well.
+ * Reads `fingerprint`: one or more `SHA256:...`, one a line or comma-separated, each for every
+ * host; `host SHA256:...` binds one to that host on every port, `[host]:port SHA256:...` to
+ * that port only. Whole lines of `ssh-keygen -l` output (`256 SHA256:... comment (ED25519)`)
+ * are accepted as well, for every host.
  */
 function parseFingerprints(input, raw) {
-    const fingerprints = [];
+    const pinned = [];
     for (const line of raw.split(/[\n,]/)) {
         const text = line.trim();
         if (text === '')
@@ -1984,9 +1998,32 @@ function parseFingerprints(input, raw) {
                 ? `'${text}' is an MD5 fingerprint, which is too weak to rely on. Give the SHA256 form, printed by ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server.`
                 : `'${text}' is not a host key fingerprint. Give SHA256:<43 characters>, as printed by ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server.`);
         }
-        fingerprints.push(...found);
+        const words = text.split(/\s+/);
+        // `host SHA256:...`: a first word that is neither a fingerprint nor ssh-keygen's bit count.
+        const bound = words.length === 2 && !/^SHA256:/.test(words[0]) && !/^\d+$/.test(words[0]);
+        if (bound) {
+            pinned.push({ fingerprint: found[0], ...parseBinding(input, text, words[0]) });
+        }
+        else {
+            pinned.push(...found.map((fingerprint) => ({ fingerprint })));
+        }
     }
-    return [...new Set(fingerprints)];
+    const seen = new Set();
+    return pinned.filter((entry) => {
+        const key = `${entry.fingerprint} ${entry.host ?? ''} ${entry.port ?? ''}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** The fingerprints that may verify this host and port: those for every host, and its own. */
+function fingerprintsFor(policy, host, port) {
+    const name = host.toLowerCase();
+    return policy.fingerprints
+        .filter((entry) => entry.host === undefined ||
+        (entry.host === name && (entry.port === undefined || entry.port === port)))
+        .map((entry) => entry.fingerprint);
 }
 const KEY_TYPES = new Set(HOST_KEY_ALGORITHMS.map(keyTypeOfAlgorithm));
 /** Reads `known-hosts`: lines in OpenSSH's known_hosts format, hashed names included. */
@@ -2074,7 +2111,7 @@ function judgeHostKey(policy, host, port, blob) {
     if (policy.skip)
         return { accepted: true, how: 'not checked (insecure-skip-host-key-check)' };
     const fingerprint = fingerprintOf(blob);
-    if (policy.fingerprints.includes(fingerprint)) {
+    if (fingerprintsFor(policy, host, port).includes(fingerprint)) {
         return { accepted: true, how: "matches 'fingerprint'" };
     }
     const line = entries.find((entry) => !entry.revoked && entry.key === base64);
@@ -2094,7 +2131,7 @@ function algorithmsToOffer(policy, host, port) {
         .filter((entry) => !entry.revoked)
         .map((entry) => entry.keyType));
     const preferred = HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(keyTypeOfAlgorithm(algorithm)));
-    if (policy.fingerprints.length === 0)
+    if (fingerprintsFor(policy, host, port).length === 0)
         return preferred;
     return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
 }
@@ -2339,8 +2376,8 @@ function getInputs(runner, environment) {
         throw new errors_1.ConfigurationError('fingerprint', (0, host_keys_1.howToGetFingerprint)(targets[0].host, targets[0].port));
     }
     const hostKeys = { fingerprints, knownHosts, skip: insecure };
-    if (fingerprints.length === 0 && !insecure)
-        requireKnownHostsLines(knownHosts, targets);
+    if (!insecure)
+        requireAWayToVerify(hostKeys, targets);
     const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
     const mode = readMode(runner, environment, { envText, registryPassword });
     const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
@@ -2366,16 +2403,23 @@ function getInputs(runner, environment) {
         notes,
     };
 }
-/** With known-hosts alone, a host it has no line for could never be verified: say so now. */
-function requireKnownHostsLines(entries, targets) {
-    const policy = { fingerprints: [], knownHosts: entries, skip: false };
+/**
+ * A host that no fingerprint and no known-hosts line applies to could never be verified: say
+ * so now, before connecting anywhere.
+ */
+function requireAWayToVerify(policy, targets) {
     for (const target of targets) {
+        if ((0, host_keys_1.fingerprintsFor)(policy, target.host, target.port).length > 0)
+            continue;
         const lines = (0, host_keys_1.entriesFor)(policy, target.host, target.port).filter((entry) => !entry.revoked);
-        if (lines.length === 0) {
-            const name = (0, host_keys_1.knownHostsName)(target.host, target.port);
-            throw new errors_1.ConfigurationError('known-hosts', `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
-                `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`);
+        if (lines.length > 0)
+            continue;
+        const name = (0, host_keys_1.knownHostsName)(target.host, target.port);
+        if (policy.fingerprints.length > 0) {
+            throw new errors_1.ConfigurationError('fingerprint', `has no fingerprint for ${(0, host_port_1.formatHostPort)(target.host, target.port === 22 ? undefined : target.port)}: each of its lines is bound to another host. Add a line '${name} SHA256:...' for it${policy.knownHosts.length > 0 ? ', or a known-hosts line' : ''}.`);
         }
+        throw new errors_1.ConfigurationError('known-hosts', `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
+            `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`);
     }
 }
 function readProxy(runner, main, secrets) {
@@ -2411,7 +2455,7 @@ function readProxy(runner, main, secrets) {
         knownHosts: main.knownHosts,
         skip: main.insecure && fingerprints.length === 0,
     };
-    if (fingerprints.length === 0 &&
+    if ((0, host_keys_1.fingerprintsFor)(hostKeys, hostText, port).length === 0 &&
         !hostKeys.skip &&
         (0, host_keys_1.entriesFor)(hostKeys, hostText, port).filter((entry) => !entry.revoked).length === 0) {
         throw new errors_1.ConfigurationError('proxy-fingerprint', (0, host_keys_1.howToGetFingerprint)(hostText, port));
@@ -2650,6 +2694,7 @@ const remote_shell_1 = __nccwpck_require__(5472);
 const report_1 = __nccwpck_require__(5903);
 const run_script_1 = __nccwpck_require__(7894);
 const ssh_1 = __nccwpck_require__(6951);
+const mask_1 = __nccwpck_require__(7624);
 const stack_file_1 = __nccwpck_require__(6340);
 const swarm_deploy_1 = __nccwpck_require__(933);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
@@ -2666,7 +2711,7 @@ async function main(ctx) {
     }
     // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
     await (0, ssh_1.loadSsh2)();
-    checkKeys(inputs);
+    checkKeys(inputs, (value) => (0, mask_1.maskSecret)(value, (form) => ctx.runner.setSecret(form)));
     const connector = new connector_1.Connector(inputs, ctx);
     const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
     const hostLog = (label) => new host_log_1.HostLog(label, layout, (line) => ctx.log.info(line));
@@ -2753,14 +2798,24 @@ function readComposeFile(mode) {
         throw new errors_1.ConfigurationError('compose-file', `cannot read ${mode.composeFile.given} (${(0, errors_1.errorMessage)(error)}): give a path in the workspace, after actions/checkout.`);
     }
 }
-function checkKeys(inputs) {
-    const { privateKey, passphrase } = inputs.credentials;
-    if (privateKey)
-        (0, ssh_1.checkPrivateKey)('key', 'passphrase', privateKey, passphrase);
+/**
+ * Checks the keys before any connection, and puts each in a form ssh2 reads (a PKCS#8 key is
+ * converted in memory: the converted text is masked like the key).
+ */
+function checkKeys(inputs, mask) {
+    const check = (credentials, keyInput, passphraseInput) => {
+        if (!credentials.privateKey)
+            return;
+        const read = (0, ssh_1.readPrivateKey)(keyInput, passphraseInput, credentials.privateKey, credentials.passphrase);
+        if (read.converted)
+            mask(read.privateKey);
+        credentials.privateKey = read.privateKey;
+        credentials.passphrase = read.passphrase;
+    };
+    check(inputs.credentials, 'key', 'passphrase');
     const proxy = inputs.proxy?.endpoint.credentials;
-    if (proxy?.privateKey && proxy !== inputs.credentials) {
-        (0, ssh_1.checkPrivateKey)('proxy-key', 'proxy-passphrase', proxy.privateKey, proxy.passphrase);
-    }
+    if (proxy && proxy !== inputs.credentials)
+        check(proxy, 'proxy-key', 'proxy-passphrase');
 }
 function writeOutputs(ctx, kind, outcomes) {
     ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, kind));
@@ -2855,6 +2910,105 @@ class BoundedText {
     }
 }
 exports.BoundedText = BoundedText;
+
+
+/***/ }),
+
+/***/ 746:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isPkcs8 = isPkcs8;
+exports.fromPkcs8 = fromPkcs8;
+// Private keys in PKCS#8 form (`BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`), as
+// `ssh-keygen -m PKCS8` and many key managers write them. ssh2 reads OpenSSH keys and the
+// older PEM forms only: Node's crypto reads (and decrypts) the PKCS#8 key, and it is handed to
+// ssh2 in a form ssh2 reads, in memory only: RSA as PKCS#1, ECDSA as SEC1, Ed25519 as an
+// unencrypted OpenSSH key.
+const node_crypto_1 = __nccwpck_require__(7598);
+const errors_1 = __nccwpck_require__(9223);
+const PKCS8_BEGIN = /-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/;
+function isPkcs8(key) {
+    return PKCS8_BEGIN.test(key);
+}
+/** An SSH wire-format string: its length (4 bytes, big-endian), then its bytes. */
+function sshString(value) {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+}
+function uint32(value) {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(value);
+    return bytes;
+}
+/** An Ed25519 key as an unencrypted OpenSSH private key (PROTOCOL.key of OpenSSH). */
+function openSshEd25519(key) {
+    const jwk = key.export({ format: 'jwk' });
+    const seed = Buffer.from(jwk.d ?? '', 'base64url');
+    const publicBytes = Buffer.from((0, node_crypto_1.createPublicKey)(key).export({ format: 'jwk' }).x ?? '', 'base64url');
+    const type = 'ssh-ed25519';
+    const publicBlob = Buffer.concat([sshString(type), sshString(publicBytes)]);
+    const check = (0, node_crypto_1.randomBytes)(4);
+    let secret = Buffer.concat([
+        check,
+        check,
+        sshString(type),
+        sshString(publicBytes),
+        sshString(Buffer.concat([seed, publicBytes])),
+        sshString(''),
+    ]);
+    // Padded to the cipher's block size (8 for none) with the bytes 1, 2, 3...
+    const padding = (8 - (secret.length % 8)) % 8;
+    secret = Buffer.concat([secret, Buffer.from(Array.from({ length: padding }, (_, i) => i + 1))]);
+    const body = Buffer.concat([
+        Buffer.from('openssh-key-v1\0', 'latin1'),
+        sshString('none'),
+        sshString('none'),
+        sshString(''),
+        uint32(1),
+        sshString(publicBlob),
+        sshString(secret),
+    ]);
+    const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
+    return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`;
+}
+/**
+ * A PKCS#8 key, decrypted with `passphrase` when it is encrypted, in a form ssh2 reads (without
+ * a passphrase). Errors name the inputs as a wrong passphrase or an unusable key deserve.
+ */
+function fromPkcs8(keyInput, passphraseInput, key, passphrase) {
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(key);
+    if (encrypted && passphrase === undefined) {
+        throw new errors_1.ConfigurationError(passphraseInput, `is required: the key in '${keyInput}' is encrypted. Pass its passphrase as a secret.`);
+    }
+    let keyObject;
+    try {
+        keyObject = (0, node_crypto_1.createPrivateKey)({
+            key,
+            format: 'pem',
+            ...(encrypted ? { passphrase } : {}),
+        });
+    }
+    catch (error) {
+        if (encrypted) {
+            throw new errors_1.ConfigurationError(passphraseInput, `does not decrypt the key in '${keyInput}'.`);
+        }
+        throw new errors_1.ConfigurationError(keyInput, `holds a PKCS#8 key that cannot be read (${error.message}). Give the whole file, from its -----BEGIN line to its -----END line.`);
+    }
+    switch (keyObject.asymmetricKeyType) {
+        case 'rsa':
+            return keyObject.export({ format: 'pem', type: 'pkcs1' }).toString();
+        case 'ec':
+            return keyObject.export({ format: 'pem', type: 'sec1' }).toString();
+        case 'ed25519':
+            return openSshEd25519(keyObject);
+        default:
+            throw new errors_1.ConfigurationError(keyInput, `holds a PKCS#8 ${keyObject.asymmetricKeyType ?? 'unknown'} key; SSH keys are Ed25519, ECDSA or RSA.`);
+    }
+}
 
 
 /***/ }),
@@ -3200,13 +3354,14 @@ function describeEnd(label, result, timeoutMs) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Connection = void 0;
 exports.loadSsh2 = loadSsh2;
-exports.checkPrivateKey = checkPrivateKey;
+exports.readPrivateKey = readPrivateKey;
 exports.connect = connect;
 exports.signalName = signalName;
 const errors_1 = __nccwpck_require__(9223);
 const duration_1 = __nccwpck_require__(3788);
 const host_port_1 = __nccwpck_require__(5088);
 const retry_1 = __nccwpck_require__(4280);
+const pkcs8_key_1 = __nccwpck_require__(746);
 const host_keys_1 = __nccwpck_require__(2440);
 const remote_shell_1 = __nccwpck_require__(5472);
 let loaded;
@@ -3218,6 +3373,19 @@ function ssh2() {
     if (!loaded)
         throw new Error('ssh2 is used before loadSsh2()');
     return loaded;
+}
+/**
+ * The private key in a form ssh2 reads, checked before any connection (see checkPrivateKey):
+ * a PKCS#8 key is decrypted and converted (pkcs8-key.ts), in memory only.
+ */
+function readPrivateKey(keyInput, passphraseInput, key, passphrase) {
+    if ((0, pkcs8_key_1.isPkcs8)(key)) {
+        const privateKey = (0, pkcs8_key_1.fromPkcs8)(keyInput, passphraseInput, key, passphrase);
+        checkPrivateKey(keyInput, passphraseInput, privateKey, undefined);
+        return { privateKey, converted: true };
+    }
+    checkPrivateKey(keyInput, passphraseInput, key, passphrase);
+    return { privateKey: key, passphrase, converted: false };
 }
 /**
  * Checks that a private key can be read, and decrypted with its passphrase, before any
@@ -3233,7 +3401,7 @@ function checkPrivateKey(keyInput, passphraseInput, key, passphrase) {
         if (/passphrase|decrypt|bad decrypt/i.test(message) && passphrase !== undefined) {
             throw new errors_1.ConfigurationError(passphraseInput, `does not decrypt the key in '${keyInput}'.`);
         }
-        throw new errors_1.ConfigurationError(keyInput, `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format, Ed25519, ECDSA or RSA.`);
+        throw new errors_1.ConfigurationError(keyInput, `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format (encrypted or not), Ed25519, ECDSA or RSA.`);
     }
     const first = Array.isArray(parsed) ? parsed[0] : parsed;
     if (first.getPrivatePEM() === null && !first.isPrivateKey()) {

@@ -4,6 +4,7 @@ import {
   fingerprintOf,
   hostsFieldMatches,
   judgeHostKey,
+  fingerprintsFor,
   parseFingerprints,
   parseKnownHosts,
   type HostKeyPolicy,
@@ -36,10 +37,47 @@ test('fingerprints are read alone, several a line or from ssh-keygen -l lines', 
   const a = fingerprintOf(blob);
   const b = fingerprintOf(other);
   expect(parseFingerprints('fingerprint', `${a}\n256 ${b} root@host (ED25519)\n${a}=`)).toEqual([
-    a,
-    b,
+    { fingerprint: a },
+    { fingerprint: b },
+  ]);
+  expect(parseFingerprints('fingerprint', `${a} ${b}`)).toEqual([
+    { fingerprint: a },
+    { fingerprint: b },
   ]);
   expect(parseFingerprints('fingerprint', '')).toEqual([]);
+});
+
+test('a line binds its fingerprint to a host, or to one port of it', () => {
+  const a = fingerprintOf(blob);
+  const b = fingerprintOf(other);
+  const pinned = parseFingerprints(
+    'fingerprint',
+    `Web1.example.com ${a}\n[10.0.0.5]:2222 ${b}\n${b}`,
+  );
+  expect(pinned).toEqual([
+    { fingerprint: a, host: 'web1.example.com', port: undefined },
+    { fingerprint: b, host: '10.0.0.5', port: 2222 },
+    { fingerprint: b },
+  ]);
+  const policy: HostKeyPolicy = { fingerprints: pinned.slice(0, 2), knownHosts: [], skip: false };
+  expect(fingerprintsFor(policy, 'web1.example.com', 22)).toEqual([a]);
+  expect(fingerprintsFor(policy, 'WEB1.example.com', 2200)).toEqual([a]);
+  expect(fingerprintsFor(policy, '10.0.0.5', 2222)).toEqual([b]);
+  expect(fingerprintsFor(policy, '10.0.0.5', 22)).toEqual([]);
+  // One host presenting the key bound to another is refused.
+  expect(judgeHostKey(policy, 'web1.example.com', 22, other).accepted).toBe(false);
+  expect(judgeHostKey(policy, '10.0.0.5', 2222, blob).accepted).toBe(false);
+  expect(judgeHostKey(policy, '10.0.0.5', 2222, other).accepted).toBe(true);
+  // With no fingerprint for the host, only its known-hosts key types are offered.
+  expect(algorithmsToOffer(policy, '10.0.0.6', 22)).toEqual([]);
+  expect(algorithmsToOffer(policy, '10.0.0.5', 2222)).toContain('ssh-ed25519');
+});
+
+test.each([
+  ['web1;rm SHA256:' + 'A'.repeat(43), 'is not a host name or [host]:port'],
+  ['[web1]:99999 SHA256:' + 'A'.repeat(43), 'is not a host name or [host]:port'],
+])('a binding %s is refused', (text, message) => {
+  expect(() => parseFingerprints('fingerprint', text)).toThrow(message);
 });
 
 test.each([
@@ -72,14 +110,14 @@ test('a key is accepted by fingerprint or by a known-hosts line for that host on
   expect(judgeHostKey(byLine, 'h', 2222, blob).accepted).toBe(true);
   expect(judgeHostKey(byLine, 'h', 22, blob).accepted).toBe(false);
   expect(judgeHostKey(byLine, 'h', 2222, other).accepted).toBe(false);
-  const both: HostKeyPolicy = { ...byLine, fingerprints: [fingerprintOf(other)] };
+  const both: HostKeyPolicy = { ...byLine, fingerprints: [{ fingerprint: fingerprintOf(other) }] };
   expect(judgeHostKey(both, 'h', 2222, other).accepted).toBe(true);
   expect(judgeHostKey(both, 'h', 2222, blob).accepted).toBe(true);
 });
 
 test('a @revoked key is refused even when a fingerprint or skipping would accept it', () => {
   const policy: HostKeyPolicy = {
-    fingerprints: [fingerprintOf(blob)],
+    fingerprints: [{ fingerprint: fingerprintOf(blob) }],
     knownHosts: parseKnownHosts('known-hosts', line('h', blob, '@revoked ')),
     skip: true,
   };
@@ -92,7 +130,7 @@ test('known-hosts key types are offered first; alone, they are all that is offer
     'ssh-ed25519',
   ]);
   const rsaFirst = algorithmsToOffer(
-    { fingerprints: [fingerprintOf(blob)], knownHosts, skip: false },
+    { fingerprints: [{ fingerprint: fingerprintOf(blob) }], knownHosts, skip: false },
     'h',
     22,
   );

@@ -33,9 +33,18 @@ export interface KnownHostsEntry {
   line: number;
 }
 
-export interface HostKeyPolicy {
+/** A fingerprint from `fingerprint`, for every host or bound to one. */
+export interface PinnedFingerprint {
   /** `SHA256:` + unpadded base64. */
-  fingerprints: string[];
+  fingerprint: string;
+  /** The host it is bound to (lowercase), as `host` names it; undefined for every host. */
+  host?: string;
+  /** With `host`, the one port it is bound to; undefined for every port. */
+  port?: number;
+}
+
+export interface HostKeyPolicy {
+  fingerprints: PinnedFingerprint[];
   knownHosts: KnownHostsEntry[];
   /** insecure-skip-host-key-check: any key is accepted (with a warning). */
   skip: boolean;
@@ -55,12 +64,30 @@ export function keyTypeOf(blob: Buffer): string {
 
 const SHA256_FINGERPRINT = /SHA256:([A-Za-z0-9+/]{43})=?(?![A-Za-z0-9+/])/g;
 
+const HOST_NAME = /^[A-Za-z0-9._:%-]+$/;
+
+/** `host` or `[host]:port`, as a line of `fingerprint` binds a fingerprint to them. */
+function parseBinding(input: string, text: string, word: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(word);
+  const host = (bracketed ? bracketed[1] : word).toLowerCase();
+  const port = bracketed ? Number(bracketed[2]) : undefined;
+  if (!HOST_NAME.test(host) || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new ConfigurationError(
+      input,
+      `'${text}': ${word} is not a host name or [host]:port. A line reads SHA256:... for every host, 'host SHA256:...' for one host, or '[host]:port SHA256:...' for one port of it.`,
+    );
+  }
+  return { host, port };
+}
+
 /**
- * Reads `fingerprint`: one or more `SHA256:...`, one a line or comma-separated. Whole lines of
- * `ssh-keygen -l` output (`256 SHA256:... comment (ED25519)`) are accepted as well.
+ * Reads `fingerprint`: one or more `SHA256:...`, one a line or comma-separated, each for every
+ * host; `host SHA256:...` binds one to that host on every port, `[host]:port SHA256:...` to
+ * that port only. Whole lines of `ssh-keygen -l` output (`256 SHA256:... comment (ED25519)`)
+ * are accepted as well, for every host.
  */
-export function parseFingerprints(input: string, raw: string): string[] {
-  const fingerprints: string[] = [];
+export function parseFingerprints(input: string, raw: string): PinnedFingerprint[] {
+  const pinned: PinnedFingerprint[] = [];
   for (const line of raw.split(/[\n,]/)) {
     const text = line.trim();
     if (text === '') continue;
@@ -74,9 +101,34 @@ export function parseFingerprints(input: string, raw: string): string[] {
           : `'${text}' is not a host key fingerprint. Give SHA256:<43 characters>, as printed by ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server.`,
       );
     }
-    fingerprints.push(...found);
+    const words = text.split(/\s+/);
+    // `host SHA256:...`: a first word that is neither a fingerprint nor ssh-keygen's bit count.
+    const bound = words.length === 2 && !/^SHA256:/.test(words[0]) && !/^\d+$/.test(words[0]);
+    if (bound) {
+      pinned.push({ fingerprint: found[0], ...parseBinding(input, text, words[0]) });
+    } else {
+      pinned.push(...found.map((fingerprint) => ({ fingerprint })));
+    }
   }
-  return [...new Set(fingerprints)];
+  const seen = new Set<string>();
+  return pinned.filter((entry) => {
+    const key = `${entry.fingerprint} ${entry.host ?? ''} ${entry.port ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The fingerprints that may verify this host and port: those for every host, and its own. */
+export function fingerprintsFor(policy: HostKeyPolicy, host: string, port: number): string[] {
+  const name = host.toLowerCase();
+  return policy.fingerprints
+    .filter(
+      (entry) =>
+        entry.host === undefined ||
+        (entry.host === name && (entry.port === undefined || entry.port === port)),
+    )
+    .map((entry) => entry.fingerprint);
 }
 
 const KEY_TYPES = new Set(HOST_KEY_ALGORITHMS.map(keyTypeOfAlgorithm));
@@ -184,7 +236,7 @@ export function judgeHostKey(
   }
   if (policy.skip) return { accepted: true, how: 'not checked (insecure-skip-host-key-check)' };
   const fingerprint = fingerprintOf(blob);
-  if (policy.fingerprints.includes(fingerprint)) {
+  if (fingerprintsFor(policy, host, port).includes(fingerprint)) {
     return { accepted: true, how: "matches 'fingerprint'" };
   }
   const line = entries.find((entry) => !entry.revoked && entry.key === base64);
@@ -207,7 +259,7 @@ export function algorithmsToOffer(policy: HostKeyPolicy, host: string, port: num
   const preferred = HOST_KEY_ALGORITHMS.filter((algorithm) =>
     known.has(keyTypeOfAlgorithm(algorithm)),
   );
-  if (policy.fingerprints.length === 0) return preferred;
+  if (fingerprintsFor(policy, host, port).length === 0) return preferred;
   return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
 }
 

@@ -25,6 +25,7 @@ import {
   entriesFor,
   howToGetFingerprint,
   knownHostsName,
+  fingerprintsFor,
   parseFingerprints,
   parseKnownHosts,
   type HostKeyPolicy,
@@ -154,7 +155,7 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
     );
   }
   const hostKeys: HostKeyPolicy = { fingerprints, knownHosts, skip: insecure };
-  if (fingerprints.length === 0 && !insecure) requireKnownHostsLines(knownHosts, targets);
+  if (!insecure) requireAWayToVerify(hostKeys, targets);
 
   const proxy = readProxy(
     runner,
@@ -197,19 +198,27 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
   };
 }
 
-/** With known-hosts alone, a host it has no line for could never be verified: say so now. */
-function requireKnownHostsLines(entries: KnownHostsEntry[], targets: Target[]): void {
-  const policy: HostKeyPolicy = { fingerprints: [], knownHosts: entries, skip: false };
+/**
+ * A host that no fingerprint and no known-hosts line applies to could never be verified: say
+ * so now, before connecting anywhere.
+ */
+function requireAWayToVerify(policy: HostKeyPolicy, targets: Target[]): void {
   for (const target of targets) {
+    if (fingerprintsFor(policy, target.host, target.port).length > 0) continue;
     const lines = entriesFor(policy, target.host, target.port).filter((entry) => !entry.revoked);
-    if (lines.length === 0) {
-      const name = knownHostsName(target.host, target.port);
+    if (lines.length > 0) continue;
+    const name = knownHostsName(target.host, target.port);
+    if (policy.fingerprints.length > 0) {
       throw new ConfigurationError(
-        'known-hosts',
-        `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
-          `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`,
+        'fingerprint',
+        `has no fingerprint for ${formatHostPort(target.host, target.port === 22 ? undefined : target.port)}: each of its lines is bound to another host. Add a line '${name} SHA256:...' for it${policy.knownHosts.length > 0 ? ', or a known-hosts line' : ''}.`,
       );
     }
+    throw new ConfigurationError(
+      'known-hosts',
+      `has no line for ${name}${target.port === 22 ? '' : ' (off port 22, known_hosts names a host [host]:port)'}. ` +
+        `Add the output of ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host}, or give 'fingerprint'.`,
+    );
   }
 }
 
@@ -264,7 +273,7 @@ function readProxy(
     skip: main.insecure && fingerprints.length === 0,
   };
   if (
-    fingerprints.length === 0 &&
+    fingerprintsFor(hostKeys, hostText, port).length === 0 &&
     !hostKeys.skip &&
     entriesFor(hostKeys, hostText, port).filter((entry) => !entry.revoked).length === 0
   ) {

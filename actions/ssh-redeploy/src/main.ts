@@ -11,7 +11,8 @@ import { getInputs, type Inputs, type ServiceMode, type StackMode } from './inpu
 import { scriptProgram } from './remote-shell';
 import { resultsJson, serviceResultsJson, serviceSummary, summaryRows } from './report';
 import { runScriptOn } from './run-script';
-import { checkPrivateKey, loadSsh2 } from './ssh';
+import { loadSsh2, readPrivateKey, type Credentials } from './ssh';
+import { maskSecret } from '../../shared/mask';
 import { planStack } from './stack-file';
 import { deployService, deployStack, type ServiceOutcome } from './swarm-deploy';
 
@@ -32,7 +33,7 @@ export async function main(ctx: ActionContext): Promise<void> {
   }
   // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
   await loadSsh2();
-  checkKeys(inputs);
+  checkKeys(inputs, (value) => maskSecret(value, (form) => ctx.runner.setSecret(form)));
 
   const connector = new Connector(inputs, ctx);
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
@@ -169,13 +170,26 @@ function readComposeFile(mode: StackMode): string {
   }
 }
 
-function checkKeys(inputs: Inputs): void {
-  const { privateKey, passphrase } = inputs.credentials;
-  if (privateKey) checkPrivateKey('key', 'passphrase', privateKey, passphrase);
+/**
+ * Checks the keys before any connection, and puts each in a form ssh2 reads (a PKCS#8 key is
+ * converted in memory: the converted text is masked like the key).
+ */
+function checkKeys(inputs: Inputs, mask: (value: string) => void): void {
+  const check = (credentials: Credentials, keyInput: string, passphraseInput: string) => {
+    if (!credentials.privateKey) return;
+    const read = readPrivateKey(
+      keyInput,
+      passphraseInput,
+      credentials.privateKey,
+      credentials.passphrase,
+    );
+    if (read.converted) mask(read.privateKey);
+    credentials.privateKey = read.privateKey;
+    credentials.passphrase = read.passphrase;
+  };
+  check(inputs.credentials, 'key', 'passphrase');
   const proxy = inputs.proxy?.endpoint.credentials;
-  if (proxy?.privateKey && proxy !== inputs.credentials) {
-    checkPrivateKey('proxy-key', 'proxy-passphrase', proxy.privateKey, proxy.passphrase);
-  }
+  if (proxy && proxy !== inputs.credentials) check(proxy, 'proxy-key', 'proxy-passphrase');
 }
 
 function writeOutputs(

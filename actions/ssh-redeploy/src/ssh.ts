@@ -8,6 +8,7 @@ import { formatDuration } from '../../shared/duration';
 import { formatHostPort } from '../../shared/host-port';
 import type { ProcessResult } from '../../shared/process';
 import { withRetry } from '../../shared/retry';
+import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import {
   algorithmsOfKeyType,
   algorithmsToOffer,
@@ -58,10 +59,29 @@ export interface ConnectionSettings {
 }
 
 /**
+ * The private key in a form ssh2 reads, checked before any connection (see checkPrivateKey):
+ * a PKCS#8 key is decrypted and converted (pkcs8-key.ts), in memory only.
+ */
+export function readPrivateKey(
+  keyInput: string,
+  passphraseInput: string,
+  key: string,
+  passphrase: string | undefined,
+): { privateKey: string; passphrase?: string; converted: boolean } {
+  if (isPkcs8(key)) {
+    const privateKey = fromPkcs8(keyInput, passphraseInput, key, passphrase);
+    checkPrivateKey(keyInput, passphraseInput, privateKey, undefined);
+    return { privateKey, converted: true };
+  }
+  checkPrivateKey(keyInput, passphraseInput, key, passphrase);
+  return { privateKey: key, passphrase, converted: false };
+}
+
+/**
  * Checks that a private key can be read, and decrypted with its passphrase, before any
  * connection: a wrong passphrase is the user's mistake, not the server's refusal.
  */
-export function checkPrivateKey(
+function checkPrivateKey(
   keyInput: string,
   passphraseInput: string,
   key: string,
@@ -81,7 +101,7 @@ export function checkPrivateKey(
     }
     throw new ConfigurationError(
       keyInput,
-      `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format, Ed25519, ECDSA or RSA.`,
+      `is not a private key this action can read (${message}). Give the whole private key file, from its -----BEGIN line to its -----END line: OpenSSH, PEM (RSA, ECDSA) or PKCS#8 format (encrypted or not), Ed25519, ECDSA or RSA.`,
     );
   }
   const first = Array.isArray(parsed) ? (parsed[0] as typeof parsed) : parsed;
