@@ -1,4 +1,5 @@
 // ssh-redeploy's script mode, bundle run as the runner runs it, against real OpenSSH servers.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../services/processes';
@@ -159,7 +160,7 @@ test('what the server prints cannot act as a workflow command', async () => {
   expect(forged).toBeLessThan(resume);
 });
 
-test('at command-timeout the remote processes are killed and the step fails', async () => {
+test('at command-timeout the remote processes are ended and the step fails', async () => {
   const { main } = await runs.run({
     ...one(),
     'command-timeout': '2s',
@@ -167,12 +168,46 @@ test('at command-timeout the remote processes are killed and the step fails', as
   });
   expect(main.exitCode).toBe(1);
   expect(main.errors).toEqual([
-    `127.0.0.1:${servers[0].port}: the script did not finish within command-timeout (2.0s); its processes were killed.`,
+    `127.0.0.1:${servers[0].port}: the script did not finish within command-timeout (2.0s); it was sent SIGTERM, then SIGKILL what was left of it after 15 s.`,
   ]);
   const pids = ['background.pid', 'shell.pid'].map((file) =>
     Number(readFileSync(home(file), 'utf8')),
   );
   expect(await waitUntil(() => pids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
+});
+
+test("at command-timeout the script's own cleanup runs: SIGTERM comes first", async () => {
+  const marker = home('cleaned-up');
+  const { main } = await runs.run({
+    ...one(),
+    'command-timeout': '2s',
+    script: `trap 'echo cleaned up > ${marker}; exit 143' TERM\nsleep 303 &\nwait\n`,
+  });
+  expect(main.exitCode).toBe(1);
+  expect(main.errors[0]).toMatch(/did not finish within command-timeout \(2\.0s\)/);
+  expect(readFileSync(marker, 'utf8')).toBe('cleaned up\n');
+});
+
+test('a server that stops answering cannot hold the step past command-timeout, keepalives off', async () => {
+  // The script freezes the user's own sshd session: the server then reads and answers nothing.
+  const started = Date.now();
+  try {
+    const { main } = await runs.run({
+      ...one(),
+      'keepalive-interval': '0',
+      'command-timeout': '2s',
+      script: `pkill -STOP -u "$(id -u)" -x sshd\nsleep 304\n`,
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors).toEqual([
+      `127.0.0.1:${servers[0].port}: the script did not finish within command-timeout (2.0s), and then the connection failed (no answer for 28 s): its processes may still run there.`,
+    ]);
+    expect(Date.now() - started).toBeLessThan(2_000 + 30_000);
+  } finally {
+    // The frozen session and its script go.
+    spawnSync('pkill', ['-CONT', '-u', user.name, '-x', 'sshd']);
+    spawnSync('pkill', ['-KILL', '-u', user.name, '-f', 'sleep 304']);
+  }
 });
 
 test('several hosts run in parallel, each with its own result and log group', async () => {

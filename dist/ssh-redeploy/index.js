@@ -1692,10 +1692,16 @@ async function deployContainerOn(target, mode, timeoutMs, connector, log, clock)
 /** The host's status and, unless it succeeded, the sentence that says why. */
 function judge(label, mode, result, report, timeoutMs) {
     const container = mode.spec.container;
+    if (result.timedOut && report.result === 'rolled-back') {
+        return {
+            status: 'rolled-back',
+            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); rolled back: the service was restored to ${report.restored ?? report.previousImage ?? 'the previous container'}.`,
+        };
+    }
     if (result.timedOut) {
         return {
             status: 'failed',
-            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}) and was killed; check ${container} and ${container}-previous on the server.`,
+            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})${result.connectionLost ? `, and then the connection failed (${result.connectionLost})` : ' and was ended'}; check ${container} and ${container}-previous on the server.`,
         };
     }
     if (result.connectionLost) {
@@ -3133,13 +3139,16 @@ function scriptProgram(script, variables) {
     return remoteProgram(script, {}, variables);
 }
 /**
- * The program that kills a timed-out program's whole process group, from a second channel;
- * `pgid` is the number the bootstrap printed, checked to be one.
+ * The program that ends a timed-out program's whole process group from a second channel,
+ * SIGTERM and, `graceSeconds` later, SIGKILL; `pgid` is the number the bootstrap printed,
+ * checked to be one.
  */
-function killProgram(pgid) {
+function killProgram(pgid, graceSeconds) {
     if (!/^[1-9]\d*$/.test(pgid))
         throw new Error(`not a process group: ${pgid}`);
-    return remoteProgram(exports.remoteFiles.killGroup(), { PGID: pgid });
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0)
+        throw new Error('not a grace period');
+    return remoteProgram(exports.remoteFiles.killGroup(), { PGID: pgid, GRACE: String(graceSeconds) });
 }
 
 
@@ -3330,8 +3339,11 @@ async function runOnHost(target, program, timeoutMs, connector, log, handlers = 
 }
 /** Why the program did not succeed, or undefined when it did. */
 function describeEnd(label, result, timeoutMs) {
+    if (result.timedOut && result.connectionLost) {
+        return `${label}: the script did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}), and then the connection failed (${result.connectionLost}): its processes may still run there.`;
+    }
     if (result.timedOut) {
-        return `${label}: the script did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); its processes were killed.`;
+        return `${label}: the script did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); it was sent SIGTERM, then SIGKILL what was left of it after 15 s.`;
     }
     if (result.connectionLost) {
         return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
@@ -3644,7 +3656,18 @@ function signalOf(name) {
 function signalName(result) {
     return result.signal?.replace(/^SIG/, '');
 }
+/**
+ * After command-timeout: how long the program has between SIGTERM and SIGKILL, to clean up
+ * and roll back (remote/kill-group.sh).
+ */
+const TERM_GRACE_SECONDS = 15;
+/** How long closing a channel, or the kill program's own channel, may take. */
 const KILL_GRACE_MS = 5_000;
+/**
+ * After command-timeout, the run ends this much later whatever the server does: a server
+ * that stopped answering (without keepalives, nothing else would notice) cannot hold the step.
+ */
+const GIVE_UP_AFTER_TIMEOUT_MS = 28_000;
 function runProgram(client, program, handlers, timeoutMs) {
     return new Promise((resolve, reject) => {
         client.exec((0, remote_shell_1.remoteCommand)(), (error, stream) => {
@@ -3658,11 +3681,13 @@ function runProgram(client, program, handlers, timeoutMs) {
             let pgid;
             let stderrHead = Buffer.alloc(0);
             let finished = false;
+            let giveUp;
             const finish = (result) => {
                 if (finished)
                     return;
                 finished = true;
                 clearTimeout(timer);
+                clearTimeout(giveUp);
                 client.removeListener('close', onConnectionClosed);
                 client.removeListener('error', onConnectionError);
                 resolve(result);
@@ -3673,6 +3698,16 @@ function runProgram(client, program, handlers, timeoutMs) {
             client.on('error', onConnectionError);
             const timer = setTimeout(() => {
                 timedOut = true;
+                giveUp = setTimeout(() => {
+                    finish({
+                        code: null,
+                        signal: null,
+                        timedOut,
+                        connectionLost: `no answer for ${GIVE_UP_AFTER_TIMEOUT_MS / 1000} s`,
+                    });
+                    // Nothing more can be said to it: the socket goes, so that nothing waits on it.
+                    client.destroy();
+                }, GIVE_UP_AFTER_TIMEOUT_MS);
                 void killRemote(client, stream, pgid).finally(() => {
                     // The channel closes once the killed processes let go of its pipes; if something
                     // the program started holds them, closing it ourselves ends the wait.
@@ -3719,8 +3754,8 @@ function runProgram(client, program, handlers, timeoutMs) {
     });
 }
 /**
- * Kills the program's whole process group from a second channel, with a program sent the way
- * every program is, then signals the first channel.
+ * Ends the program's whole process group from a second channel, with a program sent the way
+ * every program is (SIGTERM, then SIGKILL after a grace period), then signals the first channel.
  */
 async function killRemote(client, stream, pgid) {
     if (pgid) {
@@ -3733,8 +3768,8 @@ async function killRemote(client, stream, pgid) {
                 killer.resume();
                 killer.stderr.resume();
                 killer.on('close', () => resolve());
-                setTimeout(resolve, KILL_GRACE_MS).unref();
-                killer.end((0, remote_shell_1.killProgram)(pgid));
+                setTimeout(resolve, TERM_GRACE_SECONDS * 1000 + KILL_GRACE_MS).unref();
+                killer.end((0, remote_shell_1.killProgram)(pgid, TERM_GRACE_SECONDS));
             });
         });
     }

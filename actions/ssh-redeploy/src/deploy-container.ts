@@ -121,10 +121,16 @@ function judge(
   timeoutMs: number,
 ): { status: HostStatus; error?: string } {
   const container = mode.spec.container;
+  if (result.timedOut && report.result === 'rolled-back') {
+    return {
+      status: 'rolled-back',
+      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)}); rolled back: the service was restored to ${report.restored ?? report.previousImage ?? 'the previous container'}.`,
+    };
+  }
   if (result.timedOut) {
     return {
       status: 'failed',
-      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)}) and was killed; check ${container} and ${container}-previous on the server.`,
+      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)})${result.connectionLost ? `, and then the connection failed (${result.connectionLost})` : ' and was ended'}; check ${container} and ${container}-previous on the server.`,
     };
   }
   if (result.connectionLost) {

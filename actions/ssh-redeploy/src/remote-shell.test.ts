@@ -66,8 +66,10 @@ test('variable names', () => {
   }
 });
 
-test('the kill program takes a process group number only', () => {
-  expect(killProgram('1234')).toContain("PGID='1234'\n");
-  expect(() => killProgram('1; rm -rf /')).toThrow();
-  expect(() => killProgram('0')).toThrow();
+test('the kill program takes a process group number and a grace period only', () => {
+  expect(killProgram('1234', 15)).toContain("PGID='1234'\n");
+  expect(killProgram('1234', 15)).toContain("GRACE='15'\n");
+  expect(() => killProgram('1; rm -rf /', 15)).toThrow();
+  expect(() => killProgram('0', 15)).toThrow();
+  expect(() => killProgram('1234', -1)).toThrow();
 });

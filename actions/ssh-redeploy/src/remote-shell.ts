@@ -118,10 +118,12 @@ export function scriptProgram(script: string, variables: Record<string, string>)
 }
 
 /**
- * The program that kills a timed-out program's whole process group, from a second channel;
- * `pgid` is the number the bootstrap printed, checked to be one.
+ * The program that ends a timed-out program's whole process group from a second channel,
+ * SIGTERM and, `graceSeconds` later, SIGKILL; `pgid` is the number the bootstrap printed,
+ * checked to be one.
  */
-export function killProgram(pgid: string): string {
+export function killProgram(pgid: string, graceSeconds: number): string {
   if (!/^[1-9]\d*$/.test(pgid)) throw new Error(`not a process group: ${pgid}`);
-  return remoteProgram(remoteFiles.killGroup(), { PGID: pgid });
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new Error('not a grace period');
+  return remoteProgram(remoteFiles.killGroup(), { PGID: pgid, GRACE: String(graceSeconds) });
 }

@@ -116,8 +116,11 @@ export async function runOnHost(
 
 /** Why the program did not succeed, or undefined when it did. */
 function describeEnd(label: string, result: RunResult, timeoutMs: number): string | undefined {
+  if (result.timedOut && result.connectionLost) {
+    return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}), and then the connection failed (${result.connectionLost}): its processes may still run there.`;
+  }
   if (result.timedOut) {
-    return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}); its processes were killed.`;
+    return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}); it was sent SIGTERM, then SIGKILL what was left of it after 15 s.`;
   }
   if (result.connectionLost) {
     return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;

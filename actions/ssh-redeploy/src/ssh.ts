@@ -409,7 +409,18 @@ export function signalName(result: RunResult): string | undefined {
   return result.signal?.replace(/^SIG/, '');
 }
 
+/**
+ * After command-timeout: how long the program has between SIGTERM and SIGKILL, to clean up
+ * and roll back (remote/kill-group.sh).
+ */
+const TERM_GRACE_SECONDS = 15;
+/** How long closing a channel, or the kill program's own channel, may take. */
 const KILL_GRACE_MS = 5_000;
+/**
+ * After command-timeout, the run ends this much later whatever the server does: a server
+ * that stopped answering (without keepalives, nothing else would notice) cannot hold the step.
+ */
+const GIVE_UP_AFTER_TIMEOUT_MS = 28_000;
 
 function runProgram(
   client: Client,
@@ -430,10 +441,12 @@ function runProgram(
       let stderrHead: Buffer | undefined = Buffer.alloc(0);
       let finished = false;
 
+      let giveUp: NodeJS.Timeout | undefined;
       const finish = (result: RunResult) => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
+        clearTimeout(giveUp);
         client.removeListener('close', onConnectionClosed);
         client.removeListener('error', onConnectionError);
         resolve(result);
@@ -447,6 +460,16 @@ function runProgram(
 
       const timer = setTimeout(() => {
         timedOut = true;
+        giveUp = setTimeout(() => {
+          finish({
+            code: null,
+            signal: null,
+            timedOut,
+            connectionLost: `no answer for ${GIVE_UP_AFTER_TIMEOUT_MS / 1000} s`,
+          });
+          // Nothing more can be said to it: the socket goes, so that nothing waits on it.
+          client.destroy();
+        }, GIVE_UP_AFTER_TIMEOUT_MS);
         void killRemote(client, stream, pgid).finally(() => {
           // The channel closes once the killed processes let go of its pipes; if something
           // the program started holds them, closing it ourselves ends the wait.
@@ -491,8 +514,8 @@ function runProgram(
 }
 
 /**
- * Kills the program's whole process group from a second channel, with a program sent the way
- * every program is, then signals the first channel.
+ * Ends the program's whole process group from a second channel, with a program sent the way
+ * every program is (SIGTERM, then SIGKILL after a grace period), then signals the first channel.
  */
 async function killRemote(
   client: Client,
@@ -509,8 +532,8 @@ async function killRemote(
         killer.resume();
         killer.stderr.resume();
         killer.on('close', () => resolve());
-        setTimeout(resolve, KILL_GRACE_MS).unref();
-        killer.end(killProgram(pgid));
+        setTimeout(resolve, TERM_GRACE_SECONDS * 1000 + KILL_GRACE_MS).unref();
+        killer.end(killProgram(pgid, TERM_GRACE_SECONDS));
       });
     });
   }

@@ -125,9 +125,9 @@ describe.each(SHELLS)('under %s', (shell) => {
     expectNothingRun();
   });
 
-  test('kill-group.sh kills the whole process group', async () => {
-    // A group of two: a shell and the sleep it waits for.
-    const leader = spawn('/bin/sh', ['-c', 'sleep 60 & echo $!; wait'], {
+  /** A process group of a shell and the sleep it waits for; `trap` runs in the shell on TERM. */
+  async function startGroup(trap: string) {
+    const leader = spawn('/bin/sh', ['-c', `${trap}sleep 60 & echo $!; wait`], {
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -135,14 +135,36 @@ describe.each(SHELLS)('under %s', (shell) => {
     const member = await new Promise<string>((resolve) =>
       leader.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
     );
-    const result = await server.run(shell, killProgram(String(leader.pid)));
-    expect(result).toMatchObject({ code: 0, stderr: '', calls: [] });
-    await expect(ended).resolves.toBe('SIGKILL');
+    return { leader, ended, member };
+  }
+
+  const gone = (pid: string) => {
     // Gone, or a zombie waiting to be reaped by init.
-    const stat = existsSync(`/proc/${member}/stat`)
-      ? readFileSync(`/proc/${member}/stat`, 'utf8')
-      : '';
-    expect(stat === '' || /\) Z /.test(stat)).toBe(true);
+    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+    return stat === '' || /\) Z /.test(stat);
+  };
+
+  test('kill-group.sh sends SIGTERM to the whole group, and its traps run', async () => {
+    const marker = path.join(server.cwd, 'trap-ran');
+    const { leader, ended, member } = await startGroup(
+      `trap 'echo cleaned > ${marker}; exit 143' TERM; `,
+    );
+    const result = await server.run(shell, killProgram(String(leader.pid), 10));
+    expect(result).toMatchObject({ code: 0, stderr: '', calls: [] });
+    await ended;
+    expect(readFileSync(marker, 'utf8')).toBe('cleaned\n');
+    expect(gone(member)).toBe(true);
+  });
+
+  test('kill-group.sh sends SIGKILL to what ignores SIGTERM, after the grace period', async () => {
+    const { leader, ended, member } = await startGroup(`trap '' TERM; `);
+    const started = Date.now();
+    const result = await server.run(shell, killProgram(String(leader.pid), 1));
+    expect(result).toMatchObject({ code: 0, calls: [] });
+    expect(result.stderr).toBe('still running 1s after SIGTERM: killed\n');
+    await expect(ended).resolves.toBe('SIGKILL');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(gone(member)).toBe(true);
   });
 
   describe('deploy-container.sh', () => {
