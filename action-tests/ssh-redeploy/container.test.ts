@@ -212,6 +212,78 @@ describe('deploys in sequence', () => {
   });
 });
 
+describe('a deploy always ends', () => {
+  /** The folders the SSH user has in /tmp (a registry login would be one of them). */
+  const tmpFolders = () => {
+    const uid = statSync(target.user.home).uid;
+    return readdirSync('/tmp').filter((entry) => {
+      try {
+        const info = statSync(path.join('/tmp', entry));
+        return info.isDirectory() && info.uid === uid;
+      } catch {
+        return false;
+      }
+    });
+  };
+
+  beforeEach(async () => {
+    const { main } = await deploy(target.images.v2);
+    expect(main.exitCode).toBe(0);
+  });
+
+  test('a health-cmd that hangs gets only what is left of health-timeout', async () => {
+    const started = Date.now();
+    const { main } = await deploy(target.images.v1, {
+      // A port that never answers: curl without --max-time would wait for ever.
+      'health-cmd': 'sleep 600',
+      'health-timeout': '3s',
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toContain('(health-cmd did not succeed within 3s); rolled back');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await httpGet(target.appPort)).toBe('v2');
+  });
+
+  // The running container takes 5 s to stop (its httpd, PID 1, ignores SIGTERM), so the
+  // command-timeout falls at a known stage of the deploy.
+  test('at command-timeout while the running container is set aside, it is started again', async () => {
+    const before = tmpFolders();
+    const { main } = await deploy(target.images.v1, {
+      'stop-timeout': '5s',
+      'health-timeout': '2s',
+      'command-timeout': '4s',
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toBe(
+      `127.0.0.1:${target.server.port}: the deploy did not finish within command-timeout (4.0s): stopped by SIGTERM while ${CONTAINER} was being set aside; it was started again.`,
+    );
+    expect(await httpGet(target.appPort)).toBe('v2');
+    expect(await inspect(`${CONTAINER}-previous`, '{{.Id}}')).toBeUndefined();
+    expect(await inspect(CONTAINER, '{{.HostConfig.RestartPolicy.Name}}')).toBe('unless-stopped');
+    // The registry login, still needed for the pull, went with the deploy.
+    expect(tmpFolders()).toEqual(before);
+    // Nor was the lock left held: the next deploy goes at once.
+    const next = await deploy(target.images.v1);
+    expect(next.main.exitCode).toBe(0);
+    expect(next.main.stdout).not.toContain('Waiting for another deploy');
+  });
+
+  test('at command-timeout while the new container is checked, it is rolled back', async () => {
+    const { main } = await deploy(target.images.v1, {
+      'stop-timeout': '5s',
+      'health-timeout': '10s',
+      'command-timeout': '11s',
+    });
+    expect(main.exitCode).toBe(1);
+    expect(results(main.outputs)[0]).toMatchObject({ status: 'rolled-back' });
+    expect(main.errors[0]).toBe(
+      `127.0.0.1:${target.server.port}: the deploy did not finish within command-timeout (11.0s); rolled back: the service was restored to ${target.images.v2}.`,
+    );
+    expect(await httpGet(target.appPort)).toBe('v2');
+    expect(await inspect(`${CONTAINER}-previous`, '{{.Id}}')).toBeUndefined();
+  });
+});
+
 describe('the env file', () => {
   test('reaches the container, is mode 600 when docker reads it, and is deleted after', async () => {
     // A docker shim on the session's PATH records the env file as docker sees it, then runs

@@ -1699,9 +1699,14 @@ function judge(label, mode, result, report, timeoutMs) {
         };
     }
     if (result.timedOut) {
+        const then = result.connectionLost
+            ? `, and then the connection failed (${result.connectionLost}); check ${container} and ${container}-previous on the server`
+            : report.reason
+                ? `: ${report.reason}`
+                : ` and was ended; check ${container} and ${container}-previous on the server`;
         return {
             status: 'failed',
-            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})${result.connectionLost ? `, and then the connection failed (${result.connectionLost})` : ' and was ended'}; check ${container} and ${container}-previous on the server.`,
+            error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})${then}.`,
         };
     }
     if (result.connectionLost) {

@@ -128,9 +128,14 @@ function judge(
     };
   }
   if (result.timedOut) {
+    const then = result.connectionLost
+      ? `, and then the connection failed (${result.connectionLost}); check ${container} and ${container}-previous on the server`
+      : report.reason
+        ? `: ${report.reason}`
+        : ` and was ended; check ${container} and ${container}-previous on the server`;
     return {
       status: 'failed',
-      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)})${result.connectionLost ? `, and then the connection failed (${result.connectionLost})` : ' and was ended'}; check ${container} and ${container}-previous on the server.`,
+      error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)})${then}.`,
     };
   }
   if (result.connectionLost) {

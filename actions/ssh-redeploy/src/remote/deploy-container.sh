@@ -10,20 +10,26 @@
 #  2. pull the image: a failure stops here, with nothing changed;
 #  3. record the running container's image and restart policy;
 #  4. stop it, turn off its restart policy, rename it <container>-previous;
-#  5. start the new container, the env file (mode 600) removed as soon as docker has read it;
-#  6. check health: the image's HEALTHCHECK, else health-cmd, else still running at the end of
-#     health-timeout; restarting ever counts as failing;
+#  5. start the new container, the env file (mode 600) removed as soon as docker has read it,
+#     the registry login as soon as the container is created (docker run may pull);
+#  6. check health: the image's HEALTHCHECK, else health-cmd (each try given at most what is
+#     left of health-timeout), else still running at the end of health-timeout; restarting
+#     ever counts as failing;
 #  7. success: remove the previous container, or keep it stopped (keep-previous); prune;
 #     failure: report the new container's last log lines, remove it, rename the previous one
 #     back, give it its restart policy again and start it.
-# Named volumes are never removed (no `docker rm -v`).
+# Named volumes are never removed (no `docker rm -v`). On SIGTERM (the action's
+# command-timeout, or a cancelled step) it undoes what it started: before any change it only
+# cleans up; while the running container is being set aside it starts that one again; once
+# the new one runs it rolls back as on a failed health check.
 #
 # It tells the action what happened with lines `<nonce> <key> <value>` on stdout; the nonce is
 # fresh for each deploy, so nothing the container prints can pass for one of them. The exit
 # code says the same as the `result` line: 0 success; 11 docker unavailable; 12 registry
 # login failed; 13 pull failed; 14 the running container could not be set aside; 20 rolled
 # back; 21 the rollback failed too; 22 failed with rollback off; 23 failed, nothing to roll
-# back to.
+# back to; 15 ended by SIGTERM before anything changed, or with the running container
+# started again.
 
 # Without the prelude, stop here rather than act on empty values.
 : "${NONCE:?}" "${NAME:?}" "${IMAGE:?}" "${RESTART:?}" "${STOP_TIMEOUT:?}" "${HEALTH_TIMEOUT:?}"
@@ -35,21 +41,54 @@ PREVIOUS="$NAME-previous"
 ENVFILE=
 LOGIN_CONFIG=
 LOCK_DIR=
+PROBE=
+# Where the deploy stands, for the SIGTERM handler: before (nothing changed), setting-aside
+# (the running container is being stopped and renamed), new (the new one is started),
+# finished.
+PHASE=before
 
 say() { printf '%s %s %s\n' "$NONCE" "$1" "$2"; }
 step() { printf '==> %s\n' "$*"; }
 finish() { say result "$2"; exit "$1"; }
 
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; fi
+# The registry login goes as soon as nothing needs it any more.
+forget_login() {
   if [ -n "$LOGIN_CONFIG" ]; then
     docker logout "$REGISTRY" >/dev/null 2>&1 || true
     rm -rf "$LOGIN_CONFIG"
+    LOGIN_CONFIG=
+    unset DOCKER_CONFIG
   fi
-  if [ -n "$LOCK_DIR" ]; then rmdir "$LOCK_DIR" 2>/dev/null || true; fi
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; fi
+  forget_login
+  if [ -n "$LOCK_DIR" ]; then rm -rf "$LOCK_DIR"; fi
 }
 trap cleanup EXIT
+
+# shellcheck disable=SC2317 # run by the signal traps
+on_signal() {
+  trap '' TERM INT HUP
+  if [ -n "$PROBE" ]; then kill -s TERM "$PROBE" 2>/dev/null || true; fi
+  printf 'Stopped by SIGTERM (command-timeout, or the step was cancelled)\n' >&2
+  case $PHASE in
+    before)
+      say reason "stopped by SIGTERM before anything was changed on the server"
+      finish 15 failed
+      ;;
+    setting-aside)
+      restore_running
+      say reason "stopped by SIGTERM while $NAME was being set aside; it was started again"
+      finish 15 failed
+      ;;
+    new) recover "stopped by SIGTERM before $NAME was found healthy" ;;
+    *) finish 0 success ;;
+  esac
+}
+trap on_signal TERM INT HUP
 
 if ! command -v docker >/dev/null 2>&1; then
   say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
@@ -60,22 +99,46 @@ if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); t
   finish 11 failed
 fi
 
-# One deploy of a container at a time, per Docker daemon. flock releases the lock even when
-# the program is killed; mkdir is the fallback where there is no flock.
-LOCK="/tmp/ssh-redeploy-$(printf '%s' "${DOCKER_HOST:-default}" | cksum | cut -d ' ' -f 1)-$NAME.lock"
+# One deploy of a container at a time, per Docker daemon and user. The lock lives in a folder
+# of the user's own (XDG_RUNTIME_DIR, else ~/.cache), which no other user can create files in
+# or take. flock releases the lock when its holder dies, however; where there is no flock, a
+# folder made by mkdir is the lock, holding its owner's PID and start time, and a waiter takes
+# over one whose owner is gone (killed with SIGKILL, or the server restarted).
+LOCKS=${XDG_RUNTIME_DIR:-${HOME:-/nonexistent}/.cache}/ssh-redeploy
+if ! (umask 077 && mkdir -p "$LOCKS") 2>/dev/null || [ ! -O "$LOCKS" ] || [ -L "$LOCKS" ]; then
+  say reason "cannot keep the deploy lock in $LOCKS: it must be a folder of $(id -un)'s own (set HOME or XDG_RUNTIME_DIR for that user)"
+  finish 11 failed
+fi
+chmod 700 "$LOCKS"
+LOCK="$LOCKS/$(printf '%s' "${DOCKER_HOST:-default}" | cksum | cut -d ' ' -f 1)-$NAME.lock"
+# The owner of a lock folder: its PID and the start time the kernel gives that process.
+holder() { printf '%s %s\n' "$1" "$(cut -d ' ' -f 22 "/proc/$1/stat" 2>/dev/null)"; }
 if command -v flock >/dev/null 2>&1; then
-  (umask 000; : >>"$LOCK") 2>/dev/null || true
+  : >>"$LOCK"
   exec 9<"$LOCK"
   if ! flock -n 9; then
     step "Waiting for another deploy of $NAME on this server to finish"
     flock 9
   fi
 else
+  said=
   until mkdir "$LOCK.d" 2>/dev/null; do
-    step "Waiting for another deploy of $NAME on this server to finish"
-    sleep 2
+    owner=$(cat "$LOCK.d/owner" 2>/dev/null) || owner=
+    pid=${owner%% *}
+    # A folder without an owner yet is being taken right now; one whose owner is gone is stale.
+    if [ -n "$owner" ] && { ! kill -0 "$pid" 2>/dev/null || [ "$(holder "$pid")" != "$owner" ]; }; then
+      step "Taking over the deploy lock of $NAME from a deploy that is gone (PID $pid)"
+      rm -rf "$LOCK.d"
+      continue
+    fi
+    if [ -z "$said" ]; then
+      step "Waiting for another deploy of $NAME on this server to finish"
+      said=1
+    fi
+    sleep 1
   done
   LOCK_DIR="$LOCK.d"
+  holder $$ >"$LOCK_DIR/owner"
 fi
 step "Holding the deploy lock for $NAME"
 
@@ -109,6 +172,16 @@ restart_policy() {
 HAS_PREVIOUS=0
 PREVIOUS_IMAGE=
 PREVIOUS_RESTART=no
+
+# The running container back as it was, wherever setting it aside stopped: the stop that
+# was begun is let finish (the daemon goes on with it anyway), then it is named, given its
+# restart policy and started again.
+restore_running() {
+  if ! exists "$NAME" && exists "$PREVIOUS"; then docker rename "$PREVIOUS" "$NAME" || true; fi
+  docker stop -t "$STOP_TIMEOUT" "$NAME" >/dev/null 2>&1 || true
+  docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null 2>&1 || true
+  docker start "$NAME" >/dev/null 2>&1 || true
+}
 if exists "$NAME"; then
   if exists "$PREVIOUS"; then
     step "Removing $PREVIOUS, left by an earlier deploy"
@@ -117,13 +190,13 @@ if exists "$NAME"; then
   PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$NAME")
   PREVIOUS_RESTART=$(restart_policy "$NAME")
   step "Stopping $NAME (image $PREVIOUS_IMAGE)"
+  PHASE=setting-aside
   # A stopped container with restart=always would come back at the daemon's next start, so
   # its policy is turned off while it waits as $PREVIOUS.
   if ! { docker stop -t "$STOP_TIMEOUT" "$NAME" >/dev/null &&
     docker update --restart no "$NAME" >/dev/null &&
     docker rename "$NAME" "$PREVIOUS"; }; then
-    docker update --restart "$PREVIOUS_RESTART" "$NAME" >/dev/null 2>&1 || true
-    docker start "$NAME" >/dev/null 2>&1 || true
+    restore_running
     say reason "could not stop $NAME and set it aside; it was started again"
     finish 14 failed
   fi
@@ -167,6 +240,7 @@ recover() {
 }
 
 step "Starting $NAME from $IMAGE"
+PHASE=new
 if [ -n "$ENV_LINES" ]; then
   # printf is a builtin: the values never show in the server's process list.
   ENVFILE=$(umask 077; mktemp)
@@ -190,8 +264,33 @@ IFS=$blanks
 started=0
 if docker "$@" >/dev/null; then started=1; fi
 if [ -n "$ENVFILE" ]; then rm -f "$ENVFILE"; ENVFILE=; fi
+forget_login
 if [ "$started" != 1 ]; then recover "docker run failed"; fi
 say deployed-image "$(docker container inspect --format '{{.Config.Image}}' "$NAME")"
+
+# One try of health-cmd, given at most $1 seconds (at least 1): GNU timeout runs it in a
+# process group of its own and ends all of it; elsewhere the try itself is killed.
+probe() {
+  if [ "$1" -lt 1 ]; then set -- 1; fi
+  watch=
+  if timeout --version >/dev/null 2>&1; then
+    timeout -k 2 "$1" sh -c "$HEALTH_CMD" </dev/null &
+    PROBE=$!
+  else
+    sh -c "$HEALTH_CMD" </dev/null &
+    PROBE=$!
+    (
+      sleep "$1"
+      kill -s KILL "$PROBE" 2>/dev/null
+    ) >/dev/null 2>&1 &
+    watch=$!
+  fi
+  probe_status=0
+  wait "$PROBE" || probe_status=$?
+  if [ -n "$watch" ]; then kill "$watch" 2>/dev/null || true; fi
+  PROBE=
+  return "$probe_status"
+}
 
 deadline=$(( $(date +%s) + HEALTH_TIMEOUT ))
 if [ -n "$(docker container inspect --format '{{if .State.Health}}yes{{end}}' "$NAME")" ]; then
@@ -220,7 +319,8 @@ while :; do
       if [ "$health" = unhealthy ]; then recover "its HEALTHCHECK reports unhealthy"; fi
       ;;
     command)
-      if sh -c "$HEALTH_CMD" </dev/null; then break; fi
+      if probe $((deadline - now)); then break; fi
+      now=$(date +%s)
       ;;
     running)
       if [ "$now" -ge "$deadline" ]; then break; fi
@@ -235,6 +335,7 @@ while :; do
   sleep 1
 done
 step "$NAME is healthy"
+PHASE=finished
 
 if [ "$HAS_PREVIOUS" = 1 ]; then
   if [ "$KEEP_PREVIOUS" = 1 ]; then

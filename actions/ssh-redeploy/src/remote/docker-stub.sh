@@ -17,6 +17,7 @@ case $1 in
   version | logout | update) ;;
   login)
     cat >"$STUB_DIR/login-password"
+    printf '%s\n' "${DOCKER_CONFIG:-}" >"$STUB_DIR/login-config"
     if [ -e "$STUB_DIR/login-fails" ]; then
       echo 'Error response from daemon: unauthorized: incorrect username or password' >&2
       exit 1
@@ -72,6 +73,11 @@ case $1 in
     esac
     ;;
   pull)
+    # $STUB_DIR/pull-slow: a pull that hangs, after leaving $STUB_DIR/pulling.
+    if [ -e "$STUB_DIR/pull-slow" ]; then
+      : >"$STUB_DIR/pulling"
+      exec sleep 60
+    fi
     if [ -e "$STUB_DIR/pull-fails" ]; then
       echo "pull access denied for $2" >&2
       exit 1
@@ -103,6 +109,8 @@ case $1 in
     fi
     ;;
   run)
+    # $STUB_DIR/slow: a docker run that hangs (as one pulling from a stalled registry).
+    if [ -e "$STUB_DIR/slow" ]; then exec sleep 60; fi
     shift
     name=
     env_file=

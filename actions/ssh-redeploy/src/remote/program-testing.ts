@@ -2,7 +2,7 @@
 // as the login shell, with the program on stdin, and `sh` and `bash` on the PATH both the
 // shell under test, so that the bootstrap and the program run under it. `docker` is
 // docker-stub.sh, which records every call.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -31,9 +31,14 @@ export interface Server {
   stubDir: string;
   /** Adds a container, as `docker run` would have left it. */
   addContainer(name: string, image: string, state?: string): void;
-  run(shell: Shell, program: string): Promise<RemoteRun>;
+  /** With `withoutFlock`, the PATH has every command of /usr/bin but flock. */
+  run(shell: Shell, program: string, options?: { withoutFlock?: boolean }): Promise<RemoteRun>;
   /** Starts a program as run() does and hands over the process, for tests that cut it off. */
-  start(shell: Shell, program: string): ChildProcessWithoutNullStreams;
+  start(
+    shell: Shell,
+    program: string,
+    options?: { withoutFlock?: boolean },
+  ): ChildProcessWithoutNullStreams;
   remove(): void;
 }
 
@@ -70,7 +75,6 @@ export function startServer(): Server {
   // The deploy lock is named after the daemon: each server has one of its own, and its lock
   // files, which deploys leave in /tmp as they should, go with it.
   const dockerHost = `unix://${stubDir}/docker.sock`;
-  const lockPrefix = `ssh-redeploy-${execFileSync('cksum', { input: dockerHost, encoding: 'utf8' }).split(' ')[0]}-`;
   const bins = new Map<Shell, string>();
   for (const shell of SHELLS) {
     const bin = path.join(root, `bin-${shell}`);
@@ -81,8 +85,16 @@ export function startServer(): Server {
     chmodSync(path.join(bin, 'docker'), 0o755);
     bins.set(shell, bin);
   }
-  const environment = (shell: Shell): NodeJS.ProcessEnv => ({
-    PATH: `${bins.get(shell)}:/usr/sbin:/usr/bin:/sbin:/bin`,
+  // A server without flock: /usr/bin's commands, flock aside, made the only ones on the PATH.
+  const noFlock = path.join(root, 'bin-without-flock');
+  mkdirSync(noFlock);
+  for (const entry of readdirSync('/usr/bin')) {
+    if (entry !== 'flock') symlinkSync(path.join('/usr/bin', entry), path.join(noFlock, entry));
+  }
+  const environment = (shell: Shell, withoutFlock = false): NodeJS.ProcessEnv => ({
+    PATH: withoutFlock
+      ? `${bins.get(shell)}:${noFlock}`
+      : `${bins.get(shell)}:/usr/sbin:/usr/bin:/sbin:/bin`,
     HOME: cwd,
     STUB_DIR: stubDir,
     DOCKER_HOST: dockerHost,
@@ -99,12 +111,12 @@ export function startServer(): Server {
       write('state', state);
       write('restart', 'unless-stopped 0');
     },
-    async run(shell, program) {
+    async run(shell, program, options = {}) {
       rmSync(path.join(stubDir, 'calls'), { force: true });
       const result = await runProcess('/bin/sh', ['-c', remoteCommand()], {
         cwd,
         input: program,
-        env: environment(shell),
+        env: environment(shell, options.withoutFlock),
       });
       return {
         code: result.code,
@@ -113,17 +125,19 @@ export function startServer(): Server {
         calls: readCalls(path.join(stubDir, 'calls')),
       };
     },
-    start(shell, program) {
+    start(shell, program, options = {}) {
       rmSync(path.join(stubDir, 'calls'), { force: true });
-      const child = spawn('/bin/sh', ['-c', remoteCommand()], { cwd, env: environment(shell) });
+      const child = spawn('/bin/sh', ['-c', remoteCommand()], {
+        cwd,
+        env: environment(shell, options.withoutFlock),
+        // A group of its own, as a program of an SSH session: a test can kill all of it.
+        detached: true,
+      });
       child.stdin.end(program);
       return child;
     },
     remove() {
       rmSync(root, { recursive: true, force: true });
-      for (const entry of readdirSync('/tmp')) {
-        if (entry.startsWith(lockPrefix)) rmSync(path.join('/tmp', entry), { force: true });
-      }
     },
   };
 }

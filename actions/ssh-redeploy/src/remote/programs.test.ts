@@ -1,8 +1,13 @@
 // Every program of remote/ run as a server runs it (the command line of choose-shell.sh and
 // bootstrap.sh, then strict-mode.sh, the prelude and the program on stdin), under dash and
 // under bash, against docker-stub.sh.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  spawn,
+  spawnSync,
+  type ChildProcess,
+  type ChildProcessWithoutNullStreams,
+} from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deployProgram, type DeployPlan } from '../deploy-program';
 import {
@@ -86,6 +91,8 @@ const UNTIL_RUN = [
     '--filter=*',
     IMAGE,
   ],
+  // The login goes as soon as the container is created: nothing after needs it.
+  ['logout', 'registry.example.com'],
   ['container', 'inspect', '--format', '{{.Config.Image}}', 'app'],
   ['container', 'inspect', '--format', '{{if .State.Health}}yes{{end}}', 'app'],
   ['container', 'inspect', '--format', STATE, 'app'],
@@ -176,7 +183,6 @@ describe.each(SHELLS)('under %s', (shell) => {
         ...UNTIL_RUN,
         ['rm', 'app-previous'],
         ['image', 'prune', '--force'],
-        ['logout', 'registry.example.com'],
       ]);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`${NONCE} previous-image ${OLD_IMAGE}\n`);
@@ -205,7 +211,6 @@ describe.each(SHELLS)('under %s', (shell) => {
         ['update', '--restart', 'unless-stopped', 'app'],
         ['start', 'app'],
         ['container', 'inspect', '--format', '{{.State.Running}}', 'app'],
-        ['logout', 'registry.example.com'],
       ]);
       expect(result.code).toBe(20);
       const reason = 'the container stopped (status exited, exit code 3)';
@@ -230,6 +235,120 @@ describe.each(SHELLS)('under %s', (shell) => {
       expect(result.stdout).toMatch(new RegExp(`\\n${NONCE} result failed\\n$`));
       expect(result.stderr).toContain('pull access denied');
       expectNothingRun();
+    });
+
+    /** Waits until `check` holds, or fails the test after 10 s. */
+    const until = async (check: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error('timed out waiting');
+        await sleep(20);
+      }
+    };
+    const stubCalls = () =>
+      existsSync(path.join(server.stubDir, 'calls'))
+        ? readFileSync(path.join(server.stubDir, 'calls'), 'latin1')
+        : '';
+    const exited = (child: ChildProcess) =>
+      new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const output = (child: ChildProcessWithoutNullStreams) => {
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return () => text;
+    };
+
+    test('gives each try of health-cmd only what is left of health-timeout', async () => {
+      const started = Date.now();
+      const result = await server.run(
+        shell,
+        deployProgram({ ...plan, healthCmd: 'sleep 30', healthTimeoutSeconds: 2 }, NONCE),
+      );
+      expect(result.code).toBe(20);
+      expect(result.stdout).toContain(`${NONCE} reason health-cmd did not succeed within 2s\n`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    // The program's own exit code is not seen here: SIGTERM reaches the whole group, the shell
+    // the test server starts it from included (as a login shell that did not exec would).
+    test('on SIGTERM during a try of health-cmd, rolls back and leaves nothing', async () => {
+      const probing = path.join(server.cwd, 'probing');
+      const child = server.start(
+        shell,
+        deployProgram(
+          { ...plan, healthCmd: `: > ${probing}; sleep 30`, healthTimeoutSeconds: 60 },
+          NONCE,
+        ),
+      );
+      const stdout = output(child);
+      const closed = exited(child);
+      await until(() => existsSync(probing));
+      process.kill(-child.pid!, 'SIGTERM');
+      await closed;
+      expect(stdout()).toContain(
+        `${NONCE} reason stopped by SIGTERM before app was found healthy\n`,
+      );
+      expect(stdout()).toMatch(
+        new RegExp(`\\n${NONCE} restored ${OLD_IMAGE}\\n${NONCE} result rolled-back\\n$`),
+      );
+      expect(readFileSync(path.join(server.stubDir, 'containers', 'app', 'image'), 'utf8')).toBe(
+        `${OLD_IMAGE}\n`,
+      );
+      const config = readFileSync(path.join(server.stubDir, 'login-config'), 'utf8').trim();
+      expect(config).not.toBe('');
+      expect(existsSync(config)).toBe(false);
+      // The try of health-cmd went too.
+      expect(spawnSync('pgrep', ['-f', `${probing}; sleep 30`]).status).toBe(1);
+    }, 20_000);
+
+    test('on SIGTERM before anything changed, only cleans up', async () => {
+      writeFileSync(path.join(server.stubDir, 'pull-slow'), '');
+      const child = server.start(shell, deployProgram(plan, NONCE));
+      const stdout = output(child);
+      const closed = exited(child);
+      await until(() => existsSync(path.join(server.stubDir, 'pulling')));
+      process.kill(-child.pid!, 'SIGTERM');
+      await closed;
+      expect(stdout()).toMatch(
+        new RegExp(
+          `\\n${NONCE} reason stopped by SIGTERM before anything was changed on the server\\n${NONCE} result failed\\n$`,
+        ),
+      );
+      expect(stubCalls()).not.toContain('stop');
+      const config = readFileSync(path.join(server.stubDir, 'login-config'), 'utf8').trim();
+      expect(existsSync(config)).toBe(false);
+    }, 20_000);
+
+    test('keeps its lock in a folder of the user’s own', async () => {
+      const result = await server.run(shell, deployProgram(plan, NONCE));
+      expect(result.code).toBe(0);
+      const locks = path.join(server.cwd, '.cache', 'ssh-redeploy');
+      expect(statSync(locks).mode & 0o777).toBe(0o700);
+      expect(readdirSync(locks)).toEqual([expect.stringMatching(/^\d+-app\.lock$/)]);
+    });
+
+    test('without flock, a lock left by a deploy killed with SIGKILL is taken over at once', async () => {
+      writeFileSync(path.join(server.stubDir, 'slow'), '');
+      const child = server.start(shell, deployProgram(plan, NONCE), { withoutFlock: true });
+      const closed = exited(child);
+      const locks = path.join(server.cwd, '.cache', 'ssh-redeploy');
+      const owner = () =>
+        existsSync(locks) &&
+        readdirSync(locks).some((entry) => existsSync(path.join(locks, entry, 'owner')));
+      await until(() => owner() && stubCalls().includes('run'));
+      process.kill(-child.pid!, 'SIGKILL');
+      await closed;
+      // The killed deploy could not clean up: its lock is still there.
+      expect(owner()).toBe(true);
+      rmSync(path.join(server.stubDir, 'slow'));
+      const started = Date.now();
+      const result = await server.run(shell, deployProgram(plan, NONCE), { withoutFlock: true });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(
+        /Taking over the deploy lock of app from a deploy that is gone \(PID \d+\)/,
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // Its own lock is gone when it ends.
+      expect(readdirSync(locks)).toEqual([]);
     });
 
     test('stops at once without its prelude', async () => {
