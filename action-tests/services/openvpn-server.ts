@@ -2,7 +2,8 @@
 // through a veth pair, with a PKI made by openssl for it (EC P-256: a CA, a server and a client
 // certificate, and a CA that signed none of them). Behind it, on the namespace's loopback, an
 // HTTP service that only the tunnel leads to. Options add a username/password check, a
-// tls-crypt key, and a pushed redirect-gateway.
+// tls-crypt key, a pushed redirect-gateway or other routes, and a DNS server behind it whose
+// address and domain it pushes (dnsmasq, action-tests/services/dns-answerer.ts).
 //
 // Test files run in parallel: each passes its own `slot` (1-49), which picks the namespace and
 // interface names, the addresses (all in 198.18.0.0/15, the block set aside for network tests)
@@ -15,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startDnsAnswerer, type DnsAnswerer } from './dns-answerer';
 import { command, link, Namespace, serveHttp } from './namespace';
 import { sleep } from './processes';
 
@@ -30,6 +32,13 @@ export interface OpenVpnServerOptions {
   redirectGateway?: boolean;
   /** Make a namespace for the client too, routed to the internet through the server's. */
   clientNamespace?: boolean;
+  /** More routes to push, as `NETWORK NETMASK`; needs clientNamespace. */
+  pushRoutes?: string[];
+  /**
+   * Serve DNS for this domain at the service address, behind the tunnel, and push it
+   * (`dhcp-option DNS` and `dhcp-option DOMAIN`). `db.DOMAIN` is the service's address.
+   */
+  dnsDomain?: string;
 }
 
 export interface Pki {
@@ -59,6 +68,8 @@ export interface OpenVpnServer {
   tlsAuthKey?: string;
   /** The service only the tunnel reaches. */
   service: { address: string; port: number; url: string; body: string };
+  /** With dnsDomain: the DNS server the server pushes. */
+  dns?: DnsAnswerer;
   /** The tunnel's network and the server's address in it. */
   tunnelNetwork: string;
   tunnelServerAddress: string;
@@ -192,8 +203,10 @@ function checkSlot(slot: number): void {
 export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise<OpenVpnServer> {
   const { slot } = options;
   checkSlot(slot);
-  if (options.redirectGateway && !options.clientNamespace) {
-    throw new Error('a pushed redirect-gateway is only offered to a client in its own namespace');
+  if ((options.redirectGateway || options.pushRoutes) && !options.clientNamespace) {
+    throw new Error(
+      'a pushed redirect-gateway or other pushed routes are only offered to a client in its own namespace',
+    );
   }
   const folder = await mkdtemp(path.join(tmpdir(), `vpnc-ovpn-${slot}-`));
   await chmod(folder, 0o755);
@@ -237,6 +250,14 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
     await mkdir(www);
     await writeFile(path.join(www, 'index.html'), service.body);
     await serveHttp(serverNs, service.address, service.port, www);
+    const dns = options.dnsDomain
+      ? await startDnsAnswerer(serverNs, {
+          address: service.address,
+          folder,
+          domain: options.dnsDomain,
+          records: { [`db.${options.dnsDomain}`]: service.address },
+        })
+      : undefined;
 
     const tunnelNetwork = `198.19.${slot}.0/24`;
     const lines = [
@@ -255,6 +276,13 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
       'verb 3',
     ];
     if (options.redirectGateway) lines.push('push "redirect-gateway def1"');
+    for (const route of options.pushRoutes ?? []) lines.push(`push "route ${route}"`);
+    if (dns) {
+      lines.push(
+        `push "dhcp-option DNS ${dns.address}"`,
+        `push "dhcp-option DOMAIN ${dns.domain}"`,
+      );
+    }
     if (options.credentials) {
       await writeFile(
         path.join(folder, 'expected-credentials'),
@@ -337,6 +365,7 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
       tlsCryptKey,
       tlsAuthKey,
       service: { ...service, url: `http://${service.address}:${service.port}/` },
+      dns,
       tunnelNetwork,
       tunnelServerAddress: `198.19.${slot}.1`,
       clientPath,

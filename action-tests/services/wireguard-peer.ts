@@ -13,12 +13,18 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startDnsAnswerer, type DnsAnswerer } from './dns-answerer';
 import { command, link, Namespace, serveHttp } from './namespace';
 import { sleep } from './processes';
 
 export interface WireGuardPeerOptions {
   /** 1-49, unique among the test files that may run at the same time. */
   slot: number;
+  /**
+   * Serve DNS for this domain at the service address, behind the tunnel (dnsmasq,
+   * dns-answerer.ts): what a client's `DNS =` line names. `db.DOMAIN` is the service's address.
+   */
+  dnsDomain?: string;
 }
 
 export interface KeyPair {
@@ -37,6 +43,8 @@ export interface WireGuardPeer {
   clientAddress: string;
   peerAddress: string;
   service: { address: string; port: number; url: string; body: string };
+  /** With dnsDomain: the DNS server behind the peer. */
+  dns?: DnsAnswerer;
   /** A wg-quick config for the client. */
   clientConfig(options?: {
     allowedIps?: string[];
@@ -92,6 +100,14 @@ export async function startWireGuardPeer(options: WireGuardPeerOptions): Promise
     await chmod(www, 0o755);
     await writeFile(path.join(www, 'index.html'), service.body);
     await serveHttp(namespace, service.address, service.port, www);
+    const dns = options.dnsDomain
+      ? await startDnsAnswerer(namespace, {
+          address: service.address,
+          folder,
+          domain: options.dnsDomain,
+          records: { [`db.${options.dnsDomain}`]: service.address },
+        })
+      : undefined;
 
     const peerKeys = await makeKeyPair();
     const clientKeys = await makeKeyPair();
@@ -137,6 +153,7 @@ export async function startWireGuardPeer(options: WireGuardPeerOptions): Promise
       clientAddress,
       peerAddress,
       service: { ...service, url: `http://${service.address}:${service.port}/` },
+      dns,
       clientConfig: ({
         allowedIps = [`${peerAddress}/32`, `${service.address}/32`],
         peerPublicKey = peerKeys.publicKey,

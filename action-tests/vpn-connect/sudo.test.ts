@@ -3,7 +3,16 @@
 // root into the user's own folder, and the post step has to take all of that down through sudo
 // too. The user is made for this file and removed after it.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { runAction, type ActionRun, type JobFolders, type StepResult } from '../harness/run-action';
 import {
@@ -19,6 +28,9 @@ jest.setTimeout(90_000);
 
 const SLOT = 14;
 const USER = 'vpncsudo14';
+const DNS_DOMAIN = `sudo-${SLOT}.test`;
+const RESOLV_CONF = '/etc/resolv.conf';
+const originalResolvConf = readFileSync(RESOLV_CONF, 'utf8');
 let user: SudoUser;
 let server: OpenVpnServer | undefined;
 let serverCredentials: OpenVpnServerOptions['credentials'];
@@ -30,6 +42,10 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
+  // A safety net only: the DNS test checks that the action itself put the file back.
+  if (readFileSync(RESOLV_CONF, 'utf8') !== originalResolvConf) {
+    writeFileSync(RESOLV_CONF, originalResolvConf);
+  }
   await server?.stop();
   await peer?.stop();
   user?.remove();
@@ -219,7 +235,7 @@ test('as a user with password-less sudo: a failure prints the root-owned OpenVPN
 });
 
 test('as a user with password-less sudo: WireGuard comes up through sudo wg-quick, reaches the peer, and post takes it down', async () => {
-  peer ??= await startWireGuardPeer({ slot: SLOT });
+  peer ??= await startWireGuardPeer({ slot: SLOT, dnsDomain: DNS_DOMAIN });
   const wg = peer;
   const secrets = [wg.clientKeys.privateKey];
   let during:
@@ -305,4 +321,34 @@ test('as a user with password-less sudo: the credentials file reaches the root d
   expect(readdirSync(deepTemp)).toEqual([]);
   expect(processesRunning(recordOf(main).workDir)).toEqual([]);
   expectNoSecretIn([run.runnerTemp, user.home], secrets);
+});
+
+test("as a user with password-less sudo: the tunnel's DNS goes into /etc/resolv.conf through sudo, and post puts the file back through sudo", async () => {
+  peer ??= await startWireGuardPeer({ slot: SLOT, dnsDomain: DNS_DOMAIN });
+  const wg = peer;
+  const before = { text: originalResolvConf, inode: lstatSync(RESOLV_CONF).ino };
+  let during: { text: string; inode: number } | undefined;
+  const run = await connectAsUser(
+    {
+      type: 'wireguard',
+      config: wg.clientConfig({ extra: [`DNS = ${wg.dns!.address}, ${DNS_DOMAIN}`] }),
+    },
+    [wg.clientKeys.privateKey],
+    () => {
+      during = { text: readFileSync(RESOLV_CONF, 'utf8'), inode: lstatSync(RESOLV_CONF).ino };
+    },
+  );
+  expect(run.main.errors).toEqual([]);
+  expect(run.main.exitCode).toBe(0);
+  expect(during?.text.split('\n').find((line) => line.startsWith('nameserver'))).toBe(
+    `nameserver ${wg.dns!.address}`,
+  );
+  expect(during?.text).toContain(`search ${DNS_DOMAIN}`);
+  expect(during?.inode).toBe(before.inode);
+  expect(run.post?.warnings).toEqual([]);
+  expect(run.post?.stdout).toContain(`Put the runner's ${RESOLV_CONF} back as it was.`);
+  expect({ text: readFileSync(RESOLV_CONF, 'utf8'), inode: lstatSync(RESOLV_CONF).ino }).toEqual(
+    before,
+  );
+  expect(readdirSync(run.runnerTemp)).toEqual([]);
 });

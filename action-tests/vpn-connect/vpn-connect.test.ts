@@ -428,6 +428,7 @@ test('a runner user that is not root and has no password-less sudo is told so, b
     INPUT_CONFIG: 'client\nremote 198.18.1.2 1194\n',
     'INPUT_CONNECT-TIMEOUT': '60s',
     'INPUT_FULL-TUNNEL': 'false',
+    INPUT_DNS: 'true',
     INPUT_INSTALL: 'true',
     'INPUT_ECHO-CONFIG': 'false',
   };

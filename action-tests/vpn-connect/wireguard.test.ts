@@ -1,7 +1,7 @@
 // vpn-connect with type: wireguard, run as the runner runs it, against a real WireGuard peer in
 // a network namespace (action-tests/services/wireguard-peer.ts). The runner's side is brought
 // up by wg-quick, which falls back to wireguard-go here, as there is no kernel module.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { runAction, type ActionRun } from '../harness/run-action';
 import { startWireGuardPeer, makeKeyPair, type WireGuardPeer } from '../services/wireguard-peer';
 import {
@@ -143,31 +143,6 @@ test.each([
   expect(run.main.errors[0].startsWith(message)).toBe(true);
   expect(run.main.state).toEqual({});
 });
-
-// Where resolvconf exists, wg-quick would apply the DNS line to this machine's own resolver:
-// the test only runs where it cannot (as on this project's machines).
-const withoutResolvconf = ['/usr/sbin/resolvconf', '/sbin/resolvconf', '/usr/bin/resolvconf'].some(
-  (file) => existsSync(file),
-)
-  ? test.skip
-  : test;
-
-withoutResolvconf(
-  'a DNS line that wg-quick could not apply here (no resolvconf) is left out with a notice',
-  async () => {
-    const run = await connect({
-      config: peer.clientConfig({ extra: [`DNS = ${peer.peerAddress}`] }),
-    });
-    expect(run.main.errors).toEqual([]);
-    expect(run.main.exitCode).toBe(0);
-    expect(run.main.notices).toEqual([
-      expect.stringMatching(
-        /^The action's copy of 'config' leaves out DNS \(wg-quick needs resolvconf/,
-      ),
-    ]);
-    expect(run.post?.warnings).toEqual([]);
-  },
-);
 
 test('echo-config prints the config with its keys redacted', async () => {
   const run = await connect({ config: peer.clientConfig(), 'echo-config': 'true' });

@@ -1263,6 +1263,129 @@ function tableRows(rows) {
 
 /***/ }),
 
+/***/ 858:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseCidr = parseCidr;
+exports.netmaskPrefix = netmaskPrefix;
+exports.coveredDefaultRoutes = coveredDefaultRoutes;
+exports.describeCover = describeCover;
+// Address arithmetic for the full-tunnel guard: whether a set of routes, however it is split,
+// sends every address of a family through the tunnel. Comparing strings would let
+// `0.0.0.0/1, 128.0.0.0/1` (or four /2s) through where `0.0.0.0/0` is caught.
+const node_net_1 = __nccwpck_require__(30);
+const BITS = { 4: 32, 6: 128 };
+function ipv4Value(address) {
+    return address.split('.').reduce((total, part) => total * 256n + BigInt(Number(part)), 0n);
+}
+function ipv6Value(address) {
+    // An IPv4 tail (::ffff:192.0.2.1) is two groups written another way.
+    const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+    let text = address;
+    if (tail) {
+        const value = ipv4Value(tail[1]);
+        text = `${address.slice(0, tail.index)}${(value >> 16n).toString(16)}:${(value & 0xffffn).toString(16)}`;
+    }
+    const [head, rest] = text.split('::');
+    const groups = (part) => (part ? part.split(':') : []);
+    const left = groups(head);
+    const right = groups(rest);
+    const all = rest === undefined
+        ? left
+        : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+    return all.reduce((total, group) => total * 0x10000n + BigInt(`0x${group || '0'}`), 0n);
+}
+/** `10.0.0.0/8`, `fd00::/8`, or a bare address (one host); undefined when it is neither. */
+function parseCidr(text) {
+    const [address, prefixText, extra] = text.trim().split('/');
+    if (extra !== undefined)
+        return undefined;
+    const family = (0, node_net_1.isIPv4)(address) ? 4 : (0, node_net_1.isIPv6)(address) ? 6 : undefined;
+    if (family === undefined)
+        return undefined;
+    const bits = BITS[family];
+    if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText))
+        return undefined;
+    const prefix = prefixText === undefined ? bits : Number(prefixText);
+    if (prefix > bits)
+        return undefined;
+    const value = family === 4 ? ipv4Value(address) : ipv6Value(address);
+    const size = 1n << BigInt(bits - prefix);
+    const first = value - (value % size);
+    return { family, first, last: first + size - 1n, text: text.trim() };
+}
+/** An IPv4 netmask (255.255.0.0) as a prefix length; undefined when its bits are not contiguous. */
+function netmaskPrefix(netmask) {
+    if (!(0, node_net_1.isIPv4)(netmask))
+        return undefined;
+    const value = ipv4Value(netmask);
+    const inverted = ~value & 0xffffffffn;
+    // A contiguous mask's complement is 2^n - 1.
+    if ((inverted & (inverted + 1n)) !== 0n)
+        return undefined;
+    return 32 - inverted.toString(2).replace(/^0+/, '').length;
+}
+function covers(ranges, family) {
+    const sorted = ranges.filter((range) => range.family === family);
+    sorted.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let next = 0n;
+    for (const range of sorted) {
+        if (range.first > next)
+            return false;
+        if (range.last + 1n > next)
+            next = range.last + 1n;
+    }
+    return next === 1n << BigInt(BITS[family]);
+}
+/**
+ * Which default routes (IPv4, IPv6) the given routes cover between them, and which of the routes
+ * do it. Entries that are not CIDRs or addresses are ignored.
+ */
+function coveredDefaultRoutes(cidrs) {
+    const ranges = cidrs.map(parseCidr).filter((range) => range !== undefined);
+    const found = [];
+    for (const family of [4, 6]) {
+        if (!covers(ranges, family))
+            continue;
+        // Widest first, keeping each route that adds something, until the family is covered.
+        const widest = ranges
+            .filter((range) => range.family === family)
+            .sort((a, b) => {
+            const sizeA = a.last - a.first;
+            const sizeB = b.last - b.first;
+            return sizeA > sizeB ? -1 : sizeA < sizeB ? 1 : a.first < b.first ? -1 : 1;
+        });
+        const kept = [];
+        for (const range of widest) {
+            if (kept.some((other) => other.first <= range.first && other.last >= range.last))
+                continue;
+            kept.push(range);
+            if (covers(kept, family))
+                break;
+        }
+        found.push({
+            defaultRoute: family === 4 ? '0.0.0.0/0' : '::/0',
+            routes: [...new Set(kept.map((range) => range.text))],
+        });
+    }
+    return found;
+}
+/** `0.0.0.0/1, 128.0.0.0/1, which together cover the default route 0.0.0.0/0`, or shorter. */
+function describeCover(cover) {
+    const [first] = cover.routes;
+    if (cover.routes.length > 1) {
+        return `${cover.routes.join(', ')}, which together cover the default route ${cover.defaultRoute}`;
+    }
+    return first === cover.defaultRoute
+        ? `${first}, the default route`
+        : `${first}, which covers the default route ${cover.defaultRoute}`;
+}
+
+
+/***/ }),
+
 /***/ 806:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1353,6 +1476,151 @@ async function checkHost({ exec, clock, log }, target, device, deadline) {
             'The tunnel is up, but the host is not reachable through it: check the address, the port, and the routes the server pushes.');
     }
     log.info(`check-host ${shown} accepted a TCP connection through ${via ?? device}.`);
+}
+
+
+/***/ }),
+
+/***/ 188:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.hasDns = hasDns;
+exports.openVpnDns = openVpnDns;
+exports.wireGuardDns = wireGuardDns;
+exports.sameResolvConf = sameResolvConf;
+exports.dnsMethod = dnsMethod;
+exports.resolvConfText = resolvConfText;
+exports.describeDns = describeDns;
+// The tunnel's DNS: which servers and search domains it brings (OpenVPN's dhcp-option, written
+// or pushed; WireGuard's DNS line), how the runner is told of them (systemd-resolved, else
+// /etc/resolv.conf) and the resolv.conf text that carries them. Pure: resolver.ts applies it.
+const node_net_1 = __nccwpck_require__(30);
+function hasDns(dns) {
+    return dns.servers.length > 0 || dns.domains.length > 0;
+}
+// A search domain goes into resolv.conf or resolvectl's argv: letters, digits, dots and hyphens
+// only, so that nothing a server pushes can add a line of its own.
+const DOMAIN = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$/;
+/** Adds one `dhcp-option` (its words after the name) to the settings. */
+function addDhcpOption(dns, [kind = '', value = '']) {
+    const type = kind.toUpperCase();
+    if ((type === 'DNS' || type === 'DNS6') && (0, node_net_1.isIP)(value) !== 0) {
+        if (!dns.servers.includes(value))
+            dns.servers.push(value);
+    }
+    else if ((type === 'DOMAIN' || type === 'DOMAIN-SEARCH') && DOMAIN.test(value)) {
+        const domain = value.replace(/\.$/, '');
+        if (!dns.domains.includes(domain))
+            dns.domains.push(domain);
+    }
+}
+/** OpenVPN's first-match rule: a filter applies when its text begins the pushed option. */
+function keptByFilters(option, filters) {
+    const match = filters.find((filter) => option.startsWith(filter.text));
+    return match === undefined || match.action === 'accept';
+}
+/**
+ * The DNS an OpenVPN connection brings: the config's own dhcp-option lines, then what the
+ * server pushed and the config's pull-filters let through.
+ */
+function openVpnDns(items, pushed) {
+    const dns = { servers: [], domains: [] };
+    const filters = [];
+    for (const item of items) {
+        if (item.kind !== 'directive')
+            continue;
+        if (item.name === 'dhcp-option')
+            addDhcpOption(dns, item.args);
+        if (item.name === 'pull-filter' && item.args.length >= 2) {
+            filters.push({ action: item.args[0], text: item.args[1] });
+        }
+    }
+    for (const option of pushed) {
+        const words = option.split(/\s+/);
+        if (words[0] === 'dhcp-option' && keptByFilters(option, filters)) {
+            addDhcpOption(dns, words.slice(1));
+        }
+    }
+    return dns;
+}
+/** wg-quick's reading of a DNS line: addresses are servers, the rest search domains. */
+function wireGuardDns(values) {
+    const dns = { servers: [], domains: [] };
+    for (const value of values) {
+        if ((0, node_net_1.isIP)(value) !== 0)
+            addDhcpOption(dns, ['DNS', value]);
+        else
+            addDhcpOption(dns, ['DOMAIN', value]);
+    }
+    return dns;
+}
+function sameResolvConf(a, b) {
+    if (a.kind === 'file' && b.kind === 'file')
+        return a.text === b.text;
+    if (a.kind === 'symlink' && b.kind === 'symlink')
+        return a.target === b.target;
+    return a.kind === b.kind;
+}
+/**
+ * Where the runner's resolver takes its servers from: systemd-resolved when it runs and
+ * /etc/resolv.conf leads to it (a link into /run/systemd/resolve/, or its stub 127.0.0.53);
+ * otherwise the file itself, which the C library reads.
+ */
+function dnsMethod(runner) {
+    if (!runner.resolvedRuns)
+        return 'resolv.conf';
+    const { resolvConf } = runner;
+    if (resolvConf.kind === 'symlink' && resolvConf.target.includes('/run/systemd/resolve/')) {
+        return 'resolvectl';
+    }
+    if (resolvConf.kind === 'file' && /^\s*nameserver\s+127\.0\.0\.53\s*$/m.test(resolvConf.text)) {
+        return 'resolvectl';
+    }
+    return 'resolv.conf';
+}
+/**
+ * The resolv.conf the action writes: the tunnel's servers first, then the runner's own (the C
+ * library asks them in order, and stops at the third); the tunnel's search domains before the
+ * runner's; the runner's other lines (options) kept.
+ */
+function resolvConfText(original, dns) {
+    const servers = [...dns.servers];
+    const domains = [...dns.domains];
+    const others = [];
+    for (const line of original.split('\n')) {
+        const [keyword, ...values] = line.trim().split(/\s+/);
+        if (keyword === 'nameserver') {
+            for (const value of values.slice(0, 1))
+                if (!servers.includes(value))
+                    servers.push(value);
+        }
+        else if (keyword === 'search' || keyword === 'domain') {
+            for (const value of values)
+                if (!domains.includes(value))
+                    domains.push(value);
+        }
+        else if (line.trim() !== '' && !line.startsWith('# Written by vpn-connect')) {
+            others.push(line);
+        }
+    }
+    return [
+        "# Written by vpn-connect for the job's VPN; the runner's own file is put back when the job ends.",
+        ...servers.map((server) => `nameserver ${server}`),
+        ...(domains.length > 0 ? [`search ${domains.join(' ')}`] : []),
+        ...others,
+        '',
+    ].join('\n');
+}
+/** `servers 10.8.0.1, search corp.example`, for the log. */
+function describeDns(dns) {
+    const parts = [];
+    if (dns.servers.length > 0)
+        parts.push(`servers ${dns.servers.join(', ')}`);
+    if (dns.domains.length > 0)
+        parts.push(`search domains ${dns.domains.join(', ')}`);
+    return parts.join('; ');
 }
 
 
@@ -1458,6 +1726,8 @@ function getInputs(runner, env) {
     const secrets = Object.entries(secretInputs)
         .filter(([name, value]) => name !== 'config' && value !== '')
         .map(([, value]) => value);
+    // Problems inside the config are reported against the input that carried it.
+    const configInput = configFile ? 'config-file' : 'config';
     let mode;
     if (type === 'wireguard') {
         const given = OPENVPN_ONLY.filter((name) => secretInputs[name] !== '');
@@ -1468,7 +1738,7 @@ function getInputs(runner, env) {
         for (const secret of (0, wireguard_config_1.secretsOf)(wireguard))
             (0, mask_1.maskSecret)(secret, setSecret);
         secrets.push(...(0, wireguard_config_1.secretsOf)(wireguard));
-        (0, wireguard_config_1.checkWireGuardConfig)(wireguard, fullTunnel);
+        (0, wireguard_config_1.checkWireGuardConfig)(wireguard, fullTunnel, configInput);
         mode = { type, wireguard };
     }
     else {
@@ -1477,7 +1747,9 @@ function getInputs(runner, env) {
         for (const secret of (0, openvpn_config_1.secretBlockContents)(items))
             (0, mask_1.maskSecret)(secret, setSecret);
         secrets.push(...(0, openvpn_config_1.secretBlockContents)(items));
+        (0, openvpn_config_1.checkNoPrograms)(items, configInput);
         (0, openvpn_config_1.checkOpenVpnConfig)(items, credentials);
+        (0, openvpn_config_1.checkWrittenRoutes)(items, fullTunnel);
         mode = { type, openvpn: { items, credentials } };
     }
     const checkHostText = runner.getInput('check-host');
@@ -1488,6 +1760,7 @@ function getInputs(runner, env) {
         connectTimeoutMs: (0, input_values_1.parsePositiveDuration)('connect-timeout', runner.getInput('connect-timeout')),
         checkHost: checkHostText ? (0, check_host_1.parseCheckTarget)('check-host', checkHostText) : undefined,
         fullTunnel,
+        dns: (0, input_values_1.parseBoolean)('dns', runner.getInput('dns')),
         install: (0, input_values_1.parseBoolean)('install', runner.getInput('install')),
         echoConfig: (0, input_values_1.parseBoolean)('echo-config', runner.getInput('echo-config')),
         secrets,
@@ -1616,15 +1889,18 @@ const errors_1 = __nccwpck_require__(223);
 const step_1 = __nccwpck_require__(254);
 const summary_1 = __nccwpck_require__(834);
 const check_host_1 = __nccwpck_require__(806);
+const dns_1 = __nccwpck_require__(188);
 const inputs_1 = __nccwpck_require__(422);
 const install_1 = __nccwpck_require__(112);
 const network_1 = __nccwpck_require__(473);
 const openvpn_tunnel_1 = __nccwpck_require__(514);
 const redact_1 = __nccwpck_require__(102);
+const resolver_1 = __nccwpck_require__(777);
 const report_1 = __nccwpck_require__(721);
 const state_1 = __nccwpck_require__(134);
 const system_1 = __nccwpck_require__(18);
 const teardown_1 = __nccwpck_require__(91);
+const tunnel_1 = __nccwpck_require__(733);
 const wireguard_tunnel_1 = __nccwpck_require__(300);
 // check-host gets what is left of connect-timeout, but never less than this.
 const MIN_CHECK_MS = 5_000;
@@ -1653,13 +1929,23 @@ async function main(ctx) {
     const deadline = startedAt + inputs.connectTimeoutMs;
     try {
         await tunnel.writeConfig();
-        const { server, device, localIp } = await tunnel.connect(deadline, keep);
+        const { server, device, localIp, dns } = await tunnel.connect(deadline, keep);
         const connectedMs = clock.now() - startedAt;
         Object.assign(report, { server, device, localIp, connectedMs });
         const routes = await (0, network_1.tunnelRoutes)(ctx.exec, device);
         report.routes = routes;
         log.info(`Connected to ${server} in ${(0, duration_1.formatDuration)(connectedMs)}: ` +
             `interface ${device}, local IP ${localIp}, routes ${routes.join(', ') || '(none)'}.`);
+        // The config's lines were checked before; this is what the server pushed.
+        if (!inputs.fullTunnel)
+            (0, tunnel_1.refuseDefaultRoutes)(routes);
+        if ((0, dns_1.hasDns)(dns)) {
+            // Before check-host, which may name a host that only the tunnel's DNS knows.
+            if (inputs.dns)
+                await (0, resolver_1.applyDns)(ctx, privilege, device, dns, keep);
+            else
+                log.info(`dns is false: the tunnel's DNS (${(0, dns_1.describeDns)(dns)}) is not used.`);
+        }
         if (inputs.checkHost) {
             const checkDeadline = Math.max(deadline, clock.now() + MIN_CHECK_MS);
             await (0, check_host_1.checkHost)(ctx, inputs.checkHost, device, checkDeadline);
@@ -1716,6 +2002,7 @@ async function writeSummary(summary, report) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ConnectionProgress = void 0;
 exports.parseManagementLine = parseManagementLine;
+exports.pushedOptions = pushedOptions;
 /** One line from the socket, without its line ending. */
 function parseManagementLine(line) {
     const notification = /^>([A-Z-]+):(.*)$/.exec(line);
@@ -1746,6 +2033,20 @@ function parseManagementLine(line) {
             return { type: 'other', line };
     }
 }
+/**
+ * The options of a PUSH_REPLY that OpenVPN logged (`PUSH: Received control message:
+ * 'PUSH_REPLY,route 10.0.0.0 255.0.0.0,dhcp-option DNS 10.0.0.1'`); none for other lines.
+ */
+function pushedOptions(message) {
+    const reply = /^PUSH: Received control message: '(PUSH_REPLY,.*?)'?$/.exec(message.trim());
+    if (!reply)
+        return [];
+    return reply[1]
+        .split(',')
+        .slice(1)
+        .map((option) => option.trim())
+        .filter((option) => option !== '' && !option.startsWith('push-continuation'));
+}
 /** Log lines that explain a failure better than the state does. */
 const PROBLEM = /VERIFY (?:KU |EKU |X509NAME )?ERROR|TLS Error|TLS_ERROR|OpenSSL: error|AUTH_FAILED|Connection refused|Cannot resolve|RESOLVE:|Network is unreachable|No route to host|Options error|Exiting due to fatal error|Cannot load|cannot open|Error opening/i;
 /**
@@ -1757,6 +2058,8 @@ class ConnectionProgress {
     lastReason = '';
     /** The tun/tap device OpenVPN opened, from its log. */
     device;
+    /** The options the server pushed, from its log (verb 3 and up), each once. */
+    pushed = [];
     problems = [];
     handle(event) {
         switch (event.type) {
@@ -1764,6 +2067,10 @@ class ConnectionProgress {
                 const opened = /^TUN\/TAP device (\S+) opened/.exec(event.message);
                 if (opened)
                     this.device = opened[1];
+                for (const option of pushedOptions(event.message)) {
+                    if (!this.pushed.includes(option))
+                        this.pushed.push(option);
+                }
                 if (PROBLEM.test(event.message) && !event.message.startsWith('MANAGEMENT:')) {
                     this.problems.push(event.message.trim());
                 }
@@ -1971,15 +2278,20 @@ exports.splitWords = splitWords;
 exports.parseOpenVpnConfig = parseOpenVpnConfig;
 exports.remotesOf = remotesOf;
 exports.pullsOptions = pullsOptions;
+exports.logVerbosity = logVerbosity;
 exports.secretBlockContents = secretBlockContents;
 exports.checkOpenVpnConfig = checkOpenVpnConfig;
+exports.checkNoPrograms = checkNoPrograms;
+exports.checkWrittenRoutes = checkWrittenRoutes;
 exports.buildOpenVpnCopy = buildOpenVpnCopy;
 exports.redactOpenVpnConfig = redactOpenVpnConfig;
 exports.fullTunnelFilters = fullTunnelFilters;
 // Reading an OpenVPN client config and writing the action's own copy of it. The user's file is
 // never touched: the copy drops what would fight the action and carries the credentials given
 // as inputs as inline blocks.
+const node_net_1 = __nccwpck_require__(30);
 const errors_1 = __nccwpck_require__(223);
+const address_ranges_1 = __nccwpck_require__(858);
 /** Splits a config line into words the way OpenVPN does: quotes group, backslash escapes. */
 function splitWords(line) {
     const words = [];
@@ -2046,7 +2358,7 @@ function parseOpenVpnConfig(text) {
         }
         // OpenVPN accepts command-line spelling (--name) in config files too.
         const name = words[0].replace(/^--/, '').toLowerCase();
-        items.push({ kind: 'directive', name, args: words.slice(1), line });
+        items.push({ kind: 'directive', name, args: words.slice(1), line, lineNumber: i + 1 });
     }
     return items;
 }
@@ -2076,6 +2388,12 @@ function hasBlock(items, name) {
 /** Whether the client pulls options from the server, so pushed routes can be filtered. */
 function pullsOptions(items) {
     return directive(items, 'client') !== undefined || directive(items, 'pull') !== undefined;
+}
+/** The config's `verb`: how much OpenVPN logs (1 when the config does not say). */
+function logVerbosity(items) {
+    const verbs = items.filter((item) => item.kind === 'directive' && item.name === 'verb');
+    const value = Number(verbs.at(-1)?.args[0] ?? '1');
+    return Number.isFinite(value) ? value : 1;
 }
 /** Blocks whose content is secret: never printed, masked in logs. */
 const SECRET_BLOCKS = new Set([
@@ -2120,6 +2438,93 @@ function checkOpenVpnConfig(items, credentials) {
     if (keyText?.includes('ENCRYPTED') && credentials.keyPassphrase === undefined) {
         throw new errors_1.ConfigurationError('key-passphrase', 'is required: the client key is encrypted. Pass its passphrase as a secret: key-passphrase: ${{ secrets.VPN_KEY_PASSPHRASE }}.');
     }
+}
+/**
+ * Directives that make OpenVPN, which runs as root, run a program, load code, read another
+ * config or move out of the folder the action gives it; with why each is refused.
+ */
+const RUNS_PROGRAMS = {
+    up: 'runs a program as the tunnel comes up',
+    down: 'runs a program as the tunnel goes down',
+    'route-up': 'runs a program once the routes are added',
+    'route-pre-down': 'runs a program before the routes are removed',
+    ipchange: "runs a program when the server's address changes",
+    'tls-verify': 'runs a program to check certificates',
+    'auth-user-pass-verify': 'runs a program to check passwords',
+    'learn-address': 'runs a program for each address learnt',
+    'client-connect': 'runs a program as a client connects',
+    'client-disconnect': 'runs a program as a client disconnects',
+    'tls-crypt-v2-verify': 'runs a program to check client keys',
+    iproute: 'runs another program in the place of ip',
+    plugin: 'loads a library into OpenVPN',
+    config: 'reads another config file, which the action does not check',
+    cd: 'moves OpenVPN to another folder',
+    chroot: 'moves OpenVPN into another root folder',
+};
+/** Why a directive is refused, or undefined when it is not. */
+function refusal(name, args) {
+    if (name === 'script-security') {
+        return Number(args[0]) >= 2 ? 'lets the config run programs' : undefined;
+    }
+    return RUNS_PROGRAMS[name];
+}
+/**
+ * Refuses a config that would have OpenVPN run programs (or read files the action has not
+ * seen) as root. Every such line is named, so that the user knows what will not run.
+ * `input` is where the config came from: config or config-file.
+ */
+function checkNoPrograms(items, input) {
+    const refused = items.flatMap((item) => {
+        if (item.kind !== 'directive')
+            return [];
+        const reason = refusal(item.name, item.args);
+        return reason === undefined
+            ? []
+            : [`line ${item.lineNumber ?? '?'} '${item.name}' (${reason})`];
+    });
+    if (refused.length === 0)
+        return;
+    throw new errors_1.ConfigurationError(input, `has directives that would run programs as root, which vpn-connect refuses: ${refused.join('; ')}. ` +
+        'Remove these lines: OpenVPN runs with --script-security 1. Scripts such as update-resolv-conf are not needed for DNS: the action applies the DNS servers and domains the server pushes itself (input dns).');
+}
+/** A route directive as a CIDR, or undefined when it names a host or a keyword. */
+function routeCidr(item) {
+    const [network, second, gateway] = item.args;
+    if (network === undefined)
+        return undefined;
+    if (item.name === 'route-ipv6') {
+        return (0, node_net_1.isIPv6)(network.split('/')[0]) ? network : undefined;
+    }
+    // A route through net_gateway leaves by the runner's own network, not the tunnel.
+    if (gateway === 'net_gateway')
+        return undefined;
+    const prefix = second === undefined || second === 'default' ? 32 : (0, address_ranges_1.netmaskPrefix)(second);
+    if (prefix === undefined)
+        return undefined;
+    const cidr = `${network}/${prefix}`;
+    return (0, address_ranges_1.parseCidr)(cidr) ? cidr : undefined;
+}
+/**
+ * Refuses routes written in the config that together send every address through the tunnel
+ * (route 0.0.0.0 128.0.0.0 and route 128.0.0.0 128.0.0.0, say), unless full-tunnel allows it.
+ */
+function checkWrittenRoutes(items, fullTunnel) {
+    if (fullTunnel)
+        return;
+    const routes = items.flatMap((item) => {
+        if (item.kind !== 'directive' || (item.name !== 'route' && item.name !== 'route-ipv6')) {
+            return [];
+        }
+        const cidr = routeCidr(item);
+        return cidr === undefined ? [] : [{ cidr, item }];
+    });
+    const [cover] = (0, address_ranges_1.coveredDefaultRoutes)(routes.map((route) => route.cidr));
+    if (!cover)
+        return;
+    const lines = routes
+        .filter((route) => cover.routes.includes(route.cidr))
+        .map((route) => `line ${route.item.lineNumber ?? '?'} '${route.item.line.trim()}'`);
+    throw new errors_1.ConfigurationError('full-tunnel', `is false, but the config routes ${(0, address_ranges_1.describeCover)(cover)} (${lines.join(', ')}): that sends all the runner's traffic, its link to GitHub included, through the tunnel. Route only the private networks, or set full-tunnel: true to accept it.`);
 }
 const OWNED_BY_ACTION = 'the action runs OpenVPN as a daemon with its own log, pid file and management socket';
 /** Why a directive or block must leave the copy, or undefined to keep it. */
@@ -2259,6 +2664,7 @@ const node_os_1 = __nccwpck_require__(161);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 const errors_1 = __nccwpck_require__(223);
 const network_1 = __nccwpck_require__(473);
+const dns_1 = __nccwpck_require__(188);
 const openvpn_1 = __nccwpck_require__(815);
 const openvpn_config_1 = __nccwpck_require__(338);
 const system_1 = __nccwpck_require__(18);
@@ -2322,6 +2728,7 @@ class OpenVpnTunnel {
             socketPath,
             filterDefaultRoute: !this.inputs.fullTunnel && (0, openvpn_config_1.pullsOptions)(this.inputs.openvpn.items),
             managementUser: this.privilege.isRoot ? undefined : (0, node_os_1.userInfo)().username,
+            raiseVerbosity: (0, openvpn_config_1.logVerbosity)(this.inputs.openvpn.items) < 3,
         }, this.privilege, deadline, this.inputs.connectTimeoutMs, (pid) => started({ pid }));
         if (connected.withErrors) {
             log.warning('OpenVPN connected, but reported errors while setting up (often a route it could not add): see the log below.');
@@ -2332,7 +2739,12 @@ class OpenVpnTunnel {
             throw new errors_1.ActionFailure(`OpenVPN connected, but no interface holds its address ${connected.localIp}.`);
         }
         started({ device, deviceIndex: await (0, network_1.interfaceIndex)(exec, device) });
-        return { server: connected.remote || this.describe(), device, localIp: connected.localIp };
+        return {
+            server: connected.remote || this.describe(),
+            device,
+            localIp: connected.localIp,
+            dns: (0, dns_1.openVpnDns)(this.inputs.openvpn.items, connected.pushed),
+        };
     }
     explainFailure() {
         return this.printLog();
@@ -2376,6 +2788,10 @@ function openVpnArguments(launch) {
         ...filters,
         '--config',
         launch.configPath,
+        // After the config, so that they win over it: no program of the config's runs as root.
+        '--script-security',
+        '1',
+        ...(launch.raiseVerbosity ? ['--verb', '3'] : []),
         '--daemon',
         '--log',
         launch.logFile,
@@ -2480,6 +2896,7 @@ function follow(clock, socket, deadline, timeoutMs, onPid) {
                     remote: outcome.remote,
                     device: progress.device,
                     withErrors: outcome.withErrors,
+                    pushed: progress.pushed,
                 });
             }
             else if (outcome.kind === 'failed') {
@@ -2593,6 +3010,121 @@ function summaryRows(report) {
             // What is not known yet is shown the way the summary table shows any empty cell.
         ].map((cell) => cell || summary_1.EMPTY_CELL),
     ];
+}
+
+
+/***/ }),
+
+/***/ 777:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.applyDns = applyDns;
+exports.restoreDns = restoreDns;
+// Telling the runner's resolver about the tunnel's DNS, and putting its own back. What was
+// there is saved (through `keep`) before anything changes, so that post can undo it even after
+// a main step that died half-way. Root's rights come through the Privilege, as for the tunnel.
+const node_fs_1 = __nccwpck_require__(24);
+const errors_1 = __nccwpck_require__(223);
+const dns_1 = __nccwpck_require__(188);
+const system_1 = __nccwpck_require__(18);
+const RESOLV_CONF = '/etc/resolv.conf';
+// systemd-resolved keeps its runtime files here while it runs (/run is emptied at boot).
+const RESOLVED_RUNTIME = '/run/systemd/resolve';
+const COMMAND_TIMEOUT_MS = 30_000;
+function readResolvConf(file) {
+    const stat = (0, node_fs_1.lstatSync)(file, { throwIfNoEntry: false });
+    if (!stat)
+        return { kind: 'missing' };
+    if (stat.isSymbolicLink())
+        return { kind: 'symlink', target: (0, node_fs_1.readlinkSync)(file) };
+    return { kind: 'file', text: (0, node_fs_1.readFileSync)(file, 'utf8') };
+}
+async function run({ exec }, privilege, file, args, input) {
+    const result = await exec(...privilege.command(file, args), {
+        timeoutMs: COMMAND_TIMEOUT_MS,
+        input,
+    });
+    if (result.code !== 0) {
+        throw new errors_1.ActionFailure(`${file} ${args[0]} failed: ${(0, system_1.describeFailure)(result, COMMAND_TIMEOUT_MS)}`);
+    }
+}
+/** Writes the file in place (same inode, mode and owner), as a bind-mounted file needs. */
+function writeInPlace(ctx, privilege, file, text) {
+    return run(ctx, privilege, 'tee', ['--', file], text);
+}
+/**
+ * Points the runner's resolver at the tunnel's servers and search domains: per link through
+ * resolvectl where systemd-resolved answers the runner's lookups, else in /etc/resolv.conf.
+ */
+async function applyDns(ctx, privilege, device, dns, keep) {
+    const original = readResolvConf(RESOLV_CONF);
+    const resolvectl = (0, system_1.findExecutable)('resolvectl');
+    const method = (0, dns_1.dnsMethod)({
+        resolvedRuns: resolvectl !== undefined && (0, node_fs_1.existsSync)(RESOLVED_RUNTIME),
+        resolvConf: original,
+    });
+    if (method === 'resolvectl' && resolvectl) {
+        keep({ dns: { method, device } });
+        if (dns.servers.length > 0) {
+            await run(ctx, privilege, resolvectl, ['dns', device, ...dns.servers]);
+        }
+        if (dns.domains.length > 0) {
+            await run(ctx, privilege, resolvectl, ['domain', device, ...dns.domains]);
+        }
+        ctx.log.info(`DNS through systemd-resolved on ${device}: ${(0, dns_1.describeDns)(dns)}.`);
+        return;
+    }
+    keep({ dns: { method: 'resolv.conf', file: RESOLV_CONF, original } });
+    const text = (0, dns_1.resolvConfText)(original.kind === 'file' ? original.text : readTarget(), dns);
+    // A link (to a resolver's generated file) is replaced by a file, not written through.
+    if (original.kind === 'symlink')
+        await run(ctx, privilege, 'rm', ['-f', '--', RESOLV_CONF]);
+    await writeInPlace(ctx, privilege, RESOLV_CONF, text);
+    ctx.log.info(`DNS in ${RESOLV_CONF}${original.kind === 'symlink' ? ` (in the place of its link to ${original.target})` : ''}: ${(0, dns_1.describeDns)(dns)}.`);
+}
+/** What a linked resolv.conf reads as, to keep its servers after the tunnel's. */
+function readTarget() {
+    try {
+        return (0, node_fs_1.readFileSync)(RESOLV_CONF, 'utf8');
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * Puts the runner's DNS back as it was. Checks before it acts: running it again, or when the
+ * change was never made, does nothing.
+ */
+async function restoreDns(ctx, record, privilege, deviceExists) {
+    if (record.method === 'resolvectl') {
+        // systemd-resolved forgets a link's settings when the link goes.
+        if (!(await deviceExists()))
+            return;
+        const resolvectl = (0, system_1.findExecutable)('resolvectl') ?? 'resolvectl';
+        await run(ctx, privilege, resolvectl, ['revert', record.device]);
+        ctx.log.info(`Reverted the DNS settings of ${record.device} (resolvectl revert).`);
+        return;
+    }
+    const { file, original } = record;
+    if ((0, dns_1.sameResolvConf)(readResolvConf(file), original))
+        return;
+    const current = readResolvConf(file);
+    if (original.kind === 'file') {
+        if (current.kind === 'symlink')
+            await run(ctx, privilege, 'rm', ['-f', '--', file]);
+        await writeInPlace(ctx, privilege, file, original.text);
+    }
+    else {
+        await run(ctx, privilege, 'rm', ['-f', '--', file]);
+        if (original.kind === 'symlink')
+            await run(ctx, privilege, 'ln', ['-s', '--', original.target, file]);
+    }
+    if (!(0, dns_1.sameResolvConf)(readResolvConf(file), original)) {
+        throw new Error(`${file} is still not as it was before the job`);
+    }
+    ctx.log.info(`Put the runner's ${file} back as it was.`);
 }
 
 
@@ -2750,6 +3282,7 @@ exports.teardown = teardown;
 const node_fs_1 = __nccwpck_require__(24);
 const errors_1 = __nccwpck_require__(223);
 const network_1 = __nccwpck_require__(473);
+const resolver_1 = __nccwpck_require__(777);
 const system_1 = __nccwpck_require__(18);
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
@@ -2869,9 +3402,10 @@ async function removeFolder(exec, dir, privilege) {
     }
 }
 /**
- * Takes everything down, in an order that lets each part clean up after itself: for OpenVPN
- * the daemon first (it removes its routes and device as it exits); for WireGuard wg-quick
- * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
+ * Takes everything down, in an order that lets each part clean up after itself: the runner's
+ * DNS first (systemd-resolved keeps it with the interface, which is still there); then for
+ * OpenVPN the daemon (it removes its routes and device as it exits); for WireGuard wg-quick
+ * down (wireguard-go exits when its device goes). Failures are reported as warnings and
  * the remaining parts still run. Returns whether everything is gone.
  */
 async function teardown(ctx, record, privilege) {
@@ -2893,6 +3427,13 @@ async function teardown(ctx, record, privilege) {
             await removeFolder(ctx.exec, record.socketDir, privilege);
         },
     ]);
+    const { dns, device } = record;
+    if (dns) {
+        parts.unshift([
+            "put the runner's DNS back",
+            () => (0, resolver_1.restoreDns)(ctx, dns, privilege, () => device ? ourDeviceExists(ctx.exec, device, record) : Promise.resolve(false)),
+        ]);
+    }
     let clean = true;
     for (const [what, part] of parts) {
         try {
@@ -2917,6 +3458,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.refuseDefaultRoutes = refuseDefaultRoutes;
 exports.writePrivate = writePrivate;
 exports.saveConfigCopy = saveConfigCopy;
 exports.printGroup = printGroup;
@@ -2925,7 +3467,20 @@ exports.printOutput = printOutput;
 // (openvpn-tunnel.ts, wireguard-tunnel.ts), and the few things both do alike.
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(223);
+const address_ranges_1 = __nccwpck_require__(858);
 const redact_1 = __nccwpck_require__(102);
+/**
+ * Refuses a tunnel whose routes, as the kernel has them, send every address of a family
+ * through it: what the config's lines could not show (a server pushing four /2 routes).
+ * Main takes the tunnel down on the error.
+ */
+function refuseDefaultRoutes(routes) {
+    const [cover] = (0, address_ranges_1.coveredDefaultRoutes)(routes);
+    if (!cover)
+        return;
+    throw new errors_1.ConfigurationError('full-tunnel', `is false, but the tunnel's routes include ${(0, address_ranges_1.describeCover)(cover)}: the server pushed routes that would send all the runner's traffic, its link to GitHub included, through the tunnel. The action took the tunnel down. Have the server push only the private networks, or set full-tunnel: true to accept them.`);
+}
 /** Writes a file only the runner's user can read. */
 function writePrivate(file, text) {
     (0, node_fs_1.writeFileSync)(file, text, { mode: 0o600 });
@@ -2986,6 +3541,9 @@ exports.probeAddress = probeAddress;
 // writing the action's copy of it.
 const node_net_1 = __nccwpck_require__(30);
 const errors_1 = __nccwpck_require__(223);
+const address_ranges_1 = __nccwpck_require__(858);
+/** The wg-quick settings whose value is a command it runs, as root, around up and down. */
+const HOOKS = ['PreUp', 'PostUp', 'PreDown', 'PostDown'];
 function entries(lines) {
     const found = [];
     let section = '';
@@ -3003,7 +3561,12 @@ function entries(lines) {
             // The line is not quoted: it may hold a key.
             throw new errors_1.ConfigurationError('config', `is not a wg-quick config: line ${index + 1} reads neither [Section] nor Key = Value.`);
         }
-        found.push({ section, key: setting[1].toLowerCase(), value: setting[2].trim() });
+        found.push({
+            section,
+            key: setting[1].toLowerCase(),
+            value: setting[2].trim(),
+            lineNumber: index + 1,
+        });
     });
     return found;
 }
@@ -3018,9 +3581,11 @@ function parseWireGuardConfig(text) {
         presharedKeys: [],
         addresses: [],
         peers: [],
+        dns: [],
+        hooks: [],
         lines,
     };
-    for (const { section, key, value } of entries(lines)) {
+    for (const { section, key, value, lineNumber } of entries(lines)) {
         if (section === 'interface') {
             if (key === 'privatekey')
                 config.privateKey = value;
@@ -3028,6 +3593,11 @@ function parseWireGuardConfig(text) {
                 config.addresses.push(...list(value));
             if (key === 'table')
                 config.table = value;
+            if (key === 'dns')
+                config.dns.push(...list(value));
+            const hook = HOOKS.find((name) => name.toLowerCase() === key);
+            if (hook)
+                config.hooks.push({ key: hook, lineNumber });
         }
         else if (section === 'peer') {
             if (key === 'publickey')
@@ -3051,8 +3621,16 @@ function parseWireGuardConfig(text) {
     return config;
 }
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
-/** Checks what the action needs of a WireGuard config; throws a ConfigurationError otherwise. */
-function checkWireGuardConfig(config, fullTunnel) {
+/**
+ * Checks what the action needs of a WireGuard config; throws a ConfigurationError otherwise.
+ * `input` is the input the config came from: config or config-file.
+ */
+function checkWireGuardConfig(config, fullTunnel, input = 'config') {
+    if (config.hooks.length > 0) {
+        const lines = config.hooks.map(({ key, lineNumber }) => `line ${lineNumber} (${key})`);
+        throw new errors_1.ConfigurationError(input, `has commands that wg-quick would run as root, which vpn-connect refuses to run: ${lines.join(', ')}. ` +
+            'Remove these lines; run what they did as steps of their own. For DNS, keep the DNS = line: the action applies it itself (input dns).');
+    }
     if (config.privateKey === '') {
         throw new errors_1.ConfigurationError('config', 'has no PrivateKey in its [Interface] section.');
     }
@@ -3065,9 +3643,9 @@ function checkWireGuardConfig(config, fullTunnel) {
     if (!config.peers.some((peer) => peer.endpoint)) {
         throw new errors_1.ConfigurationError('config', 'has no [Peer] with an Endpoint: the runner cannot reach a peer it has no address for.');
     }
-    const everything = config.peers.flatMap((peer) => peer.allowedIps).filter(isDefaultRoute);
-    if (everything.length > 0 && !fullTunnel && config.table?.toLowerCase() !== 'off') {
-        throw new errors_1.ConfigurationError('full-tunnel', `is false, but AllowedIPs has ${everything.join(', ')}, which would send all the runner's traffic, its link to GitHub included, through the tunnel. List only the private networks in AllowedIPs, or set full-tunnel: true to accept it.`);
+    const [cover] = (0, address_ranges_1.coveredDefaultRoutes)(config.peers.flatMap((peer) => peer.allowedIps));
+    if (cover && !fullTunnel && config.table?.toLowerCase() !== 'off') {
+        throw new errors_1.ConfigurationError('full-tunnel', `is false, but AllowedIPs has ${(0, address_ranges_1.describeCover)(cover)}: that sends all the runner's traffic, its link to GitHub included, through the tunnel. List only the private networks in AllowedIPs, or set full-tunnel: true to accept it.`);
     }
 }
 function isDefaultRoute(cidr) {
@@ -3078,7 +3656,8 @@ function secretsOf(config) {
 }
 /**
  * The copy: the user's lines, without SaveConfig (it would write the copy back at down), and
- * without DNS where wg-quick could only fail on it.
+ * without DNS, which the action applies itself (wg-quick would hand it to resolvconf, which
+ * many runners lack and whose change the action could not undo exactly).
  */
 function buildWireGuardCopy(config, options) {
     const dropped = [];
@@ -3091,8 +3670,10 @@ function buildWireGuardCopy(config, options) {
         if (/^\s*saveconfig\s*=/i.test(line)) {
             return drop('SaveConfig', 'the copy is deleted when the job ends');
         }
-        if (/^\s*dns\s*=/i.test(line) && !options.resolvconf) {
-            return drop('DNS', 'wg-quick needs resolvconf to apply it and this runner has none; reach hosts in the VPN by address, or install openresolv first');
+        if (/^\s*dns\s*=/i.test(line)) {
+            if (options.dns)
+                return '# DNS applied by vpn-connect itself';
+            return drop('DNS', "the 'dns' input is false");
         }
         return line;
     });
@@ -3163,6 +3744,7 @@ exports.WireGuardTunnel = void 0;
 const node_crypto_1 = __nccwpck_require__(598);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 const errors_1 = __nccwpck_require__(223);
+const dns_1 = __nccwpck_require__(188);
 const network_1 = __nccwpck_require__(473);
 const redact_1 = __nccwpck_require__(102);
 const system_1 = __nccwpck_require__(18);
@@ -3199,9 +3781,7 @@ class WireGuardTunnel {
             .join(', ');
     }
     async writeConfig() {
-        const copy = (0, wireguard_config_1.buildWireGuardCopy)(this.inputs.wireguard, {
-            resolvconf: (0, system_1.findExecutable)('resolvconf') !== undefined,
-        });
+        const copy = (0, wireguard_config_1.buildWireGuardCopy)(this.inputs.wireguard, { dns: this.inputs.dns });
         await (0, tunnel_1.saveConfigCopy)(this.ctx.log, this.inputs, this.record.configPath, copy, {
             title: 'Effective WireGuard config (secrets redacted)',
             redact: wireguard_config_1.redactWireGuardConfig,
@@ -3227,7 +3807,12 @@ class WireGuardTunnel {
         }
         await (0, tunnel_1.printGroup)(log, `wg-quick up ${device}`, output);
         await (0, wireguard_1.waitForHandshakes)(this.ctx, (0, system_1.findExecutable)('wg') ?? 'wg', device, config, privilege, deadline, this.inputs.connectTimeoutMs);
-        return { server: this.describe(), device, localIp: (0, wireguard_config_1.localAddress)(config) };
+        return {
+            server: this.describe(),
+            device,
+            localIp: (0, wireguard_config_1.localAddress)(config),
+            dns: (0, dns_1.wireGuardDns)(config.dns),
+        };
     }
     async explainFailure() {
         // Only wg-quick up has words of its own; a missing handshake is explained by its error.

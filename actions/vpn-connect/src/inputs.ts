@@ -6,7 +6,9 @@ import { maskSecret } from '../../shared/mask';
 import type { Runner } from '../../shared/runner';
 import { parseCheckTarget, type CheckTarget } from './check-host';
 import {
+  checkNoPrograms,
   checkOpenVpnConfig,
+  checkWrittenRoutes,
   parseOpenVpnConfig,
   secretBlockContents,
   type ConfigItem,
@@ -27,6 +29,8 @@ interface SharedInputs {
   connectTimeoutMs: number;
   checkHost?: CheckTarget;
   fullTunnel: boolean;
+  /** Apply the DNS servers and search domains of the tunnel to the runner, and undo it in post. */
+  dns: boolean;
   install: boolean;
   echoConfig: boolean;
   /** Every secret value, to keep out of anything the action prints. */
@@ -148,6 +152,8 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
     .filter(([name, value]) => name !== 'config' && value !== '')
     .map(([, value]) => value);
 
+  // Problems inside the config are reported against the input that carried it.
+  const configInput = configFile ? 'config-file' : 'config';
   let mode: Mode;
   if (type === 'wireguard') {
     const given = OPENVPN_ONLY.filter((name) => secretInputs[name] !== '');
@@ -160,14 +166,16 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
     const wireguard = parseWireGuardConfig(configText);
     for (const secret of secretsOf(wireguard)) maskSecret(secret, setSecret);
     secrets.push(...secretsOf(wireguard));
-    checkWireGuardConfig(wireguard, fullTunnel);
+    checkWireGuardConfig(wireguard, fullTunnel, configInput);
     mode = { type, wireguard };
   } else {
     checkCredentials(credentials);
     const items = parseOpenVpnConfig(configText);
     for (const secret of secretBlockContents(items)) maskSecret(secret, setSecret);
     secrets.push(...secretBlockContents(items));
+    checkNoPrograms(items, configInput);
     checkOpenVpnConfig(items, credentials);
+    checkWrittenRoutes(items, fullTunnel);
     mode = { type, openvpn: { items, credentials } };
   }
 
@@ -179,6 +187,7 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
     connectTimeoutMs: parsePositiveDuration('connect-timeout', runner.getInput('connect-timeout')),
     checkHost: checkHostText ? parseCheckTarget('check-host', checkHostText) : undefined,
     fullTunnel,
+    dns: parseBoolean('dns', runner.getInput('dns')),
     install: parseBoolean('install', runner.getInput('install')),
     echoConfig: parseBoolean('echo-config', runner.getInput('echo-config')),
     secrets,

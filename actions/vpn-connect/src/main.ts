@@ -8,16 +8,18 @@ import type { Summary } from '../../shared/runner';
 import { runMainStep } from '../../shared/step';
 import { escapeHtml, tableRows } from '../../shared/summary';
 import { checkHost } from './check-host';
+import { describeDns, hasDns } from './dns';
 import { getInputs, type Inputs } from './inputs';
 import { ensureTools } from './install';
 import { tunnelRoutes } from './network';
 import { OpenVpnTunnel } from './openvpn-tunnel';
 import { redactSecrets } from './redact';
+import { applyDns } from './resolver';
 import { summaryRows, type ConnectionReport } from './report';
 import { saveRecord, type TunnelRecord } from './state';
 import { checkSudo, currentPrivilege, type Privilege } from './system';
 import { teardown } from './teardown';
-import type { Tunnel, TunnelContext } from './tunnel';
+import { refuseDefaultRoutes, type Tunnel, type TunnelContext } from './tunnel';
 import { WireGuardTunnel } from './wireguard-tunnel';
 
 // check-host gets what is left of connect-timeout, but never less than this.
@@ -53,7 +55,7 @@ export async function main(ctx: ActionContext): Promise<void> {
   const deadline = startedAt + inputs.connectTimeoutMs;
   try {
     await tunnel.writeConfig();
-    const { server, device, localIp } = await tunnel.connect(deadline, keep);
+    const { server, device, localIp, dns } = await tunnel.connect(deadline, keep);
     const connectedMs = clock.now() - startedAt;
     Object.assign(report, { server, device, localIp, connectedMs });
     const routes = await tunnelRoutes(ctx.exec, device);
@@ -62,6 +64,13 @@ export async function main(ctx: ActionContext): Promise<void> {
       `Connected to ${server} in ${formatDuration(connectedMs)}: ` +
         `interface ${device}, local IP ${localIp}, routes ${routes.join(', ') || '(none)'}.`,
     );
+    // The config's lines were checked before; this is what the server pushed.
+    if (!inputs.fullTunnel) refuseDefaultRoutes(routes);
+    if (hasDns(dns)) {
+      // Before check-host, which may name a host that only the tunnel's DNS knows.
+      if (inputs.dns) await applyDns(ctx, privilege, device, dns, keep);
+      else log.info(`dns is false: the tunnel's DNS (${describeDns(dns)}) is not used.`);
+    }
     if (inputs.checkHost) {
       const checkDeadline = Math.max(deadline, clock.now() + MIN_CHECK_MS);
       await checkHost(ctx, inputs.checkHost, device, checkDeadline);

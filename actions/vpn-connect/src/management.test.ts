@@ -1,4 +1,9 @@
-import { ConnectionProgress, parseManagementLine, type ManagementEvent } from './management';
+import {
+  ConnectionProgress,
+  parseManagementLine,
+  pushedOptions,
+  type ManagementEvent,
+} from './management';
 
 test.each([
   [
@@ -104,4 +109,24 @@ test('management chatter about itself is never taken for a problem', () => {
   const progress = new ConnectionProgress();
   events.forEach((event) => progress.handle(event));
   expect(progress.lastProblem()).toBeUndefined();
+});
+
+test('the options a server pushed are read from the log, each once', () => {
+  const push =
+    ">LOG:1,,PUSH: Received control message: 'PUSH_REPLY,route 198.18.161.1 255.255.255.255,dhcp-option DNS 198.18.161.1,dhcp-option DOMAIN corp.test,ifconfig 198.19.11.2 255.255.255.0'";
+  const { progress } = replay([
+    push,
+    push,
+    '>STATE:2,CONNECTED,SUCCESS,198.19.11.2,198.18.11.2,1205,,',
+  ]);
+  expect(progress.pushed).toEqual([
+    'route 198.18.161.1 255.255.255.255',
+    'dhcp-option DNS 198.18.161.1',
+    'dhcp-option DOMAIN corp.test',
+    'ifconfig 198.19.11.2 255.255.255.0',
+  ]);
+  expect(pushedOptions("PUSH: Received control message: 'PUSH_REPLY,push-continuation 2'")).toEqual(
+    [],
+  );
+  expect(pushedOptions('TUN/TAP device tun0 opened')).toEqual([]);
 });

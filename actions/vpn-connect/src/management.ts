@@ -46,6 +46,20 @@ export function parseManagementLine(line: string): ManagementEvent {
   }
 }
 
+/**
+ * The options of a PUSH_REPLY that OpenVPN logged (`PUSH: Received control message:
+ * 'PUSH_REPLY,route 10.0.0.0 255.0.0.0,dhcp-option DNS 10.0.0.1'`); none for other lines.
+ */
+export function pushedOptions(message: string): string[] {
+  const reply = /^PUSH: Received control message: '(PUSH_REPLY,.*?)'?$/.exec(message.trim());
+  if (!reply) return [];
+  return reply[1]
+    .split(',')
+    .slice(1)
+    .map((option) => option.trim())
+    .filter((option) => option !== '' && !option.startsWith('push-continuation'));
+}
+
 export type Outcome =
   | { kind: 'connected'; localIp: string; remote: string; withErrors: boolean }
   | { kind: 'failed'; message: string };
@@ -63,6 +77,8 @@ export class ConnectionProgress {
   lastReason = '';
   /** The tun/tap device OpenVPN opened, from its log. */
   device?: string;
+  /** The options the server pushed, from its log (verb 3 and up), each once. */
+  pushed: string[] = [];
   private problems: string[] = [];
 
   handle(event: ManagementEvent): Outcome | undefined {
@@ -70,6 +86,9 @@ export class ConnectionProgress {
       case 'log': {
         const opened = /^TUN\/TAP device (\S+) opened/.exec(event.message);
         if (opened) this.device = opened[1];
+        for (const option of pushedOptions(event.message)) {
+          if (!this.pushed.includes(option)) this.pushed.push(option);
+        }
         if (PROBLEM.test(event.message) && !event.message.startsWith('MANAGEMENT:')) {
           this.problems.push(event.message.trim());
         }

@@ -1,6 +1,9 @@
 import {
   buildOpenVpnCopy,
+  checkNoPrograms,
   checkOpenVpnConfig,
+  checkWrittenRoutes,
+  logVerbosity,
   parseOpenVpnConfig,
   redactOpenVpnConfig,
   remotesOf,
@@ -131,4 +134,90 @@ test('auth-user-pass with a file, or with the username input, is fine', () => {
       password: 'p',
     }),
   ).not.toThrow();
+});
+
+test.each([
+  ['up /etc/openvpn/update-resolv-conf', 'up'],
+  ['down /etc/openvpn/update-resolv-conf', 'down'],
+  ['route-up "/bin/sh -c id"', 'route-up'],
+  ['route-pre-down /x', 'route-pre-down'],
+  ['ipchange /x', 'ipchange'],
+  ['tls-verify /x', 'tls-verify'],
+  ['auth-user-pass-verify /x via-file', 'auth-user-pass-verify'],
+  ['learn-address /x', 'learn-address'],
+  ['client-connect /x', 'client-connect'],
+  ['client-disconnect /x', 'client-disconnect'],
+  ['plugin /usr/lib/openvpn/x.so', 'plugin'],
+  ['config other.ovpn', 'config'],
+  ['cd /etc/openvpn', 'cd'],
+  ['chroot /var/empty', 'chroot'],
+  ['iproute /tmp/my-ip', 'iproute'],
+  ['script-security 2', 'script-security'],
+  ['--script-security 3', 'script-security'],
+])('%p is refused, naming the directive and its line', (line, name) => {
+  const items = parseOpenVpnConfig(`client\nremote h\n${line}\n`);
+  expect(() => checkNoPrograms(items, 'config')).toThrow(
+    new RegExp(
+      `^Input 'config': has directives that would run programs as root, which vpn-connect refuses: line 3 '${name}' \\(`,
+    ),
+  );
+});
+
+test('every refused line is named at once, with the input the config came from', () => {
+  const items = parseOpenVpnConfig('client\nscript-security 2\nremote h\nup /x\ndown /x\n');
+  expect(() => checkNoPrograms(items, 'config-file')).toThrow(
+    "Input 'config-file': has directives that would run programs as root, which vpn-connect refuses: line 2 'script-security' (lets the config run programs); line 4 'up' (runs a program as the tunnel comes up); line 5 'down' (runs a program as the tunnel goes down). Remove these lines",
+  );
+});
+
+test.each(['script-security 1', 'script-security 0', 'setenv UP x', 'up-delay', '# up /x'])(
+  '%p runs nothing: accepted',
+  (line) => {
+    expect(() =>
+      checkNoPrograms(parseOpenVpnConfig(`client\nremote h\n${line}\n`), 'config'),
+    ).not.toThrow();
+  },
+);
+
+test.each([
+  [
+    ['route 0.0.0.0 0.0.0.0'],
+    "the config routes 0.0.0.0/0, the default route (line 3 'route 0.0.0.0 0.0.0.0')",
+  ],
+  [
+    [
+      'route 0.0.0.0 128.0.0.0',
+      'route 10.0.0.0 255.0.0.0',
+      'route 128.0.0.0 128.0.0.0 vpn_gateway',
+    ],
+    "the config routes 0.0.0.0/1, 128.0.0.0/1, which together cover the default route 0.0.0.0/0 (line 3 'route 0.0.0.0 128.0.0.0', line 5 'route 128.0.0.0 128.0.0.0 vpn_gateway')",
+  ],
+  [
+    ['route-ipv6 ::/1', 'route-ipv6 8000::/1 fd00::1'],
+    'the config routes ::/1, 8000::/1, which together cover the default route ::/0',
+  ],
+])('written routes %p that cover a default route are refused', (routes, message) => {
+  const items = parseOpenVpnConfig(`client\nremote h\n${routes.join('\n')}\n`);
+  expect(() => checkWrittenRoutes(items, false)).toThrow(
+    `Input 'full-tunnel': is false, but ${message}`,
+  );
+  expect(() => checkWrittenRoutes(items, true)).not.toThrow();
+});
+
+test.each([
+  [['route 0.0.0.0 128.0.0.0']],
+  [['route 0.0.0.0 128.0.0.0', 'route 128.0.0.0 128.0.0.0 net_gateway']],
+  [['route vpn.example.com 255.255.255.255', 'route 10.0.0.0 255.0.0.0']],
+  [['route-ipv6 2000::/3']],
+])('routes %p leave the runner its own default route: accepted', (routes) => {
+  const items = parseOpenVpnConfig(`client\nremote h\n${routes.join('\n')}\n`);
+  expect(() => checkWrittenRoutes(items, false)).not.toThrow();
+});
+
+test.each([
+  ['client\n', 1],
+  ['client\nverb 4\n', 4],
+  ['verb 5\nverb 0\n', 0],
+])('the verbosity of %p is %p', (config, verb) => {
+  expect(logVerbosity(parseOpenVpnConfig(config))).toBe(verb);
 });

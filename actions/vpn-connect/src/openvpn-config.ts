@@ -1,10 +1,13 @@
 // Reading an OpenVPN client config and writing the action's own copy of it. The user's file is
 // never touched: the copy drops what would fight the action and carries the credentials given
 // as inputs as inline blocks.
+import { isIPv6 } from 'node:net';
 import { ConfigurationError } from '../../shared/errors';
+import { coveredDefaultRoutes, describeCover, netmaskPrefix, parseCidr } from './address-ranges';
 
 export type ConfigItem =
-  | { kind: 'directive'; name: string; args: string[]; line: string }
+  /** `lineNumber` counts from 1, in the text the item was read from. */
+  | { kind: 'directive'; name: string; args: string[]; line: string; lineNumber?: number }
   | { kind: 'block'; name: string; content: string[] }
   | { kind: 'text'; line: string };
 
@@ -72,7 +75,7 @@ export function parseOpenVpnConfig(text: string): ConfigItem[] {
     }
     // OpenVPN accepts command-line spelling (--name) in config files too.
     const name = words[0].replace(/^--/, '').toLowerCase();
-    items.push({ kind: 'directive', name, args: words.slice(1), line });
+    items.push({ kind: 'directive', name, args: words.slice(1), line, lineNumber: i + 1 });
   }
   return items;
 }
@@ -116,6 +119,16 @@ function hasBlock(items: ConfigItem[], name: string): boolean {
 /** Whether the client pulls options from the server, so pushed routes can be filtered. */
 export function pullsOptions(items: ConfigItem[]): boolean {
   return directive(items, 'client') !== undefined || directive(items, 'pull') !== undefined;
+}
+
+/** The config's `verb`: how much OpenVPN logs (1 when the config does not say). */
+export function logVerbosity(items: ConfigItem[]): number {
+  const verbs = items.filter(
+    (item): item is Extract<ConfigItem, { kind: 'directive' }> =>
+      item.kind === 'directive' && item.name === 'verb',
+  );
+  const value = Number(verbs.at(-1)?.args[0] ?? '1');
+  return Number.isFinite(value) ? value : 1;
 }
 
 /** Blocks whose content is secret: never printed, masked in logs. */
@@ -196,6 +209,97 @@ export function checkOpenVpnConfig(items: ConfigItem[], credentials: OpenVpnCred
       'is required: the client key is encrypted. Pass its passphrase as a secret: key-passphrase: ${{ secrets.VPN_KEY_PASSPHRASE }}.',
     );
   }
+}
+
+/**
+ * Directives that make OpenVPN, which runs as root, run a program, load code, read another
+ * config or move out of the folder the action gives it; with why each is refused.
+ */
+const RUNS_PROGRAMS: Record<string, string> = {
+  up: 'runs a program as the tunnel comes up',
+  down: 'runs a program as the tunnel goes down',
+  'route-up': 'runs a program once the routes are added',
+  'route-pre-down': 'runs a program before the routes are removed',
+  ipchange: "runs a program when the server's address changes",
+  'tls-verify': 'runs a program to check certificates',
+  'auth-user-pass-verify': 'runs a program to check passwords',
+  'learn-address': 'runs a program for each address learnt',
+  'client-connect': 'runs a program as a client connects',
+  'client-disconnect': 'runs a program as a client disconnects',
+  'tls-crypt-v2-verify': 'runs a program to check client keys',
+  iproute: 'runs another program in the place of ip',
+  plugin: 'loads a library into OpenVPN',
+  config: 'reads another config file, which the action does not check',
+  cd: 'moves OpenVPN to another folder',
+  chroot: 'moves OpenVPN into another root folder',
+};
+
+/** Why a directive is refused, or undefined when it is not. */
+function refusal(name: string, args: string[]): string | undefined {
+  if (name === 'script-security') {
+    return Number(args[0]) >= 2 ? 'lets the config run programs' : undefined;
+  }
+  return RUNS_PROGRAMS[name];
+}
+
+/**
+ * Refuses a config that would have OpenVPN run programs (or read files the action has not
+ * seen) as root. Every such line is named, so that the user knows what will not run.
+ * `input` is where the config came from: config or config-file.
+ */
+export function checkNoPrograms(items: ConfigItem[], input: 'config' | 'config-file'): void {
+  const refused = items.flatMap((item) => {
+    if (item.kind !== 'directive') return [];
+    const reason = refusal(item.name, item.args);
+    return reason === undefined
+      ? []
+      : [`line ${item.lineNumber ?? '?'} '${item.name}' (${reason})`];
+  });
+  if (refused.length === 0) return;
+  throw new ConfigurationError(
+    input,
+    `has directives that would run programs as root, which vpn-connect refuses: ${refused.join('; ')}. ` +
+      'Remove these lines: OpenVPN runs with --script-security 1. Scripts such as update-resolv-conf are not needed for DNS: the action applies the DNS servers and domains the server pushes itself (input dns).',
+  );
+}
+
+/** A route directive as a CIDR, or undefined when it names a host or a keyword. */
+function routeCidr(item: Extract<ConfigItem, { kind: 'directive' }>): string | undefined {
+  const [network, second, gateway] = item.args;
+  if (network === undefined) return undefined;
+  if (item.name === 'route-ipv6') {
+    return isIPv6(network.split('/')[0]) ? network : undefined;
+  }
+  // A route through net_gateway leaves by the runner's own network, not the tunnel.
+  if (gateway === 'net_gateway') return undefined;
+  const prefix = second === undefined || second === 'default' ? 32 : netmaskPrefix(second);
+  if (prefix === undefined) return undefined;
+  const cidr = `${network}/${prefix}`;
+  return parseCidr(cidr) ? cidr : undefined;
+}
+
+/**
+ * Refuses routes written in the config that together send every address through the tunnel
+ * (route 0.0.0.0 128.0.0.0 and route 128.0.0.0 128.0.0.0, say), unless full-tunnel allows it.
+ */
+export function checkWrittenRoutes(items: ConfigItem[], fullTunnel: boolean): void {
+  if (fullTunnel) return;
+  const routes = items.flatMap((item) => {
+    if (item.kind !== 'directive' || (item.name !== 'route' && item.name !== 'route-ipv6')) {
+      return [];
+    }
+    const cidr = routeCidr(item);
+    return cidr === undefined ? [] : [{ cidr, item }];
+  });
+  const [cover] = coveredDefaultRoutes(routes.map((route) => route.cidr));
+  if (!cover) return;
+  const lines = routes
+    .filter((route) => cover.routes.includes(route.cidr))
+    .map((route) => `line ${route.item.lineNumber ?? '?'} '${route.item.line.trim()}'`);
+  throw new ConfigurationError(
+    'full-tunnel',
+    `is false, but the config routes ${describeCover(cover)} (${lines.join(', ')}): that sends all the runner's traffic, its link to GitHub included, through the tunnel. Route only the private networks, or set full-tunnel: true to accept it.`,
+  );
 }
 
 export interface CopyPlan {

@@ -6,8 +6,15 @@ import path from 'node:path';
 import { ActionFailure } from '../../shared/errors';
 import type { OpenVpnInputs } from './inputs';
 import { interfaceIndex, interfaceWithAddress } from './network';
+import { openVpnDns } from './dns';
 import { connectOpenVpn, readOpenVpnLog } from './openvpn';
-import { buildOpenVpnCopy, pullsOptions, redactOpenVpnConfig, remotesOf } from './openvpn-config';
+import {
+  buildOpenVpnCopy,
+  logVerbosity,
+  pullsOptions,
+  redactOpenVpnConfig,
+  remotesOf,
+} from './openvpn-config';
 import type { TunnelRecord } from './state';
 import { findExecutable, type Privilege } from './system';
 import {
@@ -86,6 +93,7 @@ export class OpenVpnTunnel implements Tunnel {
         socketPath,
         filterDefaultRoute: !this.inputs.fullTunnel && pullsOptions(this.inputs.openvpn.items),
         managementUser: this.privilege.isRoot ? undefined : userInfo().username,
+        raiseVerbosity: logVerbosity(this.inputs.openvpn.items) < 3,
       },
       this.privilege,
       deadline,
@@ -105,7 +113,12 @@ export class OpenVpnTunnel implements Tunnel {
       );
     }
     started({ device, deviceIndex: await interfaceIndex(exec, device) });
-    return { server: connected.remote || this.describe(), device, localIp: connected.localIp };
+    return {
+      server: connected.remote || this.describe(),
+      device,
+      localIp: connected.localIp,
+      dns: openVpnDns(this.inputs.openvpn.items, connected.pushed),
+    };
   }
 
   explainFailure(): Promise<void> {

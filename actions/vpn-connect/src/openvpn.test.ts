@@ -10,6 +10,7 @@ const launch: OpenVpnLaunch = {
   pidFile: '/tmp/t/vpn-connect-x/openvpn.pid',
   socketPath: '/tmp/t/vpn-connect-x/management.sock',
   filterDefaultRoute: true,
+  raiseVerbosity: false,
 };
 
 test('OpenVPN starts held, as a daemon with its own log, pid file and socket, filters first', () => {
@@ -22,6 +23,20 @@ test('OpenVPN starts held, as a daemon with its own log, pid file and socket, fi
   );
   expect(args).toContain('--management-hold');
   expect(args).not.toContain('--management-client-user');
+});
+
+test('--script-security 1 comes after the config, so that no line of it can raise it', () => {
+  const args = openVpnArguments(launch);
+  expect(args.slice(args.indexOf('--config'), args.indexOf('--config') + 4)).toEqual([
+    '--config',
+    launch.configPath,
+    '--script-security',
+    '1',
+  ]);
+  expect(args).not.toContain('--verb');
+  const louder = openVpnArguments({ ...launch, raiseVerbosity: true });
+  expect(louder.indexOf('--verb')).toBeGreaterThan(louder.indexOf('--config'));
+  expect(louder[louder.indexOf('--verb') + 1]).toBe('3');
 });
 
 test('through sudo, only the runner user may use the socket; full-tunnel adds no filter', () => {

@@ -24,6 +24,11 @@ export interface OpenVpnLaunch {
   filterDefaultRoute: boolean;
   /** The runner's user, allowed on the management socket when OpenVPN runs through sudo. */
   managementUser?: string;
+  /**
+   * Log at verb 3, where the config asks for less: the server's pushed options (routes, DNS)
+   * are only logged from there, and the action reads them from the log.
+   */
+  raiseVerbosity: boolean;
 }
 
 /** OpenVPN's command line. The management hold makes it wait until the action is listening. */
@@ -38,6 +43,10 @@ export function openVpnArguments(launch: OpenVpnLaunch): string[] {
     ...filters,
     '--config',
     launch.configPath,
+    // After the config, so that they win over it: no program of the config's runs as root.
+    '--script-security',
+    '1',
+    ...(launch.raiseVerbosity ? ['--verb', '3'] : []),
     '--daemon',
     '--log',
     launch.logFile,
@@ -59,6 +68,8 @@ export interface Connected {
   remote: string;
   device?: string;
   withErrors: boolean;
+  /** The options the server pushed, as OpenVPN logged them (`route ...`, `dhcp-option ...`). */
+  pushed: string[];
 }
 
 /**
@@ -175,6 +186,7 @@ function follow(
           remote: outcome.remote,
           device: progress.device,
           withErrors: outcome.withErrors,
+          pushed: progress.pushed,
         });
       } else if (outcome.kind === 'failed') {
         reject(new ActionFailure(outcome.message));

@@ -1,6 +1,12 @@
 // What main hands to post: one record of everything it started and wrote, saved as soon as
 // each thing exists, so that post can clean up after a main step that died half-way.
 import type { Runner } from '../../shared/runner';
+import type { ResolvConfState } from './dns';
+
+/** How the runner's DNS was changed, saved before the change: what post puts back. */
+export type DnsRecord =
+  | { method: 'resolvectl'; device: string }
+  | { method: 'resolv.conf'; file: string; original: ResolvConfState };
 
 export interface TunnelRecord {
   type: 'openvpn' | 'wireguard';
@@ -16,6 +22,8 @@ export interface TunnelRecord {
   device?: string;
   /** The device's ifindex when it came up: a later device of the same name is not ours. */
   deviceIndex?: number;
+  /** The runner's DNS as it was, once the action is about to change it. */
+  dns?: DnsRecord;
   /** Set once main has torn everything down itself. */
   closed?: boolean;
 }

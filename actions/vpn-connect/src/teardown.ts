@@ -6,6 +6,7 @@ import type { ActionContext } from '../../shared/context';
 import { errorMessage } from '../../shared/errors';
 import type { RunProcess } from '../../shared/process';
 import { interfaceIndex } from './network';
+import { restoreDns } from './resolver';
 import type { TunnelRecord } from './state';
 import { describeFailure, findExecutable, liveCommandLine, type Privilege } from './system';
 
@@ -158,9 +159,10 @@ async function removeFolder(
 }
 
 /**
- * Takes everything down, in an order that lets each part clean up after itself: for OpenVPN
- * the daemon first (it removes its routes and device as it exits); for WireGuard wg-quick
- * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
+ * Takes everything down, in an order that lets each part clean up after itself: the runner's
+ * DNS first (systemd-resolved keeps it with the interface, which is still there); then for
+ * OpenVPN the daemon (it removes its routes and device as it exits); for WireGuard wg-quick
+ * down (wireguard-go exits when its device goes). Failures are reported as warnings and
  * the remaining parts still run. Returns whether everything is gone.
  */
 export async function teardown(
@@ -187,6 +189,16 @@ export async function teardown(
       await removeFolder(ctx.exec, record.socketDir, privilege);
     },
   ]);
+  const { dns, device } = record;
+  if (dns) {
+    parts.unshift([
+      "put the runner's DNS back",
+      () =>
+        restoreDns(ctx, dns, privilege, () =>
+          device ? ourDeviceExists(ctx.exec, device, record) : Promise.resolve(false),
+        ),
+    ]);
+  }
   let clean = true;
   for (const [what, part] of parts) {
     try {

@@ -3,6 +3,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext, Log } from '../../shared/context';
+import { ConfigurationError } from '../../shared/errors';
+import { coveredDefaultRoutes, describeCover } from './address-ranges';
+import type { DnsSettings } from './dns';
 import { redactSecrets } from './redact';
 import type { TunnelRecord } from './state';
 
@@ -15,6 +18,8 @@ export interface Connection {
   device: string;
   /** The runner's address inside the tunnel. */
   localIp: string;
+  /** The DNS servers and search domains the tunnel brings (pushed, or in the config). */
+  dns: DnsSettings;
 }
 
 export interface Tunnel {
@@ -35,6 +40,20 @@ export interface Tunnel {
   connect(deadline: number, started: (found: Partial<TunnelRecord>) => void): Promise<Connection>;
   /** Prints what explains a failed start, secrets redacted: OpenVPN's log, wg-quick's output. */
   explainFailure(): Promise<void>;
+}
+
+/**
+ * Refuses a tunnel whose routes, as the kernel has them, send every address of a family
+ * through it: what the config's lines could not show (a server pushing four /2 routes).
+ * Main takes the tunnel down on the error.
+ */
+export function refuseDefaultRoutes(routes: string[]): void {
+  const [cover] = coveredDefaultRoutes(routes);
+  if (!cover) return;
+  throw new ConfigurationError(
+    'full-tunnel',
+    `is false, but the tunnel's routes include ${describeCover(cover)}: the server pushed routes that would send all the runner's traffic, its link to GitHub included, through the tunnel. The action took the tunnel down. Have the server push only the private networks, or set full-tunnel: true to accept them.`,
+  );
 }
 
 /** Writes a file only the runner's user can read. */

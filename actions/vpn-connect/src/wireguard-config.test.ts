@@ -39,19 +39,35 @@ test('reads keys, addresses and peers', () => {
   expect(() => checkWireGuardConfig(config, false)).not.toThrow();
 });
 
-test('the copy leaves SaveConfig out, and DNS where resolvconf is missing', () => {
+test('the copy leaves SaveConfig out, and DNS, which the action applies itself or not at all', () => {
   const config = parseWireGuardConfig(CONFIG);
-  const withResolvconf = buildWireGuardCopy(config, { resolvconf: true });
-  expect(withResolvconf.dropped.map((entry) => entry.name)).toEqual(['SaveConfig']);
-  expect(withResolvconf.text).toMatch(/^DNS = 10.9.0.1$/m);
-  expect(withResolvconf.text).not.toMatch(/^SaveConfig/m);
-  const without = buildWireGuardCopy(config, { resolvconf: false });
-  expect(without.dropped.map((entry) => entry.name)).toEqual(['DNS', 'SaveConfig']);
-  expect(without.text).not.toMatch(/^DNS/m);
+  expect(config.dns).toEqual(['10.9.0.1']);
+  const withDns = buildWireGuardCopy(config, { dns: true });
+  expect(withDns.dropped.map((entry) => entry.name)).toEqual(['SaveConfig']);
+  expect(withDns.text).not.toMatch(/^\s*DNS/m);
+  expect(withDns.text).not.toMatch(/^SaveConfig/m);
+  const without = buildWireGuardCopy(config, { dns: false });
+  expect(without.dropped).toEqual([
+    { name: 'DNS', reason: "the 'dns' input is false" },
+    { name: 'SaveConfig', reason: 'the copy is deleted when the job ends' },
+  ]);
+  expect(without.text).not.toMatch(/^\s*DNS/m);
 });
 
+test.each(['PreUp', 'PostUp', 'PreDown', 'postdown'])(
+  '%s runs a command as root: refused, naming the line',
+  (key) => {
+    const config = parseWireGuardConfig(
+      CONFIG.replace('SaveConfig = true', `${key} = touch /tmp/ran`),
+    );
+    expect(() => checkWireGuardConfig(config, false, 'config-file')).toThrow(
+      `Input 'config-file': has commands that wg-quick would run as root, which vpn-connect refuses to run: line 5 (${key === 'postdown' ? 'PostDown' : key}).`,
+    );
+  },
+);
+
 test('redaction hides both keys', () => {
-  const { text } = buildWireGuardCopy(parseWireGuardConfig(CONFIG), { resolvconf: true });
+  const { text } = buildWireGuardCopy(parseWireGuardConfig(CONFIG), { dns: true });
   const redacted = redactWireGuardConfig(text);
   expect(redacted).toContain('PrivateKey = [redacted]');
   expect(redacted).toContain('PresharedKey = [redacted]');
@@ -62,6 +78,16 @@ test('redaction hides both keys', () => {
 test.each([
   ['0.0.0.0/0', false, "Input 'full-tunnel': is false, but AllowedIPs has 0.0.0.0/0"],
   ['::/0', false, "Input 'full-tunnel': is false, but AllowedIPs has ::/0"],
+  [
+    '0.0.0.0/1, 128.0.0.0/1',
+    false,
+    "Input 'full-tunnel': is false, but AllowedIPs has 0.0.0.0/1, 128.0.0.0/1, which together cover the default route 0.0.0.0/0",
+  ],
+  [
+    '10.9.0.0/24, ::/1, 8000::/1',
+    false,
+    "Input 'full-tunnel': is false, but AllowedIPs has ::/1, 8000::/1, which together cover the default route ::/0",
+  ],
 ])('AllowedIPs %s with full-tunnel %p is refused', (allowed, fullTunnel, message) => {
   const config = parseWireGuardConfig(CONFIG.replace('10.9.0.0/24, 192.168.10.0/24', allowed));
   expect(() => checkWireGuardConfig(config, fullTunnel)).toThrow(message);

@@ -2,6 +2,7 @@
 // writing the action's copy of it.
 import { isIPv4 } from 'node:net';
 import { ConfigurationError } from '../../shared/errors';
+import { coveredDefaultRoutes, describeCover } from './address-ranges';
 
 export interface WireGuardPeer {
   publicKey: string;
@@ -16,14 +17,22 @@ export interface WireGuardConfig {
   peers: WireGuardPeer[];
   /** wg-quick's Table; `off` means it adds no routes. */
   table?: string;
+  /** The [Interface] DNS values: servers (addresses) and search domains (the rest). */
+  dns: string[];
+  /** PreUp, PostUp, PreDown and PostDown lines: commands wg-quick would run as root. */
+  hooks: { key: string; lineNumber: number }[];
   /** The lines, for the copy. */
   lines: string[];
 }
+
+/** The wg-quick settings whose value is a command it runs, as root, around up and down. */
+const HOOKS = ['PreUp', 'PostUp', 'PreDown', 'PostDown'];
 
 interface Entry {
   section: string;
   key: string;
   value: string;
+  lineNumber: number;
 }
 
 function entries(lines: string[]): Entry[] {
@@ -45,7 +54,12 @@ function entries(lines: string[]): Entry[] {
         `is not a wg-quick config: line ${index + 1} reads neither [Section] nor Key = Value.`,
       );
     }
-    found.push({ section, key: setting[1].toLowerCase(), value: setting[2].trim() });
+    found.push({
+      section,
+      key: setting[1].toLowerCase(),
+      value: setting[2].trim(),
+      lineNumber: index + 1,
+    });
   });
   return found;
 }
@@ -63,13 +77,18 @@ export function parseWireGuardConfig(text: string): WireGuardConfig {
     presharedKeys: [],
     addresses: [],
     peers: [],
+    dns: [],
+    hooks: [],
     lines,
   };
-  for (const { section, key, value } of entries(lines)) {
+  for (const { section, key, value, lineNumber } of entries(lines)) {
     if (section === 'interface') {
       if (key === 'privatekey') config.privateKey = value;
       if (key === 'address') config.addresses.push(...list(value));
       if (key === 'table') config.table = value;
+      if (key === 'dns') config.dns.push(...list(value));
+      const hook = HOOKS.find((name) => name.toLowerCase() === key);
+      if (hook) config.hooks.push({ key: hook, lineNumber });
     } else if (section === 'peer') {
       if (key === 'publickey') config.peers.push({ publicKey: value, allowedIps: [] });
       const peer = config.peers.at(-1);
@@ -95,8 +114,23 @@ export function parseWireGuardConfig(text: string): WireGuardConfig {
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
 
-/** Checks what the action needs of a WireGuard config; throws a ConfigurationError otherwise. */
-export function checkWireGuardConfig(config: WireGuardConfig, fullTunnel: boolean): void {
+/**
+ * Checks what the action needs of a WireGuard config; throws a ConfigurationError otherwise.
+ * `input` is the input the config came from: config or config-file.
+ */
+export function checkWireGuardConfig(
+  config: WireGuardConfig,
+  fullTunnel: boolean,
+  input: 'config' | 'config-file' = 'config',
+): void {
+  if (config.hooks.length > 0) {
+    const lines = config.hooks.map(({ key, lineNumber }) => `line ${lineNumber} (${key})`);
+    throw new ConfigurationError(
+      input,
+      `has commands that wg-quick would run as root, which vpn-connect refuses to run: ${lines.join(', ')}. ` +
+        'Remove these lines; run what they did as steps of their own. For DNS, keep the DNS = line: the action applies it itself (input dns).',
+    );
+  }
   if (config.privateKey === '') {
     throw new ConfigurationError('config', 'has no PrivateKey in its [Interface] section.');
   }
@@ -115,11 +149,11 @@ export function checkWireGuardConfig(config: WireGuardConfig, fullTunnel: boolea
       'has no [Peer] with an Endpoint: the runner cannot reach a peer it has no address for.',
     );
   }
-  const everything = config.peers.flatMap((peer) => peer.allowedIps).filter(isDefaultRoute);
-  if (everything.length > 0 && !fullTunnel && config.table?.toLowerCase() !== 'off') {
+  const [cover] = coveredDefaultRoutes(config.peers.flatMap((peer) => peer.allowedIps));
+  if (cover && !fullTunnel && config.table?.toLowerCase() !== 'off') {
     throw new ConfigurationError(
       'full-tunnel',
-      `is false, but AllowedIPs has ${everything.join(', ')}, which would send all the runner's traffic, its link to GitHub included, through the tunnel. List only the private networks in AllowedIPs, or set full-tunnel: true to accept it.`,
+      `is false, but AllowedIPs has ${describeCover(cover)}: that sends all the runner's traffic, its link to GitHub included, through the tunnel. List only the private networks in AllowedIPs, or set full-tunnel: true to accept it.`,
     );
   }
 }
@@ -133,13 +167,14 @@ export function secretsOf(config: WireGuardConfig): string[] {
 }
 
 export interface WireGuardCopyOptions {
-  /** Whether wg-quick can apply DNS lines: it needs resolvconf, which many runners lack. */
-  resolvconf: boolean;
+  /** The `dns` input: whether the action applies the DNS line itself. */
+  dns: boolean;
 }
 
 /**
  * The copy: the user's lines, without SaveConfig (it would write the copy back at down), and
- * without DNS where wg-quick could only fail on it.
+ * without DNS, which the action applies itself (wg-quick would hand it to resolvconf, which
+ * many runners lack and whose change the action could not undo exactly).
  */
 export function buildWireGuardCopy(
   config: WireGuardConfig,
@@ -154,11 +189,9 @@ export function buildWireGuardCopy(
     if (/^\s*saveconfig\s*=/i.test(line)) {
       return drop('SaveConfig', 'the copy is deleted when the job ends');
     }
-    if (/^\s*dns\s*=/i.test(line) && !options.resolvconf) {
-      return drop(
-        'DNS',
-        'wg-quick needs resolvconf to apply it and this runner has none; reach hosts in the VPN by address, or install openresolv first',
-      );
+    if (/^\s*dns\s*=/i.test(line)) {
+      if (options.dns) return '# DNS applied by vpn-connect itself';
+      return drop('DNS', "the 'dns' input is false");
     }
     return line;
   });

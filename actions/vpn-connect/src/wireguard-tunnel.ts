@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ActionFailure } from '../../shared/errors';
+import { wireGuardDns } from './dns';
 import type { WireGuardInputs } from './inputs';
 import { interfaceIndex } from './network';
 import { redactSecrets } from './redact';
@@ -52,9 +53,7 @@ export class WireGuardTunnel implements Tunnel {
   }
 
   async writeConfig(): Promise<void> {
-    const copy = buildWireGuardCopy(this.inputs.wireguard, {
-      resolvconf: findExecutable('resolvconf') !== undefined,
-    });
+    const copy = buildWireGuardCopy(this.inputs.wireguard, { dns: this.inputs.dns });
     await saveConfigCopy(this.ctx.log, this.inputs, this.record.configPath, copy, {
       title: 'Effective WireGuard config (secrets redacted)',
       redact: redactWireGuardConfig,
@@ -94,7 +93,12 @@ export class WireGuardTunnel implements Tunnel {
       deadline,
       this.inputs.connectTimeoutMs,
     );
-    return { server: this.describe(), device, localIp: localAddress(config) };
+    return {
+      server: this.describe(),
+      device,
+      localIp: localAddress(config),
+      dns: wireGuardDns(config.dns),
+    };
   }
 
   async explainFailure(): Promise<void> {

@@ -1054,6 +1054,151 @@ async function cleanup(ctx) {
 
 /***/ }),
 
+/***/ 188:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.hasDns = hasDns;
+exports.openVpnDns = openVpnDns;
+exports.wireGuardDns = wireGuardDns;
+exports.sameResolvConf = sameResolvConf;
+exports.dnsMethod = dnsMethod;
+exports.resolvConfText = resolvConfText;
+exports.describeDns = describeDns;
+// The tunnel's DNS: which servers and search domains it brings (OpenVPN's dhcp-option, written
+// or pushed; WireGuard's DNS line), how the runner is told of them (systemd-resolved, else
+// /etc/resolv.conf) and the resolv.conf text that carries them. Pure: resolver.ts applies it.
+const node_net_1 = __nccwpck_require__(30);
+function hasDns(dns) {
+    return dns.servers.length > 0 || dns.domains.length > 0;
+}
+// A search domain goes into resolv.conf or resolvectl's argv: letters, digits, dots and hyphens
+// only, so that nothing a server pushes can add a line of its own.
+const DOMAIN = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$/;
+/** Adds one `dhcp-option` (its words after the name) to the settings. */
+function addDhcpOption(dns, [kind = '', value = '']) {
+    const type = kind.toUpperCase();
+    if ((type === 'DNS' || type === 'DNS6') && (0, node_net_1.isIP)(value) !== 0) {
+        if (!dns.servers.includes(value))
+            dns.servers.push(value);
+    }
+    else if ((type === 'DOMAIN' || type === 'DOMAIN-SEARCH') && DOMAIN.test(value)) {
+        const domain = value.replace(/\.$/, '');
+        if (!dns.domains.includes(domain))
+            dns.domains.push(domain);
+    }
+}
+/** OpenVPN's first-match rule: a filter applies when its text begins the pushed option. */
+function keptByFilters(option, filters) {
+    const match = filters.find((filter) => option.startsWith(filter.text));
+    return match === undefined || match.action === 'accept';
+}
+/**
+ * The DNS an OpenVPN connection brings: the config's own dhcp-option lines, then what the
+ * server pushed and the config's pull-filters let through.
+ */
+function openVpnDns(items, pushed) {
+    const dns = { servers: [], domains: [] };
+    const filters = [];
+    for (const item of items) {
+        if (item.kind !== 'directive')
+            continue;
+        if (item.name === 'dhcp-option')
+            addDhcpOption(dns, item.args);
+        if (item.name === 'pull-filter' && item.args.length >= 2) {
+            filters.push({ action: item.args[0], text: item.args[1] });
+        }
+    }
+    for (const option of pushed) {
+        const words = option.split(/\s+/);
+        if (words[0] === 'dhcp-option' && keptByFilters(option, filters)) {
+            addDhcpOption(dns, words.slice(1));
+        }
+    }
+    return dns;
+}
+/** wg-quick's reading of a DNS line: addresses are servers, the rest search domains. */
+function wireGuardDns(values) {
+    const dns = { servers: [], domains: [] };
+    for (const value of values) {
+        if ((0, node_net_1.isIP)(value) !== 0)
+            addDhcpOption(dns, ['DNS', value]);
+        else
+            addDhcpOption(dns, ['DOMAIN', value]);
+    }
+    return dns;
+}
+function sameResolvConf(a, b) {
+    if (a.kind === 'file' && b.kind === 'file')
+        return a.text === b.text;
+    if (a.kind === 'symlink' && b.kind === 'symlink')
+        return a.target === b.target;
+    return a.kind === b.kind;
+}
+/**
+ * Where the runner's resolver takes its servers from: systemd-resolved when it runs and
+ * /etc/resolv.conf leads to it (a link into /run/systemd/resolve/, or its stub 127.0.0.53);
+ * otherwise the file itself, which the C library reads.
+ */
+function dnsMethod(runner) {
+    if (!runner.resolvedRuns)
+        return 'resolv.conf';
+    const { resolvConf } = runner;
+    if (resolvConf.kind === 'symlink' && resolvConf.target.includes('/run/systemd/resolve/')) {
+        return 'resolvectl';
+    }
+    if (resolvConf.kind === 'file' && /^\s*nameserver\s+127\.0\.0\.53\s*$/m.test(resolvConf.text)) {
+        return 'resolvectl';
+    }
+    return 'resolv.conf';
+}
+/**
+ * The resolv.conf the action writes: the tunnel's servers first, then the runner's own (the C
+ * library asks them in order, and stops at the third); the tunnel's search domains before the
+ * runner's; the runner's other lines (options) kept.
+ */
+function resolvConfText(original, dns) {
+    const servers = [...dns.servers];
+    const domains = [...dns.domains];
+    const others = [];
+    for (const line of original.split('\n')) {
+        const [keyword, ...values] = line.trim().split(/\s+/);
+        if (keyword === 'nameserver') {
+            for (const value of values.slice(0, 1))
+                if (!servers.includes(value))
+                    servers.push(value);
+        }
+        else if (keyword === 'search' || keyword === 'domain') {
+            for (const value of values)
+                if (!domains.includes(value))
+                    domains.push(value);
+        }
+        else if (line.trim() !== '' && !line.startsWith('# Written by vpn-connect')) {
+            others.push(line);
+        }
+    }
+    return [
+        "# Written by vpn-connect for the job's VPN; the runner's own file is put back when the job ends.",
+        ...servers.map((server) => `nameserver ${server}`),
+        ...(domains.length > 0 ? [`search ${domains.join(' ')}`] : []),
+        ...others,
+        '',
+    ].join('\n');
+}
+/** `servers 10.8.0.1, search corp.example`, for the log. */
+function describeDns(dns) {
+    const parts = [];
+    if (dns.servers.length > 0)
+        parts.push(`servers ${dns.servers.join(', ')}`);
+    if (dns.domains.length > 0)
+        parts.push(`search domains ${dns.domains.join(', ')}`);
+    return parts.join('; ');
+}
+
+
+/***/ }),
+
 /***/ 473:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1136,6 +1281,121 @@ async function routeDevice(exec, address) {
     catch {
         return undefined;
     }
+}
+
+
+/***/ }),
+
+/***/ 777:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.applyDns = applyDns;
+exports.restoreDns = restoreDns;
+// Telling the runner's resolver about the tunnel's DNS, and putting its own back. What was
+// there is saved (through `keep`) before anything changes, so that post can undo it even after
+// a main step that died half-way. Root's rights come through the Privilege, as for the tunnel.
+const node_fs_1 = __nccwpck_require__(24);
+const errors_1 = __nccwpck_require__(223);
+const dns_1 = __nccwpck_require__(188);
+const system_1 = __nccwpck_require__(18);
+const RESOLV_CONF = '/etc/resolv.conf';
+// systemd-resolved keeps its runtime files here while it runs (/run is emptied at boot).
+const RESOLVED_RUNTIME = '/run/systemd/resolve';
+const COMMAND_TIMEOUT_MS = 30_000;
+function readResolvConf(file) {
+    const stat = (0, node_fs_1.lstatSync)(file, { throwIfNoEntry: false });
+    if (!stat)
+        return { kind: 'missing' };
+    if (stat.isSymbolicLink())
+        return { kind: 'symlink', target: (0, node_fs_1.readlinkSync)(file) };
+    return { kind: 'file', text: (0, node_fs_1.readFileSync)(file, 'utf8') };
+}
+async function run({ exec }, privilege, file, args, input) {
+    const result = await exec(...privilege.command(file, args), {
+        timeoutMs: COMMAND_TIMEOUT_MS,
+        input,
+    });
+    if (result.code !== 0) {
+        throw new errors_1.ActionFailure(`${file} ${args[0]} failed: ${(0, system_1.describeFailure)(result, COMMAND_TIMEOUT_MS)}`);
+    }
+}
+/** Writes the file in place (same inode, mode and owner), as a bind-mounted file needs. */
+function writeInPlace(ctx, privilege, file, text) {
+    return run(ctx, privilege, 'tee', ['--', file], text);
+}
+/**
+ * Points the runner's resolver at the tunnel's servers and search domains: per link through
+ * resolvectl where systemd-resolved answers the runner's lookups, else in /etc/resolv.conf.
+ */
+async function applyDns(ctx, privilege, device, dns, keep) {
+    const original = readResolvConf(RESOLV_CONF);
+    const resolvectl = (0, system_1.findExecutable)('resolvectl');
+    const method = (0, dns_1.dnsMethod)({
+        resolvedRuns: resolvectl !== undefined && (0, node_fs_1.existsSync)(RESOLVED_RUNTIME),
+        resolvConf: original,
+    });
+    if (method === 'resolvectl' && resolvectl) {
+        keep({ dns: { method, device } });
+        if (dns.servers.length > 0) {
+            await run(ctx, privilege, resolvectl, ['dns', device, ...dns.servers]);
+        }
+        if (dns.domains.length > 0) {
+            await run(ctx, privilege, resolvectl, ['domain', device, ...dns.domains]);
+        }
+        ctx.log.info(`DNS through systemd-resolved on ${device}: ${(0, dns_1.describeDns)(dns)}.`);
+        return;
+    }
+    keep({ dns: { method: 'resolv.conf', file: RESOLV_CONF, original } });
+    const text = (0, dns_1.resolvConfText)(original.kind === 'file' ? original.text : readTarget(), dns);
+    // A link (to a resolver's generated file) is replaced by a file, not written through.
+    if (original.kind === 'symlink')
+        await run(ctx, privilege, 'rm', ['-f', '--', RESOLV_CONF]);
+    await writeInPlace(ctx, privilege, RESOLV_CONF, text);
+    ctx.log.info(`DNS in ${RESOLV_CONF}${original.kind === 'symlink' ? ` (in the place of its link to ${original.target})` : ''}: ${(0, dns_1.describeDns)(dns)}.`);
+}
+/** What a linked resolv.conf reads as, to keep its servers after the tunnel's. */
+function readTarget() {
+    try {
+        return (0, node_fs_1.readFileSync)(RESOLV_CONF, 'utf8');
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * Puts the runner's DNS back as it was. Checks before it acts: running it again, or when the
+ * change was never made, does nothing.
+ */
+async function restoreDns(ctx, record, privilege, deviceExists) {
+    if (record.method === 'resolvectl') {
+        // systemd-resolved forgets a link's settings when the link goes.
+        if (!(await deviceExists()))
+            return;
+        const resolvectl = (0, system_1.findExecutable)('resolvectl') ?? 'resolvectl';
+        await run(ctx, privilege, resolvectl, ['revert', record.device]);
+        ctx.log.info(`Reverted the DNS settings of ${record.device} (resolvectl revert).`);
+        return;
+    }
+    const { file, original } = record;
+    if ((0, dns_1.sameResolvConf)(readResolvConf(file), original))
+        return;
+    const current = readResolvConf(file);
+    if (original.kind === 'file') {
+        if (current.kind === 'symlink')
+            await run(ctx, privilege, 'rm', ['-f', '--', file]);
+        await writeInPlace(ctx, privilege, file, original.text);
+    }
+    else {
+        await run(ctx, privilege, 'rm', ['-f', '--', file]);
+        if (original.kind === 'symlink')
+            await run(ctx, privilege, 'ln', ['-s', '--', original.target, file]);
+    }
+    if (!(0, dns_1.sameResolvConf)(readResolvConf(file), original)) {
+        throw new Error(`${file} is still not as it was before the job`);
+    }
+    ctx.log.info(`Put the runner's ${file} back as it was.`);
 }
 
 
@@ -1293,6 +1553,7 @@ exports.teardown = teardown;
 const node_fs_1 = __nccwpck_require__(24);
 const errors_1 = __nccwpck_require__(223);
 const network_1 = __nccwpck_require__(473);
+const resolver_1 = __nccwpck_require__(777);
 const system_1 = __nccwpck_require__(18);
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
@@ -1412,9 +1673,10 @@ async function removeFolder(exec, dir, privilege) {
     }
 }
 /**
- * Takes everything down, in an order that lets each part clean up after itself: for OpenVPN
- * the daemon first (it removes its routes and device as it exits); for WireGuard wg-quick
- * down first (wireguard-go exits when its device goes). Failures are reported as warnings and
+ * Takes everything down, in an order that lets each part clean up after itself: the runner's
+ * DNS first (systemd-resolved keeps it with the interface, which is still there); then for
+ * OpenVPN the daemon (it removes its routes and device as it exits); for WireGuard wg-quick
+ * down (wireguard-go exits when its device goes). Failures are reported as warnings and
  * the remaining parts still run. Returns whether everything is gone.
  */
 async function teardown(ctx, record, privilege) {
@@ -1436,6 +1698,13 @@ async function teardown(ctx, record, privilege) {
             await removeFolder(ctx.exec, record.socketDir, privilege);
         },
     ]);
+    const { dns, device } = record;
+    if (dns) {
+        parts.unshift([
+            "put the runner's DNS back",
+            () => (0, resolver_1.restoreDns)(ctx, dns, privilege, () => device ? ourDeviceExists(ctx.exec, device, record) : Promise.resolve(false)),
+        ]);
+    }
     let clean = true;
     for (const [what, part] of parts) {
         try {
@@ -1491,6 +1760,13 @@ module.exports = require("node:fs");
 /***/ ((module) => {
 
 module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 30:
+/***/ ((module) => {
+
+module.exports = require("node:net");
 
 /***/ }),
 
