@@ -205,6 +205,22 @@ describe('lcov', () => {
   });
 });
 
+describe('file names are data', () => {
+  test('a report under a folder whose name holds workflow commands prints them as text', async () => {
+    const ws = workspace();
+    const folder = 'x\r::add-mask::forged-mask\n::warning::forged ##[error]forged';
+    ws.addReport('c/coverage.info', `${folder}/coverage.info`);
+    const main = await gate(ws, { files: '**/coverage.info' });
+    expect(main.exitCode).toBe(0);
+    // The log names the report, its line breaks and all, and none of it acts.
+    expect(main.stdout.replace(/\u200b/g, '')).toContain('::add-mask::forged-mask');
+    expect(
+      main.commands.filter((c) => /forged/.test(c.message) && c.command !== 'warning'),
+    ).toEqual([]);
+    expect(main.commands.filter((c) => c.message.startsWith('forged'))).toEqual([]);
+  });
+});
+
 describe('Istanbul (Jest)', () => {
   test('default discovery takes one report per folder: coverage-final.json over its siblings', async () => {
     const ws = workspace();

@@ -403,6 +403,22 @@ test('push: false builds and loads the image only: no digest, image-id names the
   expect(post?.stdout ?? '').not.toContain('Logged out');
 });
 
+test("what the build prints (the Dockerfile's to write) never acts as a workflow command", async () => {
+  const image = `${registry.address}/team/noisy`;
+  const forged = 'x\\r::add-mask::forged-mask ##[error]forged';
+  const { main } = await buildPush({
+    image,
+    tags: 'dev',
+    push: 'false',
+    // RUN echo prints it, \\r and all, in the build's output.
+    'build-args': `GREETING=${forged}`,
+    'no-cache': 'true',
+  });
+  expect(main.exitCode).toBe(0);
+  expect(main.stdout).toContain('##[error]forged');
+  expect(main.commands.filter((c) => /forged/.test(c.message))).toEqual([]);
+});
+
 test('the default scheme on a push to the default branch; an upper-case name is lowered', async () => {
   const { main } = await buildPush({ image: `${registry.address}/Team/Upper`, ...credentials() });
   expect(main.exitCode).toBe(0);

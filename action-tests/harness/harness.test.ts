@@ -22,6 +22,27 @@ test('workflow commands are unescaped', () => {
   expect(mask).toEqual({ command: 'add-mask', properties: {}, message: 's3cret' });
 });
 
+test('workflow commands are read as the runner reads them', () => {
+  const token = 'a1b2c3';
+  const stdout = [
+    'x\r::add-mask::after a carriage return',
+    '  ::Warning::indented, any case',
+    'text ##[error]the older form, mid-line',
+    `::stop-commands::${token}`,
+    '::error::inside stop-commands',
+    `::${token}::`,
+    '::notice::after the resume',
+    ':\u200b:add-mask::made inert',
+  ].join('\n');
+  expect(parseWorkflowCommands(stdout).map((c) => [c.command, c.message])).toEqual([
+    ['add-mask', 'after a carriage return'],
+    ['warning', 'indented, any case'],
+    ['error', 'the older form, mid-line'],
+    ['stop-commands', token],
+    ['notice', 'after the resume'],
+  ]);
+});
+
 test.each([
   ['always()', false, true],
   ['${{ always() }}', true, true],

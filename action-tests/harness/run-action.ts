@@ -73,6 +73,8 @@ export interface RunOptions {
    * when it switches user, so a group the step needs (docker) must be `gid`.
    */
   runAs?: RunAsUser;
+  /** The node binary that runs both steps; Node 24 (`nodeBinary()`) when not given. */
+  node?: string;
 }
 
 export interface RunAsUser {
@@ -157,6 +159,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     };
     const actionDir = actionFolder(options.action, options.actionPath);
     const timeoutMs = options.timeoutMs ?? 120_000;
+    const node = options.node ?? nodeBinary();
 
     const main = await runStep(
       path.resolve(actionDir, metadata.runs.main),
@@ -164,6 +167,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       jobDir,
       'main',
       timeoutMs,
+      node,
       options.runAs,
     );
     assertNoLeaks(options.secrets ?? [], main, 'main');
@@ -184,6 +188,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
         jobDir,
         'post',
         timeoutMs,
+        node,
         options.runAs,
       );
       assertNoLeaks(options.secrets ?? [], post, 'post');
@@ -303,6 +308,7 @@ async function runStep(
   jobDir: string,
   stage: 'main' | 'post',
   timeoutMs: number,
+  node: string,
   runAs?: RunAsUser,
 ): Promise<StepResult> {
   if (!existsSync(bundle)) throw new Error(`no bundle at ${bundle}: run npm run build`);
@@ -318,7 +324,7 @@ async function runStep(
   const env: Record<string, string> = { ...baseEnv, ...files };
 
   const started = Date.now();
-  const child = spawn(nodeBinary(), [bundle], {
+  const child = spawn(node, [bundle], {
     cwd: env.GITHUB_WORKSPACE,
     env,
     detached: true,

@@ -39,19 +39,34 @@ function unescapeProperty(text: string): string {
   return unescapeData(text).replace(/%3A/g, ':').replace(/%2C/g, ',');
 }
 
-/** The workflow commands (`::name key=value,...::message`) among a step's stdout lines. */
+/**
+ * The workflow commands among a step's stdout, read as the runner reads them: lines end at
+ * `\r` as well as `\n`; a command is `::name key=value,...::message` after leading white
+ * space, its name in any case, or the older `##[name key=value;...]message` anywhere in a
+ * line; between `::stop-commands::TOKEN` and `::TOKEN::` nothing is a command.
+ */
 export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
   const commands: WorkflowCommand[] = [];
-  for (const line of stdout.split(/\r?\n/)) {
-    const match = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+  let stopToken: string | undefined;
+  for (const raw of stdout.split(/\r\n|\r|\n/)) {
+    const line = raw.trimStart();
+    if (stopToken !== undefined) {
+      if (line.trimEnd() === `::${stopToken}::`) stopToken = undefined;
+      continue;
+    }
+    const modern = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    const older = modern ? null : /##\[([A-Za-z-]+)(?: ([^\]]*))?\](.*)$/.exec(line);
+    const match = modern ?? older;
     if (!match) continue;
-    const [, command, props = '', message] = match;
+    const [, name, props = '', message] = match;
+    const command = name.toLowerCase();
     const properties: Record<string, string> = {};
-    for (const pair of props.split(',').filter(Boolean)) {
+    for (const pair of props.split(modern ? ',' : ';').filter(Boolean)) {
       const equals = pair.indexOf('=');
       properties[pair.slice(0, equals)] = unescapeProperty(pair.slice(equals + 1));
     }
     commands.push({ command, properties, message: unescapeData(message) });
+    if (command === 'stop-commands' && message !== '') stopToken = message;
   }
   return commands;
 }

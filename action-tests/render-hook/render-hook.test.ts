@@ -256,6 +256,9 @@ describe('bad input fails before any request, naming the input', () => {
     [{ wait: 'true' }, "Input 'api-key': is required when wait is true"],
     [{ wait: 'sometimes' }, "Input 'wait': 'sometimes' is not a boolean"],
     [{ timeout: '15 minutes' }, "Input 'timeout': '15 minutes' is not a duration"],
+    // Past what a timer holds (2^31 ms, about 24.8 days): a timer would fire at once.
+    [{ timeout: '600h' }, "Input 'timeout': '600h' is longer than a step can wait"],
+    [{ 'poll-interval': '600h' }, "Input 'poll-interval': '600h' is longer than a step can wait"],
     [{ 'poll-interval': '0' }, "Input 'poll-interval': must be longer than zero."],
     [{ 'api-url': 'file:///etc/passwd' }, "Input 'api-url': must be"],
   ])('%p', async (inputs, message) => {
@@ -283,3 +286,72 @@ test('with debug logging on, no key is printed, whatever happens', async () => {
   const firstMask = main.stdout.indexOf('::add-mask::');
   expect(main.stdout.slice(0, firstMask).trim()).toBe('');
 });
+
+describe("Render's answers are data: hostile text in them is printed inert and escaped", () => {
+  const HOSTILE_STATUSES = [
+    '::error::build broke\r::add-mask::abc',
+    '  ##[warning]older form\n::set-output name=x::y',
+    'live',
+  ];
+  const SERVICE_NAME = `<img src=x onerror="alert(1)"> 'web' & co ::error::name`;
+  const SERVICE_PAGE = `https://dashboard.render.com/web/srv-x'"><script>alert(1)</script>?q=##[error]x`;
+  const API_MESSAGE = '::error::from a 503\n::add-mask::abc\r##[warning]older';
+
+  test.each(['x\r::add-mask::abc', 'dep-1/../../x', '"><a href=javascript:alert(1)>id</a>'])(
+    'a deploy id %j',
+    async (deployId) => {
+      await start({
+        deployIds: [deployId],
+        statuses: HOSTILE_STATUSES,
+        serviceName: SERVICE_NAME,
+        serviceDashboardUrl: SERVICE_PAGE,
+        commitMessage: '<b>fix</b>\r::error::commit\n##[warning]commit',
+        deployFailures: [{ status: 503, body: { id: 'unavailable', message: API_MESSAGE } }],
+      });
+      const { main } = await deploy({ 'image-url': IMAGE, ...waiting() });
+
+      expect(main.exitCode).toBe(0);
+      expect(main.outputs['deploy-id']).toBe(deployId);
+      expect(main.outputs.status).toBe('live');
+
+      // The only commands are the step's own: its masks, and its two warnings (a 503 asked
+      // again, a status it does not know), each on one line.
+      const secrets = [render.hookUrl, render.hookKey, render.apiKey];
+      const masks = secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]);
+      for (const command of main.commands.filter((c) => c.command === 'add-mask'))
+        expect(masks).toContain(command.message);
+      expect(main.commands.filter((c) => c.command !== 'add-mask').map((c) => c.command)).toEqual([
+        'warning',
+        'warning',
+      ]);
+      expect(main.warnings[0]).toMatch(/^Render's API, asked for deploy .* answered HTTP 503: /);
+      expect(main.warnings[1]).toMatch(/^Render reports a status this action does not know/);
+      for (const warning of main.warnings) expect(warning).not.toMatch(/[\r\n]/);
+
+      // The deploy's path holds the id as one percent-encoded segment.
+      const encoded = encodeURIComponent(deployId);
+      const looks = render.requests.filter((request) => request.path.includes('/deploys/'));
+      expect(looks.length).toBeGreaterThan(0);
+      for (const look of looks)
+        expect(look.url).toBe(`/v1/services/${render.serviceId}/deploys/${encoded}`);
+
+      // The summary escapes every text of Render's, in cells and in the link's address.
+      expect(main.summary).not.toMatch(/<img|<script|<a href=javascript|<b>/);
+      expect(main.summary).toContain(
+        '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &#39;web&#39; &amp; co',
+      );
+      const link = /<a href="([^"]*)">Open the deploy on Render<\/a>/.exec(main.summary);
+      expect(link?.[1]).toMatch(
+        /^https:\/\/dashboard\.render\.com\/web\/srv-x&#39;%22%3E%3Cscript/,
+      );
+      expect(link?.[1]).toContain(`/deploys/${encoded.replace(/'/g, '&#39;')}`);
+      expect(main.outputs['dashboard-url']).toMatch(
+        new RegExp(`/deploys/${escapeRegExp(encoded)}$`),
+      );
+    },
+  );
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -34,6 +34,8 @@ export interface OpenVpnServerOptions {
   clientNamespace?: boolean;
   /** More routes to push, as `NETWORK NETMASK`; needs clientNamespace. */
   pushRoutes?: string[];
+  /** A value pushed in `setenv-safe FORGED`, which the client logs with the whole push (verb 3). */
+  pushSetenv?: string;
   /**
    * Serve DNS for this domain at the service address, behind the tunnel, and push it
    * (`dhcp-option DNS` and `dhcp-option DOMAIN`). `db.DOMAIN` is the service's address.
@@ -277,6 +279,9 @@ export async function startOpenVpnServer(options: OpenVpnServerOptions): Promise
     ];
     if (options.redirectGateway) lines.push('push "redirect-gateway def1"');
     for (const route of options.pushRoutes ?? []) lines.push(`push "route ${route}"`);
+    if (options.pushSetenv !== undefined) {
+      lines.push(`push "setenv-safe FORGED ${options.pushSetenv}"`);
+    }
     if (dns) {
       lines.push(
         `push "dhcp-option DNS ${dns.address}"`,

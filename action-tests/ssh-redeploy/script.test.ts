@@ -160,6 +160,31 @@ test('what the server prints cannot act as a workflow command', async () => {
   expect(forged).toBeLessThan(resume);
 });
 
+test('with several hosts at once, no line of a server acts as a workflow command', async () => {
+  const forged = `printf 'x\\r::add-mask::web1\\n  ::ERROR::forged\\nand ##[warning]forged too\\n'`;
+  const { main } = await runs.run({ ...several(2), parallel: '2', script: forged });
+  expect(main.exitCode).toBe(0);
+  const own = (command: string) => main.commands.filter((c) => c.command === command);
+  expect(own('add-mask').map((c) => c.message)).not.toContain('web1');
+  expect(own('error')).toEqual([]);
+  expect(own('warning')).toEqual([]);
+  // The text is all there, one host's lines prefixed with its name.
+  expect(main.stdout).toContain(`127.0.0.1:${servers[0].port} | x\n`);
+  expect(main.stdout.replace(/\u200b/g, '')).toContain(
+    `127.0.0.1:${servers[1].port} | ::add-mask::web1\n`,
+  );
+});
+
+test('a timeout longer than a timer can hold is refused before connecting', async () => {
+  const mark = servers[0].log().length;
+  const { main } = await runs.run({ ...one(), 'command-timeout': '600h', script: 'true' });
+  expect(main.exitCode).toBe(1);
+  expect(main.errors).toEqual([
+    "Input 'command-timeout': '600h' is longer than a step can wait: give at most 596h (about 24.8 days).",
+  ]);
+  expect(servers[0].log().slice(mark)).not.toContain('Connection from');
+});
+
 test('at command-timeout the remote processes are ended and the step fails', async () => {
   const { main } = await runs.run({
     ...one(),

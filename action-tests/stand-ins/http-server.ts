@@ -20,8 +20,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** An HTTP server on a free loopback port that records every request before handling it. */
-export async function startRecordingServer(handle: Handler): Promise<RunningServer> {
+/**
+ * An HTTP server on a free port that records every request before handling it; on loopback
+ * unless given another address of this machine.
+ */
+export async function startRecordingServer(
+  handle: Handler,
+  host = '127.0.0.1',
+): Promise<RunningServer> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((incoming, response) => {
     const chunks: Buffer[] = [];
@@ -43,10 +49,10 @@ export async function startRecordingServer(handle: Handler): Promise<RunningServ
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

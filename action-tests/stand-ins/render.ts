@@ -1,7 +1,9 @@
 // A stand-in for Render's deploy hook and REST API (v1), following their documented
 // contract: the hook answers 200 with {"deploy":{"id":...}}; the API authenticates with a
 // Bearer key, serves service and deploy objects, and lists deploys as [{deploy, cursor}],
-// newest first, filtered by createdAfter. A deploy's status advances one step per look.
+// newest first, filtered by createdAfter. A deploy's status advances one step per look. Ids in
+// paths are read percent-decoded, as Render reads them. Options let its answers carry hostile
+// text (ids, names, statuses, messages) where Render's carry text it was given.
 import type { ServerResponse } from 'node:http';
 import { sendJson, startRecordingServer, type RecordedRequest } from './http-server';
 
@@ -32,6 +34,14 @@ export interface RenderStandInOptions {
   omitDeployId?: boolean;
   /** How many times the deploy list comes back empty before it shows new deploys. */
   emptyLists?: number;
+  /** The ids of the first deploys, in order, instead of dep-standin0001...; any text. */
+  deployIds?: string[];
+  /** The service's dashboardUrl in its answer, instead of its page on dashboard.render.com. */
+  serviceDashboardUrl?: string;
+  /** The message of the commit each deploy carries (Render's `commit.message`). */
+  commitMessage?: string;
+  /** The address to listen on (default 127.0.0.1): another address of this machine. */
+  host?: string;
 }
 
 export interface StandInDeploy {
@@ -71,6 +81,7 @@ export async function startRenderStandIn(
   const serviceFailures = [...(options.serviceFailures ?? [])];
   let hookDrops = options.hookDrops ?? 0;
   let emptyLists = options.emptyLists ?? 0;
+  const deployIds = [...(options.deployIds ?? [])];
   const deploys: StandInDeploy[] = [];
   let next = 1;
 
@@ -86,6 +97,15 @@ export async function startRenderStandIn(
     id: deploy.id,
     status: statuses[Math.min(deploy.looks, statuses.length - 1)],
     trigger: 'deploy_hook',
+    ...(options.commitMessage === undefined
+      ? {}
+      : {
+          commit: {
+            id: 'c0ffee'.padEnd(40, '0'),
+            message: options.commitMessage,
+            createdAt: deploy.createdAt,
+          },
+        }),
     createdAt: deploy.createdAt,
     updatedAt: new Date().toISOString(),
     ...(deploy.imageRef ? { image: { ref: deploy.imageRef, sha: 'sha256:'.padEnd(71, '0') } } : {}),
@@ -119,7 +139,7 @@ export async function startRenderStandIn(
         });
       }
       const deploy: StandInDeploy = {
-        id: `dep-standin${String(next++).padStart(4, '0')}`,
+        id: deployIds.shift() ?? `dep-standin${String(next++).padStart(4, '0')}`,
         createdAt: new Date().toISOString(),
         imageRef,
         looks: 0,
@@ -134,7 +154,7 @@ export async function startRenderStandIn(
     if (request.headers.authorization !== `Bearer ${apiKey}`) {
       return sendJson(response, 401, { id: 'unauthorized', message: 'unauthorized' });
     }
-    const [, service, deployId] = api;
+    const [service, deployId] = [api[1], api[2]].map(decodeSegment);
     if (service !== serviceId)
       return sendJson(response, 404, { id: 'not-found', message: 'service not found' });
 
@@ -145,7 +165,8 @@ export async function startRenderStandIn(
         id: serviceId,
         name: options.serviceName ?? 'oc-lettings',
         type: 'web_service',
-        dashboardUrl: `https://dashboard.render.com/web/${serviceId}`,
+        dashboardUrl:
+          options.serviceDashboardUrl ?? `https://dashboard.render.com/web/${serviceId}`,
       });
     }
     if (deployId === undefined) {
@@ -169,7 +190,7 @@ export async function startRenderStandIn(
     const body = deployObject(deploy);
     deploy.looks++;
     return sendJson(response, 200, body);
-  });
+  }, options.host);
 
   return {
     hookUrl: `${server.origin}/deploy/${serviceId}?key=${hookKey}`,
@@ -182,4 +203,14 @@ export async function startRenderStandIn(
     deploys,
     close: () => server.close(),
   };
+}
+
+/** A path segment as Render reads it: percent-decoded; malformed encoding names nothing. */
+function decodeSegment(part: string | undefined): string | undefined {
+  if (part === undefined) return undefined;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return '';
+  }
 }

@@ -254,6 +254,32 @@ test('a config OpenVPN refuses fails at once with its own words', async () => {
   await expectNothingLeft(run, run.main, secretsOf(vpn));
 });
 
+test("the server's words in OpenVPN's log, printed after a failure, never act as workflow commands", async () => {
+  // The client logs what the server pushes; a check-host that does not answer fails the step.
+  const vpn = await start({ pushSetenv: 'x##[error]by-the-server' });
+  const run = await connect({
+    config: vpn.clientConfig(),
+    'check-host': `${vpn.service.address}:${vpn.service.port + 1}`,
+    'connect-timeout': '2s',
+  });
+  expect(run.main.exitCode).toBe(1);
+  expect(run.main.stdout.replace(/\u200b/g, '')).toMatch(/PUSH.*##\[error\]by-the-server/);
+  expect(run.main.commands.filter((c) => c.message.includes('by-the-server'))).toEqual([]);
+  await expectNothingLeft(run, run.main, secretsOf(vpn));
+});
+
+test('a connect-timeout longer than a timer can hold is refused before anything starts', async () => {
+  const vpn = await start();
+  const run = await connect({ config: vpn.clientConfig(), 'connect-timeout': '600h' });
+  expect(run.main.exitCode).toBe(1);
+  expect(run.main.errors).toEqual([
+    "Input 'connect-timeout': '600h' is longer than a step can wait: give at most 596h (about 24.8 days).",
+  ]);
+  expect(run.main.stdout).not.toContain('OpenVPN');
+  // Nothing started, so nothing was recorded for post to take down.
+  expect(run.main.state.tunnel).toBeUndefined();
+});
+
 test('username and password reach the server through an auth file of mode 600, gone after post', async () => {
   const credentials = { username: 'deployer', password: 'Pa55-w0rd-tunnel' };
   const vpn = await start({ credentials });

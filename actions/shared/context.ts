@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fetchHttpClient, type HttpClient } from './http';
 import type { Logger } from './logger';
+import { inertLines } from './outside-text';
 import { runProcess, type RunProcess } from './process';
 import { systemClock, type Clock } from './retry';
 import type { Runner, Summary } from './runner';
@@ -33,9 +34,16 @@ export interface ActionContext {
   readonly event: EventPayload;
 }
 
+/**
+ * The step's log over the runner's channels. A plain line may quote outside text (a path, a
+ * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
+ * are escaped by the runner protocol itself.
+ */
 export function logOf(runner: Runner): Log {
   return {
-    info: (message) => runner.info(message),
+    info: (message) => {
+      for (const line of inertLines(message)) runner.info(line);
+    },
     debug: (message) => runner.debug(message),
     notice: (message) => runner.notice(message),
     warning: (message) => runner.warning(message),

@@ -11,6 +11,8 @@ describe('parseDuration', () => {
     ['1.5s', 1_500],
     [' 10s ', 10_000],
     ['0', 0],
+    ['596h', 596 * 3_600_000],
+    ['2147483.647', 2 ** 31 - 1],
   ])('%s is %d ms', (text, ms) => {
     expect(parseDuration('timeout', text)).toBe(ms);
   });
@@ -24,6 +26,15 @@ describe('parseDuration', () => {
     },
   );
 });
+
+test.each(['597h', '2147484', '30000000s', '596h32m'])(
+  '%p, longer than a timer can hold, is refused, naming the input',
+  (text) => {
+    expect(() => parseDuration('command-timeout', text)).toThrow(
+      /^Input 'command-timeout': '.*' is longer than a step can wait: give at most 596h/,
+    );
+  },
+);
 
 describe('formatDuration', () => {
   test.each([

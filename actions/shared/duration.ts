@@ -2,11 +2,26 @@ import { ConfigurationError } from './errors';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /**
  * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
- * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds, at
+ * most MAX_DURATION_MS: a longer one is the user's mistake, not a wait of 1 ms.
  */
 export function parseDuration(input: string, raw: string): number {
+  const ms = parseAnyDuration(input, raw);
+  if (ms > MAX_DURATION_MS) {
+    throw new ConfigurationError(
+      input,
+      `'${raw}' is longer than a step can wait: give at most 596h (about 24.8 days).`,
+    );
+  }
+  return ms;
+}
+
+function parseAnyDuration(input: string, raw: string): number {
   const text = raw.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;

@@ -16,6 +16,11 @@ test('escapeHtml turns markup into text', () => {
   );
   expect(escapeHtml('&amp;')).toBe('&amp;amp;');
   expect(escapeHtml('plain text: ✅ 1.2s')).toBe('plain text: ✅ 1.2s');
+  // Quotes too, for attributes: the value cannot close the attribute and open another.
+  expect(`<a href="${escapeHtml('x" onmouseover="alert(1)')}">`).toBe(
+    '<a href="x&quot; onmouseover=&quot;alert(1)">',
+  );
+  expect(escapeHtml("it's")).toBe('it&#39;s');
 });
 
 test('the first row is the header, the others are cells', () => {

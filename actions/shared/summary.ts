@@ -4,9 +4,17 @@ import type { SummaryTableRow } from '@actions/core/lib/summary';
 // a host name, a service name or an error message holding `<` or `&` would be read as markup.
 // It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
 
-/** Text made safe to place in HTML, where it then reads exactly as written. */
+/**
+ * Text made safe to place in HTML, in an element or a quoted attribute (`href="..."`), where
+ * it then reads exactly as written.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Markup the caller built from values it has checked, placed in a cell as it is. */

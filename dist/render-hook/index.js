@@ -570,7 +570,8 @@ const OUTCOMES = {
     canceled: 'failed',
 };
 function statusOutcome(status) {
-    return OUTCOMES[status] ?? 'unknown';
+    // Own keys only: a status Render may add, or any text, is never read as `constructor`.
+    return Object.hasOwn(OUTCOMES, status) ? OUTCOMES[status] : 'unknown';
 }
 function isFinished(outcome) {
     return outcome === 'live' || outcome === 'replaced' || outcome === 'failed';
@@ -589,6 +590,7 @@ exports.findTriggeredDeploy = findTriggeredDeploy;
 exports.waitForDeploy = waitForDeploy;
 const errors_1 = __nccwpck_require__(223);
 const duration_1 = __nccwpck_require__(788);
+const outside_text_1 = __nccwpck_require__(725);
 const http_1 = __nccwpck_require__(4);
 const retry_1 = __nccwpck_require__(280);
 const hook_url_1 = __nccwpck_require__(993);
@@ -670,7 +672,7 @@ async function findTriggeredDeploy(api, serviceId, trigger, imageUrl, deadline, 
             deploy.image.ref === imageUrl)
             .sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''));
         if (candidates.length > 0) {
-            log.info(`The hook's answer named no deploy; found ${candidates[0].id}, created after the call.`);
+            log.info(`The hook's answer named no deploy; found ${(0, outside_text_1.inertInline)(candidates[0].id)}, created after the call.`);
             return candidates[0];
         }
         const delay = LOOKUP_SPACING_MS;
@@ -685,6 +687,8 @@ async function findTriggeredDeploy(api, serviceId, trigger, imageUrl, deadline, 
  * running out, fails the step; busy or failing answers from the API are polled again.
  */
 async function waitForDeploy(api, { serviceId, deployId, pollIntervalMs, startedAt, deadline }, { clock, log }, onStatus = () => undefined) {
+    // Render's ids and statuses are outside text: printed inert (outside-text.ts).
+    const shownId = (0, outside_text_1.inertInline)(deployId);
     let lastStatus = 'unknown (no answer yet)';
     let warnedUnknown = false;
     for (;;) {
@@ -693,7 +697,7 @@ async function waitForDeploy(api, { serviceId, deployId, pollIntervalMs, started
             const deploy = await api.getDeploy(serviceId, deployId, deadline - clock.now());
             const outcome = (0, deploy_status_1.statusOutcome)(deploy.status);
             if (deploy.status !== lastStatus) {
-                log.info(`Deploy ${deployId}: ${deploy.status} (${(0, duration_1.formatDuration)(clock.now() - startedAt)})`);
+                log.info(`Deploy ${shownId}: ${(0, outside_text_1.inertInline)(deploy.status)} (${(0, duration_1.formatDuration)(clock.now() - startedAt)})`);
                 lastStatus = deploy.status;
                 onStatus(deploy.status);
             }
@@ -701,7 +705,7 @@ async function waitForDeploy(api, { serviceId, deployId, pollIntervalMs, started
                 return { status: deploy.status, outcome };
             if (outcome === 'unknown' && !warnedUnknown) {
                 warnedUnknown = true;
-                log.warning(`Render reports a status this action does not know, '${deploy.status}'; waiting on as if in progress.`);
+                log.warning(`Render reports a status this action does not know, '${(0, outside_text_1.inertInline)(deploy.status)}'; waiting on as if in progress.`);
             }
         }
         catch (error) {
@@ -712,7 +716,7 @@ async function waitForDeploy(api, { serviceId, deployId, pollIntervalMs, started
             delay = Math.max(delay, decision.afterMs ?? 0);
         }
         if (clock.now() + delay > deadline) {
-            throw new errors_1.ActionFailure(`Deploy ${deployId} of ${serviceId} did not finish within 'timeout' (${(0, duration_1.formatDuration)(deadline - startedAt)}); its last status was ${lastStatus}. Raise 'timeout' if deploys take longer.`);
+            throw new errors_1.ActionFailure(`Deploy ${shownId} of ${serviceId} did not finish within 'timeout' (${(0, duration_1.formatDuration)(deadline - startedAt)}); its last status was ${(0, outside_text_1.inertInline)(lastStatus)}. Raise 'timeout' if deploys take longer.`);
         }
         await clock.sleep(delay);
     }
@@ -819,6 +823,7 @@ exports.run = run;
 exports.main = main;
 const errors_1 = __nccwpck_require__(223);
 const http_1 = __nccwpck_require__(4);
+const outside_text_1 = __nccwpck_require__(725);
 const retry_1 = __nccwpck_require__(280);
 const step_1 = __nccwpck_require__(254);
 const summary_1 = __nccwpck_require__(834);
@@ -846,7 +851,7 @@ async function main(ctx) {
         const service = api
             ? await lookUpService(api, serviceId, inputs.wait, deadline, ctx)
             : undefined;
-        report.serviceName = service?.name;
+        report.serviceName = typeof service?.name === 'string' ? service.name : undefined;
         const trigger = await (0, deploy_1.triggerDeploy)(inputs.hook, inputs.imageUrl, deadline, ctx);
         report.status = 'triggered';
         report.deployId = trigger.deployId;
@@ -854,16 +859,19 @@ async function main(ctx) {
             report.deployId = (await (0, deploy_1.findTriggeredDeploy)(api, serviceId, trigger, inputs.imageUrl, deadline, ctx)).id;
         }
         report.dashboardUrl = (0, report_1.dashboardUrl)(serviceId, service, report.deployId);
-        log.info(`Triggered deploy ${report.deployId ?? '(Render named none)'} of ${serviceId}` +
-            `${inputs.imageUrl ? ` with image ${inputs.imageUrl}` : ''}: ${report.dashboardUrl}`);
+        // Render's ids, statuses and URLs are outside text: printed inert (outside-text.ts).
+        const shownId = (0, outside_text_1.inertInline)(report.deployId ?? '(Render named none)');
+        const shownUrl = (0, outside_text_1.inertInline)(report.dashboardUrl);
+        log.info(`Triggered deploy ${shownId} of ${serviceId}` +
+            `${inputs.imageUrl ? ` with image ${inputs.imageUrl}` : ''}: ${shownUrl}`);
         if (api && inputs.wait && report.deployId) {
             const target = { serviceId, deployId: report.deployId, startedAt, deadline };
             const result = await (0, deploy_1.waitForDeploy)(api, { ...target, pollIntervalMs: inputs.pollIntervalMs }, ctx, (status) => (report.status = status));
             if (result.outcome === 'failed') {
-                throw new errors_1.ActionFailure(`Deploy ${report.deployId} of ${serviceId} ended with status ${result.status}. Its logs: ${report.dashboardUrl}`);
+                throw new errors_1.ActionFailure(`Deploy ${shownId} of ${serviceId} ended with status ${(0, outside_text_1.inertInline)(result.status)}. Its logs: ${shownUrl}`);
             }
             if (result.outcome === 'replaced') {
-                log.warning(`Deploy ${report.deployId} went live, but a newer deploy has since replaced it (status ${result.status}).`);
+                log.warning(`Deploy ${shownId} went live, but a newer deploy has since replaced it (status ${(0, outside_text_1.inertInline)(result.status)}).`);
             }
         }
     }
@@ -889,14 +897,16 @@ async function lookUpService(api, serviceId, required, deadline, { clock, log })
     catch (error) {
         if (required)
             throw error;
-        log.warning(`Could not look up ${serviceId} with 'api-key' (${(0, errors_1.errorMessage)(error)}); carrying on without it.`);
+        log.warning(`Could not look up ${serviceId} with 'api-key' (${(0, outside_text_1.inertInline)((0, errors_1.errorMessage)(error))}); carrying on without it.`);
         return undefined;
     }
 }
+/** The table's cells are escaped by tableRows; the link's address, in an attribute, here. */
 async function writeSummary(summary, report) {
     const written = summary.addHeading('Render deploy', 3).addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(report)));
-    if (report.dashboardUrl)
-        written.addLink('Open the deploy on Render', report.dashboardUrl);
+    if (report.dashboardUrl) {
+        written.addLink('Open the deploy on Render', (0, summary_1.escapeHtml)(report.dashboardUrl));
+    }
     await written.write();
 }
 
@@ -909,7 +919,9 @@ async function writeSummary(summary, report) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RenderApi = void 0;
+const errors_1 = __nccwpck_require__(223);
 const http_1 = __nccwpck_require__(4);
+const outside_text_1 = __nccwpck_require__(725);
 const REQUEST_TIMEOUT_MS = 30_000;
 /** The few calls of Render's REST API (v1) the action makes, with Bearer authentication. */
 class RenderApi {
@@ -924,15 +936,23 @@ class RenderApi {
         this.clock = clock;
     }
     getService(serviceId, timeoutMs = REQUEST_TIMEOUT_MS) {
-        return this.get(`/services/${serviceId}`, `service ${serviceId}`, timeoutMs);
+        return this.get(`/services/${segment(serviceId)}`, `service ${serviceId}`, timeoutMs);
     }
-    getDeploy(serviceId, deployId, timeoutMs = REQUEST_TIMEOUT_MS) {
-        return this.get(`/services/${serviceId}/deploys/${deployId}`, `deploy ${deployId}`, timeoutMs);
+    async getDeploy(serviceId, deployId, timeoutMs = REQUEST_TIMEOUT_MS) {
+        const deploy = await this.get(`/services/${segment(serviceId)}/deploys/${segment(deployId)}`, `deploy ${(0, outside_text_1.inertInline)(deployId)}`, timeoutMs);
+        const status = deploy?.status;
+        // Any JSON may come back: what is not text is shown as JSON, never converted by its own
+        // toString (which an object can make fail).
+        return {
+            ...deploy,
+            id: deployId,
+            status: typeof status === 'string' ? status : (JSON.stringify(status) ?? 'none'),
+        };
     }
     /** Deploys of a service created after `since`, as Render lists them. */
     async listDeploysSince(serviceId, since, timeoutMs = REQUEST_TIMEOUT_MS) {
         const query = new URLSearchParams({ createdAfter: since.toISOString(), limit: '20' });
-        const page = await this.get(`/services/${serviceId}/deploys?${query.toString()}`, `the deploys of ${serviceId}`, timeoutMs);
+        const page = await this.get(`/services/${segment(serviceId)}/deploys?${query.toString()}`, `the deploys of ${serviceId}`, timeoutMs);
         if (!Array.isArray(page))
             throw new Error('Render answered the deploy list with something other than a list');
         return page
@@ -953,10 +973,27 @@ class RenderApi {
         catch (error) {
             throw explainApiError(error, what);
         }
-        return JSON.parse(response.body);
+        try {
+            return JSON.parse(response.body);
+        }
+        catch {
+            // JSON.parse's message quotes the body: the server's text stays out of the log.
+            throw new errors_1.ActionFailure(`Render's API answered for ${what} with something other than JSON.`);
+        }
     }
 }
 exports.RenderApi = RenderApi;
+/**
+ * An id (the service's, from the hook URL, or a deploy's, from Render's answers) as one
+ * segment of a URL path: percent-encoded, so that no `/`, `?`, `#` or `%` in it reaches
+ * another path or endpoint. `.` and `..` would still be read as a step up: they are no ids.
+ */
+function segment(id) {
+    if (id === '' || id === '.' || id === '..') {
+        throw new errors_1.ActionFailure(`Render named a deploy '${(0, outside_text_1.inertInline)(id)}', which cannot be asked for by its id.`);
+    }
+    return encodeURIComponent(id);
+}
 function explainApiError(error, what) {
     if (!(error instanceof http_1.HttpStatusError))
         return error;
@@ -985,13 +1022,26 @@ const duration_1 = __nccwpck_require__(788);
 const DASHBOARD = 'https://dashboard.render.com';
 /**
  * The deploy's page on Render's dashboard. The service's own dashboard URL is exact; without
- * API access the URL is built from the id's kind (a guess for private services and workers,
- * which Render redirects).
+ * API access, or when Render's answer holds no https URL, the URL is built from the id's kind
+ * (a guess for private services and workers, which Render redirects). The deploy id, from
+ * Render's answers, is percent-encoded into one path segment.
  */
 function dashboardUrl(serviceId, service, deployId) {
-    const base = service?.dashboardUrl ??
-        `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
-    return deployId ? `${base.replace(/\/+$/, '')}/deploys/${deployId}` : base;
+    const base = httpsUrl(service?.dashboardUrl) ??
+        `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${encodeURIComponent(serviceId)}`;
+    return deployId ? `${base.replace(/\/+$/, '')}/deploys/${encodeURIComponent(deployId)}` : base;
+}
+/** An https page's address without query or fragment, so that a path can follow it. */
+function httpsUrl(text) {
+    if (typeof text !== 'string')
+        return undefined;
+    try {
+        const url = new URL(text);
+        return url.protocol === 'https:' ? `${url.origin}${url.pathname}` : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /** The job summary's table, as rows of cells; the first row is the header. */
 function summaryRows(report) {
@@ -1013,6 +1063,19 @@ function summaryRows(report) {
 
 /***/ }),
 
+/***/ 577:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// Imported first by every main entry: a main step on a Node.js older than the bundles need
+// fails at once, before any other module of the bundle is evaluated.
+const node_version_1 = __nccwpck_require__(109);
+(0, node_version_1.stopOnOldNode)('main');
+
+
+/***/ }),
+
 /***/ 797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1025,11 +1088,20 @@ exports.createContext = createContext;
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(24);
 const http_1 = __nccwpck_require__(4);
+const outside_text_1 = __nccwpck_require__(725);
 const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
+/**
+ * The step's log over the runner's channels. A plain line may quote outside text (a path, a
+ * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
+ * are escaped by the runner protocol itself.
+ */
 function logOf(runner) {
     return {
-        info: (message) => runner.info(message),
+        info: (message) => {
+            for (const line of (0, outside_text_1.inertLines)(message))
+                runner.info(line);
+        },
         debug: (message) => runner.debug(message),
         notice: (message) => runner.notice(message),
         warning: (message) => runner.warning(message),
@@ -1076,11 +1148,21 @@ exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
 const errors_1 = __nccwpck_require__(223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 /**
  * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
- * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds, at
+ * most MAX_DURATION_MS: a longer one is the user's mistake, not a wait of 1 ms.
  */
 function parseDuration(input, raw) {
+    const ms = parseAnyDuration(input, raw);
+    if (ms > MAX_DURATION_MS) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is longer than a step can wait: give at most 596h (about 24.8 days).`);
+    }
+    return ms;
+}
+function parseAnyDuration(input, raw) {
     const text = raw.trim();
     if (/^\d+(\.\d+)?$/.test(text))
         return Math.round(Number(text) * 1000);
@@ -1158,6 +1240,10 @@ exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = vo
 exports.isTransientStatus = isTransientStatus;
 exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
+exports.proxyFor = proxyFor;
+const node_net_1 = __nccwpck_require__(30);
+const errors_1 = __nccwpck_require__(223);
+const outside_text_1 = __nccwpck_require__(725);
 const retry_1 = __nccwpck_require__(280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
@@ -1199,12 +1285,15 @@ function classifyHttpError(error) {
     }
     return { retry: false };
 }
-/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+/**
+ * A short message from an error body, when it is JSON with a `message` (Render, GitHub): the
+ * server's text, so made inert (outside-text.ts) before it goes into any message.
+ */
 function serverMessage(body) {
     try {
         const parsed = JSON.parse(body);
         if (parsed && typeof parsed === 'object' && 'message' in parsed) {
-            return String(parsed.message).slice(0, 300);
+            return (0, outside_text_1.inertInline)(String(parsed.message).slice(0, 300));
         }
     }
     catch {
@@ -1212,9 +1301,69 @@ function serverMessage(body) {
     }
     return '';
 }
-/** HttpClient over Node's own fetch, which is loaded only when first used. */
+// Proxies, as self-hosted runners behind one set them and as the runner itself and
+// @actions/http-client read them: `https_proxy`/`HTTPS_PROXY` for https URLs and
+// `http_proxy`/`HTTP_PROXY` for http ones (the lower-case name first), never for a loopback
+// host, and not for a host `no_proxy`/`NO_PROXY` names. A request through a proxy goes in a
+// CONNECT tunnel, https and http alike, so the proxy sees the host and port but never the
+// path, the query (a deploy hook's key) or the headers (an API key).
+/** The proxy for a request to `target`, or undefined to go direct. */
+function proxyFor(target, env) {
+    if (isLoopback(target.hostname) || bypassesProxy(target, env.no_proxy || env.NO_PROXY || '')) {
+        return undefined;
+    }
+    const secure = target.protocol === 'https:';
+    const name = secure
+        ? env.https_proxy
+            ? 'https_proxy'
+            : 'HTTPS_PROXY'
+        : env.http_proxy
+            ? 'http_proxy'
+            : 'HTTP_PROXY';
+    const setting = env[name]?.trim();
+    if (!setting)
+        return undefined;
+    let proxy;
+    try {
+        proxy = new URL(setting.includes('://') ? setting : `http://${setting}`);
+    }
+    catch {
+        proxy = undefined;
+    }
+    if (!proxy || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') || !proxy.hostname) {
+        // The value is not repeated: a proxy URL may carry a password.
+        throw new errors_1.ActionFailure(`${name} is not a proxy URL: write http://host:port (or http://user:password@host:port).`);
+    }
+    return proxy;
+}
+function isLoopback(hostname) {
+    const host = hostname.toLowerCase();
+    return (host === 'localhost' ||
+        host.startsWith('127.') ||
+        host === '[::1]' ||
+        host === '[0:0:0:0:0:0:0:1]');
+}
+/** NO_PROXY: comma-separated `*`, hosts, domains (with their subdomains) and `host:port`s. */
+function bypassesProxy(target, noProxy) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const host = target.hostname.toUpperCase();
+    const names = [host, `${host}:${port}`];
+    return noProxy
+        .split(',')
+        .map((entry) => entry.trim().toUpperCase())
+        .filter(Boolean)
+        .some((entry) => entry === '*' ||
+        names.some((name) => name === entry ||
+            name.endsWith(`.${entry}`) ||
+            (entry.startsWith('.') && name.endsWith(entry))));
+}
+/** HttpClient over Node's own fetch, or through a CONNECT tunnel where a proxy applies. */
 const fetchHttpClient = async (request) => {
-    const origin = new URL(request.url).origin;
+    const target = new URL(request.url);
+    const proxy = proxyFor(target, process.env);
+    if (proxy)
+        return tunnelledRequest(request, target, proxy);
+    const origin = target.origin;
     let response;
     let body;
     try {
@@ -1239,6 +1388,119 @@ function describeFetchError(error) {
         const cause = error.cause;
         return cause?.code ?? cause?.message ?? error.message;
     }
+    return String(error);
+}
+/** One request in a tunnel of its own through `proxy`; the whole exchange within its timeout. */
+async function tunnelledRequest(request, target, proxy) {
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    const via = `${target.origin} through the proxy at ${proxy.host}`;
+    let tunnel;
+    try {
+        // Loaded here, not at start: https and tls alone add about 25 ms to every step's start.
+        const [http, https, tls] = await Promise.all([
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23)),
+        ]);
+        const requestOver = (url) => url.protocol === 'https:' ? https.request : http.request;
+        tunnel = await openTunnel(target, proxy, requestOver(proxy), signal);
+        const opened = tunnel;
+        signal.addEventListener('abort', () => opened.destroy(), { once: true });
+        const secure = target.protocol === 'https:';
+        const hostname = bareHostname(target);
+        const socket = secure
+            ? tls.connect({ socket: tunnel, servername: (0, node_net_1.isIP)(hostname) ? undefined : hostname })
+            : tunnel;
+        const send = requestOver(target);
+        const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+        const defaultPort = secure ? 443 : 80;
+        const sent = send({
+            protocol: target.protocol,
+            hostname,
+            port: target.port || defaultPort,
+            // Keeps the port out of the Host header when it is the scheme's own.
+            defaultPort,
+            path: `${target.pathname}${target.search}`,
+            method: request.method,
+            headers: {
+                ...request.headers,
+                ...(body ? { 'Content-Length': String(body.length) } : {}),
+                Connection: 'close',
+            },
+            createConnection: () => socket,
+            signal,
+        });
+        const answer = await exchange(sent, body);
+        return {
+            status: answer.response.statusCode ?? 0,
+            header: (name) => {
+                const value = answer.response.headers[name.toLowerCase()];
+                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            },
+            body: answer.body,
+        };
+    }
+    catch (error) {
+        if (error instanceof ProxyRefusal)
+            throw new NoResponseError(via, error.message);
+        throw new NoResponseError(via, signal.aborted ? 'timed out' : describeSocketError(error));
+    }
+    finally {
+        tunnel?.destroy();
+    }
+}
+/** The proxy answered CONNECT with something other than 200. */
+class ProxyRefusal extends Error {
+}
+function openTunnel(target, proxy, send, signal) {
+    const authority = `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`;
+    const credentials = proxy.username || proxy.password
+        ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+        : undefined;
+    const connect = send({
+        host: bareHostname(proxy),
+        port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
+        method: 'CONNECT',
+        path: authority,
+        headers: {
+            Host: authority,
+            ...(credentials
+                ? { 'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
+                : {}),
+        },
+        agent: false,
+        signal,
+    });
+    return new Promise((resolve, reject) => {
+        connect.once('connect', (response, socket) => {
+            if (response.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new ProxyRefusal(`the proxy answered CONNECT with HTTP ${response.statusCode}`));
+        });
+        connect.once('error', reject);
+        connect.end();
+    });
+}
+function exchange(sent, body) {
+    return new Promise((resolve, reject) => {
+        sent.once('response', (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.once('end', () => resolve({ response, body: Buffer.concat(chunks).toString('utf8') }));
+            response.once('error', reject);
+        });
+        sent.once('error', reject);
+        sent.end(body);
+    });
+}
+/** A URL's host name without the brackets of an IPv6 address. */
+function bareHostname(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+function describeSocketError(error) {
+    if (error instanceof Error)
+        return error.code ?? error.message;
     return String(error);
 }
 
@@ -1398,6 +1660,97 @@ function maskSecret(value, addMask) {
     for (const form of secretForms(value))
         addMask(form);
     return value;
+}
+
+
+/***/ }),
+
+/***/ 109:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// The oldest Node.js the bundles run on. The runner starts node24 actions on its own Node.js 24;
+// `act` (and runners like it) start the `node` of the job's image, and on an older one a bundle
+// used to fail far from the cause, as "fetch is not defined". The bundles run on Node.js 20 and
+// later (action-tests/repository/node-version.test.ts starts every entry on 20 and on 16), so
+// act's default images, whose node is 20, keep working. Every entry imports
+// check-node-main.ts or check-node-post.ts first, so this runs before any other module of the
+// bundle is evaluated: it imports nothing, and the bundles keep to syntax Node.js 16 parses.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MINIMUM_NODE_MAJOR = void 0;
+exports.oldNodeCommand = oldNodeCommand;
+exports.stopOnOldNode = stopOnOldNode;
+exports.MINIMUM_NODE_MAJOR = 20;
+/** The runner's escaping of a command's message: `%`, CR and LF would end or garble it. */
+function escapeMessage(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * The workflow command that stops a step started by Node.js `found`, or undefined when that
+ * Node.js is recent enough. A main step fails; a post step warns, as every post step does.
+ */
+function oldNodeCommand(found, stage) {
+    const major = Number.parseInt(found, 10);
+    // A version that does not parse is let through: only a known old one is stopped.
+    if (!(major < exports.MINIMUM_NODE_MAJOR))
+        return undefined;
+    const minimum = exports.MINIMUM_NODE_MAJOR;
+    const message = `This action needs Node.js ${minimum} or later, ` +
+        `but the ${stage === 'main' ? 'step' : 'post step'} was started by Node.js ${found}` +
+        `${stage === 'main' ? '' : ': it did nothing'}. ` +
+        `Under act, run the job in an image whose node is ${minimum} or later: ` +
+        `act -P ubuntu-latest=catthehacker/ubuntu:act-latest (pull it again if your copy is older). ` +
+        `On a self-hosted runner, update the runner: from v2.327.1 it runs these node24 actions on its own Node.js 24.`;
+    return `::${stage === 'main' ? 'error' : 'warning'}::${escapeMessage(message)}\n`;
+}
+/** Ends the process at once when this Node.js is too old: exit code 1 for main, 0 for post. */
+function stopOnOldNode(stage) {
+    const command = oldNodeCommand(process.versions.node, stage);
+    if (command === undefined)
+        return;
+    // Synchronous on a pipe or file on Linux, so nothing is lost by exiting right after.
+    process.stdout.write(command);
+    process.exit(stage === 'main' ? 1 : 0);
+}
+
+
+/***/ }),
+
+/***/ 725:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Text that comes from outside the workflow (a server's output, a registry's or an API's
+// answer, a report, a file name) printed so that no part of it can act as a workflow command.
+//
+// The runner reads a line as a command when, after leading white space, it starts with `::`
+// (`::add-mask::`, `::set-output::`, `::error::`...), and it still runs the older `##[name]`
+// form; it cuts lines at `\r` as well as `\n`. So outside text is cut into lines at both, and
+// a zero-width space (U+200B, not white space to the runner) goes between the two colons of a
+// leading `::` and between `##` and `[`: the text reads the same and is inert. Long outputs
+// can instead go between `::stop-commands::` markers with a fresh token (shared/process.ts,
+// ssh-redeploy's host-log.ts); this is for text mixed with the action's own lines.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.inertLines = inertLines;
+exports.inertInline = inertInline;
+const ZERO_WIDTH_SPACE = '\u200b';
+const LINE_BREAK = /\r\n|\r|\n/;
+/** One line (no line break in it) made inert. */
+function inertLine(line) {
+    return line
+        .replace(/^(\s*:)(:)/, `$1${ZERO_WIDTH_SPACE}$2`)
+        .replace(/##\[/g, `##${ZERO_WIDTH_SPACE}[`);
+}
+/** Outside text as the lines to print, each inert; `\r` ends a line as `\n` does. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Outside text to print within one line of the action's own (an id, a path, a message from a
+ * server): line breaks shown as `\r` and `\n`, and nothing in it a command.
+ */
+function inertInline(text) {
+    return inertLine(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
 }
 
 
@@ -1703,9 +2056,17 @@ exports.tableRows = tableRows;
 // The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
 // a host name, a service name or an error message holding `<` or `&` would be read as markup.
 // It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
-/** Text made safe to place in HTML, where it then reads exactly as written. */
+/**
+ * Text made safe to place in HTML, in an element or a quoted attribute (`href="..."`), where
+ * it then reads exactly as written.
+ */
 function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&#39;');
 }
 /** Stands for a value that is not known or does not apply. */
 exports.EMPTY_CELL = '-';
@@ -1759,10 +2120,38 @@ module.exports = require("node:fs");
 
 /***/ }),
 
+/***/ 67:
+/***/ ((module) => {
+
+module.exports = require("node:http");
+
+/***/ }),
+
+/***/ 708:
+/***/ ((module) => {
+
+module.exports = require("node:https");
+
+/***/ }),
+
 /***/ 995:
 /***/ ((module) => {
 
 module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 30:
+/***/ ((module) => {
+
+module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 692:
+/***/ ((module) => {
+
+module.exports = require("node:tls");
 
 /***/ }),
 
@@ -1809,6 +2198,64 @@ module.exports = require("os");
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
 // This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
@@ -1816,6 +2263,7 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+__nccwpck_require__(577);
 const main_1 = __nccwpck_require__(847);
 void (0, main_1.run)();
 

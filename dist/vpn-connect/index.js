@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 914:
+/***/ 4914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 753:
+/***/ 4753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -179,8 +179,8 @@ exports.issueFileCommand = issueFileCommand;
 exports.prepareKeyValueMessage = prepareKeyValueMessage;
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const crypto = __importStar(__nccwpck_require__(982));
-const fs = __importStar(__nccwpck_require__(896));
+const crypto = __importStar(__nccwpck_require__(6982));
+const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
 const utils_1 = __nccwpck_require__(302);
 function issueFileCommand(command, message) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 847:
+/***/ 1847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -229,7 +229,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
 const os_1 = __nccwpck_require__(857);
-const fs_1 = __nccwpck_require__(896);
+const fs_1 = __nccwpck_require__(9896);
 const { access, appendFile, writeFile } = fs_1.promises;
 exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
@@ -547,7 +547,20 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 797:
+/***/ 2577:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// Imported first by every main entry: a main step on a Node.js older than the bundles need
+// fails at once, before any other module of the bundle is evaluated.
+const node_version_1 = __nccwpck_require__(5109);
+(0, node_version_1.stopOnOldNode)('main');
+
+
+/***/ }),
+
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -557,13 +570,22 @@ exports.createContext = createContext;
 // What every action's main and post are handed: the runner's channels and the outside world,
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
-const node_fs_1 = __nccwpck_require__(24);
-const http_1 = __nccwpck_require__(4);
-const process_1 = __nccwpck_require__(35);
-const retry_1 = __nccwpck_require__(280);
+const node_fs_1 = __nccwpck_require__(3024);
+const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
+/**
+ * The step's log over the runner's channels. A plain line may quote outside text (a path, a
+ * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
+ * are escaped by the runner protocol itself.
+ */
 function logOf(runner) {
     return {
-        info: (message) => runner.info(message),
+        info: (message) => {
+            for (const line of (0, outside_text_1.inertLines)(message))
+                runner.info(line);
+        },
         debug: (message) => runner.debug(message),
         notice: (message) => runner.notice(message),
         warning: (message) => runner.warning(message),
@@ -601,20 +623,30 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 788:
+/***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 /**
  * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
- * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds.
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds, at
+ * most MAX_DURATION_MS: a longer one is the user's mistake, not a wait of 1 ms.
  */
 function parseDuration(input, raw) {
+    const ms = parseAnyDuration(input, raw);
+    if (ms > MAX_DURATION_MS) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is longer than a step can wait: give at most 596h (about 24.8 days).`);
+    }
+    return ms;
+}
+function parseAnyDuration(input, raw) {
     const text = raw.trim();
     if (/^\d+(\.\d+)?$/.test(text))
         return Math.round(Number(text) * 1000);
@@ -647,7 +679,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 223:
+/***/ 9223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -683,7 +715,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 88:
+/***/ 5088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -693,7 +725,7 @@ exports.formatHostPort = formatHostPort;
 exports.parseHostPort = parseHostPort;
 // `host:port` as people and programs write it: an IPv6 address goes in brackets (`[fd00::1]:22`),
 // since its own colons would otherwise read as the port's.
-const node_net_1 = __nccwpck_require__(30);
+const node_net_1 = __nccwpck_require__(7030);
 function isIpv6(host) {
     return (0, node_net_1.isIP)(host) === 6;
 }
@@ -738,7 +770,7 @@ function parseHostPort(text) {
 
 /***/ }),
 
-/***/ 4:
+/***/ 6004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -747,7 +779,11 @@ exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = vo
 exports.isTransientStatus = isTransientStatus;
 exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
-const retry_1 = __nccwpck_require__(280);
+exports.proxyFor = proxyFor;
+const node_net_1 = __nccwpck_require__(7030);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const retry_1 = __nccwpck_require__(4280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -788,12 +824,15 @@ function classifyHttpError(error) {
     }
     return { retry: false };
 }
-/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+/**
+ * A short message from an error body, when it is JSON with a `message` (Render, GitHub): the
+ * server's text, so made inert (outside-text.ts) before it goes into any message.
+ */
 function serverMessage(body) {
     try {
         const parsed = JSON.parse(body);
         if (parsed && typeof parsed === 'object' && 'message' in parsed) {
-            return String(parsed.message).slice(0, 300);
+            return (0, outside_text_1.inertInline)(String(parsed.message).slice(0, 300));
         }
     }
     catch {
@@ -801,9 +840,69 @@ function serverMessage(body) {
     }
     return '';
 }
-/** HttpClient over Node's own fetch, which is loaded only when first used. */
+// Proxies, as self-hosted runners behind one set them and as the runner itself and
+// @actions/http-client read them: `https_proxy`/`HTTPS_PROXY` for https URLs and
+// `http_proxy`/`HTTP_PROXY` for http ones (the lower-case name first), never for a loopback
+// host, and not for a host `no_proxy`/`NO_PROXY` names. A request through a proxy goes in a
+// CONNECT tunnel, https and http alike, so the proxy sees the host and port but never the
+// path, the query (a deploy hook's key) or the headers (an API key).
+/** The proxy for a request to `target`, or undefined to go direct. */
+function proxyFor(target, env) {
+    if (isLoopback(target.hostname) || bypassesProxy(target, env.no_proxy || env.NO_PROXY || '')) {
+        return undefined;
+    }
+    const secure = target.protocol === 'https:';
+    const name = secure
+        ? env.https_proxy
+            ? 'https_proxy'
+            : 'HTTPS_PROXY'
+        : env.http_proxy
+            ? 'http_proxy'
+            : 'HTTP_PROXY';
+    const setting = env[name]?.trim();
+    if (!setting)
+        return undefined;
+    let proxy;
+    try {
+        proxy = new URL(setting.includes('://') ? setting : `http://${setting}`);
+    }
+    catch {
+        proxy = undefined;
+    }
+    if (!proxy || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') || !proxy.hostname) {
+        // The value is not repeated: a proxy URL may carry a password.
+        throw new errors_1.ActionFailure(`${name} is not a proxy URL: write http://host:port (or http://user:password@host:port).`);
+    }
+    return proxy;
+}
+function isLoopback(hostname) {
+    const host = hostname.toLowerCase();
+    return (host === 'localhost' ||
+        host.startsWith('127.') ||
+        host === '[::1]' ||
+        host === '[0:0:0:0:0:0:0:1]');
+}
+/** NO_PROXY: comma-separated `*`, hosts, domains (with their subdomains) and `host:port`s. */
+function bypassesProxy(target, noProxy) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const host = target.hostname.toUpperCase();
+    const names = [host, `${host}:${port}`];
+    return noProxy
+        .split(',')
+        .map((entry) => entry.trim().toUpperCase())
+        .filter(Boolean)
+        .some((entry) => entry === '*' ||
+        names.some((name) => name === entry ||
+            name.endsWith(`.${entry}`) ||
+            (entry.startsWith('.') && name.endsWith(entry))));
+}
+/** HttpClient over Node's own fetch, or through a CONNECT tunnel where a proxy applies. */
 const fetchHttpClient = async (request) => {
-    const origin = new URL(request.url).origin;
+    const target = new URL(request.url);
+    const proxy = proxyFor(target, process.env);
+    if (proxy)
+        return tunnelledRequest(request, target, proxy);
+    const origin = target.origin;
     let response;
     let body;
     try {
@@ -830,11 +929,124 @@ function describeFetchError(error) {
     }
     return String(error);
 }
+/** One request in a tunnel of its own through `proxy`; the whole exchange within its timeout. */
+async function tunnelledRequest(request, target, proxy) {
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    const via = `${target.origin} through the proxy at ${proxy.host}`;
+    let tunnel;
+    try {
+        // Loaded here, not at start: https and tls alone add about 25 ms to every step's start.
+        const [http, https, tls] = await Promise.all([
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1692, 23)),
+        ]);
+        const requestOver = (url) => url.protocol === 'https:' ? https.request : http.request;
+        tunnel = await openTunnel(target, proxy, requestOver(proxy), signal);
+        const opened = tunnel;
+        signal.addEventListener('abort', () => opened.destroy(), { once: true });
+        const secure = target.protocol === 'https:';
+        const hostname = bareHostname(target);
+        const socket = secure
+            ? tls.connect({ socket: tunnel, servername: (0, node_net_1.isIP)(hostname) ? undefined : hostname })
+            : tunnel;
+        const send = requestOver(target);
+        const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+        const defaultPort = secure ? 443 : 80;
+        const sent = send({
+            protocol: target.protocol,
+            hostname,
+            port: target.port || defaultPort,
+            // Keeps the port out of the Host header when it is the scheme's own.
+            defaultPort,
+            path: `${target.pathname}${target.search}`,
+            method: request.method,
+            headers: {
+                ...request.headers,
+                ...(body ? { 'Content-Length': String(body.length) } : {}),
+                Connection: 'close',
+            },
+            createConnection: () => socket,
+            signal,
+        });
+        const answer = await exchange(sent, body);
+        return {
+            status: answer.response.statusCode ?? 0,
+            header: (name) => {
+                const value = answer.response.headers[name.toLowerCase()];
+                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            },
+            body: answer.body,
+        };
+    }
+    catch (error) {
+        if (error instanceof ProxyRefusal)
+            throw new NoResponseError(via, error.message);
+        throw new NoResponseError(via, signal.aborted ? 'timed out' : describeSocketError(error));
+    }
+    finally {
+        tunnel?.destroy();
+    }
+}
+/** The proxy answered CONNECT with something other than 200. */
+class ProxyRefusal extends Error {
+}
+function openTunnel(target, proxy, send, signal) {
+    const authority = `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`;
+    const credentials = proxy.username || proxy.password
+        ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+        : undefined;
+    const connect = send({
+        host: bareHostname(proxy),
+        port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
+        method: 'CONNECT',
+        path: authority,
+        headers: {
+            Host: authority,
+            ...(credentials
+                ? { 'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
+                : {}),
+        },
+        agent: false,
+        signal,
+    });
+    return new Promise((resolve, reject) => {
+        connect.once('connect', (response, socket) => {
+            if (response.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new ProxyRefusal(`the proxy answered CONNECT with HTTP ${response.statusCode}`));
+        });
+        connect.once('error', reject);
+        connect.end();
+    });
+}
+function exchange(sent, body) {
+    return new Promise((resolve, reject) => {
+        sent.once('response', (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.once('end', () => resolve({ response, body: Buffer.concat(chunks).toString('utf8') }));
+            response.once('error', reject);
+        });
+        sent.once('error', reject);
+        sent.end(body);
+    });
+}
+/** A URL's host name without the brackets of an IPv6 address. */
+function bareHostname(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+function describeSocketError(error) {
+    if (error instanceof Error)
+        return error.code ?? error.message;
+    return String(error);
+}
 
 
 /***/ }),
 
-/***/ 153:
+/***/ 9153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -845,8 +1057,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(223);
-const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -901,7 +1113,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 624:
+/***/ 7624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -942,7 +1154,98 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 35:
+/***/ 5109:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// The oldest Node.js the bundles run on. The runner starts node24 actions on its own Node.js 24;
+// `act` (and runners like it) start the `node` of the job's image, and on an older one a bundle
+// used to fail far from the cause, as "fetch is not defined". The bundles run on Node.js 20 and
+// later (action-tests/repository/node-version.test.ts starts every entry on 20 and on 16), so
+// act's default images, whose node is 20, keep working. Every entry imports
+// check-node-main.ts or check-node-post.ts first, so this runs before any other module of the
+// bundle is evaluated: it imports nothing, and the bundles keep to syntax Node.js 16 parses.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MINIMUM_NODE_MAJOR = void 0;
+exports.oldNodeCommand = oldNodeCommand;
+exports.stopOnOldNode = stopOnOldNode;
+exports.MINIMUM_NODE_MAJOR = 20;
+/** The runner's escaping of a command's message: `%`, CR and LF would end or garble it. */
+function escapeMessage(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * The workflow command that stops a step started by Node.js `found`, or undefined when that
+ * Node.js is recent enough. A main step fails; a post step warns, as every post step does.
+ */
+function oldNodeCommand(found, stage) {
+    const major = Number.parseInt(found, 10);
+    // A version that does not parse is let through: only a known old one is stopped.
+    if (!(major < exports.MINIMUM_NODE_MAJOR))
+        return undefined;
+    const minimum = exports.MINIMUM_NODE_MAJOR;
+    const message = `This action needs Node.js ${minimum} or later, ` +
+        `but the ${stage === 'main' ? 'step' : 'post step'} was started by Node.js ${found}` +
+        `${stage === 'main' ? '' : ': it did nothing'}. ` +
+        `Under act, run the job in an image whose node is ${minimum} or later: ` +
+        `act -P ubuntu-latest=catthehacker/ubuntu:act-latest (pull it again if your copy is older). ` +
+        `On a self-hosted runner, update the runner: from v2.327.1 it runs these node24 actions on its own Node.js 24.`;
+    return `::${stage === 'main' ? 'error' : 'warning'}::${escapeMessage(message)}\n`;
+}
+/** Ends the process at once when this Node.js is too old: exit code 1 for main, 0 for post. */
+function stopOnOldNode(stage) {
+    const command = oldNodeCommand(process.versions.node, stage);
+    if (command === undefined)
+        return;
+    // Synchronous on a pipe or file on Linux, so nothing is lost by exiting right after.
+    process.stdout.write(command);
+    process.exit(stage === 'main' ? 1 : 0);
+}
+
+
+/***/ }),
+
+/***/ 6725:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Text that comes from outside the workflow (a server's output, a registry's or an API's
+// answer, a report, a file name) printed so that no part of it can act as a workflow command.
+//
+// The runner reads a line as a command when, after leading white space, it starts with `::`
+// (`::add-mask::`, `::set-output::`, `::error::`...), and it still runs the older `##[name]`
+// form; it cuts lines at `\r` as well as `\n`. So outside text is cut into lines at both, and
+// a zero-width space (U+200B, not white space to the runner) goes between the two colons of a
+// leading `::` and between `##` and `[`: the text reads the same and is inert. Long outputs
+// can instead go between `::stop-commands::` markers with a fresh token (shared/process.ts,
+// ssh-redeploy's host-log.ts); this is for text mixed with the action's own lines.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.inertLines = inertLines;
+exports.inertInline = inertInline;
+const ZERO_WIDTH_SPACE = '\u200b';
+const LINE_BREAK = /\r\n|\r|\n/;
+/** One line (no line break in it) made inert. */
+function inertLine(line) {
+    return line
+        .replace(/^(\s*:)(:)/, `$1${ZERO_WIDTH_SPACE}$2`)
+        .replace(/##\[/g, `##${ZERO_WIDTH_SPACE}[`);
+}
+/** Outside text as the lines to print, each inert; `\r` ends a line as `\n` does. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Outside text to print within one line of the action's own (an id, a path, a message from a
+ * server): line breaks shown as `\r` and `\n`, and nothing in it a command.
+ */
+function inertInline(text) {
+    return inertLine(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
+}
+
+
+/***/ }),
+
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -950,8 +1253,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
-const node_child_process_1 = __nccwpck_require__(421);
-const node_crypto_1 = __nccwpck_require__(598);
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_crypto_1 = __nccwpck_require__(7598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
 const runProcess = (file, args, options = {}) => new Promise((resolve) => {
     // stdout and stderr are always pipes; stdin is one only when there is input.
@@ -1005,7 +1308,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 280:
+/***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1060,7 +1363,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 266:
+/***/ 4266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1079,10 +1382,10 @@ exports.runnerFor = runnerFor;
 // - `coreRunner`, used when an action runs from source outside a job, as
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
-const node_module_1 = __nccwpck_require__(995);
-const command_1 = __nccwpck_require__(914);
-const file_command_1 = __nccwpck_require__(753);
-const summary_1 = __nccwpck_require__(847);
+const node_module_1 = __nccwpck_require__(8995);
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -1171,16 +1474,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 254:
+/***/ 6254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(797);
-const errors_1 = __nccwpck_require__(223);
-const runner_1 = __nccwpck_require__(266);
+const context_1 = __nccwpck_require__(5797);
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -1231,7 +1534,7 @@ async function runPostStep(post) {
 
 /***/ }),
 
-/***/ 834:
+/***/ 6834:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1242,9 +1545,17 @@ exports.tableRows = tableRows;
 // The job summary is HTML, and @actions/core's table builder writes each cell as it is given:
 // a host name, a service name or an error message holding `<` or `&` would be read as markup.
 // It also writes an empty cell as a lone `<td>` with no `</td>`, which shifts the rest of the row.
-/** Text made safe to place in HTML, where it then reads exactly as written. */
+/**
+ * Text made safe to place in HTML, in an element or a quoted attribute (`href="..."`), where
+ * it then reads exactly as written.
+ */
 function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&#39;');
 }
 /** Stands for a value that is not known or does not apply. */
 exports.EMPTY_CELL = '-';
@@ -1263,7 +1574,7 @@ function tableRows(rows) {
 
 /***/ }),
 
-/***/ 858:
+/***/ 6858:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1275,7 +1586,7 @@ exports.describeCover = describeCover;
 // Address arithmetic for the full-tunnel guard: whether a set of routes, however it is split,
 // sends every address of a family through the tunnel. Comparing strings would let
 // `0.0.0.0/1, 128.0.0.0/1` (or four /2s) through where `0.0.0.0/0` is caught.
-const node_net_1 = __nccwpck_require__(30);
+const node_net_1 = __nccwpck_require__(7030);
 const BITS = { 4: 32, 6: 128 };
 function ipv4Value(address) {
     return address.split('.').reduce((total, part) => total * 256n + BigInt(Number(part)), 0n);
@@ -1386,7 +1697,7 @@ function describeCover(cover) {
 
 /***/ }),
 
-/***/ 806:
+/***/ 5806:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1395,12 +1706,12 @@ exports.parseCheckTarget = parseCheckTarget;
 exports.probeUntil = probeUntil;
 exports.checkHost = checkHost;
 // The check that the tunnel leads somewhere: a TCP connection to a host behind it.
-const promises_1 = __nccwpck_require__(553);
-const node_net_1 = __nccwpck_require__(30);
-const duration_1 = __nccwpck_require__(788);
-const errors_1 = __nccwpck_require__(223);
-const host_port_1 = __nccwpck_require__(88);
-const network_1 = __nccwpck_require__(473);
+const promises_1 = __nccwpck_require__(1553);
+const node_net_1 = __nccwpck_require__(7030);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
+const network_1 = __nccwpck_require__(9473);
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const validPort = (port) => port >= 1 && port <= 65535;
 /** Reads `host:port`, `1.2.3.4:port` or `[v6]:port`: a port is required. */
@@ -1481,7 +1792,7 @@ async function checkHost({ exec, clock, log }, target, device, deadline) {
 
 /***/ }),
 
-/***/ 188:
+/***/ 4188:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1496,7 +1807,7 @@ exports.describeDns = describeDns;
 // The tunnel's DNS: which servers and search domains it brings (OpenVPN's dhcp-option, written
 // or pushed; WireGuard's DNS line), how the runner is told of them (systemd-resolved, else
 // /etc/resolv.conf) and the resolv.conf text that carries them. Pure: resolver.ts applies it.
-const node_net_1 = __nccwpck_require__(30);
+const node_net_1 = __nccwpck_require__(7030);
 function hasDns(dns) {
     return dns.servers.length > 0 || dns.domains.length > 0;
 }
@@ -1626,7 +1937,7 @@ function describeDns(dns) {
 
 /***/ }),
 
-/***/ 422:
+/***/ 8422:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1635,14 +1946,14 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
-const node_fs_1 = __nccwpck_require__(24);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const input_values_1 = __nccwpck_require__(153);
-const mask_1 = __nccwpck_require__(624);
-const check_host_1 = __nccwpck_require__(806);
-const openvpn_config_1 = __nccwpck_require__(338);
-const wireguard_config_1 = __nccwpck_require__(248);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const mask_1 = __nccwpck_require__(7624);
+const check_host_1 = __nccwpck_require__(5806);
+const openvpn_config_1 = __nccwpck_require__(7338);
+const wireguard_config_1 = __nccwpck_require__(2248);
 const OPENVPN_ONLY = [
     'username',
     'password',
@@ -1790,7 +2101,7 @@ function checkCredentials(credentials) {
 
 /***/ }),
 
-/***/ 112:
+/***/ 7112:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1800,9 +2111,9 @@ exports.missingPackages = missingPackages;
 exports.aptGetArguments = aptGetArguments;
 exports.ensureTools = ensureTools;
 // Making sure the VPN programs are there, installing them with apt-get when allowed.
-const node_fs_1 = __nccwpck_require__(24);
-const errors_1 = __nccwpck_require__(223);
-const system_1 = __nccwpck_require__(18);
+const node_fs_1 = __nccwpck_require__(3024);
+const errors_1 = __nccwpck_require__(9223);
+const system_1 = __nccwpck_require__(8018);
 /** What each type needs; wireguard-go only where the kernel has no WireGuard module. */
 function requiredTools(type, kernelWireGuard) {
     const ip = { program: 'ip', debianPackage: 'iproute2' };
@@ -1871,7 +2182,7 @@ async function ensureTools({ exec, log }, type, install, privilege) {
 
 /***/ }),
 
-/***/ 866:
+/***/ 6866:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1881,26 +2192,26 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
-const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __nccwpck_require__(161);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const duration_1 = __nccwpck_require__(788);
-const errors_1 = __nccwpck_require__(223);
-const step_1 = __nccwpck_require__(254);
-const summary_1 = __nccwpck_require__(834);
-const check_host_1 = __nccwpck_require__(806);
-const dns_1 = __nccwpck_require__(188);
-const inputs_1 = __nccwpck_require__(422);
-const install_1 = __nccwpck_require__(112);
-const network_1 = __nccwpck_require__(473);
-const openvpn_tunnel_1 = __nccwpck_require__(514);
-const redact_1 = __nccwpck_require__(102);
-const resolver_1 = __nccwpck_require__(777);
-const report_1 = __nccwpck_require__(721);
-const state_1 = __nccwpck_require__(134);
-const system_1 = __nccwpck_require__(18);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const step_1 = __nccwpck_require__(6254);
+const summary_1 = __nccwpck_require__(6834);
+const check_host_1 = __nccwpck_require__(5806);
+const dns_1 = __nccwpck_require__(4188);
+const inputs_1 = __nccwpck_require__(8422);
+const install_1 = __nccwpck_require__(7112);
+const network_1 = __nccwpck_require__(9473);
+const openvpn_tunnel_1 = __nccwpck_require__(5514);
+const redact_1 = __nccwpck_require__(5102);
+const resolver_1 = __nccwpck_require__(1777);
+const report_1 = __nccwpck_require__(5721);
+const state_1 = __nccwpck_require__(7134);
+const system_1 = __nccwpck_require__(8018);
 const teardown_1 = __nccwpck_require__(91);
-const tunnel_1 = __nccwpck_require__(733);
+const tunnel_1 = __nccwpck_require__(8733);
 const wireguard_tunnel_1 = __nccwpck_require__(300);
 // check-host gets what is left of connect-timeout, but never less than this.
 const MIN_CHECK_MS = 5_000;
@@ -1993,7 +2304,7 @@ async function writeSummary(summary, report) {
 
 /***/ }),
 
-/***/ 515:
+/***/ 896:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2182,7 +2493,7 @@ function tlsHint(detail) {
 
 /***/ }),
 
-/***/ 473:
+/***/ 9473:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2192,7 +2503,7 @@ exports.tunnelRoutes = tunnelRoutes;
 exports.interfaceIndex = interfaceIndex;
 exports.interfaceWithAddress = interfaceWithAddress;
 exports.routeDevice = routeDevice;
-const system_1 = __nccwpck_require__(18);
+const system_1 = __nccwpck_require__(8018);
 /**
  * The unicast routes among `ip -j route show table all` output, as CIDRs: what the tunnel
  * sends through its interface. Link-local routes every interface has are left out.
@@ -2269,7 +2580,7 @@ async function routeDevice(exec, address) {
 
 /***/ }),
 
-/***/ 338:
+/***/ 7338:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2289,9 +2600,9 @@ exports.fullTunnelFilters = fullTunnelFilters;
 // Reading an OpenVPN client config and writing the action's own copy of it. The user's file is
 // never touched: the copy drops what would fight the action and carries the credentials given
 // as inputs as inline blocks.
-const node_net_1 = __nccwpck_require__(30);
-const errors_1 = __nccwpck_require__(223);
-const address_ranges_1 = __nccwpck_require__(858);
+const node_net_1 = __nccwpck_require__(7030);
+const errors_1 = __nccwpck_require__(9223);
+const address_ranges_1 = __nccwpck_require__(6858);
 /** Splits a config line into words the way OpenVPN does: quotes group, backslash escapes. */
 function splitWords(line) {
     const words = [];
@@ -2648,7 +2959,7 @@ function fullTunnelFilters() {
 
 /***/ }),
 
-/***/ 514:
+/***/ 5514:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2659,16 +2970,16 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OpenVpnTunnel = void 0;
 // The OpenVPN tunnel: the action's copy of the .ovpn with the secrets the inputs add, a daemon
 // followed through its management socket, and the interface it opened.
-const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __nccwpck_require__(161);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const network_1 = __nccwpck_require__(473);
-const dns_1 = __nccwpck_require__(188);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const network_1 = __nccwpck_require__(9473);
+const dns_1 = __nccwpck_require__(4188);
 const openvpn_1 = __nccwpck_require__(815);
-const openvpn_config_1 = __nccwpck_require__(338);
-const system_1 = __nccwpck_require__(18);
-const tunnel_1 = __nccwpck_require__(733);
+const openvpn_config_1 = __nccwpck_require__(7338);
+const system_1 = __nccwpck_require__(8018);
+const tunnel_1 = __nccwpck_require__(8733);
 // A unix socket path holds at most 107 bytes.
 const MAX_SOCKET_PATH = 100;
 class OpenVpnTunnel {
@@ -2769,13 +3080,13 @@ exports.connectOpenVpn = connectOpenVpn;
 exports.readOpenVpnLog = readOpenVpnLog;
 // Starting OpenVPN as a daemon and following it through its management socket until it is
 // connected or clearly cannot be.
-const node_fs_1 = __nccwpck_require__(24);
-const node_net_1 = __nccwpck_require__(30);
-const duration_1 = __nccwpck_require__(788);
-const errors_1 = __nccwpck_require__(223);
-const management_1 = __nccwpck_require__(515);
-const openvpn_config_1 = __nccwpck_require__(338);
-const system_1 = __nccwpck_require__(18);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_net_1 = __nccwpck_require__(7030);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const management_1 = __nccwpck_require__(896);
+const openvpn_config_1 = __nccwpck_require__(7338);
+const system_1 = __nccwpck_require__(8018);
 /** OpenVPN's command line. The management hold makes it wait until the action is listening. */
 function openVpnArguments(launch) {
     const filters = launch.filterDefaultRoute
@@ -2965,13 +3276,13 @@ async function readOpenVpnLog(exec, file, privilege) {
 
 /***/ }),
 
-/***/ 102:
+/***/ 5102:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.redactSecrets = redactSecrets;
-const mask_1 = __nccwpck_require__(624);
+const mask_1 = __nccwpck_require__(7624);
 /**
  * Replaces every form of every secret in a text (a log, a command's output) with ***. The
  * runner masks too, but only what reaches its log; this also covers text the action writes
@@ -2988,14 +3299,14 @@ function redactSecrets(text, secrets) {
 
 /***/ }),
 
-/***/ 721:
+/***/ 5721:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summaryRows = summaryRows;
-const duration_1 = __nccwpck_require__(788);
-const summary_1 = __nccwpck_require__(834);
+const duration_1 = __nccwpck_require__(3788);
+const summary_1 = __nccwpck_require__(6834);
 /** The job summary's table, as rows of cells; the first row is the header. */
 function summaryRows(report) {
     return [
@@ -3015,7 +3326,7 @@ function summaryRows(report) {
 
 /***/ }),
 
-/***/ 777:
+/***/ 1777:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3025,10 +3336,10 @@ exports.restoreDns = restoreDns;
 // Telling the runner's resolver about the tunnel's DNS, and putting its own back. What was
 // there is saved (through `keep`) before anything changes, so that post can undo it even after
 // a main step that died half-way. Root's rights come through the Privilege, as for the tunnel.
-const node_fs_1 = __nccwpck_require__(24);
-const errors_1 = __nccwpck_require__(223);
-const dns_1 = __nccwpck_require__(188);
-const system_1 = __nccwpck_require__(18);
+const node_fs_1 = __nccwpck_require__(3024);
+const errors_1 = __nccwpck_require__(9223);
+const dns_1 = __nccwpck_require__(4188);
+const system_1 = __nccwpck_require__(8018);
 const RESOLV_CONF = '/etc/resolv.conf';
 // systemd-resolved keeps its runtime files here while it runs (/run is emptied at boot).
 const RESOLVED_RUNTIME = '/run/systemd/resolve';
@@ -3130,7 +3441,7 @@ async function restoreDns(ctx, record, privilege, deviceExists) {
 
 /***/ }),
 
-/***/ 134:
+/***/ 7134:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3151,7 +3462,7 @@ function loadRecord(runner) {
 
 /***/ }),
 
-/***/ 18:
+/***/ 8018:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3168,10 +3479,10 @@ exports.liveCommandLine = liveCommandLine;
 exports.findProcesses = findProcesses;
 // Privileged commands and the processes on this machine. Programs get argv arrays: nothing the
 // user wrote ever reaches a shell.
-const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __nccwpck_require__(161);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
 /**
  * The first line worth quoting from a failed command, for error messages. `timeoutMs` is the
  * limit the command ran under, named when it was the reason.
@@ -3279,11 +3590,11 @@ exports.teardown = teardown;
 // Taking the tunnel down: the one process this action started, its interface, its files. Used
 // by main when it fails after starting something, and by post. Each part checks before it acts,
 // so running it again, or after a main step that stopped early, does no harm.
-const node_fs_1 = __nccwpck_require__(24);
-const errors_1 = __nccwpck_require__(223);
-const network_1 = __nccwpck_require__(473);
-const resolver_1 = __nccwpck_require__(777);
-const system_1 = __nccwpck_require__(18);
+const node_fs_1 = __nccwpck_require__(3024);
+const errors_1 = __nccwpck_require__(9223);
+const network_1 = __nccwpck_require__(9473);
+const resolver_1 = __nccwpck_require__(1777);
+const system_1 = __nccwpck_require__(8018);
 const TERM_GRACE_MS = 5_000;
 const KILL_GRACE_MS = 2_000;
 const KILL_TIMEOUT_MS = 10_000;
@@ -3450,7 +3761,7 @@ async function teardown(ctx, record, privilege) {
 
 /***/ }),
 
-/***/ 733:
+/***/ 8733:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3465,11 +3776,11 @@ exports.printGroup = printGroup;
 exports.printOutput = printOutput;
 // What main asks of a tunnel, whichever program carries it: one implementation per `type`
 // (openvpn-tunnel.ts, wireguard-tunnel.ts), and the few things both do alike.
-const node_fs_1 = __nccwpck_require__(24);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const address_ranges_1 = __nccwpck_require__(858);
-const redact_1 = __nccwpck_require__(102);
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const address_ranges_1 = __nccwpck_require__(6858);
+const redact_1 = __nccwpck_require__(5102);
 /**
  * Refuses a tunnel whose routes, as the kernel has them, send every address of a family
  * through it: what the config's lines could not show (a server pushing four /2 routes).
@@ -3525,7 +3836,7 @@ async function printOutput(log, title, text, secrets) {
 
 /***/ }),
 
-/***/ 248:
+/***/ 2248:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3539,9 +3850,9 @@ exports.localAddress = localAddress;
 exports.probeAddress = probeAddress;
 // Reading a wg-quick config (INI-like: [Interface] and [Peer] sections of `Key = Value`) and
 // writing the action's copy of it.
-const node_net_1 = __nccwpck_require__(30);
-const errors_1 = __nccwpck_require__(223);
-const address_ranges_1 = __nccwpck_require__(858);
+const node_net_1 = __nccwpck_require__(7030);
+const errors_1 = __nccwpck_require__(9223);
+const address_ranges_1 = __nccwpck_require__(6858);
 /** The wg-quick settings whose value is a command it runs, as root, around up and down. */
 const HOOKS = ['PreUp', 'PostUp', 'PreDown', 'PostDown'];
 function entries(lines) {
@@ -3741,17 +4052,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.WireGuardTunnel = void 0;
 // The WireGuard tunnel: the action's copy of the wg-quick config, `wg-quick up` on a device of
 // our own name, and a handshake with every peer that has an Endpoint.
-const node_crypto_1 = __nccwpck_require__(598);
-const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(223);
-const dns_1 = __nccwpck_require__(188);
-const network_1 = __nccwpck_require__(473);
-const redact_1 = __nccwpck_require__(102);
-const system_1 = __nccwpck_require__(18);
+const node_crypto_1 = __nccwpck_require__(7598);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const dns_1 = __nccwpck_require__(4188);
+const network_1 = __nccwpck_require__(9473);
+const redact_1 = __nccwpck_require__(5102);
+const system_1 = __nccwpck_require__(8018);
 const teardown_1 = __nccwpck_require__(91);
-const tunnel_1 = __nccwpck_require__(733);
+const tunnel_1 = __nccwpck_require__(8733);
 const wireguard_1 = __nccwpck_require__(77);
-const wireguard_config_1 = __nccwpck_require__(248);
+const wireguard_config_1 = __nccwpck_require__(2248);
 // wg-quick gets what is left of connect-timeout, but never less than this.
 const MIN_UP_MS = 5_000;
 class WireGuardTunnel {
@@ -3834,12 +4145,12 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseHandshakes = parseHandshakes;
 exports.waitForHandshakes = waitForHandshakes;
 // Waiting for a WireGuard interface's handshake with its peers.
-const node_dgram_1 = __nccwpck_require__(314);
-const node_net_1 = __nccwpck_require__(30);
-const duration_1 = __nccwpck_require__(788);
-const errors_1 = __nccwpck_require__(223);
-const system_1 = __nccwpck_require__(18);
-const wireguard_config_1 = __nccwpck_require__(248);
+const node_dgram_1 = __nccwpck_require__(1314);
+const node_net_1 = __nccwpck_require__(7030);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const system_1 = __nccwpck_require__(8018);
+const wireguard_config_1 = __nccwpck_require__(2248);
 /** `wg show DEVICE latest-handshakes`: public key -> seconds since the epoch (0: never). */
 function parseHandshakes(output) {
     const handshakes = new Map();
@@ -3903,80 +4214,101 @@ async function waitForHandshakes({ exec, clock }, wg, device, config, privilege,
 
 /***/ }),
 
-/***/ 982:
+/***/ 6982:
 /***/ ((module) => {
 
 module.exports = require("crypto");
 
 /***/ }),
 
-/***/ 896:
+/***/ 9896:
 /***/ ((module) => {
 
 module.exports = require("fs");
 
 /***/ }),
 
-/***/ 421:
+/***/ 1421:
 /***/ ((module) => {
 
 module.exports = require("node:child_process");
 
 /***/ }),
 
-/***/ 598:
+/***/ 7598:
 /***/ ((module) => {
 
 module.exports = require("node:crypto");
 
 /***/ }),
 
-/***/ 314:
+/***/ 1314:
 /***/ ((module) => {
 
 module.exports = require("node:dgram");
 
 /***/ }),
 
-/***/ 553:
+/***/ 1553:
 /***/ ((module) => {
 
 module.exports = require("node:dns/promises");
 
 /***/ }),
 
-/***/ 24:
+/***/ 3024:
 /***/ ((module) => {
 
 module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 995:
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = require("node:http");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = require("node:https");
+
+/***/ }),
+
+/***/ 8995:
 /***/ ((module) => {
 
 module.exports = require("node:module");
 
 /***/ }),
 
-/***/ 30:
+/***/ 7030:
 /***/ ((module) => {
 
 module.exports = require("node:net");
 
 /***/ }),
 
-/***/ 161:
+/***/ 8161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
 
 /***/ }),
 
-/***/ 760:
+/***/ 6760:
 /***/ ((module) => {
 
 module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = require("node:tls");
 
 /***/ }),
 
@@ -4023,6 +4355,64 @@ module.exports = require("os");
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
 // This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
@@ -4030,7 +4420,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const main_1 = __nccwpck_require__(866);
+__nccwpck_require__(2577);
+const main_1 = __nccwpck_require__(6866);
 void (0, main_1.run)();
 
 })();

@@ -1,3 +1,4 @@
+import '../../shared/check-node-post';
 import { run } from './cleanup';
 
 void run();

@@ -18,7 +18,8 @@ const OUTCOMES: Record<string, StatusOutcome> = {
 };
 
 export function statusOutcome(status: string): StatusOutcome {
-  return OUTCOMES[status] ?? 'unknown';
+  // Own keys only: a status Render may add, or any text, is never read as `constructor`.
+  return Object.hasOwn(OUTCOMES, status) ? OUTCOMES[status] : 'unknown';
 }
 
 export function isFinished(outcome: StatusOutcome): boolean {

@@ -1,6 +1,7 @@
 import { ActionFailure, errorMessage } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
 import type { ActionContext } from '../../shared/context';
+import { inertInline } from '../../shared/outside-text';
 import {
   classifyHttpError,
   expectSuccess,
@@ -125,7 +126,7 @@ export async function findTriggeredDeploy(
       .sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''));
     if (candidates.length > 0) {
       log.info(
-        `The hook's answer named no deploy; found ${candidates[0].id}, created after the call.`,
+        `The hook's answer named no deploy; found ${inertInline(candidates[0].id)}, created after the call.`,
       );
       return candidates[0];
     }
@@ -163,6 +164,8 @@ export async function waitForDeploy(
   { clock, log }: Pick<ActionContext, 'clock' | 'log'>,
   onStatus: (status: string) => void = () => undefined,
 ): Promise<WaitResult> {
+  // Render's ids and statuses are outside text: printed inert (outside-text.ts).
+  const shownId = inertInline(deployId);
   let lastStatus = 'unknown (no answer yet)';
   let warnedUnknown = false;
   for (;;) {
@@ -172,7 +175,7 @@ export async function waitForDeploy(
       const outcome = statusOutcome(deploy.status);
       if (deploy.status !== lastStatus) {
         log.info(
-          `Deploy ${deployId}: ${deploy.status} (${formatDuration(clock.now() - startedAt)})`,
+          `Deploy ${shownId}: ${inertInline(deploy.status)} (${formatDuration(clock.now() - startedAt)})`,
         );
         lastStatus = deploy.status;
         onStatus(deploy.status);
@@ -181,7 +184,7 @@ export async function waitForDeploy(
       if (outcome === 'unknown' && !warnedUnknown) {
         warnedUnknown = true;
         log.warning(
-          `Render reports a status this action does not know, '${deploy.status}'; waiting on as if in progress.`,
+          `Render reports a status this action does not know, '${inertInline(deploy.status)}'; waiting on as if in progress.`,
         );
       }
     } catch (error) {
@@ -192,7 +195,7 @@ export async function waitForDeploy(
     }
     if (clock.now() + delay > deadline) {
       throw new ActionFailure(
-        `Deploy ${deployId} of ${serviceId} did not finish within 'timeout' (${formatDuration(deadline - startedAt)}); its last status was ${lastStatus}. Raise 'timeout' if deploys take longer.`,
+        `Deploy ${shownId} of ${serviceId} did not finish within 'timeout' (${formatDuration(deadline - startedAt)}); its last status was ${inertInline(lastStatus)}. Raise 'timeout' if deploys take longer.`,
       );
     }
     await clock.sleep(delay);

@@ -1,3 +1,4 @@
+import '../../shared/check-node-main';
 import { run } from './main';
 
 void run();

@@ -1,10 +1,11 @@
 import type { ActionContext } from '../../shared/context';
 import { ActionFailure, errorMessage } from '../../shared/errors';
 import { classifyHttpError } from '../../shared/http';
+import { inertInline } from '../../shared/outside-text';
 import { withRetry } from '../../shared/retry';
 import type { Summary } from '../../shared/runner';
 import { runMainStep } from '../../shared/step';
-import { tableRows } from '../../shared/summary';
+import { escapeHtml, tableRows } from '../../shared/summary';
 import { findTriggeredDeploy, triggerDeploy, waitForDeploy } from './deploy';
 import { getInputs } from './inputs';
 import { RenderApi, type RenderService } from './render-api';
@@ -32,7 +33,7 @@ export async function main(ctx: ActionContext): Promise<void> {
     const service = api
       ? await lookUpService(api, serviceId, inputs.wait, deadline, ctx)
       : undefined;
-    report.serviceName = service?.name;
+    report.serviceName = typeof service?.name === 'string' ? service.name : undefined;
 
     const trigger = await triggerDeploy(inputs.hook, inputs.imageUrl, deadline, ctx);
     report.status = 'triggered';
@@ -43,9 +44,12 @@ export async function main(ctx: ActionContext): Promise<void> {
       ).id;
     }
     report.dashboardUrl = dashboardUrl(serviceId, service, report.deployId);
+    // Render's ids, statuses and URLs are outside text: printed inert (outside-text.ts).
+    const shownId = inertInline(report.deployId ?? '(Render named none)');
+    const shownUrl = inertInline(report.dashboardUrl);
     log.info(
-      `Triggered deploy ${report.deployId ?? '(Render named none)'} of ${serviceId}` +
-        `${inputs.imageUrl ? ` with image ${inputs.imageUrl}` : ''}: ${report.dashboardUrl}`,
+      `Triggered deploy ${shownId} of ${serviceId}` +
+        `${inputs.imageUrl ? ` with image ${inputs.imageUrl}` : ''}: ${shownUrl}`,
     );
 
     if (api && inputs.wait && report.deployId) {
@@ -58,12 +62,12 @@ export async function main(ctx: ActionContext): Promise<void> {
       );
       if (result.outcome === 'failed') {
         throw new ActionFailure(
-          `Deploy ${report.deployId} of ${serviceId} ended with status ${result.status}. Its logs: ${report.dashboardUrl}`,
+          `Deploy ${shownId} of ${serviceId} ended with status ${inertInline(result.status)}. Its logs: ${shownUrl}`,
         );
       }
       if (result.outcome === 'replaced') {
         log.warning(
-          `Deploy ${report.deployId} went live, but a newer deploy has since replaced it (status ${result.status}).`,
+          `Deploy ${shownId} went live, but a newer deploy has since replaced it (status ${inertInline(result.status)}).`,
         );
       }
     }
@@ -95,14 +99,17 @@ async function lookUpService(
   } catch (error) {
     if (required) throw error;
     log.warning(
-      `Could not look up ${serviceId} with 'api-key' (${errorMessage(error)}); carrying on without it.`,
+      `Could not look up ${serviceId} with 'api-key' (${inertInline(errorMessage(error))}); carrying on without it.`,
     );
     return undefined;
   }
 }
 
+/** The table's cells are escaped by tableRows; the link's address, in an attribute, here. */
 async function writeSummary(summary: Summary, report: DeployReport): Promise<void> {
   const written = summary.addHeading('Render deploy', 3).addTable(tableRows(summaryRows(report)));
-  if (report.dashboardUrl) written.addLink('Open the deploy on Render', report.dashboardUrl);
+  if (report.dashboardUrl) {
+    written.addLink('Open the deploy on Render', escapeHtml(report.dashboardUrl));
+  }
   await written.write();
 }

@@ -1,4 +1,6 @@
+import { ActionFailure } from '../../shared/errors';
 import { expectSuccess, HttpStatusError, type HttpClient } from '../../shared/http';
+import { inertInline } from '../../shared/outside-text';
 import type { Clock } from '../../shared/retry';
 
 export interface RenderDeploy {
@@ -27,19 +29,31 @@ export class RenderApi {
   ) {}
 
   getService(serviceId: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RenderService> {
-    return this.get<RenderService>(`/services/${serviceId}`, `service ${serviceId}`, timeoutMs);
+    return this.get<RenderService>(
+      `/services/${segment(serviceId)}`,
+      `service ${serviceId}`,
+      timeoutMs,
+    );
   }
 
-  getDeploy(
+  async getDeploy(
     serviceId: string,
     deployId: string,
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<RenderDeploy> {
-    return this.get<RenderDeploy>(
-      `/services/${serviceId}/deploys/${deployId}`,
-      `deploy ${deployId}`,
+    const deploy = await this.get<RenderDeploy | null>(
+      `/services/${segment(serviceId)}/deploys/${segment(deployId)}`,
+      `deploy ${inertInline(deployId)}`,
       timeoutMs,
     );
+    const status: unknown = deploy?.status;
+    // Any JSON may come back: what is not text is shown as JSON, never converted by its own
+    // toString (which an object can make fail).
+    return {
+      ...deploy,
+      id: deployId,
+      status: typeof status === 'string' ? status : (JSON.stringify(status) ?? 'none'),
+    };
   }
 
   /** Deploys of a service created after `since`, as Render lists them. */
@@ -50,7 +64,7 @@ export class RenderApi {
   ): Promise<RenderDeploy[]> {
     const query = new URLSearchParams({ createdAfter: since.toISOString(), limit: '20' });
     const page = await this.get<unknown>(
-      `/services/${serviceId}/deploys?${query.toString()}`,
+      `/services/${segment(serviceId)}/deploys?${query.toString()}`,
       `the deploys of ${serviceId}`,
       timeoutMs,
     );
@@ -74,8 +88,27 @@ export class RenderApi {
     } catch (error) {
       throw explainApiError(error, what);
     }
-    return JSON.parse(response.body) as T;
+    try {
+      return JSON.parse(response.body) as T;
+    } catch {
+      // JSON.parse's message quotes the body: the server's text stays out of the log.
+      throw new ActionFailure(`Render's API answered for ${what} with something other than JSON.`);
+    }
   }
+}
+
+/**
+ * An id (the service's, from the hook URL, or a deploy's, from Render's answers) as one
+ * segment of a URL path: percent-encoded, so that no `/`, `?`, `#` or `%` in it reaches
+ * another path or endpoint. `.` and `..` would still be read as a step up: they are no ids.
+ */
+function segment(id: string): string {
+  if (id === '' || id === '.' || id === '..') {
+    throw new ActionFailure(
+      `Render named a deploy '${inertInline(id)}', which cannot be asked for by its id.`,
+    );
+  }
+  return encodeURIComponent(id);
 }
 
 function explainApiError(error: unknown, what: string): unknown {

@@ -14,6 +14,8 @@ test.each([
   ['pre_deploy_failed', 'failed'],
   ['canceled', 'failed'],
   ['something_new', 'unknown'],
+  ['constructor', 'unknown'],
+  ['__proto__', 'unknown'],
 ])('status %s is %s', (status, outcome) => {
   expect(statusOutcome(status)).toBe(outcome);
   expect(isFinished(statusOutcome(status))).toBe(['live', 'replaced', 'failed'].includes(outcome));
@@ -48,4 +50,24 @@ test('the summary row says what is known', () => {
     'not triggered',
     '',
   ]);
+});
+
+test('a deploy id from Render goes into the dashboard URL as one encoded path segment', () => {
+  expect(dashboardUrl('srv-a', undefined, 'dep-1/../../x?y#z')).toBe(
+    'https://dashboard.render.com/web/srv-a/deploys/dep-1%2F..%2F..%2Fx%3Fy%23z',
+  );
+  expect(dashboardUrl('srv-a', undefined, 'x\r::add-mask::abc')).toBe(
+    'https://dashboard.render.com/web/srv-a/deploys/x%0D%3A%3Aadd-mask%3A%3Aabc',
+  );
+});
+
+test("the service's own dashboard URL is used only when it is an https URL, without query", () => {
+  const page = (dashboardUrl: string) => ({ id: 'srv-a', dashboardUrl });
+  expect(dashboardUrl('srv-a', page('javascript:alert(1)'), 'dep-1')).toBe(
+    'https://dashboard.render.com/web/srv-a/deploys/dep-1',
+  );
+  expect(dashboardUrl('srv-a', page('not a url'))).toBe('https://dashboard.render.com/web/srv-a');
+  expect(dashboardUrl('srv-a', page('https://render.example/web/srv-a/?q="><b>#x'), 'dep-1')).toBe(
+    'https://render.example/web/srv-a/deploys/dep-1',
+  );
 });

@@ -17,8 +17,9 @@ const DASHBOARD = 'https://dashboard.render.com';
 
 /**
  * The deploy's page on Render's dashboard. The service's own dashboard URL is exact; without
- * API access the URL is built from the id's kind (a guess for private services and workers,
- * which Render redirects).
+ * API access, or when Render's answer holds no https URL, the URL is built from the id's kind
+ * (a guess for private services and workers, which Render redirects). The deploy id, from
+ * Render's answers, is percent-encoded into one path segment.
  */
 export function dashboardUrl(
   serviceId: string,
@@ -26,9 +27,20 @@ export function dashboardUrl(
   deployId?: string,
 ): string {
   const base =
-    service?.dashboardUrl ??
-    `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${serviceId}`;
-  return deployId ? `${base.replace(/\/+$/, '')}/deploys/${deployId}` : base;
+    httpsUrl(service?.dashboardUrl) ??
+    `${DASHBOARD}/${serviceId.startsWith('crn-') ? 'cron' : 'web'}/${encodeURIComponent(serviceId)}`;
+  return deployId ? `${base.replace(/\/+$/, '')}/deploys/${encodeURIComponent(deployId)}` : base;
+}
+
+/** An https page's address without query or fragment, so that a path can follow it. */
+function httpsUrl(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' ? `${url.origin}${url.pathname}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The job summary's table, as rows of cells; the first row is the header. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inertLines } from '../../shared/outside-text';
 import { BoundedText, prefixed } from './output';
 
 /**
@@ -7,8 +8,9 @@ import { BoundedText, prefixed } from './output';
  * - `serial`: several hosts, one at a time; each streams live in its own group, prefixed.
  * - `parallel`: several at once; lines stream live prefixed with the host (log groups cannot
  *   interleave), and each host's whole output is repeated in a group of its own when it ends.
- * A server's lines never act as workflow commands: they are prefixed, or printed between
- * `::stop-commands::` markers.
+ * A server's lines never act as workflow commands: they are printed between
+ * `::stop-commands::` markers, or prefixed with the host after being cut at `\r` too and
+ * made inert (shared/outside-text.ts).
  */
 export type LogLayout = 'single' | 'serial' | 'parallel';
 
@@ -27,6 +29,7 @@ export class HostLog {
   constructor(
     private readonly label: string,
     private readonly layout: LogLayout,
+    /** Writes a line to the log as it is: the host log makes outside text inert itself. */
     private readonly write: (line: string) => void,
   ) {}
 
@@ -34,9 +37,11 @@ export class HostLog {
     if (this.layout !== 'parallel') this.write(`::group::${title}`);
   }
 
-  /** The action's own words about this host. */
+  /** The action's own words about this host (which may quote the server's). */
   info(message: string): void {
-    this.write(this.layout === 'parallel' ? prefixed(this.label, message) : message);
+    for (const piece of inertLines(message)) {
+      this.write(this.layout === 'parallel' ? prefixed(this.label, piece) : piece);
+    }
     this.kept.append(`${message}\n`);
   }
 
@@ -48,7 +53,11 @@ export class HostLog {
   }
 
   line(text: string): void {
-    this.write(this.layout === 'single' ? text : prefixed(this.label, text));
+    // Between stop-commands markers nothing is a command; elsewhere, each piece is made inert.
+    const pieces = this.stopToken !== undefined ? [text] : inertLines(text);
+    for (const piece of pieces) {
+      this.write(this.layout === 'single' ? piece : prefixed(this.label, piece));
+    }
     this.kept.append(`${text}\n`);
   }
 

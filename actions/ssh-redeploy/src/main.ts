@@ -37,7 +37,7 @@ export async function main(ctx: ActionContext): Promise<void> {
 
   const connector = new Connector(inputs, ctx);
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
-  const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.log.info(line));
+  const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.runner.info(line));
   const mode = inputs.mode;
   if (mode.kind === 'service' || mode.kind === 'stack') {
     await runSwarmMode(ctx, inputs, mode, connector);
@@ -92,7 +92,7 @@ async function runSwarmMode(
   connector: Connector,
 ): Promise<void> {
   const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
-  const log = new HostLog(label, 'single', (line) => ctx.log.info(line));
+  const log = new HostLog(label, 'single', (line) => ctx.runner.info(line));
   let outcomes: ServiceOutcome[];
   try {
     if (mode.kind === 'service') {

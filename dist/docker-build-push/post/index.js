@@ -851,6 +851,19 @@ function readPostState(runner) {
 
 /***/ }),
 
+/***/ 678:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// Imported first by every post entry: a post step on a Node.js older than the bundles need
+// warns and ends at once, before any other module of the bundle is evaluated.
+const node_version_1 = __nccwpck_require__(109);
+(0, node_version_1.stopOnOldNode)('post');
+
+
+/***/ }),
+
 /***/ 797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -863,11 +876,20 @@ exports.createContext = createContext;
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(24);
 const http_1 = __nccwpck_require__(4);
+const outside_text_1 = __nccwpck_require__(725);
 const process_1 = __nccwpck_require__(35);
 const retry_1 = __nccwpck_require__(280);
+/**
+ * The step's log over the runner's channels. A plain line may quote outside text (a path, a
+ * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
+ * are escaped by the runner protocol itself.
+ */
 function logOf(runner) {
     return {
-        info: (message) => runner.info(message),
+        info: (message) => {
+            for (const line of (0, outside_text_1.inertLines)(message))
+                runner.info(line);
+        },
         debug: (message) => runner.debug(message),
         notice: (message) => runner.notice(message),
         warning: (message) => runner.warning(message),
@@ -950,6 +972,10 @@ exports.fetchHttpClient = exports.HttpStatusError = exports.NoResponseError = vo
 exports.isTransientStatus = isTransientStatus;
 exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
+exports.proxyFor = proxyFor;
+const node_net_1 = __nccwpck_require__(30);
+const errors_1 = __nccwpck_require__(223);
+const outside_text_1 = __nccwpck_require__(725);
 const retry_1 = __nccwpck_require__(280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
@@ -991,12 +1017,15 @@ function classifyHttpError(error) {
     }
     return { retry: false };
 }
-/** A short message from an error body, when it is JSON with a `message` (Render, GitHub). */
+/**
+ * A short message from an error body, when it is JSON with a `message` (Render, GitHub): the
+ * server's text, so made inert (outside-text.ts) before it goes into any message.
+ */
 function serverMessage(body) {
     try {
         const parsed = JSON.parse(body);
         if (parsed && typeof parsed === 'object' && 'message' in parsed) {
-            return String(parsed.message).slice(0, 300);
+            return (0, outside_text_1.inertInline)(String(parsed.message).slice(0, 300));
         }
     }
     catch {
@@ -1004,9 +1033,69 @@ function serverMessage(body) {
     }
     return '';
 }
-/** HttpClient over Node's own fetch, which is loaded only when first used. */
+// Proxies, as self-hosted runners behind one set them and as the runner itself and
+// @actions/http-client read them: `https_proxy`/`HTTPS_PROXY` for https URLs and
+// `http_proxy`/`HTTP_PROXY` for http ones (the lower-case name first), never for a loopback
+// host, and not for a host `no_proxy`/`NO_PROXY` names. A request through a proxy goes in a
+// CONNECT tunnel, https and http alike, so the proxy sees the host and port but never the
+// path, the query (a deploy hook's key) or the headers (an API key).
+/** The proxy for a request to `target`, or undefined to go direct. */
+function proxyFor(target, env) {
+    if (isLoopback(target.hostname) || bypassesProxy(target, env.no_proxy || env.NO_PROXY || '')) {
+        return undefined;
+    }
+    const secure = target.protocol === 'https:';
+    const name = secure
+        ? env.https_proxy
+            ? 'https_proxy'
+            : 'HTTPS_PROXY'
+        : env.http_proxy
+            ? 'http_proxy'
+            : 'HTTP_PROXY';
+    const setting = env[name]?.trim();
+    if (!setting)
+        return undefined;
+    let proxy;
+    try {
+        proxy = new URL(setting.includes('://') ? setting : `http://${setting}`);
+    }
+    catch {
+        proxy = undefined;
+    }
+    if (!proxy || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') || !proxy.hostname) {
+        // The value is not repeated: a proxy URL may carry a password.
+        throw new errors_1.ActionFailure(`${name} is not a proxy URL: write http://host:port (or http://user:password@host:port).`);
+    }
+    return proxy;
+}
+function isLoopback(hostname) {
+    const host = hostname.toLowerCase();
+    return (host === 'localhost' ||
+        host.startsWith('127.') ||
+        host === '[::1]' ||
+        host === '[0:0:0:0:0:0:0:1]');
+}
+/** NO_PROXY: comma-separated `*`, hosts, domains (with their subdomains) and `host:port`s. */
+function bypassesProxy(target, noProxy) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const host = target.hostname.toUpperCase();
+    const names = [host, `${host}:${port}`];
+    return noProxy
+        .split(',')
+        .map((entry) => entry.trim().toUpperCase())
+        .filter(Boolean)
+        .some((entry) => entry === '*' ||
+        names.some((name) => name === entry ||
+            name.endsWith(`.${entry}`) ||
+            (entry.startsWith('.') && name.endsWith(entry))));
+}
+/** HttpClient over Node's own fetch, or through a CONNECT tunnel where a proxy applies. */
 const fetchHttpClient = async (request) => {
-    const origin = new URL(request.url).origin;
+    const target = new URL(request.url);
+    const proxy = proxyFor(target, process.env);
+    if (proxy)
+        return tunnelledRequest(request, target, proxy);
+    const origin = target.origin;
     let response;
     let body;
     try {
@@ -1032,6 +1121,210 @@ function describeFetchError(error) {
         return cause?.code ?? cause?.message ?? error.message;
     }
     return String(error);
+}
+/** One request in a tunnel of its own through `proxy`; the whole exchange within its timeout. */
+async function tunnelledRequest(request, target, proxy) {
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    const via = `${target.origin} through the proxy at ${proxy.host}`;
+    let tunnel;
+    try {
+        // Loaded here, not at start: https and tls alone add about 25 ms to every step's start.
+        const [http, https, tls] = await Promise.all([
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23)),
+        ]);
+        const requestOver = (url) => url.protocol === 'https:' ? https.request : http.request;
+        tunnel = await openTunnel(target, proxy, requestOver(proxy), signal);
+        const opened = tunnel;
+        signal.addEventListener('abort', () => opened.destroy(), { once: true });
+        const secure = target.protocol === 'https:';
+        const hostname = bareHostname(target);
+        const socket = secure
+            ? tls.connect({ socket: tunnel, servername: (0, node_net_1.isIP)(hostname) ? undefined : hostname })
+            : tunnel;
+        const send = requestOver(target);
+        const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+        const defaultPort = secure ? 443 : 80;
+        const sent = send({
+            protocol: target.protocol,
+            hostname,
+            port: target.port || defaultPort,
+            // Keeps the port out of the Host header when it is the scheme's own.
+            defaultPort,
+            path: `${target.pathname}${target.search}`,
+            method: request.method,
+            headers: {
+                ...request.headers,
+                ...(body ? { 'Content-Length': String(body.length) } : {}),
+                Connection: 'close',
+            },
+            createConnection: () => socket,
+            signal,
+        });
+        const answer = await exchange(sent, body);
+        return {
+            status: answer.response.statusCode ?? 0,
+            header: (name) => {
+                const value = answer.response.headers[name.toLowerCase()];
+                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            },
+            body: answer.body,
+        };
+    }
+    catch (error) {
+        if (error instanceof ProxyRefusal)
+            throw new NoResponseError(via, error.message);
+        throw new NoResponseError(via, signal.aborted ? 'timed out' : describeSocketError(error));
+    }
+    finally {
+        tunnel?.destroy();
+    }
+}
+/** The proxy answered CONNECT with something other than 200. */
+class ProxyRefusal extends Error {
+}
+function openTunnel(target, proxy, send, signal) {
+    const authority = `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`;
+    const credentials = proxy.username || proxy.password
+        ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+        : undefined;
+    const connect = send({
+        host: bareHostname(proxy),
+        port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
+        method: 'CONNECT',
+        path: authority,
+        headers: {
+            Host: authority,
+            ...(credentials
+                ? { 'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
+                : {}),
+        },
+        agent: false,
+        signal,
+    });
+    return new Promise((resolve, reject) => {
+        connect.once('connect', (response, socket) => {
+            if (response.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new ProxyRefusal(`the proxy answered CONNECT with HTTP ${response.statusCode}`));
+        });
+        connect.once('error', reject);
+        connect.end();
+    });
+}
+function exchange(sent, body) {
+    return new Promise((resolve, reject) => {
+        sent.once('response', (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.once('end', () => resolve({ response, body: Buffer.concat(chunks).toString('utf8') }));
+            response.once('error', reject);
+        });
+        sent.once('error', reject);
+        sent.end(body);
+    });
+}
+/** A URL's host name without the brackets of an IPv6 address. */
+function bareHostname(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+function describeSocketError(error) {
+    if (error instanceof Error)
+        return error.code ?? error.message;
+    return String(error);
+}
+
+
+/***/ }),
+
+/***/ 109:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// The oldest Node.js the bundles run on. The runner starts node24 actions on its own Node.js 24;
+// `act` (and runners like it) start the `node` of the job's image, and on an older one a bundle
+// used to fail far from the cause, as "fetch is not defined". The bundles run on Node.js 20 and
+// later (action-tests/repository/node-version.test.ts starts every entry on 20 and on 16), so
+// act's default images, whose node is 20, keep working. Every entry imports
+// check-node-main.ts or check-node-post.ts first, so this runs before any other module of the
+// bundle is evaluated: it imports nothing, and the bundles keep to syntax Node.js 16 parses.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MINIMUM_NODE_MAJOR = void 0;
+exports.oldNodeCommand = oldNodeCommand;
+exports.stopOnOldNode = stopOnOldNode;
+exports.MINIMUM_NODE_MAJOR = 20;
+/** The runner's escaping of a command's message: `%`, CR and LF would end or garble it. */
+function escapeMessage(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * The workflow command that stops a step started by Node.js `found`, or undefined when that
+ * Node.js is recent enough. A main step fails; a post step warns, as every post step does.
+ */
+function oldNodeCommand(found, stage) {
+    const major = Number.parseInt(found, 10);
+    // A version that does not parse is let through: only a known old one is stopped.
+    if (!(major < exports.MINIMUM_NODE_MAJOR))
+        return undefined;
+    const minimum = exports.MINIMUM_NODE_MAJOR;
+    const message = `This action needs Node.js ${minimum} or later, ` +
+        `but the ${stage === 'main' ? 'step' : 'post step'} was started by Node.js ${found}` +
+        `${stage === 'main' ? '' : ': it did nothing'}. ` +
+        `Under act, run the job in an image whose node is ${minimum} or later: ` +
+        `act -P ubuntu-latest=catthehacker/ubuntu:act-latest (pull it again if your copy is older). ` +
+        `On a self-hosted runner, update the runner: from v2.327.1 it runs these node24 actions on its own Node.js 24.`;
+    return `::${stage === 'main' ? 'error' : 'warning'}::${escapeMessage(message)}\n`;
+}
+/** Ends the process at once when this Node.js is too old: exit code 1 for main, 0 for post. */
+function stopOnOldNode(stage) {
+    const command = oldNodeCommand(process.versions.node, stage);
+    if (command === undefined)
+        return;
+    // Synchronous on a pipe or file on Linux, so nothing is lost by exiting right after.
+    process.stdout.write(command);
+    process.exit(stage === 'main' ? 1 : 0);
+}
+
+
+/***/ }),
+
+/***/ 725:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Text that comes from outside the workflow (a server's output, a registry's or an API's
+// answer, a report, a file name) printed so that no part of it can act as a workflow command.
+//
+// The runner reads a line as a command when, after leading white space, it starts with `::`
+// (`::add-mask::`, `::set-output::`, `::error::`...), and it still runs the older `##[name]`
+// form; it cuts lines at `\r` as well as `\n`. So outside text is cut into lines at both, and
+// a zero-width space (U+200B, not white space to the runner) goes between the two colons of a
+// leading `::` and between `##` and `[`: the text reads the same and is inert. Long outputs
+// can instead go between `::stop-commands::` markers with a fresh token (shared/process.ts,
+// ssh-redeploy's host-log.ts); this is for text mixed with the action's own lines.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.inertLines = inertLines;
+exports.inertInline = inertInline;
+const ZERO_WIDTH_SPACE = '\u200b';
+const LINE_BREAK = /\r\n|\r|\n/;
+/** One line (no line break in it) made inert. */
+function inertLine(line) {
+    return line
+        .replace(/^(\s*:)(:)/, `$1${ZERO_WIDTH_SPACE}$2`)
+        .replace(/##\[/g, `##${ZERO_WIDTH_SPACE}[`);
+}
+/** Outside text as the lines to print, each inert; `\r` ends a line as `\n` does. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Outside text to print within one line of the action's own (an id, a path, a message from a
+ * server): line breaks shown as `\r` and `\n`, and nothing in it a command.
+ */
+function inertInline(text) {
+    return inertLine(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
 }
 
 
@@ -1368,10 +1661,31 @@ module.exports = require("node:fs/promises");
 
 /***/ }),
 
+/***/ 67:
+/***/ ((module) => {
+
+module.exports = require("node:http");
+
+/***/ }),
+
+/***/ 708:
+/***/ ((module) => {
+
+module.exports = require("node:https");
+
+/***/ }),
+
 /***/ 995:
 /***/ ((module) => {
 
 module.exports = require("node:module");
+
+/***/ }),
+
+/***/ 30:
+/***/ ((module) => {
+
+module.exports = require("node:net");
 
 /***/ }),
 
@@ -1386,6 +1700,13 @@ module.exports = require("node:os");
 /***/ ((module) => {
 
 module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 692:
+/***/ ((module) => {
+
+module.exports = require("node:tls");
 
 /***/ }),
 
@@ -1432,6 +1753,64 @@ module.exports = require("os");
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
 // This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
@@ -1439,6 +1818,7 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+__nccwpck_require__(678);
 const cleanup_1 = __nccwpck_require__(244);
 void (0, cleanup_1.run)();
 
