@@ -1,6 +1,7 @@
 // coverage-gate's bundle, run as the runner runs it, on reports the real tools wrote
 // (coverage-gate/fixtures/make-fixtures.sh), in workspaces laid out like checkouts, with a
 // real git history for changed lines and the GitHub API stand-in for the sticky comment.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from './github-api';
@@ -399,6 +400,38 @@ describe('changed lines', () => {
       },
     ]);
     expect(main.summary).toContain('src\\_a/calc.py');
+  });
+
+  test('an origin that stops answering is given git-timeout, then min-diff fails, naming it', async () => {
+    const origin = workspace();
+    const { base, head } = history(origin);
+    const ws = workspace();
+    ws.git('clone', '-q', '--depth=1', `file://${origin.dir}`, '.');
+    ws.addReport('py-branch/coverage.json', 'coverage.json');
+    // A server on loopback that takes the connection and never answers.
+    const silent = createServer(() => undefined);
+    const held: Socket[] = [];
+    silent.on('connection', (socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    ws.git('remote', 'set-url', 'origin', `http://127.0.0.1:${port}/app.git`);
+    try {
+      const started = Date.now();
+      const main = await gate(
+        ws,
+        { 'min-diff': '10', 'git-timeout': '2s' },
+        { event: pullRequest(base, head) },
+      );
+      // min-diff cannot be checked: the gate fails, naming the limit, rather than pass unchecked.
+      expect(main.exitCode).toBe(1);
+      expect(main.errors).toEqual([
+        `min-diff cannot be checked: the base commit ${base} is not in the checkout and could not be fetched (git fetch did not finish within git-timeout (2.0s)). Check out with fetch-depth: 0, or set diff-base to a commit that is present.`,
+      ]);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      held.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test('a shallow checkout without the base commit fetches it from origin', async () => {

@@ -352,6 +352,54 @@ test('a registry down at first and back soon: the login is retried and the push 
   expect(await registry.digest('team/back', 'one')).toBe(main.outputs.digest);
 });
 
+test('a registry that stops answering during the push: stopped at push-timeout, named, not retried', async () => {
+  const image = `${proxy.address}/team/stalled`;
+  proxy.clearFailures();
+  proxy.requests.splice(0);
+  proxy.stall({
+    times: 10,
+    match: (method, url) => method === 'PUT' && url.includes('/manifests/'),
+  });
+  try {
+    const started = Date.now();
+    const { main } = await buildPush({
+      image,
+      ...credentials(),
+      tags: 'one',
+      'push-timeout': '3s',
+    });
+    expect(main.exitCode).toBe(1);
+    expect(main.errors[0]).toMatch(
+      /^docker push 127\.0\.0\.1:\d+\/team\/stalled:one did not finish within push-timeout \(3\.0s\) and was stopped/,
+    );
+    // Once: a registry that stopped answering would only stop answering again.
+    expect(proxy.requests.filter((request) => request.injected)).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await registry.digest('team/stalled', 'one')).toBeUndefined();
+  } finally {
+    proxy.clearFailures();
+  }
+});
+
+test('a build that does not end is stopped at build-timeout, named', async () => {
+  writeFileSync(
+    path.join(workspace, 'app', 'Dockerfile.slow'),
+    `FROM ${daemon.baseImage}\nRUN sleep 600\n`,
+  );
+  const started = Date.now();
+  const { main } = await buildPush({
+    image: `${registry.address}/team/slow`,
+    tags: 'dev',
+    push: 'false',
+    file: 'app/Dockerfile.slow',
+    'no-cache': 'true',
+    'build-timeout': '3s',
+  });
+  expect(main.exitCode).toBe(1);
+  expect(main.errors[0]).toMatch(/ did not finish within build-timeout \(3\.0s\) and was stopped/);
+  expect(Date.now() - started).toBeLessThan(60_000);
+});
+
 test('a registry that keeps failing: retried, then a clear error', async () => {
   proxy.clearFailures();
   proxy.fail({

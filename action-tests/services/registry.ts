@@ -190,7 +190,9 @@ export interface FailingProxy {
   requests: ProxiedRequest[];
   /** Fails the next matching requests with a 5xx, then lets them through. */
   fail(rule: FailureRule): void;
-  /** Drops every failure still scheduled. */
+  /** Holds the next matching requests without an answer: a registry that stopped answering. */
+  stall(rule: Omit<FailureRule, 'status'>): void;
+  /** Drops every failure and stall still scheduled. */
   clearFailures(): void;
   /** While down, every connection is closed at once, as if nothing listened. */
   setDown(down: boolean): void;
@@ -210,6 +212,7 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
   const [targetHost, targetPort] = target.split(':');
   const requests: ProxiedRequest[] = [];
   const rules: FailureRule[] = [];
+  const stalls: Omit<FailureRule, 'status'>[] = [];
   let down = false;
   let toDrop = 0;
   let droppedCount = 0;
@@ -218,6 +221,17 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
   const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
     const method = incoming.method ?? 'GET';
     const path = incoming.url ?? '/';
+    const stall = stalls.find(
+      (candidate) =>
+        candidate.times > 0 && (candidate.match?.(method, path, incoming.headers) ?? true),
+    );
+    if (stall) {
+      // No answer, ever: the connection stays open until the client gives up or stop().
+      stall.times -= 1;
+      requests.push({ method, path, status: 0, injected: true });
+      incoming.resume();
+      return;
+    }
     const rule = rules.find(
       (candidate) =>
         candidate.times > 0 && (candidate.match?.(method, path, incoming.headers) ?? true),
@@ -273,8 +287,12 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
     fail(rule) {
       rules.push({ ...rule });
     },
+    stall(rule) {
+      stalls.push({ ...rule });
+    },
     clearFailures() {
       rules.splice(0);
+      stalls.splice(0);
     },
     dropConnections(count) {
       toDrop = count;

@@ -16,7 +16,10 @@ export interface ProcessOptions {
    * add masks) in this job.
    */
   stream?: boolean;
-  /** After this long the program is killed (SIGKILL); by default it may run as long as it takes. */
+  /**
+   * After this long the program and what it started are killed (SIGKILL to its process group);
+   * by default it may run as long as it takes.
+   */
   timeoutMs?: number;
   /** Keep only the last this many characters of each stream, where the error is. */
   keepChars?: number;
@@ -49,6 +52,9 @@ export const runProcess: RunProcess = (file, args, options = {}) =>
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      // With a time limit, a process group of its own: the kill then reaches what the program
+      // started too (git's remote helper, say), which would otherwise hold the pipes open.
+      detached: options.timeoutMs !== undefined,
     }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
     let stdout = '';
     let stderr = '';
@@ -71,7 +77,11 @@ export const runProcess: RunProcess = (file, args, options = {}) =>
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            try {
+              if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              child.kill('SIGKILL');
+            }
           }, options.timeoutMs);
     child.on('error', (spawnError: NodeJS.ErrnoException) => {
       error = spawnError;

@@ -1056,7 +1056,7 @@ function eventFacts(payload) {
 /***/ }),
 
 /***/ 1146:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
@@ -1064,15 +1064,27 @@ exports.REVISION = void 0;
 exports.gitIn = gitIn;
 exports.diffAgainst = diffAgainst;
 exports.isInsideWorkTree = isInsideWorkTree;
-/** Git in `cwd`, never prompting for credentials, its messages in English for the log. */
-function gitIn(exec, cwd, env) {
+const duration_1 = __nccwpck_require__(3788);
+/**
+ * Git in `cwd`, never prompting for credentials, its messages in English for the log. A
+ * command past `timeoutMs` (git-timeout) is killed, and fails with stderr saying so.
+ */
+function gitIn(exec, cwd, env, timeoutMs) {
     return async (args) => {
         const result = await exec('git', args, {
             cwd,
             env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+            timeoutMs,
         });
         if (result.error)
             throw result.error;
+        if (result.timedOut) {
+            return {
+                ...result,
+                code: result.code ?? 1,
+                stderr: `git ${args[0] === '-c' ? args[2] : args[0]} did not finish within git-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`,
+            };
+        }
         return result;
     };
 }
@@ -1300,6 +1312,7 @@ function getInputs(runner, env) {
         thresholds,
         baseline: baseline ? inWorkspace(baseline) : undefined,
         diffBase,
+        gitTimeoutMs: (0, input_values_1.parsePositiveDuration)('git-timeout', runner.getInput('git-timeout')),
         exclude: (0, input_values_1.parseList)(runner.getInput('exclude'), /\n/),
         pathPrefixes: (0, path_mapping_1.parsePrefixRules)((0, input_values_1.parseList)(runner.getInput('path-prefix'), /\n/)),
         sourceRoots: (0, input_values_1.parseList)(runner.getInput('source-roots'), /\n/).map((root) => root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')),
@@ -1359,7 +1372,7 @@ async function main(ctx) {
         base: inputs.diffBase ?? event.base,
         minDiff: inputs.thresholds.minDiff,
         wanted: inputs.thresholds.minDiff !== undefined || inputs.annotate || inputs.comment !== 'off',
-    }, set, (0, git_1.gitIn)(ctx.exec, inputs.workspace, ctx.env), log);
+    }, set, (0, git_1.gitIn)(ctx.exec, inputs.workspace, ctx.env, inputs.gitTimeoutMs), log);
     const baseline = (0, summary_file_1.readBaselineFile)(inputs.baseline, log);
     // The verdict: everything the step says, decided before any of it is said.
     const verdict = (0, verdict_1.judge)({
@@ -5409,6 +5422,9 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // With a time limit, a process group of its own: the kill then reaches what the program
+        // started too (git's remote helper, say), which would otherwise hold the pipes open.
+        detached: options.timeoutMs !== undefined,
     });
     let stdout = '';
     let stderr = '';
@@ -5432,7 +5448,13 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                child.kill('SIGKILL');
+            }
         }, options.timeoutMs);
     child.on('error', (spawnError) => {
         error = spawnError;

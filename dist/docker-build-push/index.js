@@ -768,6 +768,7 @@ exports.isAuthenticationFailure = isAuthenticationFailure;
 exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
+const duration_1 = __nccwpck_require__(788);
 const errors_1 = __nccwpck_require__(223);
 const retry_1 = __nccwpck_require__(280);
 // A build can print megabytes: keep the end, where the error is.
@@ -791,11 +792,15 @@ class DockerCli {
             // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
             stream: options.stream,
             keepChars: OUTPUT_LIMIT,
+            timeoutMs: options.limit?.ms,
         });
     }
     /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
     async check(what, args, options = {}) {
         const result = await this.exec(args, options);
+        if (result.timedOut && options.limit) {
+            throw new errors_1.ActionFailure(`${what} did not finish within ${options.limit.input} (${(0, duration_1.formatDuration)(options.limit.ms)}) and was stopped: the registry or the build stopped making progress. Raise ${options.limit.input} if it needs longer.`);
+        }
         if (result.code !== 0)
             throw new CommandFailure(what, result);
         return result;
@@ -1116,6 +1121,8 @@ function getInputs(runner) {
         },
         builder,
         retries: (0, input_values_1.parseInteger)('retries', runner.getInput('retries'), 0, 10),
+        buildTimeoutMs: (0, input_values_1.parsePositiveDuration)('build-timeout', runner.getInput('build-timeout')),
+        pushTimeoutMs: (0, input_values_1.parsePositiveDuration)('push-timeout', runner.getInput('push-timeout')),
     };
 }
 
@@ -1205,7 +1212,7 @@ async function main(ctx) {
         else if (build.push) {
             const pushStarted = clock.now();
             report.pushed = true;
-            report.digest = await pushAll(docker, references, inputs.retries, ctx);
+            report.digest = await pushAll(docker, references, inputs, ctx);
             report.pushMs = clock.now() - pushStarted;
         }
         if (report.pushed && !report.digest) {
@@ -1265,7 +1272,10 @@ async function logIn(ctx, docker, inputs, credentials) {
     if (server)
         args.push(server);
     try {
-        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, { input: credentials.password }), ctx);
+        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, {
+            input: credentials.password,
+            limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+        }), ctx);
     }
     catch (error) {
         if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
@@ -1279,7 +1289,11 @@ async function logIn(ctx, docker, inputs, credentials) {
     return private_;
 }
 async function runBuild(docker, builder, args, inputs, ctx) {
-    const command = () => docker.check(builder.description, args, { stream: true, env: (0, builder_1.buildEnvironment)(builder) });
+    const command = () => docker.check(builder.description, args, {
+        stream: true,
+        env: (0, builder_1.buildEnvironment)(builder),
+        limit: { ms: inputs.buildTimeoutMs, input: 'build-timeout' },
+    });
     // buildx pushes as it builds, so its push failures are retried by building again (from cache).
     if (builder.kind === 'buildx' && inputs.build.push) {
         await (0, docker_cli_1.withRegistryRetry)('Build and push', inputs.retries, command, ctx);
@@ -1289,11 +1303,14 @@ async function runBuild(docker, builder, args, inputs, ctx) {
     }
 }
 /** Pushes every tag; they share one manifest, so the registry must answer one digest. */
-async function pushAll(docker, references, retries, ctx) {
+async function pushAll(docker, references, inputs, ctx) {
     const digests = new Map();
     for (const reference of references) {
         try {
-            const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, retries, () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }), ctx));
+            const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, inputs.retries, () => docker.check(`docker push ${reference}`, ['push', reference], {
+                stream: true,
+                limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+            }), ctx));
             digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
         }
         catch (error) {
@@ -2343,6 +2360,9 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // With a time limit, a process group of its own: the kill then reaches what the program
+        // started too (git's remote helper, say), which would otherwise hold the pipes open.
+        detached: options.timeoutMs !== undefined,
     });
     let stdout = '';
     let stderr = '';
@@ -2366,7 +2386,13 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                child.kill('SIGKILL');
+            }
         }, options.timeoutMs);
     child.on('error', (spawnError) => {
         error = spawnError;

@@ -1312,6 +1312,9 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // With a time limit, a process group of its own: the kill then reaches what the program
+        // started too (git's remote helper, say), which would otherwise hold the pipes open.
+        detached: options.timeoutMs !== undefined,
     });
     let stdout = '';
     let stderr = '';
@@ -1335,7 +1338,13 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                child.kill('SIGKILL');
+            }
         }, options.timeoutMs);
     child.on('error', (spawnError) => {
         error = spawnError;

@@ -11,17 +11,22 @@ const result = (code: number, stdout = '', stderr = ''): ProcessResult => ({
 
 /** A git that answers each command by its first words, recording what it was asked. */
 function fakeGit(answers: Record<string, ProcessResult>) {
-  const calls: { args: string[]; cwd?: string; env?: NodeJS.ProcessEnv }[] = [];
+  const calls: {
+    args: string[];
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+  }[] = [];
   const exec: RunProcess = (file, args, options) => {
     expect(file).toBe('git');
-    calls.push({ args, cwd: options?.cwd, env: options?.env });
+    calls.push({ args, cwd: options?.cwd, env: options?.env, timeoutMs: options?.timeoutMs });
     const key = Object.keys(answers).find((words) => args.join(' ').startsWith(words));
     return Promise.resolve(key ? answers[key] : result(0));
   };
-  return { git: gitIn(exec, '/work', { PATH: '/bin' }), calls };
+  return { git: gitIn(exec, '/work', { PATH: '/bin' }, 120_000), calls };
 }
 
-test('git runs in the workspace, never prompting, in English', async () => {
+test('git runs in the workspace, never prompting, in English, within git-timeout', async () => {
   const { git, calls } = fakeGit({});
   await git(['status']);
   expect(calls).toEqual([
@@ -29,6 +34,7 @@ test('git runs in the workspace, never prompting, in English', async () => {
       args: ['status'],
       cwd: '/work',
       env: { PATH: '/bin', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      timeoutMs: 120_000,
     },
   ]);
 });
@@ -63,6 +69,20 @@ test('git that cannot start is an error, not a result', async () => {
     () => Promise.resolve({ ...result(0), code: null, error: missing }),
     '/work',
     {},
+    120_000,
   );
   await expect(git(['status'])).rejects.toThrow('ENOENT');
+});
+
+test('git past git-timeout fails, saying so, and the base is then not measured', async () => {
+  const killed: ProcessResult = { ...result(0), code: null, signal: 'SIGKILL', timedOut: true };
+  const exec: RunProcess = (_file, args, options) => {
+    expect(options?.timeoutMs).toBe(2_000);
+    return Promise.resolve(args[0] === 'fetch' ? killed : result(1));
+  };
+  const outcome = await diffAgainst(gitIn(exec, '/work', {}, 2_000), 'abc123');
+  expect(outcome).toEqual({
+    problem:
+      'the base commit abc123 is not in the checkout and could not be fetched (git fetch did not finish within git-timeout (2.0s)). Check out with fetch-depth: 0, or set diff-base to a commit that is present.',
+  });
 });

@@ -1,16 +1,33 @@
+import { formatDuration } from '../../shared/duration';
 import type { ProcessResult, RunProcess } from '../../shared/process';
 
 /** Runs git without a shell: arguments reach it as they are, whatever they hold. */
 export type Git = (args: string[]) => Promise<ProcessResult>;
 
-/** Git in `cwd`, never prompting for credentials, its messages in English for the log. */
-export function gitIn(exec: RunProcess, cwd: string, env: NodeJS.ProcessEnv): Git {
+/**
+ * Git in `cwd`, never prompting for credentials, its messages in English for the log. A
+ * command past `timeoutMs` (git-timeout) is killed, and fails with stderr saying so.
+ */
+export function gitIn(
+  exec: RunProcess,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Git {
   return async (args) => {
     const result = await exec('git', args, {
       cwd,
       env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      timeoutMs,
     });
     if (result.error) throw result.error;
+    if (result.timedOut) {
+      return {
+        ...result,
+        code: result.code ?? 1,
+        stderr: `git ${args[0] === '-c' ? args[2] : args[0]} did not finish within git-timeout (${formatDuration(timeoutMs)})`,
+      };
+    }
     return result;
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigurationError } from '../../shared/errors';
-import { parseBoolean, parseList } from '../../shared/input-values';
+import { parseBoolean, parseList, parsePositiveDuration } from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
 import type { Runner } from '../../shared/runner';
 import { REVISION } from './git';
@@ -19,6 +19,8 @@ export interface Inputs {
   thresholds: Thresholds;
   baseline?: string;
   diffBase?: string;
+  /** Longest one git command may take. */
+  gitTimeoutMs: number;
   exclude: string[];
   pathPrefixes: PrefixRule[];
   sourceRoots: string[];
@@ -91,6 +93,7 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
     thresholds,
     baseline: baseline ? inWorkspace(baseline) : undefined,
     diffBase,
+    gitTimeoutMs: parsePositiveDuration('git-timeout', runner.getInput('git-timeout')),
     exclude: parseList(runner.getInput('exclude'), /\n/),
     pathPrefixes: parsePrefixRules(parseList(runner.getInput('path-prefix'), /\n/)),
     sourceRoots: parseList(runner.getInput('source-roots'), /\n/).map((root) =>

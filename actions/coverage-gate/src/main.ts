@@ -53,7 +53,7 @@ export async function main(ctx: ActionContext): Promise<void> {
         inputs.thresholds.minDiff !== undefined || inputs.annotate || inputs.comment !== 'off',
     },
     set,
-    gitIn(ctx.exec, inputs.workspace, ctx.env),
+    gitIn(ctx.exec, inputs.workspace, ctx.env, inputs.gitTimeoutMs),
     log,
   );
   const baseline = readBaselineFile(inputs.baseline, log);

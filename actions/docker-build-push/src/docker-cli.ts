@@ -1,4 +1,5 @@
 import type { ActionContext } from '../../shared/context';
+import { formatDuration } from '../../shared/duration';
 import { ActionFailure } from '../../shared/errors';
 import type { ProcessOptions, ProcessResult, RunProcess } from '../../shared/process';
 import { withRetry, type RetryDecision } from '../../shared/retry';
@@ -6,6 +7,8 @@ import { withRetry, type RetryDecision } from '../../shared/retry';
 export interface DockerOptions extends Pick<ProcessOptions, 'input' | 'stream'> {
   /** Variables added to the CLI's environment for this call. */
   env?: Record<string, string>;
+  /** The call's time limit, and the input that set it, for the error. */
+  limit?: { ms: number; input: string };
 }
 
 // A build can print megabytes: keep the end, where the error is.
@@ -30,12 +33,18 @@ export class DockerCli {
       // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
       stream: options.stream,
       keepChars: OUTPUT_LIMIT,
+      timeoutMs: options.limit?.ms,
     });
   }
 
   /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
   async check(what: string, args: string[], options: DockerOptions = {}): Promise<ProcessResult> {
     const result = await this.exec(args, options);
+    if (result.timedOut && options.limit) {
+      throw new ActionFailure(
+        `${what} did not finish within ${options.limit.input} (${formatDuration(options.limit.ms)}) and was stopped: the registry or the build stopped making progress. Raise ${options.limit.input} if it needs longer.`,
+      );
+    }
     if (result.code !== 0) throw new CommandFailure(what, result);
     return result;
   }

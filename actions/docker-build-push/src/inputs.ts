@@ -1,5 +1,11 @@
 import { ConfigurationError } from '../../shared/errors';
-import { parseBoolean, parseInteger, parseLines, parseList } from '../../shared/input-values';
+import {
+  parseBoolean,
+  parseInteger,
+  parseLines,
+  parseList,
+  parsePositiveDuration,
+} from '../../shared/input-values';
 import { maskSecret } from '../../shared/mask';
 import type { Runner } from '../../shared/runner';
 import {
@@ -27,6 +33,10 @@ export interface Inputs {
   build: BuildOptions;
   builder: BuilderChoice;
   retries: number;
+  /** Longest the build may take (buildx pushing as it builds included). */
+  buildTimeoutMs: number;
+  /** Longest one `docker push` (or login) may take. */
+  pushTimeoutMs: number;
 }
 
 const BUILDERS: BuilderChoice[] = ['auto', 'buildx', 'docker'];
@@ -88,5 +98,7 @@ export function getInputs(runner: Runner): Inputs {
     },
     builder,
     retries: parseInteger('retries', runner.getInput('retries'), 0, 10),
+    buildTimeoutMs: parsePositiveDuration('build-timeout', runner.getInput('build-timeout')),
+    pushTimeoutMs: parsePositiveDuration('push-timeout', runner.getInput('push-timeout')),
   };
 }

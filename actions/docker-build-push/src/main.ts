@@ -116,7 +116,7 @@ export async function main(ctx: ActionContext): Promise<void> {
     } else if (build.push) {
       const pushStarted = clock.now();
       report.pushed = true;
-      report.digest = await pushAll(docker, references, inputs.retries, ctx);
+      report.digest = await pushAll(docker, references, inputs, ctx);
       report.pushMs = clock.now() - pushStarted;
     }
     if (report.pushed && !report.digest) {
@@ -190,7 +190,11 @@ async function logIn(
     await withRegistryRetry(
       `Login to ${where}`,
       inputs.retries,
-      () => private_.check(`docker login to ${where}`, args, { input: credentials.password }),
+      () =>
+        private_.check(`docker login to ${where}`, args, {
+          input: credentials.password,
+          limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+        }),
       ctx,
     );
   } catch (error) {
@@ -214,7 +218,11 @@ async function runBuild(
   ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<void> {
   const command = () =>
-    docker.check(builder.description, args, { stream: true, env: buildEnvironment(builder) });
+    docker.check(builder.description, args, {
+      stream: true,
+      env: buildEnvironment(builder),
+      limit: { ms: inputs.buildTimeoutMs, input: 'build-timeout' },
+    });
   // buildx pushes as it builds, so its push failures are retried by building again (from cache).
   if (builder.kind === 'buildx' && inputs.build.push) {
     await withRegistryRetry('Build and push', inputs.retries, command, ctx);
@@ -227,7 +235,7 @@ async function runBuild(
 async function pushAll(
   docker: DockerCli,
   references: string[],
-  retries: number,
+  inputs: Pick<Inputs, 'retries' | 'pushTimeoutMs'>,
   ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<string | undefined> {
   const digests = new Map<string, string | undefined>();
@@ -236,8 +244,12 @@ async function pushAll(
       const result = await ctx.log.group(`Pushing ${reference}`, () =>
         withRegistryRetry(
           `Push of ${reference}`,
-          retries,
-          () => docker.check(`docker push ${reference}`, ['push', reference], { stream: true }),
+          inputs.retries,
+          () =>
+            docker.check(`docker push ${reference}`, ['push', reference], {
+              stream: true,
+              limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+            }),
           ctx,
         ),
       );

@@ -606,6 +606,7 @@ exports.isAuthenticationFailure = isAuthenticationFailure;
 exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
+const duration_1 = __nccwpck_require__(788);
 const errors_1 = __nccwpck_require__(223);
 const retry_1 = __nccwpck_require__(280);
 // A build can print megabytes: keep the end, where the error is.
@@ -629,11 +630,15 @@ class DockerCli {
             // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
             stream: options.stream,
             keepChars: OUTPUT_LIMIT,
+            timeoutMs: options.limit?.ms,
         });
     }
     /** Like exec, but a run that fails becomes a CommandFailure carrying its error output. */
     async check(what, args, options = {}) {
         const result = await this.exec(args, options);
+        if (result.timedOut && options.limit) {
+            throw new errors_1.ActionFailure(`${what} did not finish within ${options.limit.input} (${(0, duration_1.formatDuration)(options.limit.ms)}) and was stopped: the registry or the build stopped making progress. Raise ${options.limit.input} if it needs longer.`);
+        }
         if (result.code !== 0)
             throw new CommandFailure(what, result);
         return result;
@@ -922,6 +927,62 @@ function createContext(runner, env = process.env) {
             return (event ??= readEventPayload(env.GITHUB_EVENT_PATH));
         },
     };
+}
+
+
+/***/ }),
+
+/***/ 788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+exports.formatDuration = formatDuration;
+const errors_1 = __nccwpck_require__(223);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+/**
+ * Parses a duration as the whole suite writes them: plain seconds (`90`), or numbers with a
+ * unit, possibly combined (`90s`, `15m`, `1h`, `1m30s`, `500ms`). Returns milliseconds, at
+ * most MAX_DURATION_MS: a longer one is the user's mistake, not a wait of 1 ms.
+ */
+function parseDuration(input, raw) {
+    const ms = parseAnyDuration(input, raw);
+    if (ms > MAX_DURATION_MS) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is longer than a step can wait: give at most 596h (about 24.8 days).`);
+    }
+    return ms;
+}
+function parseAnyDuration(input, raw) {
+    const text = raw.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let total = 0;
+    let end = 0;
+    for (let match = part.exec(text); match; match = part.exec(text)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+        end = part.lastIndex;
+    }
+    if (text === '' || end !== text.length) {
+        throw new errors_1.ConfigurationError(input, `'${raw}' is not a duration. Write seconds (90) or a number with a unit: 90s, 15m, 1h, 1m30s, 500ms.`);
+    }
+    return Math.round(total);
+}
+/** Renders milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    return hours > 0 ? `${hours}h ${pad(minutes)}m` : `${minutes}m ${pad(seconds)}s`;
 }
 
 
@@ -1347,6 +1408,9 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // With a time limit, a process group of its own: the kill then reaches what the program
+        // started too (git's remote helper, say), which would otherwise hold the pipes open.
+        detached: options.timeoutMs !== undefined,
     });
     let stdout = '';
     let stderr = '';
@@ -1370,7 +1434,13 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                child.kill('SIGKILL');
+            }
         }, options.timeoutMs);
     child.on('error', (spawnError) => {
         error = spawnError;
