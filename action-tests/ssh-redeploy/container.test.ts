@@ -1,15 +1,22 @@
 // ssh-redeploy's container mode, bundle run as the runner runs it, over real SSH to a real
 // Docker daemon, pulling from a real registry with basic auth.
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sleep } from '../services/processes';
 import {
   httpGet,
   readIfExists,
@@ -266,6 +273,54 @@ describe('a deploy always ends', () => {
     const next = await deploy(target.images.v1);
     expect(next.main.exitCode).toBe(0);
     expect(next.main.stdout).not.toContain('Waiting for another deploy');
+  });
+
+  test('without flock on the server, a lock left by a deploy killed with SIGKILL is taken over', async () => {
+    // The server's commands, flock aside: the deploy falls back to its lock folder.
+    const bin = mkdtempSync(path.join(tmpdir(), 'srd-no-flock-'));
+    for (const entry of readdirSync('/usr/bin')) {
+      if (entry !== 'flock') symlinkSync(path.join('/usr/bin', entry), path.join(bin, entry));
+    }
+    chmodSync(bin, 0o755);
+    const noFlock = await target.extraServer({ PATH: bin });
+    const locks = path.join(target.user.home, '.cache', 'ssh-redeploy');
+    const lockFolders = () =>
+      existsSync(locks) ? readdirSync(locks).filter((entry) => entry.endsWith('.lock.d')) : [];
+    const probing = path.join(target.user.home, 'probing');
+    try {
+      const first = runs.run(
+        {
+          ...deployInputs(target.images.v1, { 'health-cmd': `: > ${probing}; sleep 60` }),
+          ...connectionInputs(noFlock),
+          'health-timeout': '60s',
+          'command-timeout': '90s',
+        },
+        { secrets: [target.registry.password] },
+      );
+      const until = Date.now() + 60_000;
+      while (!existsSync(probing) && Date.now() < until) await sleep(100);
+      expect(lockFolders()).toHaveLength(1);
+      // As a power cut or kill -9 would: every process of the user dies at once, cleanup unrun.
+      spawnSync('pkill', ['-KILL', '-U', String(statSync(target.user.home).uid)]);
+      expect((await first).main.exitCode).toBe(1);
+      expect(lockFolders()).toHaveLength(1);
+
+      const started = Date.now();
+      const { main } = await runs.run(
+        { ...deployInputs(target.images.v2), ...connectionInputs(noFlock) },
+        { secrets: [target.registry.password] },
+      );
+      expect(main.exitCode).toBe(0);
+      expect(main.stdout).toMatch(
+        new RegExp(`Taking over the deploy lock of ${CONTAINER} from a deploy that is gone`),
+      );
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(lockFolders()).toEqual([]);
+      expect(await httpGet(target.appPort)).toBe('v2');
+    } finally {
+      rmSync(probing, { force: true });
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   test('at command-timeout while the new container is checked, it is rolled back', async () => {
