@@ -555,6 +555,9 @@ describe('sticky pull request comment', () => {
     expect(mine.body).toContain('### Coverage ✅ passed');
     const firstCalls = github.requests.map((request) => `${request.method} ${request.url}`);
     expect(firstCalls).toEqual([
+      // Who the token is: GITHUB_TOKEN may not read /user, GraphQL names it.
+      'GET /user',
+      'POST /graphql',
       `GET /repos/octo-org/app/issues/7/comments?per_page=100`,
       `GET /repos/octo-org/app/issues/7/comments?per_page=100&page=2`,
       `POST /repos/octo-org/app/issues/7/comments`,
@@ -567,10 +570,16 @@ describe('sticky pull request comment', () => {
     expect(github.comments).toHaveLength(151);
     expect(github.comments[150].id).toBe(mine.id);
     expect(github.comments[150].body).toContain('### Coverage ❌ failed');
-    expect(github.requests.map((request) => request.method)).toEqual(['GET', 'GET', 'PATCH']);
+    expect(github.requests.map((request) => request.method)).toEqual([
+      'GET',
+      'POST',
+      'GET',
+      'GET',
+      'PATCH',
+    ]);
     for (const request of github.requests) {
-      expect(request.headers.authorization).toBe(`Bearer ${github.token}`);
-      expect(request.headers.accept).toBe('application/vnd.github+json');
+      expect(request.headers.authorization).toBe(`token ${github.token}`);
+      expect(request.headers['user-agent']).toMatch(/^coverage-gate /);
     }
   });
 
@@ -713,7 +722,7 @@ describe('mistakes and bad reports', () => {
   test.each([
     [{ 'min-coverage': 'eighty' }, "Input 'min-coverage': 'eighty' is not a percentage"],
     [{ format: 'xml' }, "Input 'format': 'xml' is not a format this action reads"],
-    [{ comment: 'yes' }, "Input 'comment': 'yes' is not one of off, always, on-failure."],
+    [{ comment: 'yes' }, "Input 'comment': 'yes' is not one of off, always, on-failure, file."],
     [
       { 'diff-base': '--output=/tmp/x' },
       "Input 'diff-base': '--output=/tmp/x' is not a git revision",

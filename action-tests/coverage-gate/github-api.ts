@@ -1,10 +1,17 @@
-// A stand-in for the part of GitHub's REST API that coverage-gate uses, following the
-// documented issue-comment endpoints:
+// A stand-in for the part of GitHub's REST and GraphQL APIs that coverage-gate uses, following
+// GitHub's documented contract:
+//   GET   /user                                                   (the token's user; 403
+//         "Resource not accessible by integration" for an installation token, GITHUB_TOKEN's kind)
+//   POST  /graphql  { viewer { login } }                          (an app's bot as a Bot, its
+//         login without the "[bot]" that REST shows)
+//   GET   /repos/{owner}/{repo}/pulls/{number}                    (state, head.sha)
 //   GET   /repos/{owner}/{repo}/issues/{number}/comments?per_page=&page=   (Link header paging)
-//   POST  /repos/{owner}/{repo}/issues/{number}/comments                   (201, the comment)
-//   PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}               (200, the comment)
+//   POST  /repos/{owner}/{repo}/issues/{number}/comments          (201, the comment)
+//   PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}      (200, the comment)
 // Requests need `Authorization: Bearer <token>` (or `token <token>`); bodies are JSON with a
-// `body` of at most 65,536 characters. A read-only token (forks) gets 403 on writes.
+// `body` of at most 65,536 characters. A comment is written by the token's identity; a token that
+// may write may edit anyone's comment, as a maintainer may. A read-only token (forks) gets 403
+// on writes.
 import type { ServerResponse } from 'node:http';
 import { sendJson, startRecordingServer, type RecordedRequest } from '../stand-ins/http-server';
 
@@ -17,14 +24,29 @@ export interface StandInComment {
   html_url: string;
 }
 
+/** Who a token is: an app installation (GITHUB_TOKEN) or a person (a personal access token). */
+export interface StandInIdentity {
+  kind: 'installation' | 'user';
+  /** The login as REST shows it (`github-actions[bot]` for GITHUB_TOKEN). */
+  login: string;
+}
+
 export interface GitHubStandInOptions {
   repository?: string;
   pullRequest?: number;
+  /** The token the action is given: GITHUB_TOKEN's kind unless `identity` says otherwise. */
   token?: string;
+  identity?: StandInIdentity;
+  /** More tokens, of other users, to write comments with from the test. */
+  otherTokens?: Record<string, StandInIdentity>;
   /** Comments already on the pull request, written by people, before the action runs. */
   existingComments?: number;
   /** The token may read but not write (a fork's pull request). */
   readOnly?: boolean;
+  /** The pull request's state and head commit. */
+  pull?: { state: 'open' | 'closed'; headSha: string };
+  /** The address to listen on: loopback unless given another address of this machine. */
+  host?: string;
 }
 
 export interface GitHubStandIn {
@@ -34,10 +56,15 @@ export interface GitHubStandIn {
   pullRequest: number;
   comments: StandInComment[];
   requests: RecordedRequest[];
+  pull: { state: 'open' | 'closed'; headSha: string };
   close(): Promise<void>;
 }
 
 const MAX_BODY = 65_536;
+const GITHUB_ACTIONS_BOT: StandInIdentity = {
+  kind: 'installation',
+  login: 'github-actions[bot]',
+};
 
 export async function startGitHubStandIn(
   options: GitHubStandInOptions = {},
@@ -45,35 +72,41 @@ export async function startGitHubStandIn(
   const repository = options.repository ?? 'octo-org/app';
   const pullRequest = options.pullRequest ?? 7;
   const token = options.token ?? 'ghs_StandInToken7f3a9c2e1b0d4f6a8c9e';
+  const identities = new Map<string, StandInIdentity>([
+    [token, options.identity ?? GITHUB_ACTIONS_BOT],
+    ...Object.entries(options.otherTokens ?? {}),
+  ]);
+  const pull = options.pull ?? { state: 'open', headSha: 'f'.repeat(40) };
   const comments: StandInComment[] = [];
   let nextId = 1_000;
   let origin = '';
   const stamp = () => new Date().toISOString();
-  const makeComment = (body: string, login: string, type: string): StandInComment => {
+  const makeComment = (body: string, who: StandInIdentity): StandInComment => {
     const id = nextId++;
     return {
       id,
       body,
-      user: { login, type },
+      user: { login: who.login, type: who.kind === 'installation' ? 'Bot' : 'User' },
       created_at: stamp(),
       updated_at: stamp(),
       html_url: `https://github.com/${repository}/pull/${pullRequest}#issuecomment-${id}`,
     };
   };
   for (let i = 0; i < (options.existingComments ?? 0); i++) {
-    comments.push(makeComment(`Looks good to me (${i + 1})`, 'reviewer', 'User'));
+    comments.push(makeComment(`Looks good to me (${i + 1})`, { kind: 'user', login: 'reviewer' }));
   }
 
   const listPath = `/repos/${repository}/issues/${pullRequest}/comments`;
+  const pullPath = `/repos/${repository}/pulls/${pullRequest}`;
   const commentPath = new RegExp(`^/repos/${repository}/issues/comments/(\\d+)$`);
 
   const fail = (response: ServerResponse, status: number, message: string) =>
     sendJson(response, status, { message, documentation_url: 'https://docs.github.com/rest' });
 
-  const readBody = (request: RecordedRequest): string | undefined => {
+  const readJson = (request: RecordedRequest): Record<string, unknown> | undefined => {
     try {
-      const parsed = JSON.parse(request.body) as { body?: unknown };
-      return typeof parsed.body === 'string' ? parsed.body : undefined;
+      const parsed = JSON.parse(request.body) as unknown;
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
     } catch {
       return undefined;
     }
@@ -81,8 +114,39 @@ export async function startGitHubStandIn(
 
   const server = await startRecordingServer((request, response) => {
     const auth = request.headers.authorization ?? '';
-    if (auth !== `Bearer ${token}` && auth !== `token ${token}`) {
-      return fail(response, 401, 'Bad credentials');
+    const given = /^(?:Bearer|token) (.+)$/.exec(auth)?.[1] ?? '';
+    const who = identities.get(given);
+    if (!who) return fail(response, 401, 'Bad credentials');
+    if (request.method === 'GET' && request.path === '/user') {
+      if (who.kind === 'installation') {
+        return fail(response, 403, 'Resource not accessible by integration');
+      }
+      return sendJson(response, 200, { login: who.login, type: 'User' });
+    }
+    if (request.method === 'POST' && request.path === '/graphql') {
+      const query = readJson(request)?.query;
+      if (typeof query !== 'string' || !/\bviewer\s*\{[^}]*\blogin\b/.test(query)) {
+        return sendJson(response, 200, {
+          errors: [{ message: 'This stand-in answers viewer { login } only' }],
+        });
+      }
+      const bot = who.kind === 'installation';
+      return sendJson(response, 200, {
+        data: {
+          viewer: {
+            __typename: bot ? 'Bot' : 'User',
+            login: bot ? who.login.replace(/\[bot\]$/, '') : who.login,
+          },
+        },
+      });
+    }
+    if (request.method === 'GET' && request.path === pullPath) {
+      return sendJson(response, 200, {
+        number: pullRequest,
+        state: pull.state,
+        head: { sha: pull.headSha, ref: 'feature', repo: { full_name: 'fork-owner/app' } },
+        base: { sha: 'b'.repeat(40), ref: 'main', repo: { full_name: repository } },
+      });
     }
     if (request.method === 'GET' && request.path === listPath) {
       const perPage = Math.min(100, Number(request.query.get('per_page') ?? 30) || 30);
@@ -103,9 +167,11 @@ export async function startGitHubStandIn(
       (request.method === 'POST' && request.path === listPath) ||
       (request.method === 'PATCH' && commentPath.test(request.path));
     if (!isWrite) return fail(response, 404, 'Not Found');
-    if (options.readOnly) return fail(response, 403, 'Resource not accessible by integration');
-    const body = readBody(request);
-    if (body === undefined) return fail(response, 400, 'Problems parsing JSON');
+    if (options.readOnly && given === token) {
+      return fail(response, 403, 'Resource not accessible by integration');
+    }
+    const body = readJson(request)?.body;
+    if (typeof body !== 'string') return fail(response, 400, 'Problems parsing JSON');
     if (body.length > MAX_BODY) {
       return fail(
         response,
@@ -114,7 +180,7 @@ export async function startGitHubStandIn(
       );
     }
     if (request.method === 'POST') {
-      const comment = makeComment(body, 'github-actions[bot]', 'Bot');
+      const comment = makeComment(body, who);
       comments.push(comment);
       return sendJson(response, 201, comment);
     }
@@ -124,7 +190,7 @@ export async function startGitHubStandIn(
     comment.body = body;
     comment.updated_at = stamp();
     return sendJson(response, 200, comment);
-  });
+  }, options.host);
   origin = server.origin;
   return {
     apiUrl: server.origin,
@@ -133,6 +199,7 @@ export async function startGitHubStandIn(
     pullRequest,
     comments,
     requests: server.requests,
+    pull,
     close: () => server.close(),
   };
 }

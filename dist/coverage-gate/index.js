@@ -788,6 +788,66 @@ function diffCoverage(set, changed) {
 
 /***/ }),
 
+/***/ 2542:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.commentFileText = commentFileText;
+exports.parseCommentFile = parseCommentFile;
+exports.forwardedText = forwardedText;
+const errors_1 = __nccwpck_require__(9223);
+const markdown_1 = __nccwpck_require__(5701);
+const report_1 = __nccwpck_require__(4874);
+/** Bigger than any comment GitHub takes, with room for JSON escapes. */
+const MAX_FILE_BYTES = 1024 * 1024;
+function commentFileText(file) {
+    return `${JSON.stringify(file, null, 2)}\n`;
+}
+/** The file's pull request number and body, checked for shape; `name` says which file. */
+function parseCommentFile(text, name) {
+    if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+        throw new errors_1.ActionFailure(`The comment file ${name} is larger than ${MAX_FILE_BYTES} bytes: not a file coverage-gate wrote with comment: file.`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new errors_1.ActionFailure(`The comment file ${name} is not JSON: expected the file coverage-gate wrote with comment: file.`);
+    }
+    const file = (parsed ?? {});
+    const pullRequest = file.pull_request;
+    if (typeof pullRequest !== 'number' || !Number.isSafeInteger(pullRequest) || pullRequest < 1) {
+        throw new errors_1.ActionFailure(`The comment file ${name} names no pull request number: expected the file coverage-gate wrote with comment: file.`);
+    }
+    if (typeof file.body !== 'string') {
+        throw new errors_1.ActionFailure(`The comment file ${name} holds no body text: expected the file coverage-gate wrote with comment: file.`);
+    }
+    return { pullRequest, body: file.body };
+}
+const CUT_NOTE = `\n\n(Cut: the comment was longer than GitHub's limit of ${report_1.COMMENT_LIMIT_CHARS.toLocaleString('en-US')} characters.)\n`;
+/**
+ * The forwarded text as posted before `marker`: mentions made inert, no HTML comment (no forged
+ * marker), cut so that text and marker fit GitHub's limit, with a note saying so.
+ */
+function forwardedText(text, marker) {
+    const body = (0, markdown_1.neutraliseMentions)(text);
+    // markedBody() adds a line break before and after the marker.
+    const room = report_1.COMMENT_LIMIT_CHARS - marker.length - 2;
+    if (body.length <= room)
+        return body;
+    let end = room - CUT_NOTE.length;
+    // Never half a surrogate pair.
+    const last = body.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        end--;
+    return `${body.slice(0, end)}${CUT_NOTE}`;
+}
+
+
+/***/ }),
+
 /***/ 1347:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -807,6 +867,7 @@ class CoverageSet {
                 path,
                 counts: record.counts && { ...record.counts },
                 statements: record.statements,
+                statementCount: record.statementCount,
                 unnamed: record.unnamed === true,
             };
             store(file, record.lines, record.branches, functions);
@@ -824,6 +885,9 @@ class CoverageSet {
             ? (0, packed_detail_1.mergeFunctions)(oldFunctions, functions)
             : (oldFunctions ?? functions);
         store(known, lines, branches, mergedFunctions);
+        if (record.statementCount !== undefined) {
+            known.statementCount = Math.max(known.statementCount ?? 0, record.statementCount);
+        }
         if (record.statements) {
             known.statements = known.statements
                 ? mergeStatements(known.statements, record.statements)
@@ -886,11 +950,22 @@ function mergeStatements(a, b) {
     }
     return merged;
 }
+/**
+ * Lines of a file whose statement count a report gave: that many statements, of which those
+ * missed by every report (the lines whose merged hits are 0) are not covered.
+ */
+function statementLines(file) {
+    if (file.statementCount === undefined)
+        return undefined;
+    const missed = file.lines ? file.lines.total - file.lines.covered : 0;
+    const total = Math.max(file.statementCount, missed);
+    return { covered: total - missed, total };
+}
 /** A file's counts: from its detail where it has some, else from the counts a report gave. */
 function fileFigures(file) {
     const figures = {
         path: file.path,
-        lines: file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
+        lines: statementLines(file) ?? file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
         branches: file.branches ?? file.counts?.branches,
         functions: file.functions ?? file.counts?.functions,
         lineDetail: file.lines !== undefined,
@@ -960,18 +1035,79 @@ function display(workspace, file) {
         ? file
         : relative.split(node_path_1.default.sep).join('/');
 }
+function exists(file) {
+    try {
+        (0, node_fs_1.lstatSync)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * The paths the pattern names, files and links alike, and the folders it names (a folder named
+ * like a report, `coverage.json/`, is not one).
+ */
 function matchPattern(workspace, pattern) {
     const absolute = node_path_1.default.isAbsolute(pattern);
     const base = absolute ? node_path_1.default.parse(pattern).root : workspace;
     const relativePattern = absolute ? pattern.slice(base.length) : pattern.replace(/^\.\//, '');
     if (!(0, glob_1.isGlob)(relativePattern)) {
         const file = node_path_1.default.join(base, relativePattern);
-        return (0, node_fs_1.existsSync)(file) && (0, node_fs_1.statSync)(file).isFile() ? [file] : [];
+        return { files: exists(file) ? [file] : [], folders: [] };
     }
     const regex = (0, glob_1.globToRegExp)(relativePattern);
-    return (0, glob_1.walkFiles)(base, (0, glob_1.literalPrefix)(relativePattern))
+    const folders = [];
+    const files = (0, glob_1.walkFiles)(base, (0, glob_1.literalPrefix)(relativePattern), undefined, (folder) => {
+        if (regex.test(folder))
+            folders.push(node_path_1.default.join(base, folder));
+    })
         .filter((file) => regex.test(file))
         .map((file) => node_path_1.default.join(base, file));
+    return { files, folders };
+}
+function inside(root, file) {
+    const relative = node_path_1.default.relative(root, file);
+    return relative === '' || (!relative.startsWith('..') && !node_path_1.default.isAbsolute(relative));
+}
+/**
+ * Whether a matched path can be read as a report: a regular file, or a symbolic link to one
+ * inside the workspace. Anything else is skipped with a warning that names it: a link never
+ * takes the action out of the workspace, and a dangling link or a folder is no report.
+ */
+function readable(workspace, file, log) {
+    const name = display(workspace, file);
+    if ((0, node_fs_1.lstatSync)(file).isSymbolicLink()) {
+        let target;
+        try {
+            target = (0, node_fs_1.realpathSync)(file);
+        }
+        catch {
+            log.warning(`Skipping ${name}: a symbolic link to nothing (its target does not exist).`);
+            return false;
+        }
+        let root = workspace;
+        try {
+            root = (0, node_fs_1.realpathSync)(workspace);
+        }
+        catch {
+            // The workspace itself is checked elsewhere; compare with it as given.
+        }
+        if (!inside(root, target)) {
+            log.warning(`Skipping ${name}: a symbolic link to ${target}, outside the workspace; reports are only read inside it.`);
+            return false;
+        }
+    }
+    let isFile;
+    try {
+        isFile = (0, node_fs_1.statSync)(file).isFile();
+    }
+    catch {
+        isFile = false;
+    }
+    if (!isFile)
+        log.warning(`Skipping ${name}: not a file (a folder, or a device), so not a report.`);
+    return isFile;
 }
 /**
  * The reports to read. Listed in `files`, every match is read; with no list, the usual
@@ -989,8 +1125,20 @@ function findReports(workspace, patterns, forced, log) {
         const seen = new Set();
         const reports = [];
         for (const pattern of patterns) {
-            const matches = matchPattern(workspace, pattern).filter((file) => !seen.has(file));
-            if (matches.length === 0) {
+            const matched = matchPattern(workspace, pattern);
+            for (const folder of matched.folders)
+                readable(workspace, folder, log);
+            const matches = [];
+            let fresh = 0;
+            for (const file of matched.files) {
+                if (seen.has(file))
+                    continue;
+                seen.add(file);
+                fresh++;
+                if (readable(workspace, file, log))
+                    matches.push(file);
+            }
+            if (fresh === 0 && matched.folders.length === 0) {
                 log.warning(`No file matches '${pattern}' (from the 'files' input), looked for under ${workspace}.`);
             }
             for (const file of matches) {
@@ -1010,7 +1158,12 @@ function findReports(workspace, patterns, forced, log) {
     }
     const byFolder = new Map();
     for (const pattern of DEFAULT_PATTERNS) {
-        for (const file of matchPattern(workspace, pattern)) {
+        const matched = matchPattern(workspace, pattern);
+        for (const folder of matched.folders)
+            readable(workspace, folder, log);
+        for (const file of matched.files) {
+            if (!readable(workspace, file, log))
+                continue;
             const report = identify(file);
             if (!report || report.guessed) {
                 log.debug(`Skipping ${file}: not a coverage report.`);
@@ -1049,6 +1202,7 @@ function eventFacts(payload) {
     return {
         base: event.pull_request?.base?.sha ?? event.before,
         pullRequest: event.pull_request?.number,
+        headSha: event.pull_request?.head?.sha,
     };
 }
 
@@ -1123,6 +1277,98 @@ async function diffAgainst(git, base) {
 async function isInsideWorkTree(git) {
     const result = await git(['rev-parse', '--is-inside-work-tree']);
     return result.code === 0 && result.stdout.trim() === 'true';
+}
+
+
+/***/ }),
+
+/***/ 6599:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GitHubApiError = void 0;
+exports.connectGitHub = connectGitHub;
+const retry_1 = __nccwpck_require__(4280);
+const outside_text_1 = __nccwpck_require__(6725);
+/** A failed API call: what was being done, the HTTP status when there was one, GitHub's words. */
+class GitHubApiError extends Error {
+    status;
+    constructor(what, status, detail) {
+        super(`${what} ${status ? `answered HTTP ${status}` : 'failed'}${detail ? `: ${(0, outside_text_1.inertInline)(detail.slice(0, 300))}` : ''}`);
+        this.status = status;
+        this.name = 'GitHubApiError';
+    }
+}
+exports.GitHubApiError = GitHubApiError;
+function classify(error) {
+    if (!(error instanceof GitHubApiError))
+        return { retry: false };
+    const { status } = error;
+    if (status === undefined || status === 429 || status >= 500) {
+        return { retry: true, reason: error.message };
+    }
+    return { retry: false };
+}
+function describe(what, error) {
+    const failure = (error ?? {});
+    const status = typeof failure.status === 'number' && failure.status > 0 ? failure.status : undefined;
+    const message = failure.response?.data?.message;
+    return new GitHubApiError(what, status, typeof message === 'string' ? message : (failure.message ?? String(error)));
+}
+async function connectGitHub(access, clock) {
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 228).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3228, 23));
+    const octokit = getOctokit(access.token, {
+        baseUrl: access.apiUrl.replace(/\/+$/, ''),
+        userAgent: 'coverage-gate',
+    });
+    const [owner, repo] = access.repository.split('/');
+    const call = (what, run) => (0, retry_1.withRetry)(async () => {
+        try {
+            return await run();
+        }
+        catch (error) {
+            throw describe(what, error);
+        }
+    }, { attempts: 3, backoff: { initialMs: 1_000, maxMs: 8_000 }, clock, classify });
+    return {
+        async userLogin() {
+            try {
+                const { data } = await call('Reading the token’s user', () => octokit.rest.users.getAuthenticated());
+                return data.login;
+            }
+            catch (error) {
+                if (error instanceof GitHubApiError && error.status === 403)
+                    return undefined;
+                throw error;
+            }
+        },
+        async viewerLogin() {
+            const answer = await call('Asking GraphQL for the viewer', () => octokit.graphql('query { viewer { login __typename } }'));
+            const { login, __typename: type } = answer.viewer;
+            return type === 'Bot' && !login.endsWith('[bot]') ? `${login}[bot]` : login;
+        },
+        listComments(pullRequest) {
+            return call('Listing the pull request comments', () => octokit.paginate(octokit.rest.issues.listComments, {
+                owner,
+                repo,
+                issue_number: pullRequest,
+                per_page: 100,
+            }));
+        },
+        async createComment(pullRequest, body) {
+            const { data } = await call('Creating the coverage comment', () => octokit.rest.issues.createComment({ owner, repo, issue_number: pullRequest, body }));
+            return data;
+        },
+        async updateComment(id, body) {
+            const { data } = await call('Updating the coverage comment', () => octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body }));
+            return data;
+        },
+        async pullRequest(pullRequest) {
+            const { data } = await call('Reading the pull request', () => octokit.rest.pulls.get({ owner, repo, pull_number: pullRequest }));
+            return { state: data.state, headSha: data.head.sha };
+        },
+    };
 }
 
 
@@ -1219,9 +1465,10 @@ function literalPrefix(pattern) {
 const SKIPPED = new Set(['.git', 'node_modules']);
 /**
  * Every file under `root`/`start`, as paths relative to `root`, skipping .git and
- * node_modules; symbolic links to folders are not followed.
+ * node_modules; symbolic links to folders are not followed (they are listed as files). Each
+ * folder walked is handed to `onFolder`.
  */
-function walkFiles(root, start = '', limit = 1_000_000) {
+function walkFiles(root, start = '', limit = 1_000_000, onFolder) {
     const found = [];
     const pending = [start];
     while (pending.length > 0 && found.length < limit) {
@@ -1236,8 +1483,10 @@ function walkFiles(root, start = '', limit = 1_000_000) {
         for (const entry of entries) {
             const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
             if (entry.isDirectory()) {
-                if (!SKIPPED.has(entry.name))
+                if (!SKIPPED.has(entry.name)) {
                     pending.push(child);
+                    onFolder?.(child);
+                }
             }
             else if (entry.isFile() || entry.isSymbolicLink()) {
                 found.push(child);
@@ -1294,15 +1543,27 @@ function getInputs(runner, env) {
         throw new errors_1.ConfigurationError('diff-base', `'${diffBase}' is not a git revision. Give a commit SHA or a ref such as origin/main.`);
     }
     const comment = runner.getInput('comment') || 'off';
-    if (!['off', 'always', 'on-failure'].includes(comment)) {
-        throw new errors_1.ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure.`);
+    if (!['off', 'always', 'on-failure', 'file'].includes(comment)) {
+        throw new errors_1.ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure, file.`);
     }
-    if (comment !== 'off' && githubToken === '') {
+    const commentFrom = runner.getInput('comment-from') || undefined;
+    if (commentFrom !== undefined && env.GITHUB_EVENT_NAME !== 'workflow_run') {
+        throw new errors_1.ConfigurationError('comment-from', `posts a comment file from a workflow_run workflow, and this run's event is ${env.GITHUB_EVENT_NAME || 'unknown'}. Run it in a workflow "on: workflow_run", after the pull request's workflow wrote the file with comment: file.`);
+    }
+    if (commentFrom !== undefined && comment === 'file') {
+        throw new errors_1.ConfigurationError('comment', 'is file, and comment-from is set: a step either writes the comment file or posts one. Leave comment out of the step that posts.');
+    }
+    const commentId = runner.getInput('comment-id') || undefined;
+    if (commentId !== undefined && (commentId.length > 200 || /[\r\n]/.test(commentId))) {
+        throw new errors_1.ConfigurationError('comment-id', 'must be one line of at most 200 characters (e.g. py${{ matrix.python }}).');
+    }
+    if (((comment !== 'off' && comment !== 'file') || commentFrom) && githubToken === '') {
         throw new errors_1.ConfigurationError('github-token', 'is empty, and comment is on. Pass a token that may write pull request comments: github-token: ${{ github.token }} with permissions: pull-requests: write.');
     }
     const baseline = runner.getInput('baseline');
     const badge = runner.getInput('badge');
     const summaryFile = runner.getInput('summary-file');
+    const commentFile = runner.getInput('comment-file');
     const files = (0, input_values_1.parseList)(runner.getInput('files'), /\n/);
     const runnerTemp = env.RUNNER_TEMP || workspace;
     return {
@@ -1317,6 +1578,11 @@ function getInputs(runner, env) {
         pathPrefixes: (0, path_mapping_1.parsePrefixRules)((0, input_values_1.parseList)(runner.getInput('path-prefix'), /\n/)),
         sourceRoots: (0, input_values_1.parseList)(runner.getInput('source-roots'), /\n/).map((root) => root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')),
         comment: comment,
+        commentId,
+        commentFile: commentFile
+            ? inWorkspace(commentFile)
+            : node_path_1.default.join(runnerTemp, 'coverage-comment.json'),
+        commentFrom: commentFrom ? inWorkspace(commentFrom) : undefined,
         githubToken,
         annotate: (0, input_values_1.parseBoolean)('annotate', runner.getInput('annotate') || 'true'),
         badge: badge ? inWorkspace(badge) : undefined,
@@ -1345,6 +1611,7 @@ const inputs_1 = __nccwpck_require__(4945);
 const measure_changed_lines_1 = __nccwpck_require__(9693);
 const metrics_1 = __nccwpck_require__(2823);
 const publish_1 = __nccwpck_require__(6593);
+const post_comment_1 = __nccwpck_require__(6082);
 const read_reports_1 = __nccwpck_require__(4834);
 const summary_file_1 = __nccwpck_require__(2005);
 const verdict_1 = __nccwpck_require__(855);
@@ -1355,6 +1622,17 @@ async function main(ctx) {
     const inputs = (0, inputs_1.getInputs)(ctx.runner, ctx.env);
     const log = new CountingLog(ctx.log);
     const event = (0, event_1.eventFacts)(ctx.event);
+    const access = githubAccess(ctx, inputs.githubToken);
+    // A fork's comment, written by the pull request's workflow, posted from workflow_run.
+    if (inputs.commentFrom) {
+        await (0, post_comment_1.postCommentFile)({
+            file: inputs.commentFrom,
+            commentId: inputs.commentId,
+            workflow: ctx.env.GITHUB_WORKFLOW ?? '',
+            job: ctx.env.GITHUB_JOB ?? '',
+        }, access, ctx, log);
+        return;
+    }
     // Read every report into one set of files, their paths mapped onto the workspace.
     const reports = (0, discovery_1.findReports)(inputs.workspace, inputs.files, inputs.format, log);
     const { set, infos } = await (0, read_reports_1.readReports)(reports, {
@@ -1391,26 +1669,36 @@ async function main(ctx) {
             pullRequest: event.pullRequest,
             workflow: ctx.env.GITHUB_WORKFLOW ?? '',
             job: ctx.env.GITHUB_JOB ?? '',
+            id: inputs.commentId,
         },
     });
-    await publish(ctx, log, verdict, inputs.githubToken);
+    // comment: file writes the comment for another workflow to post, never through the API.
+    await publish(ctx, log, verdict, inputs.comment === 'file' ? undefined : access);
+    if (inputs.comment === 'file') {
+        (0, publish_1.writeCommentFile)(ctx.runner, verdict, inputs.commentFile, event.headSha, log);
+    }
     if (!verdict.passed)
         throw new errors_1.ActionFailure(verdict.conclusion);
     log.info(verdict.conclusion);
 }
 /** Outputs and files first: they are what later steps use, whatever the verdict. */
-async function publish(ctx, log, verdict, token) {
+async function publish(ctx, log, verdict, access) {
     for (const note of verdict.notes)
         log.info(note);
     (0, publish_1.writeOutputs)(ctx.runner, verdict);
     (0, publish_1.writeFiles)(ctx.runner, verdict);
     await (0, publish_1.writeJobSummary)(ctx.summary, verdict);
     (0, publish_1.writeAnnotations)(ctx.runner, log, verdict);
-    await (0, publish_1.writeComment)(verdict, {
+    if (access)
+        await (0, publish_1.writeComment)(verdict, access, ctx, log);
+}
+/** The API of the server the workflow runs on (GitHub Enterprise Server sets GITHUB_API_URL). */
+function githubAccess(ctx, token) {
+    return {
         apiUrl: ctx.env.GITHUB_API_URL || 'https://api.github.com',
         repository: ctx.env.GITHUB_REPOSITORY ?? '',
         token,
-    }, ctx, log);
+    };
 }
 /** The step's log, counting warnings: GitHub's per-step limit counts them with the annotations. */
 class CountingLog {
@@ -1421,10 +1709,53 @@ class CountingLog {
     }
     info = (message) => this.log.info(message);
     debug = (message) => this.log.debug(message);
+    notice = (message) => this.log.notice(message);
     warning = (message) => {
         this.warnings++;
         this.log.warning(message);
     };
+}
+
+
+/***/ }),
+
+/***/ 5701:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Outside text (file names, report names, a forwarded comment) put into Markdown that GitHub
+// renders, so that it shows as the text it is and does nothing: no HTML, no emphasis, links or
+// table breaks, no autolink, no @mention that notifies anyone, no #123 cross-reference.
+//
+// Backslash escapes cover what CommonMark parses inline (HTML, code, emphasis, links, tables,
+// GitHub's strikethrough and math), and a leading marker that would open a nested list. Mentions, autolinks and references are found by GitHub in the rendered text, after
+// escapes are gone, so those get a zero-width joiner (U+200D) where it breaks the pattern:
+// after `@`, after the `:` of `://`, after `www` before its dot, after `#` before a digit. The
+// text reads the same; a copied name holds the invisible character.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.markdownText = markdownText;
+exports.neutraliseMentions = neutraliseMentions;
+const ZWJ = '\u200d';
+const ESCAPED = /[\\`*_[\]<>|~&$#]/g;
+/** Outside text as inert Markdown inline text, on one line (table cells, list items). */
+function markdownText(text) {
+    return text
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(ESCAPED, (char) => `\\${char}`)
+        .replace(/^(\s*)([-+])(?=\s|$)/, '$1\\$2')
+        .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2')
+        .replace(/@/g, `@${ZWJ}`)
+        .replace(/:(?=\/\/)/g, `:${ZWJ}`)
+        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+        .replace(/#(?=\d)/g, `#${ZWJ}`);
+}
+/**
+ * Markdown written elsewhere (a comment file from another workflow), kept as Markdown but with
+ * every @mention made inert, so that posting it notifies nobody, and with no HTML comment that
+ * could pass for a marker of this action.
+ */
+function neutraliseMentions(markdown) {
+    return markdown.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWJ}`).replace(/<!--/g, '&lt;!--');
 }
 
 
@@ -2375,6 +2706,51 @@ function formatScaled(value, decimals) {
 
 /***/ }),
 
+/***/ 6082:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.postCommentFile = postCommentFile;
+const node_fs_1 = __nccwpck_require__(3024);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const comment_file_1 = __nccwpck_require__(2542);
+const github_client_1 = __nccwpck_require__(6599);
+const sticky_comment_1 = __nccwpck_require__(6383);
+async function postCommentFile(request, access, ctx, log) {
+    const headSha = ctx.event.workflow_run?.head_sha;
+    if (typeof headSha !== 'string' || !/^[0-9a-f]{40,64}$/.test(headSha)) {
+        throw new errors_1.ActionFailure('The workflow_run event names no head commit (workflow_run.head_sha): nothing posted.');
+    }
+    const name = (0, outside_text_1.inertInline)(request.file);
+    if (!(0, node_fs_1.existsSync)(request.file)) {
+        throw new errors_1.ActionFailure(`No comment file at ${name}: download the artifact the pull request's workflow uploaded (actions/download-artifact with run-id: \${{ github.event.workflow_run.id }}) before this step. Nothing posted.`);
+    }
+    const { pullRequest, body } = (0, comment_file_1.parseCommentFile)((0, node_fs_1.readFileSync)(request.file, 'utf8'), name);
+    const marker = (0, sticky_comment_1.commentMarker)(request.workflow, request.job, request.commentId);
+    try {
+        const api = await (0, github_client_1.connectGitHub)(access, ctx.clock);
+        const pull = await api.pullRequest(pullRequest);
+        if (pull.state !== 'open') {
+            throw new errors_1.ActionFailure(`Pull request #${pullRequest} named by ${name} is ${(0, outside_text_1.inertInline)(pull.state)}, not open: nothing posted.`);
+        }
+        if (pull.headSha !== headSha) {
+            throw new errors_1.ActionFailure(`Pull request #${pullRequest} named by ${name} is at ${(0, outside_text_1.inertInline)(pull.headSha)}, not at the workflow run's head commit ${headSha}: the file is not this pull request's, or the pull request has moved on. Nothing posted.`);
+        }
+        const result = await (0, sticky_comment_1.upsertComment)(api, { pullRequest, marker, text: (0, comment_file_1.forwardedText)(body, marker), createNew: true }, log);
+        log.info(`Pull request #${pullRequest} comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
+    }
+    catch (error) {
+        if (error instanceof errors_1.ActionFailure)
+            throw error;
+        throw new errors_1.ActionFailure(`Could not post the comment: ${(0, errors_1.errorMessage)(error)}`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 6593:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -2388,10 +2764,13 @@ exports.writeFiles = writeFiles;
 exports.writeJobSummary = writeJobSummary;
 exports.writeAnnotations = writeAnnotations;
 exports.writeComment = writeComment;
+exports.writeCommentFile = writeCommentFile;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
-const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+const comment_file_1 = __nccwpck_require__(2542);
+const github_client_1 = __nccwpck_require__(6599);
 const sticky_comment_1 = __nccwpck_require__(6383);
 const summary_file_1 = __nccwpck_require__(2005);
 // The writers that publish a verdict, each to one place.
@@ -2437,20 +2816,41 @@ async function writeComment(verdict, access, ports, log) {
         log.info('Not a pull request: no comment written.');
         return;
     }
-    const api = new sticky_comment_1.CommentsApi({ ...access, pullRequest: plan.pullRequest, marker: plan.marker }, ports.http, ports.clock);
     try {
-        const result = await (0, sticky_comment_1.upsertComment)(api, plan.marker, plan.text, plan.createNew);
+        const api = await (0, github_client_1.connectGitHub)(access, ports.clock);
+        const result = await (0, sticky_comment_1.upsertComment)(api, plan, log);
         if (result.action !== 'skipped')
             log.info(`Pull request comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
     }
     catch (error) {
-        if (error instanceof http_1.HttpStatusError && error.status === 403) {
-            log.warning(`Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token; comment from a workflow_run workflow, or give the job permissions: pull-requests: write.`);
+        if (error instanceof github_client_1.GitHubApiError && error.status === 403) {
+            log.warning(`Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token: write the comment with comment: file and post it from a workflow_run workflow with comment-from (see the README), or give the job permissions: pull-requests: write.`);
         }
         else {
             log.warning(`Could not write the pull request comment: ${(0, errors_1.errorMessage)(error)}`);
         }
     }
+}
+/**
+ * comment: file: the comment as JSON, for a workflow_run workflow to post (the comment-file
+ * output set once it is written). Not on a pull request, no file is written.
+ */
+function writeCommentFile(runner, verdict, file, headSha, log) {
+    const plan = verdict.comment;
+    if (plan.kind !== 'write' || !headSha) {
+        log.info('Not a pull request: no comment file written.');
+        runner.setOutput('comment-file', '');
+        return;
+    }
+    (0, node_fs_1.mkdirSync)(node_path_1.default.dirname(file), { recursive: true });
+    (0, node_fs_1.writeFileSync)(file, (0, comment_file_1.commentFileText)({
+        marker: plan.marker,
+        pull_request: plan.pullRequest,
+        head_sha: headSha,
+        body: plan.text,
+    }));
+    runner.setOutput('comment-file', file);
+    log.info(`Comment for pull request #${plan.pullRequest} written to ${(0, outside_text_1.inertInline)(file)}.`);
 }
 
 
@@ -2481,8 +2881,11 @@ async function readReports(reports, options, log) {
     const infos = [];
     const unmatched = { count: 0, first: new Set() };
     for (const report of reports) {
-        infos.push(await readReport(report, set, mapper, excluded, unmatched));
+        const info = await readReport(report, set, mapper, excluded, unmatched);
+        infos.push(info);
         log.info(`Read ${report.name} (${formats_1.FORMAT_NAMES[report.format]}).`);
+        for (const notice of info.notices ?? [])
+            log.notice(`${report.name}: ${notice}.`);
     }
     if (unmatched.count > 0) {
         const listed = [...unmatched.first];
@@ -2562,14 +2965,21 @@ async function readReport(report, set, mapper, excluded, unmatched) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fitsSummary = exports.COMMENT_LISTS = exports.REPORT_HEADING = exports.COMMENT_LIMIT_CHARS = void 0;
+exports.commentHeading = commentHeading;
 exports.renderReport = renderReport;
+const markdown_1 = __nccwpck_require__(5701);
 const percent_1 = __nccwpck_require__(2571);
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 exports.COMMENT_LIMIT_CHARS = 65_536;
 exports.REPORT_HEADING = '### Coverage';
-/** Markdown table cells hold no pipes or line breaks; HTML in file names is shown as text. */
-function cell(text) {
-    return text.replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`).replace(/\r?\n/g, ' ');
+/**
+ * Text in a table cell or list item: no pipes or line breaks; HTML, links, autolinks, mentions
+ * and references in file names and anything else from a report shown as text (markdown.ts).
+ */
+const cell = markdown_1.markdownText;
+/** The heading of a comment told apart by its comment-id (matrix legs, monorepo packages). */
+function commentHeading(commentId) {
+    return commentId ? `${exports.REPORT_HEADING} of ${(0, markdown_1.markdownText)(commentId)}` : exports.REPORT_HEADING;
 }
 function ratioText(ratio) {
     if (!ratio)
@@ -2793,7 +3203,7 @@ async function parseClover(chunks, emit) {
                     const hits = count(tag, 'count');
                     if (!Number.isInteger(number))
                         throw new report_error_1.ReportError(`a <line> of ${file} has no num: <${tag.raw}>`);
-                    const type = tag.attr('type') ?? 'stmt';
+                    const type = (tag.attr('type') ?? 'stmt').trim().toLowerCase();
                     if (type === 'method') {
                         methodLines++;
                         const name = tag.attr('name') ?? tag.attr('signature') ?? `line ${number}`;
@@ -2846,6 +3256,23 @@ const xml_scanner_1 = __nccwpck_require__(2944);
 // Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
 // ReportGenerator and others. File names are relative to one of the <source> folders.
 // Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
+// Attribute values are read as their writers mean them: coverlet writes `branch="True"`, others
+// `true` (or `1`). The root's totals (`lines-valid`, `branches-covered` ...) are a header: the
+// <line> elements are the data, and where they disagree the data wins, as lcov follows its DA
+// records. Only where no line carries the detail (php-code-coverage, for instance, puts branch
+// totals in the header alone) does the header stand in, as counts of the report as a whole.
+/** A boolean attribute as the tools write it: `true`, `True`, `TRUE` or `1`. */
+function isTrueValue(value) {
+    const text = value?.trim().toLowerCase();
+    return text === 'true' || text === '1';
+}
+function headerRatio(tag, covered, valid) {
+    const total = Number(tag.attr(valid));
+    const done = Number(tag.attr(covered));
+    return Number.isInteger(total) && Number.isInteger(done) && total > 0 && done >= 0
+        ? { covered: Math.min(done, total), total }
+        : undefined;
+}
 const CONDITION = /\((\d+)\s*\/\s*(\d+)\)/;
 async function parseCobertura(chunks, emit) {
     const sources = [];
@@ -2864,6 +3291,9 @@ async function parseCobertura(chunks, emit) {
     let hasMethods = false;
     let method;
     let classes = 0;
+    let header = {};
+    let lineSeen = false;
+    let branchSeen = false;
     await (0, xml_scanner_1.scanXml)(chunks, {
         comment(text) {
             if (classes === 0 && file === undefined && /coverage\.py/i.test(text))
@@ -2876,6 +3306,10 @@ async function parseCobertura(chunks, emit) {
                         return;
                     rootSeen = true;
                     reportBranches = Number(tag.attr('branches-valid') ?? 0) > 0;
+                    header = {
+                        lines: headerRatio(tag, 'lines-covered', 'lines-valid'),
+                        branches: headerRatio(tag, 'branches-covered', 'branches-valid'),
+                    };
                     return;
                 case 'source':
                     inSource = true;
@@ -2916,10 +3350,12 @@ async function parseCobertura(chunks, emit) {
                         return;
                     }
                     lines.add(number, hits);
-                    if (tag.attr('branch') === 'true') {
+                    lineSeen = true;
+                    if (isTrueValue(tag.attr('branch'))) {
                         const condition = CONDITION.exec(tag.attr('condition-coverage') ?? '');
                         if (condition) {
                             hasBranches = true;
+                            branchSeen = true;
                             const covered = Number(condition[1]);
                             const total = Number(condition[2]);
                             // Cobertura says how many of a line's branches ran, not which: the first ones stand in.
@@ -2973,7 +3409,26 @@ async function parseCobertura(chunks, emit) {
         throw new report_error_1.ReportError('the root element is not <coverage>: this is not a Cobertura report');
     if (classes === 0)
         throw new report_error_1.ReportError('no <class> elements: the report covers no file');
-    return { family };
+    const fromHeader = [];
+    if (!lineSeen && header.lines)
+        fromHeader.push('lines');
+    if (!branchSeen && header.branches)
+        fromHeader.push('branches');
+    if (fromHeader.length === 0)
+        return { family };
+    const counts = {
+        lines: lineSeen ? undefined : header.lines,
+        branches: branchSeen ? undefined : header.branches,
+    };
+    emit({ path: '', lines: model_1.EMPTY_LINES, counts, unnamed: true });
+    return {
+        family,
+        notices: [
+            `no <line> carries the ${fromHeader.join(' or ')} detail, so the totals in the root <coverage> element (${fromHeader
+                .map((metric) => `${header[metric].covered} of ${header[metric].total} ${metric}`)
+                .join(', ')}) are used for the report as a whole`,
+        ],
+    };
 }
 
 
@@ -3318,7 +3773,7 @@ async function parseJacoco(chunks, emit) {
                     };
                     return;
                 case 'counter':
-                    if (method && tag.attr('type') === 'METHOD') {
+                    if (method && tag.attr('type')?.trim().toUpperCase() === 'METHOD') {
                         method.covered = Number(tag.attr('covered') ?? 0) > 0;
                     }
                     return;
@@ -3421,17 +3876,25 @@ async function parseCoveragePyJson(chunks, emit) {
     const waiting = [];
     const lines = new model_1.LineBuilder();
     const emitFile = (path, data, branches) => {
+        // `executed_lines` can hold lines coverage.py does not count as statements (a docstring's
+        // line, line 0 of an empty module), so the statement count comes from the file's summary:
+        // the coverage set counts a file's covered statements as that count less the lines every
+        // report missed (coverage-set.ts). Line 0 is never a statement.
         for (const line of numbers(data.executed_lines))
-            lines.add(line, 1);
+            if (line > 0)
+                lines.add(line, 1);
         for (const line of numbers(data.missing_lines))
-            lines.add(line, 0);
+            if (line > 0)
+                lines.add(line, 0);
         // Branch counts come from the file's summary: the executed_branches list also holds arcs
         // that coverage.py does not count as branches (inside comprehensions, for instance).
         const summary = isObject(data.summary) ? data.summary : {};
         const ratio = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+        const statements = Number(summary.num_statements);
         emit({
             path: (0, text_stream_1.detach)(path.replace(/\\/g, '/')),
             lines: lines.take(),
+            statementCount: Number.isInteger(statements) && statements >= 0 ? statements : undefined,
             counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
         });
     };
@@ -3487,19 +3950,23 @@ async function parseIstanbulFinal(chunks, emit) {
         if (!isObject(data) || !isObject(data.statementMap) || !isObject(data.s)) {
             throw new report_error_1.ReportError(`the entry of ${key} has no statementMap and s: this is not Istanbul's coverage-final.json`);
         }
-        // Istanbul's line coverage: a line's count is that of its busiest statement starting there.
+        // Counted as istanbul-lib-coverage counts (FileCoverage.toSummary): every entry of `s`, `f`
+        // and `b` counts, the maps only place it; a count that is not a number (`null`) is an entry
+        // that never ran. A line's count is that of its busiest statement starting there.
+        const statementMap = isObject(data.statementMap) ? data.statementMap : {};
         const lineHits = new Map();
         for (const [id, count] of Object.entries(data.s)) {
-            const line = startLine(data.statementMap[id]);
-            if (line === 0 || typeof count !== 'number')
+            const line = startLine(statementMap[id]);
+            if (line === 0)
                 continue;
-            lineHits.set(line, Math.max(lineHits.get(line) ?? 0, count));
+            lineHits.set(line, Math.max(lineHits.get(line) ?? 0, hitsOf(count)));
         }
         for (const [line, hits] of lineHits)
             lines.add(line, hits);
         const fnMap = isObject(data.fnMap) ? data.fnMap : {};
         const f = isObject(data.f) ? data.f : {};
-        for (const [id, fn] of Object.entries(fnMap)) {
+        for (const [id, count] of Object.entries(f)) {
+            const fn = fnMap[id];
             const name = isObject(fn) && typeof fn.name === 'string' ? fn.name : `function ${id}`;
             const line = isObject(fn)
                 ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
@@ -3507,20 +3974,22 @@ async function parseIstanbulFinal(chunks, emit) {
             // Anonymous functions share names across files but not within one; the id keeps them apart.
             const key = (0, text_stream_1.detach)(`${name}#${id}`);
             functions.declare(key, line);
-            functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
+            functions.hit(key, hitsOf(count));
         }
         const branchMap = isObject(data.branchMap) ? data.branchMap : {};
         const b = isObject(data.b) ? data.b : {};
-        for (const [id, branch] of Object.entries(branchMap)) {
-            const counts = numbers(b[id]);
+        for (const [id, counts] of Object.entries(b)) {
+            if (!Array.isArray(counts))
+                continue;
+            const branch = branchMap[id];
             const firstLocation = isObject(branch) && Array.isArray(branch.locations)
                 ? branch.locations[0]
                 : undefined;
             const line = isObject(branch)
-                ? startLine(branch.loc) || startLine(firstLocation) || Number(branch.line) || 0
+                ? Number(branch.line) || startLine(branch.loc) || startLine(firstLocation) || 0
                 : 0;
             for (const count of counts)
-                branches.add(line, count);
+                branches.add(line, hitsOf(count));
         }
         emit({
             path: (0, text_stream_1.detach)((typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/')),
@@ -3534,6 +4003,10 @@ async function parseIstanbulFinal(chunks, emit) {
     if (files === 0)
         throw new report_error_1.ReportError('the report names no file');
     return { family: 'other' };
+}
+/** A hit count as Istanbul reads it: anything but a positive number is "not run". */
+function hitsOf(count) {
+    return typeof count === 'number' && count > 0 ? count : 0;
 }
 function ratioOf(value) {
     if (!isObject(value))
@@ -4195,17 +4668,31 @@ const node_string_decoder_1 = __nccwpck_require__(6193);
  */
 async function forEachLine(chunks, onLine) {
     const decoder = new node_string_decoder_1.StringDecoder('utf8');
-    let carry = '';
+    // A partial line is kept as pieces and only searched once: a line without a newline across
+    // many chunks (64 MB of one line) is read in time proportional to its length.
+    let carry = [];
     let first = true;
     for await (const chunk of chunks) {
-        let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+        let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
         if (first && text.length > 0) {
             if (text.charCodeAt(0) === 0xfeff)
                 text = text.slice(1);
             first = false;
         }
-        let start = 0;
         let end = text.indexOf('\n');
+        if (end < 0) {
+            if (text !== '')
+                carry.push(text);
+            continue;
+        }
+        if (carry.length > 0) {
+            carry.push(text);
+            const head = carry.join('');
+            end += head.length - text.length;
+            text = head;
+            carry = [];
+        }
+        let start = 0;
         while (end >= 0) {
             const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
             if (onLine(text.slice(start, stop)) === false)
@@ -4213,9 +4700,10 @@ async function forEachLine(chunks, onLine) {
             start = end + 1;
             end = text.indexOf('\n', start);
         }
-        carry = text.slice(start);
+        if (start < text.length)
+            carry.push(text.slice(start));
     }
-    const rest = carry + decoder.end();
+    const rest = carry.join('') + decoder.end();
     if (rest !== '')
         onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
 }
@@ -4461,107 +4949,68 @@ function findTagEnd(text, from) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.CommentsApi = void 0;
 exports.commentMarker = commentMarker;
 exports.markedBody = markedBody;
+exports.tokenLogin = tokenLogin;
+exports.findOwnComment = findOwnComment;
 exports.upsertComment = upsertComment;
-const http_1 = __nccwpck_require__(6004);
-const retry_1 = __nccwpck_require__(4280);
-const TIMEOUT_MS = 30_000;
-/** The hidden line that marks this job's comment: workflow and job, URL-encoded. */
-function commentMarker(workflow, job) {
+const outside_text_1 = __nccwpck_require__(6725);
+/** GITHUB_TOKEN's identity, where neither GET /user nor GraphQL says who the token is. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * The hidden line that marks the comment: the comment-id when given, else the workflow and
+ * job, URL-encoded (so a comment-id never reads as another job's default marker).
+ */
+function commentMarker(workflow, job, commentId) {
+    if (commentId)
+        return `<!-- coverage-gate: id=${encodeURIComponent(commentId)} -->`;
     return `<!-- coverage-gate: ${encodeURIComponent(workflow)}/${encodeURIComponent(job)} -->`;
 }
 /** The comment as posted: the text, then the marker that finds it again. */
 function markedBody(text, marker) {
     return `${text}\n${marker}\n`;
 }
-/** The URL of the next page from a Link header (RFC 8288), as GitHub paginates. */
-function nextPage(link) {
-    if (!link)
-        return undefined;
-    for (const part of link.split(',')) {
-        const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
-        if (match && match[2].split(/\s+/).includes('next'))
-            return match[1];
-    }
-    return undefined;
-}
-class CommentsApi {
-    target;
-    http;
-    clock;
-    constructor(target, http, clock) {
-        this.target = target;
-        this.http = http;
-        this.clock = clock;
-    }
-    async send(request, what) {
-        return (0, retry_1.withRetry)(async () => (0, http_1.expectSuccess)(await this.http({
-            ...request,
-            timeoutMs: TIMEOUT_MS,
-            headers: {
-                Accept: 'application/vnd.github+json',
-                Authorization: `Bearer ${this.target.token}`,
-                'X-GitHub-Api-Version': '2022-11-28',
-                'User-Agent': 'coverage-gate',
-                ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-            },
-        }), what), {
-            attempts: 3,
-            backoff: { initialMs: 1_000, maxMs: 8_000 },
-            clock: this.clock,
-            classify: http_1.classifyHttpError,
-        });
-    }
-    get base() {
-        return `${this.target.apiUrl.replace(/\/+$/, '')}/repos/${this.target.repository}`;
-    }
-    /** The first comment carrying the marker, looking through every page. */
-    async findMarked() {
-        let url = `${this.base}/issues/${this.target.pullRequest}/comments?per_page=100`;
-        for (let page = 0; url && page < 1000; page++) {
-            const response = await this.send({ method: 'GET', url }, 'Listing the pull request comments');
-            const comments = JSON.parse(response.body);
-            const found = comments.find((comment) => comment.body?.includes(this.target.marker));
-            if (found)
-                return found;
-            url = nextPage(response.header('link'));
-        }
-        return undefined;
-    }
-    async create(body) {
-        const response = await this.send({
-            method: 'POST',
-            url: `${this.base}/issues/${this.target.pullRequest}/comments`,
-            body: JSON.stringify({ body }),
-        }, 'Creating the coverage comment');
-        return JSON.parse(response.body);
-    }
-    async update(id, body) {
-        const response = await this.send({
-            method: 'PATCH',
-            url: `${this.base}/issues/comments/${id}`,
-            body: JSON.stringify({ body }),
-        }, 'Updating the coverage comment');
-        return JSON.parse(response.body);
-    }
-}
-exports.CommentsApi = CommentsApi;
 /**
- * Writes the comment: updates this job's comment where there is one, else creates it unless
- * `createNew` is false (comment: on-failure on a passing run only refreshes an old comment).
+ * The token's login, as comments show their author: GET /user; where the token may not read
+ * it (GITHUB_TOKEN gets 403), GraphQL's viewer; else github-actions[bot].
  */
-async function upsertComment(api, marker, text, createNew) {
-    const body = markedBody(text, marker);
-    const existing = await api.findMarked();
+async function tokenLogin(api, log) {
+    const user = await api.userLogin();
+    if (user)
+        return user;
+    try {
+        return await api.viewerLogin();
+    }
+    catch (error) {
+        log.debug(`GraphQL did not name the token's user (${(0, outside_text_1.inertInline)(String(error))}); taking ${ACTIONS_BOT}.`);
+        return ACTIONS_BOT;
+    }
+}
+/** The first comment that carries the marker and that `login` wrote. */
+function findOwnComment(comments, marker, login) {
+    const own = login.toLowerCase();
+    return comments.find((comment) => comment.body?.includes(marker) && comment.user?.login?.toLowerCase() === own);
+}
+/**
+ * Writes the comment: updates our own marked comment where there is one, else creates it
+ * unless `createNew` is false (comment: on-failure on a passing run only refreshes an old one).
+ */
+async function upsertComment(api, request, log) {
+    const body = markedBody(request.text, request.marker);
+    const login = await tokenLogin(api, log);
+    const comments = await api.listComments(request.pullRequest);
+    const existing = findOwnComment(comments, request.marker, login);
+    const foreign = comments.filter((comment) => comment !== existing && comment.body?.includes(request.marker)).length;
+    if (foreign > 0 && !existing) {
+        log.info(`${foreign} comment(s) carry this step's marker but were not written by ${(0, outside_text_1.inertInline)(login)}: left alone.`);
+    }
     if (existing) {
-        const updated = await api.update(existing.id, body);
+        const updated = await api.updateComment(existing.id, body);
         return { action: 'updated', id: updated.id ?? existing.id, url: updated.html_url };
     }
-    if (!createNew)
+    if (!request.createNew)
         return { action: 'skipped' };
-    const created = await api.create(body);
+    const created = await api.createComment(request.pullRequest, body);
     return { action: 'created', id: created.id, url: created.html_url };
 }
 
@@ -4747,15 +5196,15 @@ function planComment(request, report) {
         return { kind: 'off' };
     if (!request.pullRequest)
         return { kind: 'not-a-pull-request' };
-    const marker = (0, sticky_comment_1.commentMarker)(request.workflow, request.job);
-    const text = (0, report_1.renderReport)(report, report_1.REPORT_HEADING, (body) => (0, sticky_comment_1.markedBody)(body, marker).length < report_1.COMMENT_LIMIT_CHARS, report_1.COMMENT_LISTS);
+    const marker = (0, sticky_comment_1.commentMarker)(request.workflow, request.job, request.id);
+    const text = (0, report_1.renderReport)(report, (0, report_1.commentHeading)(request.id), (body) => (0, sticky_comment_1.markedBody)(body, marker).length < report_1.COMMENT_LIMIT_CHARS, report_1.COMMENT_LISTS);
     return {
         kind: 'write',
         pullRequest: request.pullRequest,
         marker,
         text,
         // comment: on-failure only refreshes an old comment while the gate passes.
-        createNew: request.mode === 'always' || !report.passed,
+        createNew: request.mode !== 'on-failure' || !report.passed,
     };
 }
 
@@ -5703,10 +6152,24 @@ async function runPostStep(post) {
 
 /***/ }),
 
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = require("assert");
+
+/***/ }),
+
 /***/ 6982:
 /***/ ((module) => {
 
 module.exports = require("crypto");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = require("events");
 
 /***/ }),
 
@@ -5717,6 +6180,48 @@ module.exports = require("fs");
 
 /***/ }),
 
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = require("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = require("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = require("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = require("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = require("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = require("node:buffer");
+
+/***/ }),
+
 /***/ 1421:
 /***/ ((module) => {
 
@@ -5724,10 +6229,38 @@ module.exports = require("node:child_process");
 
 /***/ }),
 
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = require("node:console");
+
+/***/ }),
+
 /***/ 7598:
 /***/ ((module) => {
 
 module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = require("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = require("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = require("node:events");
 
 /***/ }),
 
@@ -5742,6 +6275,13 @@ module.exports = require("node:fs");
 /***/ ((module) => {
 
 module.exports = require("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = require("node:http2");
 
 /***/ }),
 
@@ -5773,6 +6313,27 @@ module.exports = require("node:path");
 
 /***/ }),
 
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = require("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = require("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = require("node:stream");
+
+/***/ }),
+
 /***/ 6193:
 /***/ ((module) => {
 
@@ -5787,10 +6348,66 @@ module.exports = require("node:tls");
 
 /***/ }),
 
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = require("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = require("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = require("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = require("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = require("node:zlib");
+
+/***/ }),
+
 /***/ 857:
 /***/ ((module) => {
 
 module.exports = require("os");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = require("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = require("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = require("util");
 
 /***/ })
 
@@ -5825,6 +6442,9 @@ module.exports = require("os");
 /******/ 		// Return the exports of the module
 /******/ 		return module.exports;
 /******/ 	}
+/******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
 /******/ 	
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
@@ -5872,6 +6492,28 @@ module.exports = require("os");
 /******/ 		};
 /******/ 	})();
 /******/ 	
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /******/ 	/* webpack/runtime/hasOwnProperty shorthand */
 /******/ 	(() => {
 /******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -5886,6 +6528,48 @@ module.exports = require("os");
 /******/ 			}
 /******/ 			Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
 /******/ 	})();
 /******/ 	
 /************************************************************************/

@@ -29,7 +29,9 @@ import type { Ratio } from './percent';
 // Limits: line numbers and branch slots below 2^31; function names are told apart by a 32-bit
 // hash, so two names of one file that collide count as one function. Counts a report gives
 // without detail cannot be merged line by line: of two for one file, the one that measured more
-// stands. Statement blocks (Go) merge by position. A file is unnamed or not as its first record
+// stands. A file whose statement count a report gives (coverage.py JSON) has that many statements,
+// covered unless every report missed them: its executed lines may name lines coverage.py does not
+// count, so they are never counted as statements. Statement blocks (Go) merge by position. A file is unnamed or not as its first record
 // says.
 
 export interface FileFigures {
@@ -56,6 +58,8 @@ interface MergedFile {
   branches?: Ratio;
   functions?: Ratio;
   statements?: StatementBlocks;
+  /** The file's statement count as a report gave it (the largest, should reports disagree). */
+  statementCount?: number;
   /** Counts a report gave without detail; absent when none did. */
   counts?: CountsOnly;
   unnamed: boolean;
@@ -73,6 +77,7 @@ export class CoverageSet {
         path,
         counts: record.counts && { ...record.counts },
         statements: record.statements,
+        statementCount: record.statementCount,
         unnamed: record.unnamed === true,
       };
       store(file, record.lines, record.branches, functions);
@@ -92,6 +97,9 @@ export class CoverageSet {
         ? mergeFunctions(oldFunctions, functions)
         : (oldFunctions ?? functions);
     store(known, lines, branches, mergedFunctions);
+    if (record.statementCount !== undefined) {
+      known.statementCount = Math.max(known.statementCount ?? 0, record.statementCount);
+    }
     if (record.statements) {
       known.statements = known.statements
         ? mergeStatements(known.statements, record.statements)
@@ -159,11 +167,22 @@ function mergeStatements(a: StatementBlocks, b: StatementBlocks): StatementBlock
   return merged;
 }
 
+/**
+ * Lines of a file whose statement count a report gave: that many statements, of which those
+ * missed by every report (the lines whose merged hits are 0) are not covered.
+ */
+function statementLines(file: MergedFile): Ratio | undefined {
+  if (file.statementCount === undefined) return undefined;
+  const missed = file.lines ? file.lines.total - file.lines.covered : 0;
+  const total = Math.max(file.statementCount, missed);
+  return { covered: total - missed, total };
+}
+
 /** A file's counts: from its detail where it has some, else from the counts a report gave. */
 function fileFigures(file: MergedFile): FileFigures {
   const figures: FileFigures = {
     path: file.path,
-    lines: file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
+    lines: statementLines(file) ?? file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
     branches: file.branches ?? file.counts?.branches,
     functions: file.functions ?? file.counts?.functions,
     lineDetail: file.lines !== undefined,

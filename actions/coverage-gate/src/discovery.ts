@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
@@ -52,18 +52,79 @@ function display(workspace: string, file: string): string {
     : relative.split(path.sep).join('/');
 }
 
-function matchPattern(workspace: string, pattern: string): string[] {
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The paths the pattern names, files and links alike, and the folders it names (a folder named
+ * like a report, `coverage.json/`, is not one).
+ */
+function matchPattern(workspace: string, pattern: string): { files: string[]; folders: string[] } {
   const absolute = path.isAbsolute(pattern);
   const base = absolute ? path.parse(pattern).root : workspace;
   const relativePattern = absolute ? pattern.slice(base.length) : pattern.replace(/^\.\//, '');
   if (!isGlob(relativePattern)) {
     const file = path.join(base, relativePattern);
-    return existsSync(file) && statSync(file).isFile() ? [file] : [];
+    return { files: exists(file) ? [file] : [], folders: [] };
   }
   const regex = globToRegExp(relativePattern);
-  return walkFiles(base, literalPrefix(relativePattern))
+  const folders: string[] = [];
+  const files = walkFiles(base, literalPrefix(relativePattern), undefined, (folder) => {
+    if (regex.test(folder)) folders.push(path.join(base, folder));
+  })
     .filter((file) => regex.test(file))
     .map((file) => path.join(base, file));
+  return { files, folders };
+}
+
+function inside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Whether a matched path can be read as a report: a regular file, or a symbolic link to one
+ * inside the workspace. Anything else is skipped with a warning that names it: a link never
+ * takes the action out of the workspace, and a dangling link or a folder is no report.
+ */
+function readable(workspace: string, file: string, log: Logger): boolean {
+  const name = display(workspace, file);
+  if (lstatSync(file).isSymbolicLink()) {
+    let target: string;
+    try {
+      target = realpathSync(file);
+    } catch {
+      log.warning(`Skipping ${name}: a symbolic link to nothing (its target does not exist).`);
+      return false;
+    }
+    let root = workspace;
+    try {
+      root = realpathSync(workspace);
+    } catch {
+      // The workspace itself is checked elsewhere; compare with it as given.
+    }
+    if (!inside(root, target)) {
+      log.warning(
+        `Skipping ${name}: a symbolic link to ${target}, outside the workspace; reports are only read inside it.`,
+      );
+      return false;
+    }
+  }
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile)
+    log.warning(`Skipping ${name}: not a file (a folder, or a device), so not a report.`);
+  return isFile;
 }
 
 /**
@@ -87,8 +148,17 @@ export function findReports(
     const seen = new Set<string>();
     const reports: ReportFile[] = [];
     for (const pattern of patterns) {
-      const matches = matchPattern(workspace, pattern).filter((file) => !seen.has(file));
-      if (matches.length === 0) {
+      const matched = matchPattern(workspace, pattern);
+      for (const folder of matched.folders) readable(workspace, folder, log);
+      const matches: string[] = [];
+      let fresh = 0;
+      for (const file of matched.files) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        fresh++;
+        if (readable(workspace, file, log)) matches.push(file);
+      }
+      if (fresh === 0 && matched.folders.length === 0) {
         log.warning(
           `No file matches '${pattern}' (from the 'files' input), looked for under ${workspace}.`,
         );
@@ -115,7 +185,10 @@ export function findReports(
 
   const byFolder = new Map<string, ReportFile>();
   for (const pattern of DEFAULT_PATTERNS) {
-    for (const file of matchPattern(workspace, pattern)) {
+    const matched = matchPattern(workspace, pattern);
+    for (const folder of matched.folders) readable(workspace, folder, log);
+    for (const file of matched.files) {
+      if (!readable(workspace, file, log)) continue;
       const report = identify(file);
       if (!report || report.guessed) {
         log.debug(`Skipping ${file}: not a coverage report.`);

@@ -5,13 +5,15 @@ import type { EventPayload } from '../../shared/context';
 
 interface PushOrPullRequest {
   before?: string;
-  pull_request?: { number?: number; base?: { sha?: string } };
+  pull_request?: { number?: number; base?: { sha?: string }; head?: { sha?: string } };
 }
 
 interface EventFacts {
   /** The commit the changes are measured from: the pull request's base, or a push's before. */
   base?: string;
   pullRequest?: number;
+  /** The pull request's head commit, recorded in a comment file. */
+  headSha?: string;
 }
 
 export function eventFacts(payload: EventPayload): EventFacts {
@@ -19,5 +21,6 @@ export function eventFacts(payload: EventPayload): EventFacts {
   return {
     base: event.pull_request?.base?.sha ?? event.before,
     pullRequest: event.pull_request?.number,
+    headSha: event.pull_request?.head?.sha,
   };
 }

@@ -73,9 +73,15 @@ const SKIPPED = new Set(['.git', 'node_modules']);
 
 /**
  * Every file under `root`/`start`, as paths relative to `root`, skipping .git and
- * node_modules; symbolic links to folders are not followed.
+ * node_modules; symbolic links to folders are not followed (they are listed as files). Each
+ * folder walked is handed to `onFolder`.
  */
-export function walkFiles(root: string, start = '', limit = 1_000_000): string[] {
+export function walkFiles(
+  root: string,
+  start = '',
+  limit = 1_000_000,
+  onFolder?: (relative: string) => void,
+): string[] {
   const found: string[] = [];
   const pending = [start];
   while (pending.length > 0 && found.length < limit) {
@@ -89,7 +95,10 @@ export function walkFiles(root: string, start = '', limit = 1_000_000): string[]
     for (const entry of entries) {
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (!SKIPPED.has(entry.name)) pending.push(child);
+        if (!SKIPPED.has(entry.name)) {
+          pending.push(child);
+          onFolder?.(child);
+        }
       } else if (entry.isFile() || entry.isSymbolicLink()) {
         found.push(child);
       }

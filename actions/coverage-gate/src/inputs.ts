@@ -9,7 +9,7 @@ import { parsePrefixRules, type PrefixRule } from './path-mapping';
 import { parsePercent } from './percent';
 import { FORMATS, type Format } from './reports/formats';
 
-export type CommentMode = 'off' | 'always' | 'on-failure';
+export type CommentMode = 'off' | 'always' | 'on-failure' | 'file';
 
 export interface Inputs {
   workspace: string;
@@ -25,6 +25,12 @@ export interface Inputs {
   pathPrefixes: PrefixRule[];
   sourceRoots: string[];
   comment: CommentMode;
+  /** Tells this step's comment from others' on the same pull request; undefined: workflow/job. */
+  commentId?: string;
+  /** Where comment: file writes the comment. */
+  commentFile: string;
+  /** A comment file to post (workflow_run): no report is read. */
+  commentFrom?: string;
   githubToken: string;
   annotate: boolean;
   badge?: string;
@@ -70,10 +76,33 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
   }
 
   const comment = runner.getInput('comment') || 'off';
-  if (!['off', 'always', 'on-failure'].includes(comment)) {
-    throw new ConfigurationError('comment', `'${comment}' is not one of off, always, on-failure.`);
+  if (!['off', 'always', 'on-failure', 'file'].includes(comment)) {
+    throw new ConfigurationError(
+      'comment',
+      `'${comment}' is not one of off, always, on-failure, file.`,
+    );
   }
-  if (comment !== 'off' && githubToken === '') {
+  const commentFrom = runner.getInput('comment-from') || undefined;
+  if (commentFrom !== undefined && env.GITHUB_EVENT_NAME !== 'workflow_run') {
+    throw new ConfigurationError(
+      'comment-from',
+      `posts a comment file from a workflow_run workflow, and this run's event is ${env.GITHUB_EVENT_NAME || 'unknown'}. Run it in a workflow "on: workflow_run", after the pull request's workflow wrote the file with comment: file.`,
+    );
+  }
+  if (commentFrom !== undefined && comment === 'file') {
+    throw new ConfigurationError(
+      'comment',
+      'is file, and comment-from is set: a step either writes the comment file or posts one. Leave comment out of the step that posts.',
+    );
+  }
+  const commentId = runner.getInput('comment-id') || undefined;
+  if (commentId !== undefined && (commentId.length > 200 || /[\r\n]/.test(commentId))) {
+    throw new ConfigurationError(
+      'comment-id',
+      'must be one line of at most 200 characters (e.g. py${{ matrix.python }}).',
+    );
+  }
+  if (((comment !== 'off' && comment !== 'file') || commentFrom) && githubToken === '') {
     throw new ConfigurationError(
       'github-token',
       'is empty, and comment is on. Pass a token that may write pull request comments: github-token: ${{ github.token }} with permissions: pull-requests: write.',
@@ -83,6 +112,7 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
   const baseline = runner.getInput('baseline');
   const badge = runner.getInput('badge');
   const summaryFile = runner.getInput('summary-file');
+  const commentFile = runner.getInput('comment-file');
   const files = parseList(runner.getInput('files'), /\n/);
   const runnerTemp = env.RUNNER_TEMP || workspace;
 
@@ -100,6 +130,11 @@ export function getInputs(runner: Runner, env: NodeJS.ProcessEnv): Inputs {
       root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, ''),
     ),
     comment: comment as CommentMode,
+    commentId,
+    commentFile: commentFile
+      ? inWorkspace(commentFile)
+      : path.join(runnerTemp, 'coverage-comment.json'),
+    commentFrom: commentFrom ? inWorkspace(commentFrom) : undefined,
     githubToken,
     annotate: parseBoolean('annotate', runner.getInput('annotate') || 'true'),
     badge: badge ? inWorkspace(badge) : undefined,

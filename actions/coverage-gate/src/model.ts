@@ -54,6 +54,11 @@ export interface FileRecord {
   /** Absent: the report does not measure functions. */
   functions?: FunctionHits;
   statements?: StatementBlocks;
+  /**
+   * How many statements the file has, where the tool says so apart from its line lists
+   * (coverage.py JSON's summary): its line detail may then name lines that are not statements.
+   */
+  statementCount?: number;
   /** Counts for the metrics the record has no detail for. */
   counts?: CountsOnly;
   /** Counts the report gives for files it does not name (coverage.py's skipped covered files). */
@@ -70,6 +75,8 @@ export interface ReportInfo {
   printedTotal?: string;
   /** Branch columns were present but their counts cannot be rebuilt. */
   inexactBranches?: boolean;
+  /** Things people should know about how the report was read; read-reports.ts names the report. */
+  notices?: string[];
 }
 
 export type RecordSink = (record: FileRecord) => void;

@@ -2,10 +2,12 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import path from 'node:path';
 import type { ActionContext } from '../../shared/context';
 import { errorMessage } from '../../shared/errors';
-import { HttpStatusError } from '../../shared/http';
 import type { Logger } from '../../shared/logger';
+import { inertInline } from '../../shared/outside-text';
 import type { Runner, Summary } from '../../shared/runner';
-import { CommentsApi, upsertComment } from './sticky-comment';
+import { commentFileText } from './comment-file';
+import { connectGitHub, GitHubApiError, type GitHubAccess } from './github-client';
+import { upsertComment } from './sticky-comment';
 import { writeSummary } from './summary-file';
 import type { Verdict } from './verdict';
 
@@ -45,18 +47,11 @@ export function writeAnnotations(runner: Runner, log: Logger, verdict: Verdict):
   if (verdict.omitted) log[verdict.omitted.level](verdict.omitted.text);
 }
 
-interface CommentAccess {
-  apiUrl: string;
-  /** owner/name */
-  repository: string;
-  token: string;
-}
-
 /** Writes the pull request comment; a failure is a warning, never the gate's verdict. */
 export async function writeComment(
   verdict: Verdict,
-  access: CommentAccess,
-  ports: Pick<ActionContext, 'http' | 'clock'>,
+  access: GitHubAccess,
+  ports: Pick<ActionContext, 'clock'>,
   log: Logger,
 ): Promise<void> {
   const plan = verdict.comment;
@@ -65,22 +60,49 @@ export async function writeComment(
     log.info('Not a pull request: no comment written.');
     return;
   }
-  const api = new CommentsApi(
-    { ...access, pullRequest: plan.pullRequest, marker: plan.marker },
-    ports.http,
-    ports.clock,
-  );
   try {
-    const result = await upsertComment(api, plan.marker, plan.text, plan.createNew);
+    const api = await connectGitHub(access, ports.clock);
+    const result = await upsertComment(api, plan, log);
     if (result.action !== 'skipped')
       log.info(`Pull request comment ${result.action}${result.url ? `: ${result.url}` : ''}.`);
   } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 403) {
+    if (error instanceof GitHubApiError && error.status === 403) {
       log.warning(
-        `Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token; comment from a workflow_run workflow, or give the job permissions: pull-requests: write.`,
+        `Could not write the pull request comment: ${error.message}. Pull requests from forks get a read-only token: write the comment with comment: file and post it from a workflow_run workflow with comment-from (see the README), or give the job permissions: pull-requests: write.`,
       );
     } else {
       log.warning(`Could not write the pull request comment: ${errorMessage(error)}`);
     }
   }
+}
+
+/**
+ * comment: file: the comment as JSON, for a workflow_run workflow to post (the comment-file
+ * output set once it is written). Not on a pull request, no file is written.
+ */
+export function writeCommentFile(
+  runner: Runner,
+  verdict: Verdict,
+  file: string,
+  headSha: string | undefined,
+  log: Logger,
+): void {
+  const plan = verdict.comment;
+  if (plan.kind !== 'write' || !headSha) {
+    log.info('Not a pull request: no comment file written.');
+    runner.setOutput('comment-file', '');
+    return;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    commentFileText({
+      marker: plan.marker,
+      pull_request: plan.pullRequest,
+      head_sha: headSha,
+      body: plan.text,
+    }),
+  );
+  runner.setOutput('comment-file', file);
+  log.info(`Comment for pull request #${plan.pullRequest} written to ${inertInline(file)}.`);
 }

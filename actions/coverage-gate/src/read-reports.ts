@@ -37,7 +37,7 @@ interface Unmatched {
 export async function readReports(
   reports: ReportFile[],
   options: PathOptions,
-  log: Logger,
+  log: Logger & { notice(message: string): void },
 ): Promise<ReadReports> {
   const mapper = mapperFor(options);
   const excluded = options.exclude.map(globToRegExp);
@@ -45,8 +45,10 @@ export async function readReports(
   const infos: ReportInfo[] = [];
   const unmatched: Unmatched = { count: 0, first: new Set() };
   for (const report of reports) {
-    infos.push(await readReport(report, set, mapper, excluded, unmatched));
+    const info = await readReport(report, set, mapper, excluded, unmatched);
+    infos.push(info);
     log.info(`Read ${report.name} (${FORMAT_NAMES[report.format]}).`);
+    for (const notice of info.notices ?? []) log.notice(`${report.name}: ${notice}.`);
   }
   if (unmatched.count > 0) {
     const listed = [...unmatched.first];

@@ -1,4 +1,5 @@
 import type { DiffCoverage } from './changed-lines';
+import { markdownText } from './markdown';
 import type { FileFigures } from './coverage-set';
 import type { Check, Headline, Totals } from './metrics';
 import {
@@ -32,9 +33,15 @@ export const COMMENT_LIMIT_CHARS = 65_536;
 
 export const REPORT_HEADING = '### Coverage';
 
-/** Markdown table cells hold no pipes or line breaks; HTML in file names is shown as text. */
-function cell(text: string): string {
-  return text.replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`).replace(/\r?\n/g, ' ');
+/**
+ * Text in a table cell or list item: no pipes or line breaks; HTML, links, autolinks, mentions
+ * and references in file names and anything else from a report shown as text (markdown.ts).
+ */
+const cell = markdownText;
+
+/** The heading of a comment told apart by its comment-id (matrix legs, monorepo packages). */
+export function commentHeading(commentId: string | undefined): string {
+  return commentId ? `${REPORT_HEADING} of ${markdownText(commentId)}` : REPORT_HEADING;
 }
 
 function ratioText(ratio: Ratio | undefined): string {

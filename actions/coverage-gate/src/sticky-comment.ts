@@ -1,23 +1,10 @@
-import {
-  expectSuccess,
-  classifyHttpError,
-  type HttpClient,
-  type HttpRequest,
-} from '../../shared/http';
-import { withRetry, type Clock } from '../../shared/retry';
+import type { Logger } from '../../shared/logger';
+import { inertInline } from '../../shared/outside-text';
+import type { GitHubApi, IssueComment } from './github-client';
 
-// One comment per pull request and workflow job, found again by a hidden marker and edited in
-// place, through GitHub's REST API (issues comments endpoints): list every page of the pull
-// request's comments, then PATCH the one carrying the marker or POST a new one.
-
-export interface CommentTarget {
-  apiUrl: string;
-  token: string;
-  /** owner/name */
-  repository: string;
-  pullRequest: number;
-  marker: string;
-}
+// One comment per pull request and comment-id (by default the workflow and job), found again
+// by a hidden marker and edited in place. Only a comment the token's own identity wrote is
+// ever edited: a marker in anyone else's comment is ignored, and a comment of our own written.
 
 export interface CommentResult {
   action: 'created' | 'updated' | 'skipped';
@@ -25,16 +12,15 @@ export interface CommentResult {
   url?: string;
 }
 
-interface IssueComment {
-  id: number;
-  body?: string;
-  html_url?: string;
-}
+/** GITHUB_TOKEN's identity, where neither GET /user nor GraphQL says who the token is. */
+const ACTIONS_BOT = 'github-actions[bot]';
 
-const TIMEOUT_MS = 30_000;
-
-/** The hidden line that marks this job's comment: workflow and job, URL-encoded. */
-export function commentMarker(workflow: string, job: string): string {
+/**
+ * The hidden line that marks the comment: the comment-id when given, else the workflow and
+ * job, URL-encoded (so a comment-id never reads as another job's default marker).
+ */
+export function commentMarker(workflow: string, job: string, commentId?: string): string {
+  if (commentId) return `<!-- coverage-gate: id=${encodeURIComponent(commentId)} -->`;
   return `<!-- coverage-gate: ${encodeURIComponent(workflow)}/${encodeURIComponent(job)} -->`;
 }
 
@@ -43,109 +29,61 @@ export function markedBody(text: string, marker: string): string {
   return `${text}\n${marker}\n`;
 }
 
-/** The URL of the next page from a Link header (RFC 8288), as GitHub paginates. */
-function nextPage(link: string | null): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim());
-    if (match && match[2].split(/\s+/).includes('next')) return match[1];
+/**
+ * The token's login, as comments show their author: GET /user; where the token may not read
+ * it (GITHUB_TOKEN gets 403), GraphQL's viewer; else github-actions[bot].
+ */
+export async function tokenLogin(api: GitHubApi, log: Logger): Promise<string> {
+  const user = await api.userLogin();
+  if (user) return user;
+  try {
+    return await api.viewerLogin();
+  } catch (error) {
+    log.debug(
+      `GraphQL did not name the token's user (${inertInline(String(error))}); taking ${ACTIONS_BOT}.`,
+    );
+    return ACTIONS_BOT;
   }
-  return undefined;
 }
 
-export class CommentsApi {
-  constructor(
-    private readonly target: CommentTarget,
-    private readonly http: HttpClient,
-    private readonly clock: Clock,
-  ) {}
-
-  private async send(request: Omit<HttpRequest, 'headers' | 'timeoutMs'>, what: string) {
-    return withRetry(
-      async () =>
-        expectSuccess(
-          await this.http({
-            ...request,
-            timeoutMs: TIMEOUT_MS,
-            headers: {
-              Accept: 'application/vnd.github+json',
-              Authorization: `Bearer ${this.target.token}`,
-              'X-GitHub-Api-Version': '2022-11-28',
-              'User-Agent': 'coverage-gate',
-              ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-            },
-          }),
-          what,
-        ),
-      {
-        attempts: 3,
-        backoff: { initialMs: 1_000, maxMs: 8_000 },
-        clock: this.clock,
-        classify: classifyHttpError,
-      },
-    );
-  }
-
-  private get base(): string {
-    return `${this.target.apiUrl.replace(/\/+$/, '')}/repos/${this.target.repository}`;
-  }
-
-  /** The first comment carrying the marker, looking through every page. */
-  async findMarked(): Promise<IssueComment | undefined> {
-    let url: string | undefined =
-      `${this.base}/issues/${this.target.pullRequest}/comments?per_page=100`;
-    for (let page = 0; url && page < 1000; page++) {
-      const response = await this.send({ method: 'GET', url }, 'Listing the pull request comments');
-      const comments = JSON.parse(response.body) as IssueComment[];
-      const found = comments.find((comment) => comment.body?.includes(this.target.marker));
-      if (found) return found;
-      url = nextPage(response.header('link'));
-    }
-    return undefined;
-  }
-
-  async create(body: string): Promise<IssueComment> {
-    const response = await this.send(
-      {
-        method: 'POST',
-        url: `${this.base}/issues/${this.target.pullRequest}/comments`,
-        body: JSON.stringify({ body }),
-      },
-      'Creating the coverage comment',
-    );
-    return JSON.parse(response.body) as IssueComment;
-  }
-
-  async update(id: number, body: string): Promise<IssueComment> {
-    const response = await this.send(
-      {
-        method: 'PATCH',
-        url: `${this.base}/issues/comments/${id}`,
-        body: JSON.stringify({ body }),
-      },
-      'Updating the coverage comment',
-    );
-    return JSON.parse(response.body) as IssueComment;
-  }
+/** The first comment that carries the marker and that `login` wrote. */
+export function findOwnComment(
+  comments: IssueComment[],
+  marker: string,
+  login: string,
+): IssueComment | undefined {
+  const own = login.toLowerCase();
+  return comments.find(
+    (comment) => comment.body?.includes(marker) && comment.user?.login?.toLowerCase() === own,
+  );
 }
 
 /**
- * Writes the comment: updates this job's comment where there is one, else creates it unless
- * `createNew` is false (comment: on-failure on a passing run only refreshes an old comment).
+ * Writes the comment: updates our own marked comment where there is one, else creates it
+ * unless `createNew` is false (comment: on-failure on a passing run only refreshes an old one).
  */
 export async function upsertComment(
-  api: CommentsApi,
-  marker: string,
-  text: string,
-  createNew: boolean,
+  api: GitHubApi,
+  request: { pullRequest: number; marker: string; text: string; createNew: boolean },
+  log: Logger,
 ): Promise<CommentResult> {
-  const body = markedBody(text, marker);
-  const existing = await api.findMarked();
+  const body = markedBody(request.text, request.marker);
+  const login = await tokenLogin(api, log);
+  const comments = await api.listComments(request.pullRequest);
+  const existing = findOwnComment(comments, request.marker, login);
+  const foreign = comments.filter(
+    (comment) => comment !== existing && comment.body?.includes(request.marker),
+  ).length;
+  if (foreign > 0 && !existing) {
+    log.info(
+      `${foreign} comment(s) carry this step's marker but were not written by ${inertInline(login)}: left alone.`,
+    );
+  }
   if (existing) {
-    const updated = await api.update(existing.id, body);
+    const updated = await api.updateComment(existing.id, body);
     return { action: 'updated', id: updated.id ?? existing.id, url: updated.html_url };
   }
-  if (!createNew) return { action: 'skipped' };
-  const created = await api.create(body);
+  if (!request.createNew) return { action: 'skipped' };
+  const created = await api.createComment(request.pullRequest, body);
   return { action: 'created', id: created.id, url: created.html_url };
 }

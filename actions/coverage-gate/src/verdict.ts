@@ -6,6 +6,7 @@ import type { ChangedLinesCoverage } from './measure-changed-lines';
 import { evaluate, type Check, type Figures, type Thresholds } from './metrics';
 import { formatExact, formatRatio, type Exact } from './percent';
 import {
+  commentHeading,
   COMMENT_LIMIT_CHARS,
   COMMENT_LISTS,
   fitsSummary,
@@ -42,6 +43,8 @@ interface CommentRequest {
   /** The workflow and job, which tell this job's comment from others' on the same pull request. */
   workflow: string;
   job: string;
+  /** The comment-id input, which tells the comment apart instead of workflow and job. */
+  id?: string;
 }
 
 type CommentPlan =
@@ -136,10 +139,10 @@ function failureMessage(checks: Check[]): string {
 function planComment(request: CommentRequest, report: ReportModel): CommentPlan {
   if (request.mode === 'off') return { kind: 'off' };
   if (!request.pullRequest) return { kind: 'not-a-pull-request' };
-  const marker = commentMarker(request.workflow, request.job);
+  const marker = commentMarker(request.workflow, request.job, request.id);
   const text = renderReport(
     report,
-    REPORT_HEADING,
+    commentHeading(request.id),
     (body) => markedBody(body, marker).length < COMMENT_LIMIT_CHARS,
     COMMENT_LISTS,
   );
@@ -149,6 +152,6 @@ function planComment(request: CommentRequest, report: ReportModel): CommentPlan 
     marker,
     text,
     // comment: on-failure only refreshes an old comment while the gate passes.
-    createNew: request.mode === 'always' || !report.passed,
+    createNew: request.mode !== 'on-failure' || !report.passed,
   };
 }

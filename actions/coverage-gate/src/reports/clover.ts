@@ -61,7 +61,7 @@ export async function parseClover(chunks: Chunks, emit: RecordSink): Promise<Rep
           const hits = count(tag, 'count');
           if (!Number.isInteger(number))
             throw new ReportError(`a <line> of ${file} has no num: <${tag.raw}>`);
-          const type = tag.attr('type') ?? 'stmt';
+          const type = (tag.attr('type') ?? 'stmt').trim().toLowerCase();
           if (type === 'method') {
             methodLines++;
             const name = tag.attr('name') ?? tag.attr('signature') ?? `line ${number}`;

@@ -1,11 +1,13 @@
 import {
   BranchBuilder,
+  EMPTY_LINES,
   FunctionBuilder,
   LineBuilder,
   takeIf,
   type RecordSink,
   type ReportInfo,
 } from '../model';
+import type { Ratio } from '../percent';
 import { ReportError } from './report-error';
 import { detach, type Chunks } from './text-stream';
 import { scanXml, type Tag } from './xml-scanner';
@@ -13,6 +15,25 @@ import { scanXml, type Tag } from './xml-scanner';
 // Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
 // ReportGenerator and others. File names are relative to one of the <source> folders.
 // Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
+// Attribute values are read as their writers mean them: coverlet writes `branch="True"`, others
+// `true` (or `1`). The root's totals (`lines-valid`, `branches-covered` ...) are a header: the
+// <line> elements are the data, and where they disagree the data wins, as lcov follows its DA
+// records. Only where no line carries the detail (php-code-coverage, for instance, puts branch
+// totals in the header alone) does the header stand in, as counts of the report as a whole.
+
+/** A boolean attribute as the tools write it: `true`, `True`, `TRUE` or `1`. */
+function isTrueValue(value: string | undefined): boolean {
+  const text = value?.trim().toLowerCase();
+  return text === 'true' || text === '1';
+}
+
+function headerRatio(tag: Tag, covered: string, valid: string): Ratio | undefined {
+  const total = Number(tag.attr(valid));
+  const done = Number(tag.attr(covered));
+  return Number.isInteger(total) && Number.isInteger(done) && total > 0 && done >= 0
+    ? { covered: Math.min(done, total), total }
+    : undefined;
+}
 
 const CONDITION = /\((\d+)\s*\/\s*(\d+)\)/;
 
@@ -33,6 +54,9 @@ export async function parseCobertura(chunks: Chunks, emit: RecordSink): Promise<
   let hasMethods = false;
   let method: { key: string; line: number; hits: number } | undefined;
   let classes = 0;
+  let header: { lines?: Ratio; branches?: Ratio } = {};
+  let lineSeen = false;
+  let branchSeen = false;
 
   await scanXml(chunks, {
     comment(text) {
@@ -44,6 +68,10 @@ export async function parseCobertura(chunks: Chunks, emit: RecordSink): Promise<
           if (rootSeen) return;
           rootSeen = true;
           reportBranches = Number(tag.attr('branches-valid') ?? 0) > 0;
+          header = {
+            lines: headerRatio(tag, 'lines-covered', 'lines-valid'),
+            branches: headerRatio(tag, 'branches-covered', 'branches-valid'),
+          };
           return;
         case 'source':
           inSource = true;
@@ -79,10 +107,12 @@ export async function parseCobertura(chunks: Chunks, emit: RecordSink): Promise<
             return;
           }
           lines.add(number, hits);
-          if (tag.attr('branch') === 'true') {
+          lineSeen = true;
+          if (isTrueValue(tag.attr('branch'))) {
             const condition = CONDITION.exec(tag.attr('condition-coverage') ?? '');
             if (condition) {
               hasBranches = true;
+              branchSeen = true;
               const covered = Number(condition[1]);
               const total = Number(condition[2]);
               // Cobertura says how many of a line's branches ran, not which: the first ones stand in.
@@ -131,5 +161,24 @@ export async function parseCobertura(chunks: Chunks, emit: RecordSink): Promise<
   if (!rootSeen)
     throw new ReportError('the root element is not <coverage>: this is not a Cobertura report');
   if (classes === 0) throw new ReportError('no <class> elements: the report covers no file');
-  return { family };
+  const fromHeader: string[] = [];
+  if (!lineSeen && header.lines) fromHeader.push('lines');
+  if (!branchSeen && header.branches) fromHeader.push('branches');
+  if (fromHeader.length === 0) return { family };
+  const counts = {
+    lines: lineSeen ? undefined : header.lines,
+    branches: branchSeen ? undefined : header.branches,
+  };
+  emit({ path: '', lines: EMPTY_LINES, counts, unnamed: true });
+  return {
+    family,
+    notices: [
+      `no <line> carries the ${fromHeader.join(' or ')} detail, so the totals in the root <coverage> element (${fromHeader
+        .map(
+          (metric) =>
+            `${header[metric as 'lines' | 'branches']!.covered} of ${header[metric as 'lines' | 'branches']!.total} ${metric}`,
+        )
+        .join(', ')}) are used for the report as a whole`,
+    ],
+  };
 }

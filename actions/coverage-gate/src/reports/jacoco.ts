@@ -50,7 +50,7 @@ export async function parseJacoco(chunks: Chunks, emit: RecordSink): Promise<Rep
           };
           return;
         case 'counter':
-          if (method && tag.attr('type') === 'METHOD') {
+          if (method && tag.attr('type')?.trim().toUpperCase() === 'METHOD') {
             method.covered = Number(tag.attr('covered') ?? 0) > 0;
           }
           return;

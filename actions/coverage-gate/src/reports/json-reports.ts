@@ -38,15 +38,21 @@ export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Pro
   const waiting: { path: string; data: Json }[] = [];
   const lines = new LineBuilder();
   const emitFile = (path: string, data: Json, branches: boolean) => {
-    for (const line of numbers(data.executed_lines)) lines.add(line, 1);
-    for (const line of numbers(data.missing_lines)) lines.add(line, 0);
+    // `executed_lines` can hold lines coverage.py does not count as statements (a docstring's
+    // line, line 0 of an empty module), so the statement count comes from the file's summary:
+    // the coverage set counts a file's covered statements as that count less the lines every
+    // report missed (coverage-set.ts). Line 0 is never a statement.
+    for (const line of numbers(data.executed_lines)) if (line > 0) lines.add(line, 1);
+    for (const line of numbers(data.missing_lines)) if (line > 0) lines.add(line, 0);
     // Branch counts come from the file's summary: the executed_branches list also holds arcs
     // that coverage.py does not count as branches (inside comprehensions, for instance).
     const summary = isObject(data.summary) ? data.summary : {};
     const ratio = ratioOf({ covered: summary.covered_branches, total: summary.num_branches });
+    const statements = Number(summary.num_statements);
     emit({
       path: detach(path.replace(/\\/g, '/')),
       lines: lines.take(),
+      statementCount: Number.isInteger(statements) && statements >= 0 ? statements : undefined,
       counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
     });
   };
@@ -108,18 +114,22 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
         `the entry of ${key} has no statementMap and s: this is not Istanbul's coverage-final.json`,
       );
     }
-    // Istanbul's line coverage: a line's count is that of its busiest statement starting there.
+    // Counted as istanbul-lib-coverage counts (FileCoverage.toSummary): every entry of `s`, `f`
+    // and `b` counts, the maps only place it; a count that is not a number (`null`) is an entry
+    // that never ran. A line's count is that of its busiest statement starting there.
+    const statementMap = isObject(data.statementMap) ? data.statementMap : {};
     const lineHits = new Map<number, number>();
     for (const [id, count] of Object.entries(data.s)) {
-      const line = startLine(data.statementMap[id]);
-      if (line === 0 || typeof count !== 'number') continue;
-      lineHits.set(line, Math.max(lineHits.get(line) ?? 0, count));
+      const line = startLine(statementMap[id]);
+      if (line === 0) continue;
+      lineHits.set(line, Math.max(lineHits.get(line) ?? 0, hitsOf(count)));
     }
     for (const [line, hits] of lineHits) lines.add(line, hits);
 
     const fnMap = isObject(data.fnMap) ? data.fnMap : {};
     const f = isObject(data.f) ? data.f : {};
-    for (const [id, fn] of Object.entries(fnMap)) {
+    for (const [id, count] of Object.entries(f)) {
+      const fn = fnMap[id];
       const name = isObject(fn) && typeof fn.name === 'string' ? fn.name : `function ${id}`;
       const line = isObject(fn)
         ? startLine(fn.decl) || startLine(fn.loc) || Number(fn.line) || 0
@@ -127,21 +137,22 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
       // Anonymous functions share names across files but not within one; the id keeps them apart.
       const key = detach(`${name}#${id}`);
       functions.declare(key, line);
-      functions.hit(key, typeof f[id] === 'number' ? f[id] : 0);
+      functions.hit(key, hitsOf(count));
     }
 
     const branchMap = isObject(data.branchMap) ? data.branchMap : {};
     const b = isObject(data.b) ? data.b : {};
-    for (const [id, branch] of Object.entries(branchMap)) {
-      const counts = numbers(b[id]);
+    for (const [id, counts] of Object.entries(b)) {
+      if (!Array.isArray(counts)) continue;
+      const branch = branchMap[id];
       const firstLocation =
         isObject(branch) && Array.isArray(branch.locations)
           ? (branch.locations as unknown[])[0]
           : undefined;
       const line = isObject(branch)
-        ? startLine(branch.loc) || startLine(firstLocation) || Number(branch.line) || 0
+        ? Number(branch.line) || startLine(branch.loc) || startLine(firstLocation) || 0
         : 0;
-      for (const count of counts) branches.add(line, count);
+      for (const count of counts as unknown[]) branches.add(line, hitsOf(count));
     }
     emit({
       path: detach((typeof data.path === 'string' ? data.path : key).replace(/\\/g, '/')),
@@ -158,6 +169,11 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
   );
   if (files === 0) throw new ReportError('the report names no file');
   return { family: 'other' };
+}
+
+/** A hit count as Istanbul reads it: anything but a positive number is "not run". */
+function hitsOf(count: unknown): number {
+  return typeof count === 'number' && count > 0 ? count : 0;
 }
 
 function ratioOf(value: unknown): Ratio | undefined {

@@ -225,6 +225,67 @@ describe('Cobertura', () => {
   });
 });
 
+describe('Cobertura attribute values and header totals', () => {
+  // Hand-written after the Cobertura DTD (coverage-04.dtd) and the values its writers put in it.
+  const report = (root: string, branch: string, lines = '') => `<?xml version="1.0"?>
+<coverage ${root} version="1">
+  <packages><package name="p"><classes>
+    <class name="C" filename="src/c.cs">
+      <lines>${lines}
+        <line number="1" hits="1" branch="${branch}" condition-coverage="50% (1/2)"/>
+        <line number="2" hits="0" branch="${branch}" condition-coverage="25% (1/4)"/>
+      </lines>
+    </class>
+  </classes></package></packages>
+</coverage>`;
+
+  test.each(['true', 'True', 'TRUE', '1', ' true '])(
+    'branch="%s" is a branch line',
+    async (value) => {
+      const totals = totalsOf(await parse('cobertura', report('', value), 17));
+      expect(totals.branches).toEqual({ covered: 2, total: 6 });
+    },
+  );
+
+  test.each(['false', 'False', '0'])('branch="%s" is not', async (value) => {
+    const totals = totalsOf(await parse('cobertura', report('', value)));
+    expect(totals.branches).toBeUndefined();
+  });
+
+  test('a header that disagrees with the lines loses to them', async () => {
+    const parsed = await parse(
+      'cobertura',
+      report('lines-valid="9" lines-covered="9" branches-valid="9" branches-covered="1"', 'True'),
+    );
+    const totals = totalsOf(parsed);
+    expect(totals.lines).toEqual({ covered: 1, total: 2 });
+    expect(totals.branches).toEqual({ covered: 2, total: 6 });
+    expect(parsed.info.notices).toBeUndefined();
+  });
+
+  test('branch totals only in the header count for the report, with a notice', async () => {
+    const parsed = await parse(
+      'cobertura',
+      report('lines-valid="2" lines-covered="1" branches-valid="7" branches-covered="3"', 'false'),
+    );
+    const totals = totalsOf(parsed);
+    expect(totals.lines).toEqual({ covered: 1, total: 2 });
+    expect(totals.branches).toEqual({ covered: 3, total: 7 });
+    expect(parsed.info.notices).toEqual([
+      expect.stringContaining('(3 of 7 branches) are used for the report as a whole'),
+    ]);
+  });
+
+  test('line totals only in the header count when no class has a line', async () => {
+    const text = `<coverage lines-valid="10" lines-covered="4" branches-valid="0" branches-covered="0">
+  <packages><package name="p"><classes><class name="C" filename="c.php"/></classes></package></packages>
+</coverage>`;
+    const parsed = await parse('cobertura', text);
+    expect(totalsOf(parsed).lines).toEqual({ covered: 4, total: 10 });
+    expect(parsed.info.notices).toEqual([expect.stringContaining('4 of 10 lines')]);
+  });
+});
+
 describe('coverage.py text', () => {
   test("the seed's `pytest -v --cov=.` output gives exact counts, not the rounded 80%", async () => {
     const parsed = await parse('coverage-py-text', fixture('py-seed/cov-report.txt'), 64);
@@ -334,10 +395,61 @@ describe('coverage.py JSON', () => {
       });
     },
   );
+  test('executed lines that are not statements never count as statements', async () => {
+    // The shape Debian's coverage.py 6.5 writes for a module with a docstring (line 1) and a
+    // class docstring (line 7): both executed, neither a statement.
+    const file = (executed: number[], missing: number[], covered: number) => ({
+      executed_lines: executed,
+      missing_lines: missing,
+      excluded_lines: [],
+      summary: {
+        covered_lines: covered,
+        num_statements: covered + missing.length,
+        missing_lines: missing.length,
+      },
+    });
+    const report = (entry: object) =>
+      JSON.stringify({
+        meta: { version: '6.5.0', branch_coverage: false },
+        files: { 'pkg/mod.py': entry, 'pkg/__init__.py': file([0], [], 0) },
+      });
+    const one = await parse(
+      'coverage-py-json',
+      report(file([1, 3, 6, 7, 9, 11, 14, 15, 16], [17], 7)),
+    );
+    expect(totalsOf(one).lines).toEqual({ covered: 7, total: 8 });
+    // A second run that missed line 15 but ran 17: merged, only lines both missed stay missed.
+    const two = await parse(
+      'coverage-py-json',
+      report(file([1, 3, 6, 7, 9, 11, 14, 16, 17], [15], 7)),
+    );
+    const set = new CoverageSet();
+    for (const record of [...one.records, ...two.records]) set.add(record.path, record);
+    expect(computeTotals(set).lines).toEqual({ covered: 8, total: 8 });
+  });
 });
 
 describe('Istanbul', () => {
   const istanbul = { total: istanbulTotals() };
+
+  test('null in a branch or statement array is an entry not taken, as istanbul-lib-coverage counts', async () => {
+    const loc = (line: number) => ({ start: { line, column: 0 }, end: { line, column: 9 } });
+    const report = JSON.stringify({
+      'a.js': {
+        path: 'a.js',
+        statementMap: { '0': loc(1), '1': loc(2), '2': loc(3) },
+        s: { '0': 1, '1': null, '2': 0 },
+        fnMap: { '0': { name: 'f', decl: loc(1), loc: loc(1) } },
+        f: { '0': null },
+        branchMap: { '0': { type: 'if', loc: loc(2), locations: [loc(2), loc(2)] } },
+        b: { '0': [2, null] },
+      },
+    });
+    const totals = totalsOf(await parse('istanbul-final', report, 13));
+    expect(totals.lines).toEqual({ covered: 1, total: 3 });
+    expect(totals.branches).toEqual({ covered: 1, total: 2 });
+    expect(totals.functions).toEqual({ covered: 0, total: 1 });
+  });
 
   test("coverage-final.json gives Istanbul's own totals", async () => {
     const totals = totalsOf(await parse('istanbul-final', fixture('js/coverage-final.json'), 101));

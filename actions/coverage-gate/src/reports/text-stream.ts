@@ -13,25 +13,38 @@ export async function forEachLine(
   onLine: (line: string) => boolean | void,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
-  let carry = '';
+  // A partial line is kept as pieces and only searched once: a line without a newline across
+  // many chunks (64 MB of one line) is read in time proportional to its length.
+  let carry: string[] = [];
   let first = true;
   for await (const chunk of chunks) {
-    let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     if (first && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    let start = 0;
     let end = text.indexOf('\n');
+    if (end < 0) {
+      if (text !== '') carry.push(text);
+      continue;
+    }
+    if (carry.length > 0) {
+      carry.push(text);
+      const head = carry.join('');
+      end += head.length - text.length;
+      text = head;
+      carry = [];
+    }
+    let start = 0;
     while (end >= 0) {
       const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
       if (onLine(text.slice(start, stop)) === false) return;
       start = end + 1;
       end = text.indexOf('\n', start);
     }
-    carry = text.slice(start);
+    if (start < text.length) carry.push(text.slice(start));
   }
-  const rest = carry + decoder.end();
+  const rest = carry.join('') + decoder.end();
   if (rest !== '') onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
 }
 
