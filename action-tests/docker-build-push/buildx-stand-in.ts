@@ -33,7 +33,8 @@ if (command !== 'build') {
 }
 
 const VALUED = ['--tag', '--file', '--build-arg', '--label', '--target', '--platform',
-  '--cache-from', '--cache-to', '--secret', '--iidfile', '--metadata-file'];
+  '--cache-from', '--cache-to', '--secret', '--iidfile', '--metadata-file',
+  '--provenance', '--sbom', '--annotation'];
 const flags = {};
 let context;
 for (let i = 0; i < rest.length; i++) {

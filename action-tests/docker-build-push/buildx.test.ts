@@ -127,6 +127,10 @@ test('auto picks buildx when the plugin is there; the digest comes from its meta
     `org.opencontainers.image.revision=${SHA}`,
     '--label',
     'org.opencontainers.image.version=one',
+    '--provenance',
+    'false',
+    '--sbom',
+    'false',
     '--secret',
     'id=token,env=BUILD_TOKEN',
     '--iidfile',
@@ -252,4 +256,32 @@ test('several platforms without push are refused before the login', async () => 
   expect(calls).toEqual([['version']]);
   expect(main.state).toEqual({});
   expect(readdirSync(runnerTemp)).toEqual([]);
+});
+
+test('provenance, sbom, annotations and several images reach buildx in one --push', async () => {
+  const first = `${registry.address}/team/bx-attest`;
+  const second = `${registry.address}/team/bx-attest-copy`;
+  const [{ main }, calls] = await callsDuring(() =>
+    buildPush({
+      image: `${first}\n${second}`,
+      tags: 'one',
+      provenance: 'mode=max',
+      sbom: 'true',
+      annotations: 'index:org.opencontainers.image.description=An app',
+    }),
+  );
+  expect(main.errors).toEqual([]);
+  expect(main.exitCode).toBe(0);
+  expect(calls.filter((call) => call[0] === 'build')).toHaveLength(1);
+  const build = calls[1];
+  const after = (flag: string) =>
+    build.flatMap((arg, index) => (arg === flag ? [build[index + 1]] : []));
+  expect(after('--tag')).toEqual([`${first}:one`, `${second}:one`]);
+  expect(after('--provenance')).toEqual(['mode=max']);
+  expect(after('--sbom')).toEqual(['true']);
+  expect(after('--annotation')).toEqual(['index:org.opencontainers.image.description=An app']);
+  expect(build).toContain('--push');
+  const digests = JSON.parse(main.outputs.digests) as Record<string, string>;
+  expect(await registry.digest('team/bx-attest', 'one')).toBe(digests[first]);
+  expect(await registry.digest('team/bx-attest-copy', 'one')).toBe(digests[second]);
 });

@@ -553,6 +553,8 @@ function toCommandProperties(annotationProperties) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LABEL_KEY = exports.BUILD_ARG_KEY = void 0;
+exports.parseAttestation = parseAttestation;
+exports.parseAnnotations = parseAnnotations;
 exports.parseKeyValues = parseKeyValues;
 exports.parseSecrets = parseSecrets;
 exports.cacheType = cacheType;
@@ -560,6 +562,30 @@ exports.cacheReference = cacheReference;
 exports.checkBuildSources = checkBuildSources;
 const errors_1 = __nccwpck_require__(223);
 const input_values_1 = __nccwpck_require__(153);
+/**
+ * `provenance`/`sbom`: false, true, or buildx's own options (mode=max, generator=IMAGE),
+ * comma-separated KEY=VALUE. Empty means false: the pushed manifest stays a plain image.
+ */
+function parseAttestation(input, raw) {
+    const text = raw.trim();
+    const lower = text.toLowerCase();
+    if (lower === '' || lower === 'false')
+        return 'false';
+    if (lower === 'true')
+        return 'true';
+    if (/^[a-z][a-z0-9-]*=[^,\s]+(?:,[a-z][a-z0-9-]*=[^,\s]+)*$/i.test(text))
+        return text;
+    throw new errors_1.ConfigurationError(input, `'${text}' is not an attestation choice. Use false, true, or buildx's options, e.g. mode=max.`);
+}
+/** `annotations`: one a line, KEY=VALUE, the key optionally led by a level (index:, manifest:). */
+function parseAnnotations(raw) {
+    return (0, input_values_1.parseLines)(raw).map((line) => {
+        if (!/^(?:[a-z-]+(?:\[[^\]]*\])?(?:,[a-z-]+(?:\[[^\]]*\])?)*:)?[A-Za-z0-9][A-Za-z0-9._\-/]*=/.test(line)) {
+            throw new errors_1.ConfigurationError('annotations', `'${line}' is not KEY=VALUE. Write one a line, as buildx takes them, e.g. org.opencontainers.image.description=My app or index:org.opencontainers.image.description=My app.`);
+        }
+        return line;
+    });
+}
 function parseKeyValues(input, raw, keyPattern) {
     return (0, input_values_1.parseLines)(raw).map((line) => {
         const equals = line.indexOf('=');
@@ -701,6 +727,14 @@ function checkBuilderSupports(builder, options) {
             throw needsBuildx('cache-from', `The classic build can only use an image as cache (type=registry,ref=IMAGE or IMAGE), not '${spec}'.`);
         }
     }
+    for (const input of ['provenance', 'sbom']) {
+        if (options[input] !== 'false') {
+            throw needsBuildx(input, `Attestations are made by buildx only: set it up (docker/setup-buildx-action) and use builder: buildx, or leave ${input} out (false).`);
+        }
+    }
+    if (options.annotations.length > 0) {
+        throw needsBuildx('annotations', 'Manifest annotations are written by buildx only: set it up and use builder: buildx, or put the values in labels.');
+    }
     if (options.secrets.length > 0 && !builder.buildkit) {
         throw needsBuildx('secrets', 'Build secrets need BuildKit: set up buildx and use builder: buildx.');
     }
@@ -725,6 +759,10 @@ function buildArguments(builder, options, references, labels, files) {
             args.push('--platform', options.platforms.join(','));
         repeat('--cache-from', options.cacheFrom);
         repeat('--cache-to', options.cacheTo);
+        // Always given: buildx's own default attaches provenance, which registries list as an
+        // unknown/unknown platform.
+        args.push('--provenance', options.provenance, '--sbom', options.sbom);
+        repeat('--annotation', options.annotations);
         repeat('--secret', options.secrets.map((secret) => secret.spec));
         args.push('--iidfile', files.iidFile, '--metadata-file', files.metadataFile);
         // One platform without push is loaded so the image is there for later steps (and has an id).
@@ -925,6 +963,9 @@ function parseClientVersion(output) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.userConfigDir = userConfigDir;
 exports.withoutCredentials = withoutCredentials;
+exports.readUserConfig = readUserConfig;
+exports.hasUserCredentials = hasUserCredentials;
+exports.credentialsFor = credentialsFor;
 exports.createPrivateConfig = createPrivateConfig;
 exports.removePrivateConfig = removePrivateConfig;
 const node_fs_1 = __nccwpck_require__(24);
@@ -956,28 +997,73 @@ function withoutCredentials(config) {
     }
     return kept;
 }
+/** The user's config.json, or {} when there is none or it cannot be read. */
+async function readUserConfig(userDir) {
+    const userFile = (0, node_path_1.join)(userDir, 'config.json');
+    if (!(0, node_fs_1.existsSync)(userFile))
+        return {};
+    try {
+        const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+            return parsed;
+        }
+    }
+    catch {
+        // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
+    }
+    return {};
+}
+/** The keys under which a config's `auths`/`credHelpers` may hold a registry's credentials. */
+function configKeys(registry) {
+    if (registry === 'docker.io') {
+        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+    }
+    return [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`];
+}
+function section(config, key) {
+    const value = config[key];
+    return value && typeof value === 'object' && !Array.isArray(value)
+        ? value
+        : {};
+}
+/**
+ * Whether the user's config may hold credentials for a registry: an `auths` entry or a
+ * credential helper for it, or a credential store (which may hold anything).
+ */
+function hasUserCredentials(config, registry) {
+    if (typeof config.credsStore === 'string' && config.credsStore !== '')
+        return true;
+    const auths = section(config, 'auths');
+    const helpers = section(config, 'credHelpers');
+    return configKeys(registry).some((key) => key in auths || key in helpers);
+}
+/**
+ * The user's `auths` and `credHelpers` entries for the given registries, which the private
+ * config keeps: the step pushes there without a login of its own. Everything else is left out.
+ */
+function credentialsFor(config, registries) {
+    const kept = {};
+    for (const name of ['auths', 'credHelpers']) {
+        const entries = section(config, name);
+        for (const registry of registries) {
+            for (const key of configKeys(registry)) {
+                if (key in entries)
+                    (kept[name] ??= {})[key] = entries[key];
+            }
+        }
+    }
+    return kept;
+}
 /**
  * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
+ * The user's credentials for `keepFor` (registries the step pushes to without a login) stay.
  */
-async function createPrivateConfig(runnerTemp, userDir) {
+async function createPrivateConfig(runnerTemp, userDir, config, keepFor = []) {
     const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
     await (0, promises_1.chmod)(dir, 0o700);
-    let config = {};
-    const userFile = (0, node_path_1.join)(userDir, 'config.json');
-    if ((0, node_fs_1.existsSync)(userFile)) {
-        try {
-            const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-                config = parsed;
-            }
-        }
-        catch {
-            // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
-        }
-    }
     const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
-    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(withoutCredentials(config), null, 2)}\n`, {
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`, {
         mode: 0o600,
     });
     for (const folder of LINKED_FOLDERS) {
@@ -1001,6 +1087,10 @@ async function removePrivateConfig(dir) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseImageName = parseImageName;
+exports.normaliseRegistry = normaliseRegistry;
+exports.loginServerOf = loginServerOf;
+exports.registryLabel = registryLabel;
+exports.parseImageNames = parseImageNames;
 exports.checkRegistry = checkRegistry;
 const errors_1 = __nccwpck_require__(223);
 const image_reference_1 = __nccwpck_require__(859);
@@ -1046,20 +1136,56 @@ function parseImageName(raw) {
         written: text,
     };
 }
-/** The `registry` input, when given, must name the image's own registry. */
-function checkRegistry(raw, image) {
+/** A registry as a user writes it (`https://ghcr.io/`, `index.docker.io`), as images name it. */
+function normaliseRegistry(raw) {
     const text = raw
         .trim()
         .replace(/^https?:\/\//i, '')
         .replace(/\/+$/, '')
         .replace(/\/v[12]$/, '')
         .toLowerCase();
-    if (text === '')
-        return;
-    const given = DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
-    if (given !== image.registry) {
+    return DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
+}
+/** What `docker login`/`logout` take for a registry: nothing for Docker Hub. */
+function loginServerOf(registry) {
+    return registry === DOCKER_HUB ? undefined : registry;
+}
+/** For people: `Docker Hub` or the host. */
+function registryLabel(registry) {
+    return registry === DOCKER_HUB ? 'Docker Hub' : registry;
+}
+/**
+ * Reads the `image` input: one repository a line, each pushed with every tag. The same
+ * repository twice (after lower-casing) is refused: it would be pushed twice.
+ */
+function parseImageNames(raw) {
+    const lines = raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    const images = (lines.length > 0 ? lines : ['']).map(parseImageName);
+    const seen = new Set();
+    for (const image of images) {
+        if (seen.has(image.fullName)) {
+            throw new errors_1.ConfigurationError('image', `names ${image.fullName} twice ('${image.written}'). List each repository once.`);
+        }
+        seen.add(image.fullName);
+    }
+    return images;
+}
+/**
+ * The `registry` input, when given, must name the registry of one of the images; it is where
+ * `username`/`password` log in. Returns that registry, or the first image's when empty.
+ */
+function checkRegistry(raw, images) {
+    if (raw.trim() === '')
+        return images[0].registry;
+    const given = normaliseRegistry(raw);
+    if (!images.some((image) => image.registry === given)) {
+        const image = images[0];
         throw new errors_1.ConfigurationError('registry', `'${raw.trim()}' is not the registry of image '${image.fullName}' (${image.registry}). Put the registry in the image name instead (image: ${given}/${image.repository}) and leave 'registry' out.`);
     }
+    return given;
 }
 
 
@@ -1076,20 +1202,32 @@ const input_values_1 = __nccwpck_require__(153);
 const mask_1 = __nccwpck_require__(624);
 const build_options_1 = __nccwpck_require__(987);
 const image_name_1 = __nccwpck_require__(589);
+const registry_auth_1 = __nccwpck_require__(484);
 const tags_1 = __nccwpck_require__(879);
 const BUILDERS = ['auto', 'buildx', 'docker'];
-/** Reads and checks every input. The password is masked before anything can print it. */
+/** Reads and checks every input. The passwords are masked before anything can print them. */
 function getInputs(runner) {
+    const mask = (value) => runner.setSecret(value);
     const password = runner.getInput('password');
-    (0, mask_1.maskSecret)(password, (value) => runner.setSecret(value));
+    (0, mask_1.maskSecret)(password, mask);
+    const registryAuth = runner.getInput('registry-auth');
+    for (const found of (0, registry_auth_1.passwordsIn)(registryAuth))
+        (0, mask_1.maskSecret)(found, mask);
     const username = runner.getInput('username');
-    const image = (0, image_name_1.parseImageName)(runner.getInput('image'));
-    (0, image_name_1.checkRegistry)(runner.getInput('registry'), image);
+    const images = (0, image_name_1.parseImageNames)(runner.getInput('image'));
+    const loginRegistry = (0, image_name_1.checkRegistry)(runner.getInput('registry'), images);
+    const logins = (0, registry_auth_1.parseRegistryAuth)(registryAuth);
     if (username !== '' && password === '') {
         throw new errors_1.ConfigurationError('password', "is required with 'username'. Pass it as a secret: password: ${{ secrets.REGISTRY_TOKEN }}");
     }
     if (password !== '' && username === '') {
         throw new errors_1.ConfigurationError('username', "is required with 'password': name the account the password belongs to.");
+    }
+    if (username !== '') {
+        if (logins.some((login) => login.registry === loginRegistry)) {
+            throw new errors_1.ConfigurationError('registry-auth', `has a login for ${(0, image_name_1.registryLabel)(loginRegistry)}, which 'username' and 'password' log in to as well. Give it one login: move it into registry-auth, or leave it out there.`);
+        }
+        logins.push({ registry: loginRegistry, username, password, shortForm: true });
     }
     // Commas cannot occur in a tag, so a comma-separated list is read as well as one a line.
     const tagTemplates = (0, input_values_1.parseList)(runner.getInput('tags'));
@@ -1101,8 +1239,8 @@ function getInputs(runner) {
     const context = runner.getInput('context') || '.';
     const file = runner.getInput('file') || undefined;
     return {
-        image,
-        credentials: username !== '' ? { username, password } : undefined,
+        images,
+        logins,
         logout: (0, input_values_1.parseBoolean)('logout', runner.getInput('logout')),
         tagTemplates,
         build: {
@@ -1118,6 +1256,9 @@ function getInputs(runner) {
             pull: (0, input_values_1.parseBoolean)('pull', runner.getInput('pull')),
             noCache: (0, input_values_1.parseBoolean)('no-cache', runner.getInput('no-cache')),
             push: (0, input_values_1.parseBoolean)('push', runner.getInput('push')),
+            provenance: (0, build_options_1.parseAttestation)('provenance', runner.getInput('provenance')),
+            sbom: (0, build_options_1.parseAttestation)('sbom', runner.getInput('sbom')),
+            annotations: (0, build_options_1.parseAnnotations)(runner.getInput('annotations')),
         },
         builder,
         retries: (0, input_values_1.parseInteger)('retries', runner.getInput('retries'), 0, 10),
@@ -1147,6 +1288,7 @@ const build_options_1 = __nccwpck_require__(987);
 const builder_1 = __nccwpck_require__(99);
 const docker_cli_1 = __nccwpck_require__(909);
 const docker_config_1 = __nccwpck_require__(485);
+const image_name_1 = __nccwpck_require__(589);
 const inputs_1 = __nccwpck_require__(951);
 const report_1 = __nccwpck_require__(828);
 const state_1 = __nccwpck_require__(413);
@@ -1158,12 +1300,13 @@ async function main(ctx) {
     const { runner, log, clock, env } = ctx;
     const inputs = (0, inputs_1.getInputs)(runner);
     const now = new Date(clock.now());
-    const { image, build } = inputs;
+    const { images, build } = inputs;
+    const image = images[0];
     // Everything that can be refused is checked before the first change: the login.
     const tagContext = (0, tags_1.tagContextFromEvent)(env, ctx.event, now);
     const computed = (0, tags_1.computeTags)(inputs.tagTemplates, tagContext);
-    if (image.lowerCased) {
-        log.notice(`Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`);
+    for (const each of images.filter((name) => name.lowerCased)) {
+        log.notice(`Image '${each.written}' lower-cased to ${each.fullName}: registries refuse upper-case repository names.`);
     }
     for (const skip of computed.skipped) {
         log.notice(`Tag template '${skip.template}' skipped: ${skip.reason}.`);
@@ -1174,7 +1317,12 @@ async function main(ctx) {
     if (build.push && computed.tags.length === 0) {
         throw new errors_1.ConfigurationError('tags', `leaves no tag to push in this ${tagContext.eventName} event. Add a template that has a value in every event, e.g. sha-{{short_sha}}.`);
     }
-    const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
+    const imageReports = images.map((each) => ({
+        name: each.fullName,
+        key: each.written.toLowerCase(),
+        references: computed.tags.map((tag) => `${each.fullName}:${tag}`),
+    }));
+    const references = imageReports.flatMap((each) => each.references);
     (0, build_options_1.checkBuildSources)(build, node_fs_1.existsSync, env);
     let docker = new docker_cli_1.DockerCli(ctx.exec, env);
     const builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder, env));
@@ -1188,6 +1336,7 @@ async function main(ctx) {
     }, now), build.labels);
     const report = {
         image: image.fullName,
+        images: imageReports,
         references,
         builder: builder.description,
         pushed: false,
@@ -1196,33 +1345,37 @@ async function main(ctx) {
     };
     const workDir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'docker-build-push-'));
     try {
-        if (inputs.credentials)
-            docker = await logIn(ctx, docker, inputs, inputs.credentials);
+        docker = await logInAll(ctx, docker, inputs);
         const files = { iidFile: (0, node_path_1.join)(workDir, 'iid'), metadataFile: (0, node_path_1.join)(workDir, 'metadata.json') };
         const args = (0, builder_1.buildArguments)(builder, build, references, Object.entries(labels).map(([key, value]) => `${key}=${value}`), files);
         const buildStarted = clock.now();
-        await log.group(`Building ${image.fullName} with ${builder.description}`, () => runBuild(docker, builder, args, inputs, ctx));
+        await log.group(`Building ${images.map((each) => each.fullName).join(', ')} with ${builder.description}`, () => runBuild(docker, builder, args, inputs, ctx));
         report.buildMs = clock.now() - buildStarted;
         report.imageId = (await (0, promises_1.readFile)(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
         if (build.push && builder.kind === 'buildx') {
             // buildx pushed while building: its metadata file holds the digest the registry took.
+            // One --push sends the same manifest to every registry.
             report.pushed = true;
-            report.digest = await readBuildxDigest(files.metadataFile);
+            const digest = await readBuildxDigest(files.metadataFile);
+            for (const each of imageReports)
+                each.digest = digest;
         }
         else if (build.push) {
             const pushStarted = clock.now();
             report.pushed = true;
-            report.digest = await pushAll(docker, references, inputs, ctx);
+            await pushAll(docker, imageReports, inputs, ctx);
             report.pushMs = clock.now() - pushStarted;
         }
-        if (report.pushed && !report.digest) {
-            throw new errors_1.ActionFailure(`${image.fullName} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`);
+        report.digest = imageReports[0].digest;
+        const undetermined = imageReports.find((each) => !each.digest);
+        if (report.pushed && undetermined) {
+            throw new errors_1.ActionFailure(`${undetermined.name} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`);
         }
         if (report.imageId && !(build.push && builder.kind === 'buildx')) {
             report.sizeBytes = await localImageSize(docker, report.imageId);
         }
         log.info(report.digest
-            ? `Pushed ${image.fullName}@${report.digest} as ${computed.tags.join(', ')}.`
+            ? `Pushed ${imageRefsText(imageReports)} as ${computed.tags.join(', ')}.`
             : `Built ${report.imageId ?? image.fullName}${references.length > 0 ? ` as ${computed.tags.join(', ')}` : ''} (not pushed).`);
     }
     finally {
@@ -1247,46 +1400,68 @@ async function probeClient(docker, choice, env) {
     };
 }
 /**
- * Logs in with the password on stdin, into a docker config folder of the step's own. The
- * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
+ * Logs in to every registry of `registry-auth` (and `username`), with the password on stdin,
+ * into a docker config folder of the step's own, all before the build: a refused login stops
+ * the step before anything is pushed anywhere. The post step removes the folder; with
+ * logout: false later steps get it through DOCKER_CONFIG.
  */
-async function logIn(ctx, docker, inputs, credentials) {
+async function logInAll(ctx, docker, inputs) {
     const { runner, log, env } = ctx;
+    const userDir = (0, docker_config_1.userConfigDir)(env);
+    const pushing = inputs.build.push;
+    const loggedIn = new Set(inputs.logins.map((login) => login.registry));
+    const without = [...new Set(inputs.images.map((each) => each.registry))].filter((registry) => !loggedIn.has(registry));
+    const userConfig = pushing && without.length > 0 ? await (0, docker_config_1.readUserConfig)(userDir) : {};
+    if (pushing) {
+        for (const registry of without.filter((each) => !(0, docker_config_1.hasUserCredentials)(userConfig, each))) {
+            log.notice(`No login for ${(0, image_name_1.registryLabel)(registry)}, and the docker config has no credentials for it: the push goes there anonymously. Add it to registry-auth if the registry wants a login.`);
+        }
+    }
+    if (inputs.logins.length === 0)
+        return docker;
     const runnerTemp = env.RUNNER_TEMP;
     if (!runnerTemp) {
         throw new errors_1.ActionFailure('RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.');
     }
-    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, (0, docker_config_1.userConfigDir)(env));
+    const config = Object.keys(userConfig).length > 0 ? userConfig : await (0, docker_config_1.readUserConfig)(userDir);
+    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, userDir, config, without);
     (0, state_1.savePostState)(runner, {
         configDir: dir,
-        loginServer: inputs.image.loginServer,
+        loginRegistries: inputs.logins.map((login) => login.registry),
         logout: inputs.logout,
     });
     if (dropped.length > 0) {
         log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
     }
     const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
-    const server = inputs.image.loginServer;
-    const where = server ?? 'Docker Hub';
-    const args = ['login', '--username', credentials.username, '--password-stdin'];
+    for (const login of inputs.logins)
+        await logIn(ctx, private_, inputs, login);
+    log.info(`Logged in to ${inputs.logins.map((login) => `${(0, image_name_1.registryLabel)(login.registry)} as ${login.username}`).join(', ')} (config in ${dir}).`);
+    if (!inputs.logout)
+        runner.exportVariable('DOCKER_CONFIG', dir);
+    return private_;
+}
+async function logIn(ctx, docker, inputs, login) {
+    const server = (0, image_name_1.loginServerOf)(login.registry);
+    const where = (0, image_name_1.registryLabel)(login.registry);
+    const args = ['login', '--username', login.username, '--password-stdin'];
     if (server)
         args.push(server);
     try {
-        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => private_.check(`docker login to ${where}`, args, {
-            input: credentials.password,
+        await (0, docker_cli_1.withRegistryRetry)(`Login to ${where}`, inputs.retries, () => docker.check(`docker login to ${where}`, args, {
+            input: login.password,
             limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
         }), ctx);
     }
     catch (error) {
         if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
-            throw new errors_1.ActionFailure(`${where} refused the login of '${credentials.username}': ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Check 'username' and 'password' (a token needs push access to ${inputs.image.repository}).`);
+            const repositories = inputs.images
+                .filter((each) => each.registry === login.registry)
+                .map((each) => each.repository);
+            throw new errors_1.ActionFailure(`${where} refused the login of '${login.username}': ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Check ${login.shortForm ? "'username' and 'password'" : `its entry in 'registry-auth'`}${repositories.length > 0 ? ` (a token needs push access to ${repositories.join(', ')})` : ''}. Nothing was pushed.`);
         }
         throw error;
     }
-    log.info(`Logged in to ${where} as ${credentials.username} (config in ${dir}).`);
-    if (!inputs.logout)
-        runner.exportVariable('DOCKER_CONFIG', dir);
-    return private_;
 }
 async function runBuild(docker, builder, args, inputs, ctx) {
     const command = () => docker.check(builder.description, args, {
@@ -1302,30 +1477,46 @@ async function runBuild(docker, builder, args, inputs, ctx) {
         await command();
     }
 }
-/** Pushes every tag; they share one manifest, so the registry must answer one digest. */
-async function pushAll(docker, references, inputs, ctx) {
-    const digests = new Map();
-    for (const reference of references) {
-        try {
-            const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, inputs.retries, () => docker.check(`docker push ${reference}`, ['push', reference], {
-                stream: true,
-                limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
-            }), ctx));
-            digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
-        }
-        catch (error) {
-            if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
-                throw new errors_1.ActionFailure(`The registry refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there ('username', 'password').`);
+/**
+ * Pushes every tag of every repository, one registry after another, and records the digest
+ * each registry answered. Tags of one repository share one manifest, so its registry must
+ * answer one digest; registries may differ (one rewriting manifests) and are reported each.
+ */
+async function pushAll(docker, images, inputs, ctx) {
+    const done = [];
+    for (const [index, image] of images.entries()) {
+        const where = (0, image_name_1.registryLabel)(inputs.images[index].registry);
+        const digests = new Map();
+        for (const reference of image.references) {
+            try {
+                const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, inputs.retries, () => docker.check(`docker push ${reference}`, ['push', reference], {
+                    stream: true,
+                    limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+                }), ctx));
+                digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
+                done.push(reference);
             }
-            throw error;
+            catch (error) {
+                const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+                if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
+                    throw new errors_1.ActionFailure(`${where} refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`);
+                }
+                if (error instanceof errors_1.ActionFailure) {
+                    throw new errors_1.ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+                }
+                throw error;
+            }
         }
+        const distinct = new Set(digests.values());
+        if (distinct.size > 1) {
+            const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
+            throw new errors_1.ActionFailure(`${where} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`);
+        }
+        image.digest = [...distinct][0];
     }
-    const distinct = new Set(digests.values());
-    if (distinct.size > 1) {
-        const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
-        throw new errors_1.ActionFailure(`The registry answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`);
-    }
-    return [...distinct][0];
+}
+function imageRefsText(images) {
+    return images.map((each) => `${each.name}@${each.digest ?? '?'}`).join(', ');
 }
 async function readBuildxDigest(metadataFile) {
     try {
@@ -1351,6 +1542,114 @@ async function writeSummary(summary, report) {
 
 /***/ }),
 
+/***/ 484:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.passwordsIn = passwordsIn;
+exports.parseRegistryAuth = parseRegistryAuth;
+const errors_1 = __nccwpck_require__(223);
+const image_name_1 = __nccwpck_require__(589);
+const KEYS = ['registry', 'username', 'password'];
+const EXAMPLE = 'Write a YAML list, e.g.\n- registry: ghcr.io\n  username: ${{ github.actor }}\n  password: ${{ secrets.GITHUB_TOKEN }}';
+/**
+ * Every password in the text, found leniently (also in text that will be refused below), so
+ * each is masked before any error could quote the input.
+ */
+function passwordsIn(raw) {
+    const found = [];
+    for (const line of raw.split(/\r?\n/)) {
+        const match = /^\s*(?:-\s+)?password\s*:(.*)$/.exec(line);
+        if (!match)
+            continue;
+        const value = match[1].trim();
+        if (value === '')
+            continue;
+        found.push(value);
+        const unquoted = scalar(value);
+        if (unquoted !== undefined && unquoted !== value)
+            found.push(unquoted);
+    }
+    return found;
+}
+/** A plain, single- or double-quoted YAML scalar's value; undefined when it is not one. */
+function scalar(text) {
+    const value = text.trim();
+    if (value.startsWith("'")) {
+        if (!value.endsWith("'") || value.length < 2)
+            return undefined;
+        return value.slice(1, -1).replace(/''/g, "'");
+    }
+    if (value.startsWith('"')) {
+        if (!value.endsWith('"') || value.length < 2)
+            return undefined;
+        try {
+            return JSON.parse(value);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    // A comment after a plain value: ` #` starts it.
+    return value.replace(/\s+#.*$/, '');
+}
+/** Reads the list; the passwords must have been masked already (passwordsIn). */
+function parseRegistryAuth(raw) {
+    const entries = [];
+    let current;
+    let indent = -1;
+    raw.split(/\r?\n/).forEach((line, index) => {
+        if (line.trim() === '' || line.trim().startsWith('#'))
+            return;
+        const where = `line ${index + 1}`;
+        const item = /^(\s*)-\s+(.*)$/.exec(line);
+        let text;
+        if (item) {
+            current = {};
+            entries.push(current);
+            indent = item[1].length + line.slice(item[1].length).indexOf(item[2]);
+            text = item[2];
+        }
+        else {
+            const lead = /^\s*/.exec(line)[0].length;
+            if (!current || lead !== indent) {
+                throw new errors_1.ConfigurationError('registry-auth', `${where} is not part of a list entry (each entry starts with '- ', its keys aligned). ${EXAMPLE}`);
+            }
+            text = line.trim();
+        }
+        const pair = /^([A-Za-z-]+)\s*:(?:\s+(.*))?$/.exec(text.trim());
+        const key = pair?.[1];
+        if (!pair || !key || !KEYS.includes(key)) {
+            throw new errors_1.ConfigurationError('registry-auth', `${where} is not one of registry:, username:, password:. ${EXAMPLE}`);
+        }
+        const value = scalar(pair[2] ?? '');
+        if (value === undefined) {
+            throw new errors_1.ConfigurationError('registry-auth', `${where}: the ${key} value is not closed.`);
+        }
+        if (current[key] !== undefined) {
+            throw new errors_1.ConfigurationError('registry-auth', `${where}: ${key} is given twice in one entry.`);
+        }
+        current[key] = value;
+    });
+    const seen = new Set();
+    return entries.map((entry, index) => {
+        const missing = KEYS.filter((key) => !entry[key]);
+        if (missing.length > 0) {
+            throw new errors_1.ConfigurationError('registry-auth', `entry ${index + 1}${entry.registry ? ` (${entry.registry})` : ''} lacks ${missing.join(', ')}. Each entry needs registry, username and password; Docker Hub is docker.io.`);
+        }
+        const registry = (0, image_name_1.normaliseRegistry)(entry.registry);
+        if (seen.has(registry)) {
+            throw new errors_1.ConfigurationError('registry-auth', `lists ${registry} twice. Give one login a registry.`);
+        }
+        seen.add(registry);
+        return { registry, username: entry.username, password: entry.password };
+    });
+}
+
+
+/***/ }),
+
 /***/ 828:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1367,10 +1666,24 @@ const duration_1 = __nccwpck_require__(788);
 function imageRef(report) {
     return report.digest ? `${report.image}@${report.digest}` : '';
 }
+/** `digests`: repository as given, lower-cased, to digest, for those that have one. */
+function digests(report) {
+    const map = {};
+    for (const image of report.images)
+        if (image.digest)
+            map[image.key] = image.digest;
+    return map;
+}
+function imageRefs(report) {
+    return report.images.flatMap((image) => (image.digest ? [`${image.name}@${image.digest}`] : []));
+}
 function outputs(report) {
+    const pushed = imageRefs(report);
     return {
         digest: report.digest ?? '',
         'image-ref': imageRef(report),
+        digests: pushed.length > 0 ? JSON.stringify(digests(report)) : '',
+        'image-refs': pushed.join('\n'),
         'image-url': report.references[0] ?? '',
         tags: report.references.join('\n'),
         'image-id': report.imageId ?? '',
@@ -1383,6 +1696,8 @@ function metadata(report) {
         tags: report.references,
         digest: report.digest ?? null,
         'image-ref': imageRef(report) || null,
+        images: report.images.map((image) => image.name),
+        digests: digests(report),
         'image-id': report.imageId ?? null,
         pushed: report.pushed,
         builder: report.builder,
@@ -1413,18 +1728,17 @@ function formatBytes(bytes) {
  * validated image name, tag or digest, so none needs HTML escaping; tags go one a line.
  */
 function summaryRows(report) {
-    const digest = report.pushed ? (report.digest ?? '(not established)') : '(not pushed)';
     return [
         ['Image', 'Tags', 'Digest', 'Size', 'Build time', 'Push time', 'Builder'],
-        [
-            report.image,
-            report.references.join('<br>') || '(none)',
-            digest,
+        ...report.images.map((image) => [
+            image.name,
+            image.references.join('<br>') || '(none)',
+            report.pushed ? (image.digest ?? '(not established)') : '(not pushed)',
             formatBytes(report.sizeBytes) || '(not in the local store)',
             report.buildMs === undefined ? '(not built)' : (0, duration_1.formatDuration)(report.buildMs),
             report.pushMs === undefined ? '' : (0, duration_1.formatDuration)(report.pushMs),
             report.builder,
-        ],
+        ]),
     ];
 }
 /**
@@ -1465,13 +1779,16 @@ exports.savePostState = savePostState;
 exports.readPostState = readPostState;
 function savePostState(runner, state) {
     runner.saveState('config-dir', state.configDir ?? '');
-    runner.saveState('login-server', state.loginServer ?? '');
+    runner.saveState('login-registries', state.loginRegistries.join('\n'));
     runner.saveState('logout', String(state.logout));
 }
 function readPostState(runner) {
     return {
         configDir: runner.getState('config-dir') || undefined,
-        loginServer: runner.getState('login-server') || undefined,
+        loginRegistries: runner
+            .getState('login-registries')
+            .split('\n')
+            .filter((line) => line !== ''),
         logout: runner.getState('logout') !== 'false',
     };
 }

@@ -4,6 +4,8 @@ import {
   cacheType,
   checkBuildSources,
   LABEL_KEY,
+  parseAnnotations,
+  parseAttestation,
   parseKeyValues,
   parseSecrets,
   type BuildOptions,
@@ -75,6 +77,9 @@ describe('checkBuildSources', () => {
     pull: false,
     noCache: false,
     push: true,
+    provenance: 'false',
+    sbom: 'false',
+    annotations: [],
     ...overrides,
   });
   const existing = new Set(['.', 'app', 'app/Dockerfile', '.npmrc']);
@@ -108,4 +113,29 @@ describe('checkBuildSources', () => {
   ])('%j is refused', (overrides, message) => {
     expect(() => checkBuildSources(options(overrides), exists, {})).toThrow(message);
   });
+});
+
+test.each([
+  ['', 'false'],
+  ['False', 'false'],
+  ['TRUE', 'true'],
+  ['mode=max', 'mode=max'],
+  ['mode=min,builder-id=https://example.com/ci', 'mode=min,builder-id=https://example.com/ci'],
+])('attestation %j reads as %j', (raw, value) => {
+  expect(parseAttestation('provenance', raw)).toBe(value);
+});
+
+test.each(['yes', 'mode=', 'max mode', '--provenance=true'])('attestation %j is refused', (raw) => {
+  expect(() => parseAttestation('sbom', raw)).toThrow(
+    /^Input 'sbom': .* is not an attestation choice\. Use false, true/,
+  );
+});
+
+test('annotations: KEY=VALUE one a line, with or without a level', () => {
+  expect(
+    parseAnnotations('org.opencontainers.image.title=App\nindex,manifest:team=pay ments\n'),
+  ).toEqual(['org.opencontainers.image.title=App', 'index,manifest:team=pay ments']);
+  expect(() => parseAnnotations('no value here')).toThrow(
+    /^Input 'annotations': 'no value here' is not KEY=VALUE/,
+  );
 });

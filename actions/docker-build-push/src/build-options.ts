@@ -29,6 +29,45 @@ export interface BuildOptions {
   pull: boolean;
   noCache: boolean;
   push: boolean;
+  /** buildx's `--provenance` value: `false`, `true` or `mode=max`-style options. */
+  provenance: string;
+  /** buildx's `--sbom` value, likewise. */
+  sbom: string;
+  /** buildx's `--annotation` values, one a line as given. */
+  annotations: string[];
+}
+
+/**
+ * `provenance`/`sbom`: false, true, or buildx's own options (mode=max, generator=IMAGE),
+ * comma-separated KEY=VALUE. Empty means false: the pushed manifest stays a plain image.
+ */
+export function parseAttestation(input: string, raw: string): string {
+  const text = raw.trim();
+  const lower = text.toLowerCase();
+  if (lower === '' || lower === 'false') return 'false';
+  if (lower === 'true') return 'true';
+  if (/^[a-z][a-z0-9-]*=[^,\s]+(?:,[a-z][a-z0-9-]*=[^,\s]+)*$/i.test(text)) return text;
+  throw new ConfigurationError(
+    input,
+    `'${text}' is not an attestation choice. Use false, true, or buildx's options, e.g. mode=max.`,
+  );
+}
+
+/** `annotations`: one a line, KEY=VALUE, the key optionally led by a level (index:, manifest:). */
+export function parseAnnotations(raw: string): string[] {
+  return parseLines(raw).map((line) => {
+    if (
+      !/^(?:[a-z-]+(?:\[[^\]]*\])?(?:,[a-z-]+(?:\[[^\]]*\])?)*:)?[A-Za-z0-9][A-Za-z0-9._\-/]*=/.test(
+        line,
+      )
+    ) {
+      throw new ConfigurationError(
+        'annotations',
+        `'${line}' is not KEY=VALUE. Write one a line, as buildx takes them, e.g. org.opencontainers.image.description=My app or index:org.opencontainers.image.description=My app.`,
+      );
+    }
+    return line;
+  });
 }
 
 export function parseKeyValues(input: string, raw: string, keyPattern: RegExp): string[] {

@@ -35,6 +35,9 @@ function options(overrides: Partial<BuildOptions> = {}): BuildOptions {
     pull: false,
     noCache: false,
     push: true,
+    provenance: 'false',
+    sbom: 'false',
+    annotations: [],
     ...overrides,
   };
 }
@@ -72,17 +75,37 @@ describe('chooseBuilder', () => {
   });
 });
 
+const NO_ATTESTATIONS = ['--provenance', 'false', '--sbom', 'false'];
+
 describe('buildArguments: buildx', () => {
   test.each<[string, Partial<BuildOptions>, string[]]>([
     [
       'the minimum, pushed',
       {},
-      ['--iidfile', FILES.iidFile, '--metadata-file', FILES.metadataFile, '--push', '--', '.'],
+      [
+        ...NO_ATTESTATIONS,
+        '--iidfile',
+        FILES.iidFile,
+        '--metadata-file',
+        FILES.metadataFile,
+        '--push',
+        '--',
+        '.',
+      ],
     ],
     [
       'not pushed: loaded into the local store',
       { push: false },
-      ['--iidfile', FILES.iidFile, '--metadata-file', FILES.metadataFile, '--load', '--', '.'],
+      [
+        ...NO_ATTESTATIONS,
+        '--iidfile',
+        FILES.iidFile,
+        '--metadata-file',
+        FILES.metadataFile,
+        '--load',
+        '--',
+        '.',
+      ],
     ],
     [
       'every option',
@@ -97,6 +120,9 @@ describe('buildArguments: buildx', () => {
         cacheFrom: ['type=registry,ref=r/app:cache', 'type=gha'],
         cacheTo: ['type=registry,ref=r/app:cache,mode=max'],
         secrets: parseSecrets('id=npm,src=.npmrc\nid=token,env=API_TOKEN'),
+        provenance: 'mode=max',
+        sbom: 'true',
+        annotations: ['index:org.opencontainers.image.description=An app'],
       },
       [
         '--file',
@@ -117,6 +143,12 @@ describe('buildArguments: buildx', () => {
         'type=gha',
         '--cache-to',
         'type=registry,ref=r/app:cache,mode=max',
+        '--provenance',
+        'mode=max',
+        '--sbom',
+        'true',
+        '--annotation',
+        'index:org.opencontainers.image.description=An app',
         '--secret',
         'id=npm,src=.npmrc',
         '--secret',
@@ -134,6 +166,7 @@ describe('buildArguments: buildx', () => {
       'a context that looks like a flag stays a context',
       { context: '--privileged' },
       [
+        ...NO_ATTESTATIONS,
         '--iidfile',
         FILES.iidFile,
         '--metadata-file',
@@ -239,6 +272,9 @@ describe('checkBuilderSupports', () => {
     ['cache-from', BUILDKIT, { cacheFrom: ['type=registry'] }, /type=registry,ref=IMAGE/],
     ['secrets', LEGACY, { secrets: parseSecrets('id=a,env=A') }, /need BuildKit/],
     ['platforms', BUILDX, { push: false, platforms: ['linux/amd64', 'linux/arm64'] }, /push it/],
+    ['provenance', BUILDKIT, { provenance: 'true' }, /made by buildx only/],
+    ['sbom', LEGACY, { sbom: 'mode=max' }, /made by buildx only/],
+    ['annotations', BUILDKIT, { annotations: ['a=b'] }, /written by buildx only/],
   ])('%s refused by %j', (input, builder, overrides, message) => {
     const check = () => checkBuilderSupports(builder, options(overrides));
     expect(check).toThrow(ConfigurationError);

@@ -93,6 +93,20 @@ export function checkBuilderSupports(builder: Builder, options: BuildOptions): v
       );
     }
   }
+  for (const input of ['provenance', 'sbom'] as const) {
+    if (options[input] !== 'false') {
+      throw needsBuildx(
+        input,
+        `Attestations are made by buildx only: set it up (docker/setup-buildx-action) and use builder: buildx, or leave ${input} out (false).`,
+      );
+    }
+  }
+  if (options.annotations.length > 0) {
+    throw needsBuildx(
+      'annotations',
+      'Manifest annotations are written by buildx only: set it up and use builder: buildx, or put the values in labels.',
+    );
+  }
   if (options.secrets.length > 0 && !builder.buildkit) {
     throw needsBuildx(
       'secrets',
@@ -128,6 +142,10 @@ export function buildArguments(
     if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
     repeat('--cache-from', options.cacheFrom);
     repeat('--cache-to', options.cacheTo);
+    // Always given: buildx's own default attaches provenance, which registries list as an
+    // unknown/unknown platform.
+    args.push('--provenance', options.provenance, '--sbom', options.sbom);
+    repeat('--annotation', options.annotations);
     repeat(
       '--secret',
       options.secrets.map((secret) => secret.spec),

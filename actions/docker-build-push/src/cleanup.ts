@@ -3,6 +3,7 @@ import type { ActionContext } from '../../shared/context';
 import { runPostStep } from '../../shared/step';
 import { DockerCli, errorOutput, lastLines } from './docker-cli';
 import { removePrivateConfig } from './docker-config';
+import { loginServerOf, registryLabel } from './image-name';
 import { readPostState } from './state';
 
 export async function run(): Promise<void> {
@@ -27,13 +28,16 @@ export async function cleanup(ctx: ActionContext): Promise<void> {
     return;
   }
   const docker = new DockerCli(ctx.exec, ctx.env).withEnv({ DOCKER_CONFIG: state.configDir });
-  const args = state.loginServer ? ['logout', state.loginServer] : ['logout'];
-  const result = await docker.exec(args);
-  if (result.code !== 0) {
-    log.warning(
-      `docker logout failed (${lastLines(errorOutput(result))}); removing the credentials anyway.`,
-    );
+  for (const registry of state.loginRegistries) {
+    const server = loginServerOf(registry);
+    const result = await docker.exec(server ? ['logout', server] : ['logout']);
+    if (result.code !== 0) {
+      log.warning(
+        `docker logout of ${registryLabel(registry)} failed (${lastLines(errorOutput(result))}); removing the credentials anyway.`,
+      );
+    }
   }
   await removePrivateConfig(state.configDir);
-  log.info(`Logged out of ${state.loginServer ?? 'Docker Hub'} and removed ${state.configDir}.`);
+  const from = state.loginRegistries.map(registryLabel).join(', ');
+  log.info(`Logged out of ${from || 'no registry'} and removed ${state.configDir}.`);
 }

@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   createPrivateConfig,
+  credentialsFor,
+  hasUserCredentials,
+  readUserConfig,
   removePrivateConfig,
   userConfigDir,
   withoutCredentials,
@@ -57,7 +60,7 @@ test('the private config: mode 700/600, credentials dropped, plugin and context 
   const temp = path.join(root, 'runner-temp');
   mkdirSync(temp);
 
-  const { dir, dropped } = await createPrivateConfig(temp, user);
+  const { dir, dropped } = await createPrivateConfig(temp, user, await readUserConfig(user));
   expect(path.dirname(dir)).toBe(temp);
   expect(path.basename(dir)).toMatch(/^docker-build-push-config-/);
   expect(dropped).toEqual(['auths', 'credsStore']);
@@ -81,9 +84,44 @@ test('no user config, or an unreadable one: an empty private config', async () =
   const user = path.join(root, 'user');
   mkdirSync(user);
   writeFileSync(path.join(user, 'config.json'), '{ not json');
-  const { dir, dropped } = await createPrivateConfig(root, user);
+  const { dir, dropped } = await createPrivateConfig(root, user, await readUserConfig(user));
   expect(dropped).toEqual([]);
   expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({});
-  const none = await createPrivateConfig(root, path.join(root, 'missing'));
+  const missing = path.join(root, 'missing');
+  const none = await createPrivateConfig(root, missing, await readUserConfig(missing));
   expect(JSON.parse(readFileSync(path.join(none.dir, 'config.json'), 'utf8'))).toEqual({});
+});
+
+test("the user's credentials for registries pushed to without a login are kept, no others", async () => {
+  const user = path.join(root, 'user-keep');
+  mkdirSync(user);
+  const config = {
+    auths: {
+      'https://index.docker.io/v1/': { auth: 'aHViOnNlY3JldA==' },
+      'ghcr.io': { auth: 'Z2g6c2VjcmV0' },
+      'other.example': { auth: 'b3RoZXI=' },
+    },
+    credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr-login' },
+    credsStore: 'desktop',
+  };
+  expect(credentialsFor(config, ['docker.io', '123.dkr.ecr.eu-west-1.amazonaws.com'])).toEqual({
+    auths: { 'https://index.docker.io/v1/': { auth: 'aHViOnNlY3JldA==' } },
+    credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr-login' },
+  });
+  const { dir } = await createPrivateConfig(root, user, config, ['ghcr.io']);
+  expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({
+    auths: { 'ghcr.io': { auth: 'Z2g6c2VjcmV0' } },
+  });
+});
+
+test.each([
+  [{}, 'ghcr.io', false],
+  [{ auths: { 'ghcr.io': {} } }, 'ghcr.io', true],
+  [{ auths: { 'https://ghcr.io': {} } }, 'ghcr.io', true],
+  [{ auths: { 'ghcr.io': {} } }, 'docker.io', false],
+  [{ auths: { 'https://index.docker.io/v1/': {} } }, 'docker.io', true],
+  [{ credHelpers: { 'ghcr.io': 'gh' } }, 'ghcr.io', true],
+  [{ credsStore: 'desktop' }, 'quay.io', true],
+])('hasUserCredentials(%j, %s) is %s', (config, registry, expected) => {
+  expect(hasUserCredentials(config, registry)).toBe(expected);
 });

@@ -30,32 +30,84 @@ export function withoutCredentials(config: Record<string, unknown>): Record<stri
   return kept;
 }
 
+/** The user's config.json, or {} when there is none or it cannot be read. */
+export async function readUserConfig(userDir: string): Promise<Record<string, unknown>> {
+  const userFile = join(userDir, 'config.json');
+  if (!existsSync(userFile)) return {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(userFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
+  }
+  return {};
+}
+
+/** The keys under which a config's `auths`/`credHelpers` may hold a registry's credentials. */
+function configKeys(registry: string): string[] {
+  if (registry === 'docker.io') {
+    return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+  }
+  return [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`];
+}
+
+function section(config: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = config[key];
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * Whether the user's config may hold credentials for a registry: an `auths` entry or a
+ * credential helper for it, or a credential store (which may hold anything).
+ */
+export function hasUserCredentials(config: Record<string, unknown>, registry: string): boolean {
+  if (typeof config.credsStore === 'string' && config.credsStore !== '') return true;
+  const auths = section(config, 'auths');
+  const helpers = section(config, 'credHelpers');
+  return configKeys(registry).some((key) => key in auths || key in helpers);
+}
+
+/**
+ * The user's `auths` and `credHelpers` entries for the given registries, which the private
+ * config keeps: the step pushes there without a login of its own. Everything else is left out.
+ */
+export function credentialsFor(
+  config: Record<string, unknown>,
+  registries: string[],
+): Record<string, unknown> {
+  const kept: Record<string, Record<string, unknown>> = {};
+  for (const name of ['auths', 'credHelpers']) {
+    const entries = section(config, name);
+    for (const registry of registries) {
+      for (const key of configKeys(registry)) {
+        if (key in entries) (kept[name] ??= {})[key] = entries[key];
+      }
+    }
+  }
+  return kept;
+}
+
 /**
  * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
+ * The user's credentials for `keepFor` (registries the step pushes to without a login) stay.
  */
 export async function createPrivateConfig(
   runnerTemp: string,
   userDir: string,
+  config: Record<string, unknown>,
+  keepFor: string[] = [],
 ): Promise<{ dir: string; dropped: string[] }> {
   const dir = await mkdtemp(join(runnerTemp, 'docker-build-push-config-'));
   await chmod(dir, 0o700);
-  let config: Record<string, unknown> = {};
-  const userFile = join(userDir, 'config.json');
-  if (existsSync(userFile)) {
-    try {
-      const parsed: unknown = JSON.parse(await readFile(userFile, 'utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        config = parsed as Record<string, unknown>;
-      }
-    } catch {
-      // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
-    }
-  }
   const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
   await writeFile(
     join(dir, 'config.json'),
-    `${JSON.stringify(withoutCredentials(config), null, 2)}\n`,
+    `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`,
     {
       mode: 0o600,
     },

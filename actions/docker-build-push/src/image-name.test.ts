@@ -53,7 +53,7 @@ describe('checkRegistry', () => {
     ['https://GHCR.io/', 'ghcr.io/org/app'],
     ['127.0.0.1:5000', '127.0.0.1:5000/team/app'],
   ])('%j agrees with %s', (registry, image) => {
-    expect(() => checkRegistry(registry, parseImageName(image))).not.toThrow();
+    expect(() => checkRegistry(registry, [parseImageName(image)])).not.toThrow();
   });
 
   test.each([
@@ -61,7 +61,7 @@ describe('checkRegistry', () => {
     ['docker.io', 'ghcr.io/org/app', /is not the registry of image 'ghcr\.io\/org\/app'/],
     ['127.0.0.1:5001', '127.0.0.1:5000/team/app', /\(127\.0\.0\.1:5000\)/],
   ])('%j differs from %s', (registry, image, message) => {
-    const run = () => checkRegistry(registry, parseImageName(image));
+    const run = () => checkRegistry(registry, [parseImageName(image)]);
     expect(run).toThrow(ConfigurationError);
     expect(run).toThrow(message);
     expect(run).toThrow(/^Input 'registry'/);

@@ -71,20 +71,63 @@ export function parseImageName(raw: string): ImageName {
   };
 }
 
-/** The `registry` input, when given, must name the image's own registry. */
-export function checkRegistry(raw: string, image: ImageName): void {
+/** A registry as a user writes it (`https://ghcr.io/`, `index.docker.io`), as images name it. */
+export function normaliseRegistry(raw: string): string {
   const text = raw
     .trim()
     .replace(/^https?:\/\//i, '')
     .replace(/\/+$/, '')
     .replace(/\/v[12]$/, '')
     .toLowerCase();
-  if (text === '') return;
-  const given = DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
-  if (given !== image.registry) {
+  return DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
+}
+
+/** What `docker login`/`logout` take for a registry: nothing for Docker Hub. */
+export function loginServerOf(registry: string): string | undefined {
+  return registry === DOCKER_HUB ? undefined : registry;
+}
+
+/** For people: `Docker Hub` or the host. */
+export function registryLabel(registry: string): string {
+  return registry === DOCKER_HUB ? 'Docker Hub' : registry;
+}
+
+/**
+ * Reads the `image` input: one repository a line, each pushed with every tag. The same
+ * repository twice (after lower-casing) is refused: it would be pushed twice.
+ */
+export function parseImageNames(raw: string): ImageName[] {
+  const lines = raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const images = (lines.length > 0 ? lines : ['']).map(parseImageName);
+  const seen = new Set<string>();
+  for (const image of images) {
+    if (seen.has(image.fullName)) {
+      throw new ConfigurationError(
+        'image',
+        `names ${image.fullName} twice ('${image.written}'). List each repository once.`,
+      );
+    }
+    seen.add(image.fullName);
+  }
+  return images;
+}
+
+/**
+ * The `registry` input, when given, must name the registry of one of the images; it is where
+ * `username`/`password` log in. Returns that registry, or the first image's when empty.
+ */
+export function checkRegistry(raw: string, images: ImageName[]): string {
+  if (raw.trim() === '') return images[0].registry;
+  const given = normaliseRegistry(raw);
+  if (!images.some((image) => image.registry === given)) {
+    const image = images[0];
     throw new ConfigurationError(
       'registry',
       `'${raw.trim()}' is not the registry of image '${image.fullName}' (${image.registry}). Put the registry in the image name instead (image: ${given}/${image.repository}) and leave 'registry' out.`,
     );
   }
+  return given;
 }

@@ -11,22 +11,22 @@ import type { Runner } from '../../shared/runner';
 import {
   BUILD_ARG_KEY,
   LABEL_KEY,
+  parseAnnotations,
+  parseAttestation,
   parseKeyValues,
   parseSecrets,
   type BuildOptions,
 } from './build-options';
 import type { BuilderChoice } from './builder';
-import { checkRegistry, parseImageName, type ImageName } from './image-name';
+import { checkRegistry, parseImageNames, registryLabel, type ImageName } from './image-name';
+import { parseRegistryAuth, passwordsIn, type RegistryLogin } from './registry-auth';
 import { checkTemplates } from './tags';
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
 export interface Inputs {
-  image: ImageName;
-  credentials?: Credentials;
+  /** Every repository to push to, in the order given; the first is the one `digest` names. */
+  images: ImageName[];
+  /** Logins, one a registry: `registry-auth`'s, then `username`/`password`'s. */
+  logins: RegistryLogin[];
   logout: boolean;
   /** Tag templates; empty means the default scheme. */
   tagTemplates: string[];
@@ -41,14 +41,18 @@ export interface Inputs {
 
 const BUILDERS: BuilderChoice[] = ['auto', 'buildx', 'docker'];
 
-/** Reads and checks every input. The password is masked before anything can print it. */
+/** Reads and checks every input. The passwords are masked before anything can print them. */
 export function getInputs(runner: Runner): Inputs {
+  const mask = (value: string) => runner.setSecret(value);
   const password = runner.getInput('password');
-  maskSecret(password, (value) => runner.setSecret(value));
+  maskSecret(password, mask);
+  const registryAuth = runner.getInput('registry-auth');
+  for (const found of passwordsIn(registryAuth)) maskSecret(found, mask);
   const username = runner.getInput('username');
 
-  const image = parseImageName(runner.getInput('image'));
-  checkRegistry(runner.getInput('registry'), image);
+  const images = parseImageNames(runner.getInput('image'));
+  const loginRegistry = checkRegistry(runner.getInput('registry'), images);
+  const logins = parseRegistryAuth(registryAuth);
 
   if (username !== '' && password === '') {
     throw new ConfigurationError(
@@ -61,6 +65,16 @@ export function getInputs(runner: Runner): Inputs {
       'username',
       "is required with 'password': name the account the password belongs to.",
     );
+  }
+
+  if (username !== '') {
+    if (logins.some((login) => login.registry === loginRegistry)) {
+      throw new ConfigurationError(
+        'registry-auth',
+        `has a login for ${registryLabel(loginRegistry)}, which 'username' and 'password' log in to as well. Give it one login: move it into registry-auth, or leave it out there.`,
+      );
+    }
+    logins.push({ registry: loginRegistry, username, password, shortForm: true });
   }
 
   // Commas cannot occur in a tag, so a comma-separated list is read as well as one a line.
@@ -78,8 +92,8 @@ export function getInputs(runner: Runner): Inputs {
   const context = runner.getInput('context') || '.';
   const file = runner.getInput('file') || undefined;
   return {
-    image,
-    credentials: username !== '' ? { username, password } : undefined,
+    images,
+    logins,
     logout: parseBoolean('logout', runner.getInput('logout')),
     tagTemplates,
     build: {
@@ -95,6 +109,9 @@ export function getInputs(runner: Runner): Inputs {
       pull: parseBoolean('pull', runner.getInput('pull')),
       noCache: parseBoolean('no-cache', runner.getInput('no-cache')),
       push: parseBoolean('push', runner.getInput('push')),
+      provenance: parseAttestation('provenance', runner.getInput('provenance')),
+      sbom: parseAttestation('sbom', runner.getInput('sbom')),
+      annotations: parseAnnotations(runner.getInput('annotations')),
     },
     builder,
     retries: parseInteger('retries', runner.getInput('retries'), 0, 10),

@@ -26,9 +26,23 @@ import {
   pushedDigest,
   withRegistryRetry,
 } from './docker-cli';
-import { createPrivateConfig, userConfigDir } from './docker-config';
-import { getInputs, type Credentials, type Inputs } from './inputs';
-import { mergeLabels, ociLabels, outputs, summaryRows, type BuildReport } from './report';
+import {
+  createPrivateConfig,
+  hasUserCredentials,
+  readUserConfig,
+  userConfigDir,
+} from './docker-config';
+import { loginServerOf, registryLabel } from './image-name';
+import { getInputs, type Inputs } from './inputs';
+import type { RegistryLogin } from './registry-auth';
+import {
+  mergeLabels,
+  ociLabels,
+  outputs,
+  summaryRows,
+  type BuildReport,
+  type ImageReport,
+} from './report';
 import { savePostState } from './state';
 import { computeTags, parseSemver, tagContextFromEvent } from './tags';
 
@@ -40,14 +54,15 @@ export async function main(ctx: ActionContext): Promise<void> {
   const { runner, log, clock, env } = ctx;
   const inputs = getInputs(runner);
   const now = new Date(clock.now());
-  const { image, build } = inputs;
+  const { images, build } = inputs;
+  const image = images[0];
 
   // Everything that can be refused is checked before the first change: the login.
   const tagContext = tagContextFromEvent(env, ctx.event, now);
   const computed = computeTags(inputs.tagTemplates, tagContext);
-  if (image.lowerCased) {
+  for (const each of images.filter((name) => name.lowerCased)) {
     log.notice(
-      `Image '${image.written}' lower-cased to ${image.fullName}: registries refuse upper-case repository names.`,
+      `Image '${each.written}' lower-cased to ${each.fullName}: registries refuse upper-case repository names.`,
     );
   }
   for (const skip of computed.skipped) {
@@ -62,7 +77,12 @@ export async function main(ctx: ActionContext): Promise<void> {
       `leaves no tag to push in this ${tagContext.eventName} event. Add a template that has a value in every event, e.g. sha-{{short_sha}}.`,
     );
   }
-  const references = computed.tags.map((tag) => `${image.fullName}:${tag}`);
+  const imageReports: ImageReport[] = images.map((each) => ({
+    name: each.fullName,
+    key: each.written.toLowerCase(),
+    references: computed.tags.map((tag) => `${each.fullName}:${tag}`),
+  }));
+  const references = imageReports.flatMap((each) => each.references);
   checkBuildSources(build, existsSync, env);
 
   let docker = new DockerCli(ctx.exec, env);
@@ -84,6 +104,7 @@ export async function main(ctx: ActionContext): Promise<void> {
 
   const report: BuildReport = {
     image: image.fullName,
+    images: imageReports,
     references,
     builder: builder.description,
     pushed: false,
@@ -92,7 +113,7 @@ export async function main(ctx: ActionContext): Promise<void> {
   };
   const workDir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'docker-build-push-'));
   try {
-    if (inputs.credentials) docker = await logIn(ctx, docker, inputs, inputs.credentials);
+    docker = await logInAll(ctx, docker, inputs);
     const files = { iidFile: join(workDir, 'iid'), metadataFile: join(workDir, 'metadata.json') };
     const args = buildArguments(
       builder,
@@ -103,25 +124,30 @@ export async function main(ctx: ActionContext): Promise<void> {
     );
 
     const buildStarted = clock.now();
-    await log.group(`Building ${image.fullName} with ${builder.description}`, () =>
-      runBuild(docker, builder, args, inputs, ctx),
+    await log.group(
+      `Building ${images.map((each) => each.fullName).join(', ')} with ${builder.description}`,
+      () => runBuild(docker, builder, args, inputs, ctx),
     );
     report.buildMs = clock.now() - buildStarted;
     report.imageId = (await readFile(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
 
     if (build.push && builder.kind === 'buildx') {
       // buildx pushed while building: its metadata file holds the digest the registry took.
+      // One --push sends the same manifest to every registry.
       report.pushed = true;
-      report.digest = await readBuildxDigest(files.metadataFile);
+      const digest = await readBuildxDigest(files.metadataFile);
+      for (const each of imageReports) each.digest = digest;
     } else if (build.push) {
       const pushStarted = clock.now();
       report.pushed = true;
-      report.digest = await pushAll(docker, references, inputs, ctx);
+      await pushAll(docker, imageReports, inputs, ctx);
       report.pushMs = clock.now() - pushStarted;
     }
-    if (report.pushed && !report.digest) {
+    report.digest = imageReports[0].digest;
+    const undetermined = imageReports.find((each) => !each.digest);
+    if (report.pushed && undetermined) {
       throw new ActionFailure(
-        `${image.fullName} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`,
+        `${undetermined.name} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`,
       );
     }
     if (report.imageId && !(build.push && builder.kind === 'buildx')) {
@@ -129,7 +155,7 @@ export async function main(ctx: ActionContext): Promise<void> {
     }
     log.info(
       report.digest
-        ? `Pushed ${image.fullName}@${report.digest} as ${computed.tags.join(', ')}.`
+        ? `Pushed ${imageRefsText(imageReports)} as ${computed.tags.join(', ')}.`
         : `Built ${report.imageId ?? image.fullName}${references.length > 0 ? ` as ${computed.tags.join(', ')}` : ''} (not pushed).`,
     );
   } finally {
@@ -156,58 +182,86 @@ async function probeClient(docker: DockerCli, choice: BuilderChoice, env: NodeJS
 }
 
 /**
- * Logs in with the password on stdin, into a docker config folder of the step's own. The
- * post step removes it; with logout: false later steps get it through DOCKER_CONFIG.
+ * Logs in to every registry of `registry-auth` (and `username`), with the password on stdin,
+ * into a docker config folder of the step's own, all before the build: a refused login stops
+ * the step before anything is pushed anywhere. The post step removes the folder; with
+ * logout: false later steps get it through DOCKER_CONFIG.
  */
-async function logIn(
-  ctx: ActionContext,
-  docker: DockerCli,
-  inputs: Inputs,
-  credentials: Credentials,
-): Promise<DockerCli> {
+async function logInAll(ctx: ActionContext, docker: DockerCli, inputs: Inputs): Promise<DockerCli> {
   const { runner, log, env } = ctx;
+  const userDir = userConfigDir(env);
+  const pushing = inputs.build.push;
+  const loggedIn = new Set(inputs.logins.map((login) => login.registry));
+  const without = [...new Set(inputs.images.map((each) => each.registry))].filter(
+    (registry) => !loggedIn.has(registry),
+  );
+  const userConfig = pushing && without.length > 0 ? await readUserConfig(userDir) : {};
+  if (pushing) {
+    for (const registry of without.filter((each) => !hasUserCredentials(userConfig, each))) {
+      log.notice(
+        `No login for ${registryLabel(registry)}, and the docker config has no credentials for it: the push goes there anonymously. Add it to registry-auth if the registry wants a login.`,
+      );
+    }
+  }
+  if (inputs.logins.length === 0) return docker;
+
   const runnerTemp = env.RUNNER_TEMP;
   if (!runnerTemp) {
     throw new ActionFailure(
       'RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.',
     );
   }
-  const { dir, dropped } = await createPrivateConfig(runnerTemp, userConfigDir(env));
+  const config = Object.keys(userConfig).length > 0 ? userConfig : await readUserConfig(userDir);
+  const { dir, dropped } = await createPrivateConfig(runnerTemp, userDir, config, without);
   savePostState(runner, {
     configDir: dir,
-    loginServer: inputs.image.loginServer,
+    loginRegistries: inputs.logins.map((login) => login.registry),
     logout: inputs.logout,
   });
   if (dropped.length > 0) {
     log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
   }
   const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
-  const server = inputs.image.loginServer;
-  const where = server ?? 'Docker Hub';
-  const args = ['login', '--username', credentials.username, '--password-stdin'];
+  for (const login of inputs.logins) await logIn(ctx, private_, inputs, login);
+  log.info(
+    `Logged in to ${inputs.logins.map((login) => `${registryLabel(login.registry)} as ${login.username}`).join(', ')} (config in ${dir}).`,
+  );
+  if (!inputs.logout) runner.exportVariable('DOCKER_CONFIG', dir);
+  return private_;
+}
+
+async function logIn(
+  ctx: ActionContext,
+  docker: DockerCli,
+  inputs: Inputs,
+  login: RegistryLogin,
+): Promise<void> {
+  const server = loginServerOf(login.registry);
+  const where = registryLabel(login.registry);
+  const args = ['login', '--username', login.username, '--password-stdin'];
   if (server) args.push(server);
   try {
     await withRegistryRetry(
       `Login to ${where}`,
       inputs.retries,
       () =>
-        private_.check(`docker login to ${where}`, args, {
-          input: credentials.password,
+        docker.check(`docker login to ${where}`, args, {
+          input: login.password,
           limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
         }),
       ctx,
     );
   } catch (error) {
     if (isAuthenticationFailure(error)) {
+      const repositories = inputs.images
+        .filter((each) => each.registry === login.registry)
+        .map((each) => each.repository);
       throw new ActionFailure(
-        `${where} refused the login of '${credentials.username}': ${lastLines((error as CommandFailure).result.stderr)}. Check 'username' and 'password' (a token needs push access to ${inputs.image.repository}).`,
+        `${where} refused the login of '${login.username}': ${lastLines((error as CommandFailure).result.stderr)}. Check ${login.shortForm ? "'username' and 'password'" : `its entry in 'registry-auth'`}${repositories.length > 0 ? ` (a token needs push access to ${repositories.join(', ')})` : ''}. Nothing was pushed.`,
       );
     }
     throw error;
   }
-  log.info(`Logged in to ${where} as ${credentials.username} (config in ${dir}).`);
-  if (!inputs.logout) runner.exportVariable('DOCKER_CONFIG', dir);
-  return private_;
 }
 
 async function runBuild(
@@ -231,46 +285,63 @@ async function runBuild(
   }
 }
 
-/** Pushes every tag; they share one manifest, so the registry must answer one digest. */
+/**
+ * Pushes every tag of every repository, one registry after another, and records the digest
+ * each registry answered. Tags of one repository share one manifest, so its registry must
+ * answer one digest; registries may differ (one rewriting manifests) and are reported each.
+ */
 async function pushAll(
   docker: DockerCli,
-  references: string[],
-  inputs: Pick<Inputs, 'retries' | 'pushTimeoutMs'>,
+  images: ImageReport[],
+  inputs: Pick<Inputs, 'retries' | 'pushTimeoutMs' | 'images'>,
   ctx: Pick<ActionContext, 'clock' | 'log'>,
-): Promise<string | undefined> {
-  const digests = new Map<string, string | undefined>();
-  for (const reference of references) {
-    try {
-      const result = await ctx.log.group(`Pushing ${reference}`, () =>
-        withRegistryRetry(
-          `Push of ${reference}`,
-          inputs.retries,
-          () =>
-            docker.check(`docker push ${reference}`, ['push', reference], {
-              stream: true,
-              limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
-            }),
-          ctx,
-        ),
-      );
-      digests.set(reference, pushedDigest(result.stdout));
-    } catch (error) {
-      if (isAuthenticationFailure(error)) {
-        throw new ActionFailure(
-          `The registry refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there ('username', 'password').`,
+): Promise<void> {
+  const done: string[] = [];
+  for (const [index, image] of images.entries()) {
+    const where = registryLabel(inputs.images[index].registry);
+    const digests = new Map<string, string | undefined>();
+    for (const reference of image.references) {
+      try {
+        const result = await ctx.log.group(`Pushing ${reference}`, () =>
+          withRegistryRetry(
+            `Push of ${reference}`,
+            inputs.retries,
+            () =>
+              docker.check(`docker push ${reference}`, ['push', reference], {
+                stream: true,
+                limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+              }),
+            ctx,
+          ),
         );
+        digests.set(reference, pushedDigest(result.stdout));
+        done.push(reference);
+      } catch (error) {
+        const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+        if (isAuthenticationFailure(error)) {
+          throw new ActionFailure(
+            `${where} refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`,
+          );
+        }
+        if (error instanceof ActionFailure) {
+          throw new ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+        }
+        throw error;
       }
-      throw error;
     }
+    const distinct = new Set(digests.values());
+    if (distinct.size > 1) {
+      const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
+      throw new ActionFailure(
+        `${where} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`,
+      );
+    }
+    image.digest = [...distinct][0];
   }
-  const distinct = new Set(digests.values());
-  if (distinct.size > 1) {
-    const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
-    throw new ActionFailure(
-      `The registry answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`,
-    );
-  }
-  return [...distinct][0];
+}
+
+function imageRefsText(images: ImageReport[]): string {
+  return images.map((each) => `${each.name}@${each.digest ?? '?'}`).join(', ');
 }
 
 async function readBuildxDigest(metadataFile: string): Promise<string | undefined> {

@@ -12,6 +12,14 @@ const DIGEST = `sha256:${'d'.repeat(64)}`;
 const ID = `sha256:${'1'.repeat(64)}`;
 const pushed: BuildReport = {
   image: 'docker.io/user/app',
+  images: [
+    {
+      name: 'docker.io/user/app',
+      key: 'user/app',
+      references: ['docker.io/user/app:0.1.42', 'docker.io/user/app:latest'],
+      digest: DIGEST,
+    },
+  ],
   references: ['docker.io/user/app:0.1.42', 'docker.io/user/app:latest'],
   builder: 'docker build (BuildKit)',
   pushed: true,
@@ -28,6 +36,8 @@ test('outputs of a pushed image', () => {
   expect(outputs(pushed)).toEqual({
     digest: DIGEST,
     'image-ref': `docker.io/user/app@${DIGEST}`,
+    digests: JSON.stringify({ 'user/app': DIGEST }),
+    'image-refs': `docker.io/user/app@${DIGEST}`,
     'image-url': 'docker.io/user/app:0.1.42',
     tags: 'docker.io/user/app:0.1.42\ndocker.io/user/app:latest',
     'image-id': ID,
@@ -38,6 +48,8 @@ test('outputs of a pushed image', () => {
     tags: pushed.references,
     digest: DIGEST,
     'image-ref': `docker.io/user/app@${DIGEST}`,
+    images: ['docker.io/user/app'],
+    digests: { 'user/app': DIGEST },
     'image-id': ID,
     pushed: true,
     builder: 'docker build (BuildKit)',
@@ -50,8 +62,20 @@ test('outputs of a pushed image', () => {
 });
 
 test('outputs of an image not pushed: no digest, no image-ref', () => {
-  const local = { ...pushed, pushed: false, digest: undefined, pushMs: undefined };
-  expect(outputs(local)).toMatchObject({ digest: '', 'image-ref': '', 'image-id': ID });
+  const local = {
+    ...pushed,
+    images: pushed.images.map((image) => ({ ...image, digest: undefined })),
+    pushed: false,
+    digest: undefined,
+    pushMs: undefined,
+  };
+  expect(outputs(local)).toMatchObject({
+    digest: '',
+    'image-ref': '',
+    digests: '',
+    'image-refs': '',
+    'image-id': ID,
+  });
   expect(metadata(local)).toMatchObject({ digest: null, 'image-ref': null, 'push-seconds': null });
   expect(summaryRows(local)[1][2]).toBe('(not pushed)');
 });
@@ -69,6 +93,32 @@ test('the summary row', () => {
       'docker build (BuildKit)',
     ],
   ]);
+});
+
+test('several repositories: digests keyed as given, image-refs one a line, a row each', () => {
+  const other = `sha256:${'e'.repeat(64)}`;
+  const two: BuildReport = {
+    ...pushed,
+    images: [
+      pushed.images[0],
+      {
+        name: 'ghcr.io/org/app',
+        key: 'ghcr.io/org/app',
+        references: ['ghcr.io/org/app:0.1.42'],
+        digest: other,
+      },
+    ],
+  };
+  const out = outputs(two);
+  expect(JSON.parse(out.digests)).toEqual({ 'user/app': DIGEST, 'ghcr.io/org/app': other });
+  expect(out['image-refs'].split('\n')).toEqual([
+    `docker.io/user/app@${DIGEST}`,
+    `ghcr.io/org/app@${other}`,
+  ]);
+  expect(out.digest).toBe(DIGEST);
+  const rows = summaryRows(two);
+  expect(rows).toHaveLength(3);
+  expect(rows[2].slice(0, 3)).toEqual(['ghcr.io/org/app', 'ghcr.io/org/app:0.1.42', other]);
 });
 
 test.each([

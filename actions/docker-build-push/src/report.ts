@@ -1,13 +1,28 @@
 import { formatDuration } from '../../shared/duration';
 
+/** One repository of `image` and what its registry answered. */
+export interface ImageReport {
+  /** `<registry>/<repository>`. */
+  name: string;
+  /** The repository as given in `image`, lower-cased: the key of the `digests` output. */
+  key: string;
+  /** Its full references, `<name>:<tag>`. */
+  references: string[];
+  /** The manifest digest its registry answered. */
+  digest?: string;
+}
+
 /** What the step learned, filled in as it goes, so a failure still reports what is known. */
 export interface BuildReport {
-  /** `<registry>/<repository>`. */
+  /** The first repository, `<registry>/<repository>`. */
   image: string;
-  /** Full references, `<image>:<tag>`. */
+  /** Every repository, the first as `image`. */
+  images: ImageReport[];
+  /** Full references of every repository, `<image>:<tag>`. */
   references: string[];
   builder: string;
   pushed: boolean;
+  /** The first repository's digest. */
   digest?: string;
   imageId?: string;
   /** Bytes of the image in the local store, when it is there. */
@@ -23,10 +38,24 @@ function imageRef(report: BuildReport): string {
   return report.digest ? `${report.image}@${report.digest}` : '';
 }
 
+/** `digests`: repository as given, lower-cased, to digest, for those that have one. */
+function digests(report: BuildReport): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const image of report.images) if (image.digest) map[image.key] = image.digest;
+  return map;
+}
+
+function imageRefs(report: BuildReport): string[] {
+  return report.images.flatMap((image) => (image.digest ? [`${image.name}@${image.digest}`] : []));
+}
+
 export function outputs(report: BuildReport): Record<string, string> {
+  const pushed = imageRefs(report);
   return {
     digest: report.digest ?? '',
     'image-ref': imageRef(report),
+    digests: pushed.length > 0 ? JSON.stringify(digests(report)) : '',
+    'image-refs': pushed.join('\n'),
     'image-url': report.references[0] ?? '',
     tags: report.references.join('\n'),
     'image-id': report.imageId ?? '',
@@ -40,6 +69,8 @@ export function metadata(report: BuildReport): Record<string, unknown> {
     tags: report.references,
     digest: report.digest ?? null,
     'image-ref': imageRef(report) || null,
+    images: report.images.map((image) => image.name),
+    digests: digests(report),
     'image-id': report.imageId ?? null,
     pushed: report.pushed,
     builder: report.builder,
@@ -72,18 +103,17 @@ export function formatBytes(bytes: number | undefined): string {
  * validated image name, tag or digest, so none needs HTML escaping; tags go one a line.
  */
 export function summaryRows(report: BuildReport): string[][] {
-  const digest = report.pushed ? (report.digest ?? '(not established)') : '(not pushed)';
   return [
     ['Image', 'Tags', 'Digest', 'Size', 'Build time', 'Push time', 'Builder'],
-    [
-      report.image,
-      report.references.join('<br>') || '(none)',
-      digest,
+    ...report.images.map((image) => [
+      image.name,
+      image.references.join('<br>') || '(none)',
+      report.pushed ? (image.digest ?? '(not established)') : '(not pushed)',
       formatBytes(report.sizeBytes) || '(not in the local store)',
       report.buildMs === undefined ? '(not built)' : formatDuration(report.buildMs),
       report.pushMs === undefined ? '' : formatDuration(report.pushMs),
       report.builder,
-    ],
+    ]),
   ];
 }
 

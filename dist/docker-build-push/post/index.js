@@ -558,6 +558,7 @@ const node_path_1 = __nccwpck_require__(760);
 const step_1 = __nccwpck_require__(254);
 const docker_cli_1 = __nccwpck_require__(909);
 const docker_config_1 = __nccwpck_require__(485);
+const image_name_1 = __nccwpck_require__(589);
 const state_1 = __nccwpck_require__(413);
 async function run() {
     await (0, step_1.runPostStep)(cleanup);
@@ -581,13 +582,16 @@ async function cleanup(ctx) {
         return;
     }
     const docker = new docker_cli_1.DockerCli(ctx.exec, ctx.env).withEnv({ DOCKER_CONFIG: state.configDir });
-    const args = state.loginServer ? ['logout', state.loginServer] : ['logout'];
-    const result = await docker.exec(args);
-    if (result.code !== 0) {
-        log.warning(`docker logout failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); removing the credentials anyway.`);
+    for (const registry of state.loginRegistries) {
+        const server = (0, image_name_1.loginServerOf)(registry);
+        const result = await docker.exec(server ? ['logout', server] : ['logout']);
+        if (result.code !== 0) {
+            log.warning(`docker logout of ${(0, image_name_1.registryLabel)(registry)} failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); removing the credentials anyway.`);
+        }
     }
     await (0, docker_config_1.removePrivateConfig)(state.configDir);
-    log.info(`Logged out of ${state.loginServer ?? 'Docker Hub'} and removed ${state.configDir}.`);
+    const from = state.loginRegistries.map(image_name_1.registryLabel).join(', ');
+    log.info(`Logged out of ${from || 'no registry'} and removed ${state.configDir}.`);
 }
 
 
@@ -763,6 +767,9 @@ function parseClientVersion(output) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.userConfigDir = userConfigDir;
 exports.withoutCredentials = withoutCredentials;
+exports.readUserConfig = readUserConfig;
+exports.hasUserCredentials = hasUserCredentials;
+exports.credentialsFor = credentialsFor;
 exports.createPrivateConfig = createPrivateConfig;
 exports.removePrivateConfig = removePrivateConfig;
 const node_fs_1 = __nccwpck_require__(24);
@@ -794,28 +801,73 @@ function withoutCredentials(config) {
     }
     return kept;
 }
+/** The user's config.json, or {} when there is none or it cannot be read. */
+async function readUserConfig(userDir) {
+    const userFile = (0, node_path_1.join)(userDir, 'config.json');
+    if (!(0, node_fs_1.existsSync)(userFile))
+        return {};
+    try {
+        const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+            return parsed;
+        }
+    }
+    catch {
+        // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
+    }
+    return {};
+}
+/** The keys under which a config's `auths`/`credHelpers` may hold a registry's credentials. */
+function configKeys(registry) {
+    if (registry === 'docker.io') {
+        return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+    }
+    return [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`];
+}
+function section(config, key) {
+    const value = config[key];
+    return value && typeof value === 'object' && !Array.isArray(value)
+        ? value
+        : {};
+}
+/**
+ * Whether the user's config may hold credentials for a registry: an `auths` entry or a
+ * credential helper for it, or a credential store (which may hold anything).
+ */
+function hasUserCredentials(config, registry) {
+    if (typeof config.credsStore === 'string' && config.credsStore !== '')
+        return true;
+    const auths = section(config, 'auths');
+    const helpers = section(config, 'credHelpers');
+    return configKeys(registry).some((key) => key in auths || key in helpers);
+}
+/**
+ * The user's `auths` and `credHelpers` entries for the given registries, which the private
+ * config keeps: the step pushes there without a login of its own. Everything else is left out.
+ */
+function credentialsFor(config, registries) {
+    const kept = {};
+    for (const name of ['auths', 'credHelpers']) {
+        const entries = section(config, name);
+        for (const registry of registries) {
+            for (const key of configKeys(registry)) {
+                if (key in entries)
+                    (kept[name] ??= {})[key] = entries[key];
+            }
+        }
+    }
+    return kept;
+}
 /**
  * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
+ * The user's credentials for `keepFor` (registries the step pushes to without a login) stay.
  */
-async function createPrivateConfig(runnerTemp, userDir) {
+async function createPrivateConfig(runnerTemp, userDir, config, keepFor = []) {
     const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
     await (0, promises_1.chmod)(dir, 0o700);
-    let config = {};
-    const userFile = (0, node_path_1.join)(userDir, 'config.json');
-    if ((0, node_fs_1.existsSync)(userFile)) {
-        try {
-            const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-                config = parsed;
-            }
-        }
-        catch {
-            // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
-        }
-    }
     const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
-    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(withoutCredentials(config), null, 2)}\n`, {
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`, {
         mode: 0o600,
     });
     for (const folder of LINKED_FOLDERS) {
@@ -833,6 +885,116 @@ async function removePrivateConfig(dir) {
 
 /***/ }),
 
+/***/ 589:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseImageName = parseImageName;
+exports.normaliseRegistry = normaliseRegistry;
+exports.loginServerOf = loginServerOf;
+exports.registryLabel = registryLabel;
+exports.parseImageNames = parseImageNames;
+exports.checkRegistry = checkRegistry;
+const errors_1 = __nccwpck_require__(223);
+const image_reference_1 = __nccwpck_require__(859);
+const DOCKER_HUB = 'docker.io';
+/** Names Docker Hub answers to; `docker login` wants none of them, it logs in to Hub by default. */
+const DOCKER_HUB_ALIASES = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/**
+ * Reads the `image` input: a repository without tag or digest, on Docker Hub when no
+ * registry host leads it. Registries refuse upper-case repository names, so the name is
+ * lower-cased rather than failing at push time.
+ */
+function parseImageName(raw) {
+    const text = raw.trim();
+    if (text === '') {
+        throw new errors_1.ConfigurationError('image', 'is required. Name the repository to push to: user/app, ghcr.io/org/app or 127.0.0.1:5000/team/app.');
+    }
+    const lowered = text.toLowerCase();
+    const reference = (0, image_reference_1.parseImageReference)(lowered);
+    if (!reference) {
+        throw new errors_1.ConfigurationError('image', `'${text}' is not a valid image name. Use lower-case letters, digits and . _ - separated by /, after an optional registry host: user/app, ghcr.io/org/app, 127.0.0.1:5000/team/app.`);
+    }
+    if (reference.tag !== undefined || reference.digest !== undefined) {
+        const part = reference.digest !== undefined ? `digest @${reference.digest}` : `tag :${reference.tag}`;
+        throw new errors_1.ConfigurationError('image', `'${text}' carries a ${part}. Give the repository only and list tags in 'tags' (e.g. tags: ${reference.tag ?? 'latest'}).`);
+    }
+    const hub = reference.registry === undefined || DOCKER_HUB_ALIASES.has(reference.registry);
+    const registry = hub ? DOCKER_HUB : reference.registry;
+    // Docker Hub's official images live under library/; `docker push app` means library/app.
+    const repository = hub && !reference.repository.includes('/')
+        ? `library/${reference.repository}`
+        : reference.repository;
+    return {
+        registry,
+        repository,
+        fullName: `${registry}/${repository}`,
+        loginServer: hub ? undefined : registry,
+        lowerCased: lowered !== text,
+        written: text,
+    };
+}
+/** A registry as a user writes it (`https://ghcr.io/`, `index.docker.io`), as images name it. */
+function normaliseRegistry(raw) {
+    const text = raw
+        .trim()
+        .replace(/^https?:\/\//i, '')
+        .replace(/\/+$/, '')
+        .replace(/\/v[12]$/, '')
+        .toLowerCase();
+    return DOCKER_HUB_ALIASES.has(text) ? DOCKER_HUB : text;
+}
+/** What `docker login`/`logout` take for a registry: nothing for Docker Hub. */
+function loginServerOf(registry) {
+    return registry === DOCKER_HUB ? undefined : registry;
+}
+/** For people: `Docker Hub` or the host. */
+function registryLabel(registry) {
+    return registry === DOCKER_HUB ? 'Docker Hub' : registry;
+}
+/**
+ * Reads the `image` input: one repository a line, each pushed with every tag. The same
+ * repository twice (after lower-casing) is refused: it would be pushed twice.
+ */
+function parseImageNames(raw) {
+    const lines = raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    const images = (lines.length > 0 ? lines : ['']).map(parseImageName);
+    const seen = new Set();
+    for (const image of images) {
+        if (seen.has(image.fullName)) {
+            throw new errors_1.ConfigurationError('image', `names ${image.fullName} twice ('${image.written}'). List each repository once.`);
+        }
+        seen.add(image.fullName);
+    }
+    return images;
+}
+/**
+ * The `registry` input, when given, must name the registry of one of the images; it is where
+ * `username`/`password` log in. Returns that registry, or the first image's when empty.
+ */
+function checkRegistry(raw, images) {
+    if (raw.trim() === '')
+        return images[0].registry;
+    const given = normaliseRegistry(raw);
+    if (!images.some((image) => image.registry === given)) {
+        const image = images[0];
+        throw new errors_1.ConfigurationError('registry', `'${raw.trim()}' is not the registry of image '${image.fullName}' (${image.registry}). Put the registry in the image name instead (image: ${given}/${image.repository}) and leave 'registry' out.`);
+    }
+    return given;
+}
+
+
+/***/ }),
+
 /***/ 413:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -842,13 +1004,16 @@ exports.savePostState = savePostState;
 exports.readPostState = readPostState;
 function savePostState(runner, state) {
     runner.saveState('config-dir', state.configDir ?? '');
-    runner.saveState('login-server', state.loginServer ?? '');
+    runner.saveState('login-registries', state.loginRegistries.join('\n'));
     runner.saveState('logout', String(state.logout));
 }
 function readPostState(runner) {
     return {
         configDir: runner.getState('config-dir') || undefined,
-        loginServer: runner.getState('login-server') || undefined,
+        loginRegistries: runner
+            .getState('login-registries')
+            .split('\n')
+            .filter((line) => line !== ''),
         logout: runner.getState('logout') !== 'false',
     };
 }
@@ -1295,6 +1460,56 @@ function describeSocketError(error) {
     if (error instanceof Error)
         return error.code ?? error.message;
     return String(error);
+}
+
+
+/***/ }),
+
+/***/ 859:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Docker image references, following the grammar of the distribution project's `reference`
+// package: [registry[:port]/]path[:tag][@algorithm:hex].
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseImageReference = parseImageReference;
+exports.formatImageReference = formatImageReference;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const DIGEST_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 };
+const MAX_NAME_LENGTH = 255;
+/** Parses a reference; undefined when it is not one. */
+function parseImageReference(text) {
+    const match = REFERENCE.exec(text);
+    if (!match)
+        return undefined;
+    const [, host, path, tag, digest] = match;
+    let registry = host;
+    let repository = path;
+    // The first component is a registry only if it looks like a host; `user/app` is a Docker Hub path.
+    if (registry !== undefined && !/[.:]|^localhost$|[A-Z]/.test(registry)) {
+        repository = `${registry}/${repository}`;
+        registry = undefined;
+    }
+    if ((registry ? registry.length + 1 : 0) + repository.length > MAX_NAME_LENGTH)
+        return undefined;
+    if (digest !== undefined) {
+        const [algorithm, hex] = digest.split(':');
+        const expected = DIGEST_LENGTHS[algorithm];
+        if (expected !== undefined && hex.length !== expected)
+            return undefined;
+    }
+    return { registry, repository, tag, digest };
+}
+function formatImageReference(reference) {
+    const name = reference.registry
+        ? `${reference.registry}/${reference.repository}`
+        : reference.repository;
+    return `${name}${reference.tag ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
 }
 
 
