@@ -106,6 +106,8 @@ export interface SshdOptions {
   port?: number;
   /** Accept the user's password as well as its keys (default: keys only). */
   allowPassword?: boolean;
+  /** Accept the user's password and nothing else: no key logs in (implies allowPassword). */
+  passwordOnly?: boolean;
   /**
    * A network namespace (a name under /var/run/netns) to run sshd in: a server reachable only
    * through whatever leads into that namespace (a VPN, a veth). Its sessions run there too.
@@ -114,6 +116,11 @@ export interface SshdOptions {
   namespace?: string;
   /** The address to listen on (default 127.0.0.1); with namespace, one of the namespace's. */
   listenAddress?: string;
+  /**
+   * Offer the sftp subsystem (sshd's internal-sftp), with this umask for the files it creates
+   * (e.g. '077'); '' for the server's own. Absent: no sftp, as before.
+   */
+  sftpUmask?: string;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -309,9 +316,9 @@ function sshdConfig(
     `ListenAddress ${host}`,
     ...hostKeys.map((key) => `HostKey ${key.path}`),
     `PidFile ${path.join(folder, 'sshd.pid')}`,
-    `AuthenticationMethods ${options.allowPassword ? 'any' : 'publickey'}`,
-    'PubkeyAuthentication yes',
-    `PasswordAuthentication ${options.allowPassword ? 'yes' : 'no'}`,
+    `AuthenticationMethods ${options.passwordOnly ? 'password' : options.allowPassword ? 'any' : 'publickey'}`,
+    `PubkeyAuthentication ${options.passwordOnly ? 'no' : 'yes'}`,
+    `PasswordAuthentication ${options.allowPassword || options.passwordOnly ? 'yes' : 'no'}`,
     'KbdInteractiveAuthentication no',
     'UsePAM no',
     'PermitRootLogin no',
@@ -328,6 +335,12 @@ function sshdConfig(
     'MaxSessions 50',
     'LogLevel DEBUG1',
   ];
+  if (options.sftpUmask !== undefined) {
+    if (!/^[0-7]{0,4}$/.test(options.sftpUmask)) throw new Error('startSshd: sftpUmask is octal');
+    lines.push(
+      `Subsystem sftp internal-sftp${options.sftpUmask === '' ? '' : ` -u ${options.sftpUmask}`}`,
+    );
+  }
   const variables = Object.entries(options.setEnv ?? {});
   for (const [name, value] of variables) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /["\s\\]/.test(value)) {

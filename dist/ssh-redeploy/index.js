@@ -1649,6 +1649,8 @@ class Connector {
     ctx;
     jump;
     open = new Set();
+    /** The fingerprint of the key that logged in to each target (by label). */
+    keysUsed = new Map();
     constructor(settings, ctx) {
         this.settings = settings;
         this.ctx = ctx;
@@ -1658,7 +1660,9 @@ class Connector {
         const dial = proxy
             ? async (host, port) => (await this.jumpHost(proxy)).dial(host, port)
             : undefined;
-        const connection = await (0, ssh_1.connect)({ ...target, credentials: this.settings.credentials }, this.connectionSettings(this.settings.hostKeys), this.ctx, dial);
+        const connection = await this.logged(target.label, (debug) => (0, ssh_1.connect)({ ...target, credentials: this.settings.credentials }, { ...this.connectionSettings(this.settings.hostKeys), debug }, this.ctx, dial));
+        if (connection.keyFingerprint)
+            this.keysUsed.set(target.label, connection.keyFingerprint);
         this.open.add(connection);
         return connection;
     }
@@ -1679,11 +1683,43 @@ class Connector {
             ...this.connectionSettings(proxy.hostKeys),
             fingerprintInput: 'proxy-fingerprint',
         };
-        this.jump ??= (0, ssh_1.connect)(proxy.endpoint, settings, this.ctx).then((connection) => {
+        this.jump ??= this.logged(proxy.endpoint.label, (debug) => (0, ssh_1.connect)(proxy.endpoint, { ...settings, debug }, this.ctx)).then((connection) => {
             this.ctx.log.info(`Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`);
             return connection;
         });
         return this.jump;
+    }
+    /**
+     * With debug: true, collects a connection's log while it is made and prints it whole, in a
+     * group of its own (groups cannot interleave), once it is made or has failed.
+     */
+    async logged(label, work) {
+        if (!this.settings.debug)
+            return work();
+        const lines = [];
+        let collecting = true;
+        const print = () => {
+            // What the connection says once it is made (every packet of the session) is not kept.
+            collecting = false;
+            return this.ctx.log.group(`Connection log: ${label}`, () => {
+                // The lines quote the server (its version, its messages): info makes them inert.
+                for (const line of lines)
+                    this.ctx.log.info(line);
+                return Promise.resolve();
+            });
+        };
+        try {
+            const connection = await work((line) => {
+                if (collecting)
+                    lines.push(line);
+            });
+            await print();
+            return connection;
+        }
+        catch (error) {
+            await print();
+            throw error;
+        }
     }
     connectionSettings(policy) {
         return {
@@ -2664,6 +2700,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
+const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
 const host_port_1 = __nccwpck_require__(5088);
@@ -2673,8 +2710,10 @@ const mask_1 = __nccwpck_require__(7624);
 const container_spec_1 = __nccwpck_require__(7084);
 const host_keys_1 = __nccwpck_require__(2440);
 const hosts_1 = __nccwpck_require__(9990);
+const keys_1 = __nccwpck_require__(3057);
 const remote_shell_1 = __nccwpck_require__(5472);
 const swarm_spec_1 = __nccwpck_require__(6601);
+const upload_plan_1 = __nccwpck_require__(562);
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
 /**
@@ -2683,11 +2722,12 @@ const SHORTEST_MASKED_VALUE = 6;
  */
 function getInputs(runner, environment) {
     const secret = (value) => (0, mask_1.maskSecret)(value, (form) => runner.setSecret(form));
-    const key = secret(runner.getInput('key'));
+    const key = secret(readKeys(runner, environment));
     const passphrase = secret(runner.getInput('passphrase'));
     const password = secret(runner.getInput('password'));
     const proxyKey = secret(runner.getInput('proxy-key'));
     const proxyPassphrase = secret(runner.getInput('proxy-passphrase'));
+    const proxyPassword = secret(runner.getInput('proxy-password'));
     const registryPassword = secret(runner.getInput('registry-password'));
     const envText = secret(runner.getInput('env'));
     const notes = [];
@@ -2718,8 +2758,9 @@ function getInputs(runner, environment) {
     const hostKeys = { fingerprints, knownHosts, skip: insecure };
     if (!insecure)
         requireAWayToVerify(hostKeys, targets);
-    const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase });
+    const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase, password: proxyPassword });
     const mode = readMode(runner, environment, { envText, registryPassword });
+    const upload = readUpload(runner, mode.kind);
     const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
     if (mode.kind === 'service' && mode.spec.monitorMs >= commandTimeoutMs) {
         throw new errors_1.ConfigurationError('command-timeout', 'must be longer than health-timeout: each step of a rolling update waits health-timeout, and the whole update runs within command-timeout.');
@@ -2740,8 +2781,59 @@ function getInputs(runner, environment) {
         parallel: (0, input_values_1.parseInteger)('parallel', runner.getInput('parallel'), 1, 100),
         failFast: (0, input_values_1.parseBoolean)('fail-fast', runner.getInput('fail-fast')),
         mode,
+        upload,
+        debug: (0, input_values_1.parseBoolean)('debug', runner.getInput('debug')),
         notes,
     };
+}
+/** `key`, or `key-file` (the key or keys in a file the job wrote): one of the two. */
+function readKeys(runner, environment) {
+    const key = runner.getInput('key');
+    const keyFile = runner.getInput('key-file');
+    if (keyFile === '')
+        return key;
+    if (key !== '') {
+        throw new errors_1.ConfigurationError('key-file', 'cannot be combined with key: give the keys in one of them (key may hold several, one after another).');
+    }
+    return (0, keys_1.readKeyFile)(keyFile, environment.GITHUB_WORKSPACE ?? '.');
+}
+/** `script`, or `script-file` (a file of the workspace): one of the two. */
+function readScript(runner, environment) {
+    const script = runner.getInput('script');
+    const scriptFile = runner.getInput('script-file');
+    if (scriptFile === '')
+        return script;
+    if (script !== '') {
+        throw new errors_1.ConfigurationError('script-file', 'cannot be combined with script: give the script in one of them.');
+    }
+    const file = node_path_1.default.resolve(environment.GITHUB_WORKSPACE ?? '.', scriptFile);
+    let text;
+    try {
+        text = (0, node_fs_1.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        throw new errors_1.ConfigurationError('script-file', `cannot read ${scriptFile} (${(0, errors_1.errorMessage)(error)}): give a path in the workspace, after actions/checkout.`);
+    }
+    if (text.trim() === '') {
+        throw new errors_1.ConfigurationError('script-file', `${scriptFile} is empty: nothing to run.`);
+    }
+    return text;
+}
+function readUpload(runner, kind) {
+    const mappings = (0, upload_plan_1.parseUploadMappings)(runner.getInput('upload'));
+    const fileMode = (0, upload_plan_1.parseFileMode)(runner.getInput('upload-mode'));
+    const mirror = (0, input_values_1.parseBoolean)('upload-delete', runner.getInput('upload-delete'));
+    if (mappings.length === 0) {
+        const stray = fileMode !== undefined ? 'upload-mode' : mirror ? 'upload-delete' : undefined;
+        if (stray) {
+            throw new errors_1.ConfigurationError('upload', `is required with ${stray}: the files to copy, LOCAL => REMOTE a line.`);
+        }
+        return undefined;
+    }
+    if (kind === 'service' || kind === 'stack') {
+        throw new errors_1.ConfigurationError('upload', `is for script and container modes, not ${kind} mode: Swarm runs the services on nodes of its choice. Upload in a step of its own (upload without script), to each node that needs the files.`);
+    }
+    return { mappings, fileMode, mirror };
 }
 /**
  * A host that no fingerprint and no known-hosts line applies to could never be verified: say
@@ -2771,6 +2863,7 @@ function readProxy(runner, main, secrets) {
         const stray = [
             usernameText && 'proxy-username',
             secrets.key && 'proxy-key',
+            secrets.password && 'proxy-password',
             fingerprintText && 'proxy-fingerprint',
         ].filter(Boolean);
         if (stray.length > 0) {
@@ -2786,8 +2879,12 @@ function readProxy(runner, main, secrets) {
         throw new errors_1.ConfigurationError('proxy-username', 'is required: the user to log in as on the jump host.');
     }
     // The jump host takes the main credentials unless it has its own.
-    const credentials = secrets.key !== ''
-        ? { privateKey: secrets.key, passphrase: secrets.passphrase || undefined }
+    const credentials = secrets.key !== '' || secrets.password !== ''
+        ? {
+            privateKey: secrets.key || undefined,
+            passphrase: secrets.passphrase || undefined,
+            password: secrets.password || undefined,
+        }
         : main.credentials;
     const fingerprints = (0, host_keys_1.parseFingerprints)('proxy-fingerprint', fingerprintText);
     const hostKeys = {
@@ -2817,7 +2914,7 @@ const CONTAINER_INPUTS = [
     'health-cmd',
 ];
 function readMode(runner, environment, secrets) {
-    const script = runner.getInput('script');
+    const script = readScript(runner, environment);
     const serviceText = runner.getInput('service');
     const stackText = runner.getInput('stack');
     const composeText = runner.getInput('compose-file');
@@ -2914,6 +3011,9 @@ function readMode(runner, environment, secrets) {
         return { kind: 'script', script, variables: readVariables(envsText, environment) };
     }
     if (imageText === '' && containerText === '') {
+        // Copying files is a step of its own (upload without script).
+        if (runner.getInput('upload').trim() !== '' && envsText === '')
+            return { kind: 'upload' };
         throw new errors_1.ConfigurationError('script', 'or image + container is required: a script to run on the servers, or an image to run as a container there.');
     }
     if (envsText !== '') {
@@ -3014,6 +3114,64 @@ function readVariables(raw, environment) {
 
 /***/ }),
 
+/***/ 3057:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.splitKeys = splitKeys;
+exports.loginKey = loginKey;
+exports.readKeyFile = readKeyFile;
+// The private keys a step logs in with: `key` (or `key-file`) may hold several, one after
+// another. Each is read, decrypted and parsed once, before any connection, and every host is
+// offered each key in turn, as an SSH agent with several identities does.
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const host_keys_1 = __nccwpck_require__(2440);
+/** One armoured block: `-----BEGIN X-----` to `-----END X-----`. */
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+/**
+ * The keys of a `key` input, in order. Text without any armoured block is returned whole, so
+ * that reading it says what is wrong with it.
+ */
+function splitKeys(text) {
+    const blocks = [...text.matchAll(BLOCK)].map((match) => `${match[0]}\n`);
+    return blocks.length > 0 ? blocks : [text];
+}
+function loginKey(parsed) {
+    return { parsed, fingerprint: (0, host_keys_1.fingerprintOf)(parsed.getPublicSSH()) };
+}
+/**
+ * Reads `key-file` from the workspace (relative paths) and refuses it, as OpenSSH does, when
+ * its group or others have any permission on it: a key others can read is no longer secret.
+ */
+function readKeyFile(given, workspace) {
+    const resolved = node_path_1.default.resolve(workspace, given);
+    let mode;
+    try {
+        mode = (0, node_fs_1.statSync)(resolved).mode;
+    }
+    catch (error) {
+        throw new errors_1.ConfigurationError('key-file', `cannot read ${given} (${(0, errors_1.errorMessage)(error)}): give the path of a file the job wrote, e.g. with install -m 600 /dev/null key && printf '%s\\n' "$KEY" > key.`);
+    }
+    if ((mode & 0o077) !== 0) {
+        throw new errors_1.ConfigurationError('key-file', `${given} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}: its group or others may read it, and OpenSSH refuses such a key. Make it readable by its owner alone (chmod 600 ${given}).`);
+    }
+    try {
+        return (0, node_fs_1.readFileSync)(resolved, 'utf8');
+    }
+    catch (error) {
+        throw new errors_1.ConfigurationError('key-file', `cannot read ${given} (${(0, errors_1.errorMessage)(error)}).`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 2296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -3021,6 +3179,7 @@ function readVariables(raw, environment) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
+const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
 const errors_1 = __nccwpck_require__(9223);
 const step_1 = __nccwpck_require__(6254);
@@ -3037,6 +3196,8 @@ const ssh_1 = __nccwpck_require__(6951);
 const mask_1 = __nccwpck_require__(7624);
 const stack_file_1 = __nccwpck_require__(6340);
 const swarm_deploy_1 = __nccwpck_require__(933);
+const upload_plan_1 = __nccwpck_require__(562);
+const upload_run_1 = __nccwpck_require__(4004);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
 async function run() {
@@ -3049,12 +3210,25 @@ async function main(ctx) {
     if (inputs.insecure) {
         ctx.log.warning("insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.");
     }
+    // The files to upload are found, and their links checked, before any connection.
+    const uploadPlan = inputs.upload
+        ? (0, upload_plan_1.planUpload)(inputs.upload, ctx.env.GITHUB_WORKSPACE ?? process.cwd())
+        : undefined;
     // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
     await (0, ssh_1.loadSsh2)();
     checkKeys(inputs, (value) => (0, mask_1.maskSecret)(value, (form) => ctx.runner.setSecret(form)));
-    const connector = new connector_1.Connector(inputs, ctx);
     const layout = (0, host_log_1.chooseLayout)(inputs.targets.length, inputs.parallel);
-    const hostLog = (label) => new host_log_1.HostLog(label, layout, (line) => ctx.runner.info(line));
+    // One log per host: the upload and the script on that host write to the same.
+    const hostLogs = new Map();
+    const hostLog = (label) => {
+        const log = hostLogs.get(label) ?? new host_log_1.HostLog(label, layout, (line) => ctx.runner.info(line));
+        hostLogs.set(label, log);
+        return log;
+    };
+    const uploading = uploadPlan
+        ? new upload_run_1.UploadingConnector({ plan: uploadPlan, logFor: hostLog, clock: ctx.clock }, inputs, ctx)
+        : undefined;
+    const connector = uploading ?? new connector_1.Connector(inputs, ctx);
     const mode = inputs.mode;
     if (mode.kind === 'service' || mode.kind === 'stack') {
         await runSwarmMode(ctx, inputs, mode, connector);
@@ -3063,12 +3237,22 @@ async function main(ctx) {
     let outcomes;
     try {
         if (mode.kind === 'script') {
+            // On a terminal, sudo prompts with a text of this run's own, which the step answers.
+            const marker = `[${(0, node_crypto_1.randomBytes)(8).toString('hex')}]`;
+            const prompt = `[sudo] password for %p ${marker}: `;
             const script = {
-                program: (0, remote_shell_1.scriptProgram)(mode.script, mode.variables),
+                program: (0, remote_shell_1.scriptProgram)(mode.script, mode.terminal ? { ...mode.variables, SUDO_PROMPT: prompt } : mode.variables),
                 timeoutMs: inputs.commandTimeoutMs,
                 keptStdout: STDOUT_OUTPUT_CHARACTERS,
+                terminal: mode.terminal && {
+                    prompt: marker,
+                    sudoPassword: mode.terminal.sudoPassword,
+                },
             };
             outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, run_script_1.runScriptOn)(target, script, connector, hostLog(target.label), ctx.clock));
+        }
+        else if (mode.kind === 'upload') {
+            outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, upload_run_1.uploadOnlyOn)(target, connector, hostLog(target.label), ctx.clock));
         }
         else {
             outcomes = await (0, fan_out_1.fanOut)(inputs.targets, inputs, (target) => (0, deploy_container_1.deployContainerOn)(target, mode, inputs.commandTimeoutMs, connector, hostLog(target.label), ctx.clock));
@@ -3077,9 +3261,14 @@ async function main(ctx) {
     finally {
         await connector.closeAll();
     }
-    writeOutputs(ctx, mode.kind, outcomes);
-    await writeSummary(ctx, outcomes, mode.kind);
-    const failure = (0, fan_out_1.failureMessage)(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
+    for (const outcome of outcomes) {
+        const key = connector.keysUsed.get(outcome.host);
+        if (key)
+            outcome.key = key;
+    }
+    writeOutputs(ctx, mode.kind, outcomes, uploading?.sent);
+    await writeSummary(ctx, outcomes, mode.kind, uploading?.sent);
+    const failure = (0, fan_out_1.failureMessage)(outcomes, FAILED_WORK[mode.kind]);
     if (failure) {
         if (outcomes.length > 1) {
             for (const outcome of outcomes) {
@@ -3146,19 +3335,26 @@ function checkKeys(inputs, mask) {
     const check = (credentials, keyInput, passphraseInput) => {
         if (!credentials.privateKey)
             return;
-        const read = (0, ssh_1.readPrivateKey)(keyInput, passphraseInput, credentials.privateKey, credentials.passphrase);
-        if (read.converted)
-            mask(read.privateKey);
-        credentials.privateKey = read.privateKey;
-        credentials.passphrase = read.passphrase;
+        // Each key is read and parsed once here, not again for every host.
+        const read = (0, ssh_1.readLoginKeys)(keyInput, passphraseInput, credentials.privateKey, credentials.passphrase);
+        for (const converted of read.converted)
+            mask(converted);
+        credentials.keys = read.keys;
     };
     check(inputs.credentials, 'key', 'passphrase');
     const proxy = inputs.proxy?.endpoint.credentials;
     if (proxy && proxy !== inputs.credentials)
         check(proxy, 'proxy-key', 'proxy-passphrase');
 }
-function writeOutputs(ctx, kind, outcomes) {
-    ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, kind));
+const FAILED_WORK = {
+    script: 'The script',
+    container: 'The deploy',
+    upload: 'The upload',
+};
+function writeOutputs(ctx, kind, outcomes, uploaded) {
+    ctx.runner.setOutput('results', (0, report_1.resultsJson)(outcomes, kind, uploaded));
+    if (kind === 'upload')
+        return;
     if (kind === 'script') {
         // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
         const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
@@ -3170,10 +3366,11 @@ function writeOutputs(ctx, kind, outcomes) {
         ctx.runner.setOutput('deployed-image', outcomes[0].deployedImage ?? '');
     }
 }
-async function writeSummary(ctx, outcomes, mode) {
+async function writeSummary(ctx, outcomes, mode, uploaded) {
+    const heading = { script: 'SSH script', container: 'Container deploy', upload: 'SSH upload' };
     const summary = ctx.summary
-        .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
-        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(outcomes, mode)));
+        .addHeading(heading[mode], 3)
+        .addTable((0, summary_1.tableRows)((0, report_1.summaryRows)(outcomes, mode, uploaded)));
     for (const outcome of outcomes) {
         if (outcome.containerLog && outcome.containerLog.length > 0) {
             summary.addDetails(`${(0, summary_1.escapeHtml)(outcome.host)}: the new container's last log lines`, `<pre>${(0, summary_1.escapeHtml)(outcome.containerLog.join('\n'))}</pre>`);
@@ -3360,6 +3557,7 @@ function fromPkcs8(keyInput, passphraseInput, key, passphrase) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PGID_LINE = exports.remoteFiles = void 0;
 exports.remoteCommand = remoteCommand;
+exports.terminalRemoteCommand = terminalRemoteCommand;
 exports.shellQuote = shellQuote;
 exports.lines = lines;
 exports.isAssignableName = isAssignableName;
@@ -3382,6 +3580,7 @@ const node_fs_1 = __nccwpck_require__(3024);
 exports.remoteFiles = {
     chooseShell: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "choose-shell.sh", 'utf8'),
     bootstrap: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "bootstrap.sh", 'utf8'),
+    bootstrapPty: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "bootstrap-pty.sh", 'utf8'),
     strictMode: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "strict-mode.sh", 'utf8'),
     killGroup: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "kill-group.sh", 'utf8'),
     deployContainer: () => (0, node_fs_1.readFileSync)(__nccwpck_require__.ab + "deploy-container.sh", 'utf8'),
@@ -3406,6 +3605,10 @@ function commandWord(text) {
 /** What sshd hands to the login shell: runs the bootstrap under bash, or sh without bash. */
 function remoteCommand() {
     return `sh -c ${commandWord(exports.remoteFiles.chooseShell())} ${commandWord(exports.remoteFiles.bootstrap())}`;
+}
+/** The command line of a session with a terminal (request-pty): see bootstrap-pty.sh. */
+function terminalRemoteCommand() {
+    return `sh -c ${commandWord(exports.remoteFiles.chooseShell())} ${commandWord(exports.remoteFiles.bootstrapPty())}`;
 }
 /** The bootstrap's line on stderr (after whatever the login shell's rc files printed). */
 exports.PGID_LINE = /(^|\n)ssh-redeploy-pgid (\d*)\n/;
@@ -3499,10 +3702,15 @@ exports.serviceResultsJson = serviceResultsJson;
 exports.serviceSummary = serviceSummary;
 const duration_1 = __nccwpck_require__(3788);
 const swarm_status_1 = __nccwpck_require__(1488);
+const upload_run_1 = __nccwpck_require__(4004);
+const NOTHING_SENT = { files: 0, bytes: 0, deleted: 0 };
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
 const RESULT_STDOUT_CHARACTERS = 65_536;
-/** The `results` output: one object per host, in the order of `host`. */
-function resultsJson(outcomes, mode) {
+/**
+ * The `results` output: one object per host, in the order of `host`; `uploaded` (what each
+ * host was sent) when the step uploads.
+ */
+function resultsJson(outcomes, mode, uploaded) {
     return JSON.stringify(outcomes.map((outcome) => {
         const base = {
             host: outcome.host,
@@ -3510,7 +3718,11 @@ function resultsJson(outcomes, mode) {
             exitCode: outcome.exitCode,
             durationMs: Math.round(outcome.durationMs),
             ...(outcome.error ? { error: outcome.error } : {}),
+            ...(outcome.key ? { key: outcome.key } : {}),
+            ...(uploaded ? { uploaded: { ...(uploaded.get(outcome.host) ?? NOTHING_SENT) } } : {}),
         };
+        if (mode === 'upload')
+            return base;
         return mode === 'script'
             ? { ...base, stdout: (outcome.stdout ?? '').slice(0, RESULT_STDOUT_CHARACTERS) }
             : {
@@ -3527,14 +3739,22 @@ const STATUS_TEXT = {
     skipped: '⏭️ skipped',
 };
 /** The job summary's table as rows of cells; the first row is the header. */
-function summaryRows(outcomes, mode) {
+function summaryRows(outcomes, mode, uploaded) {
     const header = mode === 'script'
         ? ['Host', 'Result', 'Exit code', 'Time taken', 'Detail']
-        : ['Host', 'Result', 'Time taken', 'Previous image', 'Deployed image', 'Detail'];
+        : mode === 'upload'
+            ? ['Host', 'Result', 'Time taken', 'Detail']
+            : ['Host', 'Result', 'Time taken', 'Previous image', 'Deployed image', 'Detail'];
+    // The upload's column comes before the detail, the last column.
+    const withUpload = (cells, sent) => uploaded ? [...cells.slice(0, -1), sent, ...cells.slice(-1)] : cells;
     const rows = outcomes.map((outcome) => {
         const took = outcome.status === 'skipped' ? '' : (0, duration_1.formatDuration)(outcome.durationMs);
         const detail = outcome.error ?? '';
-        return mode === 'script'
+        const sent = (0, upload_run_1.describeUpload)(uploaded?.get(outcome.host) ?? NOTHING_SENT);
+        if (mode === 'upload') {
+            return withUpload([outcome.host, STATUS_TEXT[outcome.status], took, detail], sent);
+        }
+        const cells = mode === 'script'
             ? [outcome.host, STATUS_TEXT[outcome.status], String(outcome.exitCode ?? ''), took, detail]
             : [
                 outcome.host,
@@ -3544,8 +3764,9 @@ function summaryRows(outcomes, mode) {
                 outcome.deployedImage || '',
                 detail,
             ];
+        return withUpload(cells, sent);
     });
-    return [header, ...rows];
+    return [withUpload(header, 'Uploaded'), ...rows];
 }
 /** The `results` output in service mode: one object per service. */
 function serviceResultsJson(outcomes) {
@@ -3617,6 +3838,7 @@ async function runScriptOn(target, run, connector, log, clock) {
     try {
         result = await runOnHost(target, run.program, run.timeoutMs, connector, log, {
             stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
+            terminal: run.terminal,
         });
     }
     catch (error) {
@@ -3659,7 +3881,7 @@ async function runOnHost(target, program, timeoutMs, connector, log, handlers = 
                     out.push(chunk);
                 },
                 stderr: (chunk) => err.push(chunk),
-            }, timeoutMs);
+            }, timeoutMs, handlers.terminal);
         }
         finally {
             out.end();
@@ -3679,6 +3901,8 @@ function describeEnd(label, result, timeoutMs) {
     if (result.timedOut) {
         return `${label}: the script did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); it was sent SIGTERM, then SIGKILL what was left of it after 15 s.`;
     }
+    if (result.sudoRefused)
+        return `${label}: ${result.sudoRefused}`;
     if (result.connectionLost) {
         return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
     }
@@ -3700,13 +3924,14 @@ function describeEnd(label, result, timeoutMs) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Connection = void 0;
 exports.loadSsh2 = loadSsh2;
-exports.readPrivateKey = readPrivateKey;
+exports.readLoginKeys = readLoginKeys;
 exports.connect = connect;
 exports.signalName = signalName;
 const errors_1 = __nccwpck_require__(9223);
 const duration_1 = __nccwpck_require__(3788);
 const host_port_1 = __nccwpck_require__(5088);
 const retry_1 = __nccwpck_require__(4280);
+const keys_1 = __nccwpck_require__(3057);
 const pkcs8_key_1 = __nccwpck_require__(746);
 const host_keys_1 = __nccwpck_require__(2440);
 const remote_shell_1 = __nccwpck_require__(5472);
@@ -3719,6 +3944,27 @@ function ssh2() {
     if (!loaded)
         throw new Error('ssh2 is used before loadSsh2()');
     return loaded;
+}
+/**
+ * Every key of a key input, read, decrypted and parsed once (see readPrivateKey). Returns
+ * the keys and the texts converted from PKCS#8, which the caller masks like the input.
+ */
+function readLoginKeys(keyInput, passphraseInput, text, passphrase) {
+    const keys = [];
+    const converted = [];
+    const texts = (0, keys_1.splitKeys)(text);
+    for (const [index, keyText] of texts.entries()) {
+        const which = texts.length > 1 ? `${keyInput} (key ${index + 1} of ${texts.length})` : keyInput;
+        const read = readPrivateKey(which, passphraseInput, keyText, passphrase);
+        if (read.converted)
+            converted.push(read.privateKey);
+        const parsed = ssh2().utils.parseKey(read.privateKey, read.passphrase);
+        // readPrivateKey has read it already: this cannot fail.
+        if (parsed instanceof Error)
+            throw parsed;
+        keys.push((0, keys_1.loginKey)(Array.isArray(parsed) ? parsed[0] : parsed));
+    }
+    return { keys, converted };
 }
 /**
  * The private key in a form ssh2 reads, checked before any connection (see checkPrivateKey):
@@ -3767,8 +4013,9 @@ class HostKeyRejected extends errors_1.ActionFailure {
 }
 class AuthenticationFailed extends errors_1.ActionFailure {
     constructor(endpoint) {
-        const { privateKey, password } = endpoint.credentials;
-        const given = [privateKey && 'key', password && 'password'].filter(Boolean).join(' and ');
+        const { privateKey, password, keys = [] } = endpoint.credentials;
+        const keyWord = keys.length > 1 ? `${keys.length} keys` : 'key';
+        const given = [privateKey && keyWord, password && 'password'].filter(Boolean).join(' and ');
         const checks = [
             privateKey &&
                 `that the key's public half is in ~${endpoint.username}/.ssh/authorized_keys on the server`,
@@ -3805,16 +4052,20 @@ class Connection {
     client;
     endpoint;
     hostKeyNote;
+    keyFingerprint;
     constructor(client, endpoint, 
     /** How the host key was accepted, for the log. */
-    hostKeyNote) {
+    hostKeyNote, 
+    /** The fingerprint of the key that logged in; undefined when a password did. */
+    keyFingerprint) {
         this.client = client;
         this.endpoint = endpoint;
         this.hostKeyNote = hostKeyNote;
+        this.keyFingerprint = keyFingerprint;
     }
     /** Runs a program (see remote-shell.ts) and streams its output; never rejects on exit codes. */
-    run(program, handlers, timeoutMs) {
-        return runProgram(this.client, program, handlers, timeoutMs);
+    run(program, handlers, timeoutMs, terminal) {
+        return runProgram(this.client, program, handlers, timeoutMs, terminal);
     }
     /** Opens a stream to a Unix socket of the server (OpenSSH's streamlocal forwarding). */
     openSocket(socketPath) {
@@ -3913,6 +4164,7 @@ async function handshake(endpoint, settings, algorithms, dial) {
         const client = new Client();
         let verdictNote = '';
         let rejected;
+        const attempts = authAttempts(endpoint, settings.debug);
         let settled = false;
         const settle = (outcome) => {
             if (settled)
@@ -3920,7 +4172,9 @@ async function handshake(endpoint, settings, algorithms, dial) {
             settled = true;
             outcome();
         };
-        client.on('ready', () => settle(() => resolve({ connection: new Connection(client, endpoint, verdictNote) })));
+        client.on('ready', () => settle(() => resolve({
+            connection: new Connection(client, endpoint, verdictNote, attempts.current()),
+        })));
         client.on('error', (error) => {
             settle(() => {
                 client.end();
@@ -3943,9 +4197,7 @@ async function handshake(endpoint, settings, algorithms, dial) {
             host: endpoint.host,
             port: endpoint.port,
             username: endpoint.username,
-            privateKey: endpoint.credentials.privateKey,
-            passphrase: endpoint.credentials.passphrase,
-            password: endpoint.credentials.password,
+            authHandler: attempts.next,
             readyTimeout: settings.connectTimeoutMs,
             keepaliveInterval: settings.keepaliveIntervalMs,
             keepaliveCountMax: 3,
@@ -3953,6 +4205,7 @@ async function handshake(endpoint, settings, algorithms, dial) {
             algorithms: { serverHostKey: algorithms },
             hostVerifier: (key) => {
                 const verdict = (0, host_keys_1.judgeHostKey)(settings.policy, endpoint.host, endpoint.port, key);
+                settings.debug?.(`Host key: ${(0, host_keys_1.keyTypeOf)(key)} ${(0, host_keys_1.fingerprintOf)(key)}, ${verdict.accepted ? `accepted (${verdict.how})` : 'refused'}`);
                 if (verdict.accepted) {
                     verdictNote = `${(0, host_keys_1.fingerprintOf)(key)} ${verdict.how}`;
                     return true;
@@ -3963,6 +4216,8 @@ async function handshake(endpoint, settings, algorithms, dial) {
         };
         if (sock)
             config.sock = sock;
+        if (settings.debug)
+            config.debug = settings.debug;
         try {
             client.connect(config);
             // SSH is a conversation of small packets: with Nagle's algorithm each answer waits for
@@ -3974,6 +4229,42 @@ async function handshake(endpoint, settings, algorithms, dial) {
         }
     });
 }
+/**
+ * What a connection tries, in order: each key, as an agent with several identities offers
+ * them, then the password. The keys are parsed already: ssh2 takes them as they are.
+ */
+function authAttempts(endpoint, debug) {
+    const { keys = [], password } = endpoint.credentials;
+    const queue = [
+        ...keys.map((key) => ({ key })),
+        ...(password === undefined ? [] : [{ password }]),
+    ];
+    let position = 0;
+    let current;
+    const next = (methodsLeft, _partialSuccess, done) => {
+        done(choose(methodsLeft));
+    };
+    const choose = (methodsLeft) => {
+        while (position < queue.length) {
+            const attempt = queue[position++];
+            const type = attempt.key ? 'publickey' : 'password';
+            if (methodsLeft && !methodsLeft.includes(type)) {
+                debug?.(`Authentication: the server does not take ${type} (it takes ${methodsLeft.join(', ')})`);
+                continue;
+            }
+            current = attempt.key;
+            if (attempt.key) {
+                debug?.(`Authentication: trying key ${attempt.key.fingerprint} (${attempt.key.parsed.type})`);
+                return { type: 'publickey', username: endpoint.username, key: attempt.key.parsed };
+            }
+            debug?.('Authentication: trying the password');
+            return { type: 'password', username: endpoint.username, password: attempt.password };
+        }
+        // ssh2 reads false as: nothing more to try.
+        return false;
+    };
+    return { next, current: () => current?.fingerprint };
+}
 function describeConnectionError(error, settings) {
     if (/timed out/i.test(error.message)) {
         return `no SSH handshake within connect-timeout (${(0, duration_1.formatDuration)(settings.connectTimeoutMs)})`;
@@ -3982,6 +4273,8 @@ function describeConnectionError(error, settings) {
         return 'connection refused (is sshd listening on that port?)';
     return error.message;
 }
+/** A prompt is the end of what the terminal shows, after the last line break. */
+const PROMPT_TAIL_CHARACTERS = 4_096;
 /** A signal as SSH names it (`KILL`, RFC 4254) in Node's words (`SIGKILL`). */
 function signalOf(name) {
     return name ? `SIG${name}` : null;
@@ -4002,9 +4295,12 @@ const KILL_GRACE_MS = 5_000;
  * that stopped answering (without keepalives, nothing else would notice) cannot hold the step.
  */
 const GIVE_UP_AFTER_TIMEOUT_MS = 28_000;
-function runProgram(client, program, handlers, timeoutMs) {
+function runProgram(client, program, handlers, timeoutMs, terminal) {
     return new Promise((resolve, reject) => {
-        client.exec((0, remote_shell_1.remoteCommand)(), (error, stream) => {
+        const command = terminal ? (0, remote_shell_1.terminalRemoteCommand)() : (0, remote_shell_1.remoteCommand)();
+        // A terminal of the usual kind; wide, so that the tools that cut lines to it cut few.
+        const options = terminal ? { pty: { term: 'xterm', cols: 200, rows: 50 } } : {};
+        client.exec(command, options, (error, stream) => {
             if (error) {
                 reject(new errors_1.ActionFailure(`could not start the program: ${error.message}`));
                 return;
@@ -4015,6 +4311,7 @@ function runProgram(client, program, handlers, timeoutMs) {
             let pgid;
             let stderrHead = Buffer.alloc(0);
             let finished = false;
+            let sudoRefused;
             let giveUp;
             const finish = (result) => {
                 if (finished)
@@ -4048,7 +4345,42 @@ function runProgram(client, program, handlers, timeoutMs) {
                     setTimeout(() => stream.close(), KILL_GRACE_MS).unref();
                 });
             }, timeoutMs);
-            stream.on('data', (chunk) => handlers.stdout(chunk));
+            const sudo = terminal
+                ? sudoAnswerer(terminal, (text) => stream.write(text), (why) => {
+                    sudoRefused = why;
+                    // Closing the channel hangs up the terminal: sudo and the script end with it.
+                    stream.close();
+                })
+                : undefined;
+            if (terminal) {
+                // One stream: the terminal. The bootstrap's line comes first, then the program is sent.
+                let head = Buffer.alloc(0);
+                stream.on('data', (chunk) => {
+                    if (head === undefined) {
+                        handlers.stdout(chunk);
+                        sudo(chunk);
+                        return;
+                    }
+                    head = Buffer.concat([head, chunk]);
+                    const marker = remote_shell_1.PGID_LINE.exec(head.toString('latin1'));
+                    if (!marker)
+                        return;
+                    pgid = marker[2] || undefined;
+                    const before = head.subarray(0, marker.index + marker[1].length);
+                    const after = head.subarray(marker.index + marker[0].length);
+                    head = undefined;
+                    if (before.length > 0)
+                        handlers.stdout(before);
+                    stream.write(`${Buffer.byteLength(program)}\n${program}`);
+                    if (after.length > 0) {
+                        handlers.stdout(after);
+                        sudo(after);
+                    }
+                });
+            }
+            else {
+                stream.on('data', (chunk) => handlers.stdout(chunk));
+            }
             stream.stderr.on('data', (chunk) => {
                 if (stderrHead === undefined) {
                     handlers.stderr(chunk);
@@ -4081,11 +4413,45 @@ function runProgram(client, program, handlers, timeoutMs) {
             stream.on('close', () => {
                 if (stderrHead && stderrHead.length > 0)
                     handlers.stderr(stderrHead);
-                finish({ code, signal, timedOut });
+                finish({ code, signal, timedOut, ...(sudoRefused ? { sudoRefused } : {}) });
             });
-            stream.end(program);
+            // With a terminal, the channel stays open for sudo's prompts; the program follows the
+            // bootstrap's line.
+            if (!terminal)
+                stream.end(program);
         });
     });
+}
+/**
+ * Watches what the terminal shows for sudo's prompt: answers it once with the password; with
+ * no password, or when sudo asks again (the password was wrong), gives up at once.
+ */
+function sudoAnswerer(terminal, write, giveUp) {
+    let tail = '';
+    let answered = false;
+    let done = false;
+    return (chunk) => {
+        if (done)
+            return;
+        tail = (tail + chunk.toString('utf8')).slice(-PROMPT_TAIL_CHARACTERS);
+        const lineBreak = Math.max(tail.lastIndexOf('\n'), tail.lastIndexOf('\r'));
+        tail = tail.slice(lineBreak + 1);
+        if (!tail.includes(terminal.prompt) || !tail.trimEnd().endsWith(':'))
+            return;
+        tail = '';
+        if (terminal.sudoPassword === undefined) {
+            done = true;
+            giveUp("sudo asked for a password and 'sudo-password' is not set. Pass the user's password in it, as a secret: sudo-password: ${{ secrets.SUDO_PASSWORD }}.");
+        }
+        else if (answered) {
+            done = true;
+            giveUp("sudo refused the password in 'sudo-password' and asked again. Check the secret.");
+        }
+        else {
+            answered = true;
+            write(`${terminal.sudoPassword}\n`);
+        }
+    };
 }
 /**
  * Ends the program's whole process group from a second channel, with a program sent the way
@@ -5179,6 +5545,694 @@ function describeTask(task) {
 
 /***/ }),
 
+/***/ 562:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseUploadMappings = parseUploadMappings;
+exports.parseFileMode = parseFileMode;
+exports.splitGlob = splitGlob;
+exports.planUpload = planUpload;
+// What `upload` copies where: the mappings as written (parseUploadMappings, pure), then the
+// workspace walked into a list of remote folders, files and links (planUpload), with every
+// user mistake (a missing file, a link out of the workspace) found before any connection.
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+const GLOB_CHARACTERS = /[*?[]/;
+/** Reads `upload`: one `LOCAL => REMOTE` a line; blank lines and `#` comments are skipped. */
+function parseUploadMappings(text) {
+    const mappings = [];
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const match = /^(.*?)\s*=>\s*(.*)$/.exec(line);
+        if (!match || match[1] === '' || match[2] === '') {
+            throw new errors_1.ConfigurationError('upload', `'${line}' is not a mapping: write LOCAL => REMOTE, one a line (dist/ => /srv/app/, compose.yml => /srv/app/compose.yml).`);
+        }
+        const [, local, remoteText] = match;
+        if (remoteText.includes('\0') || local.includes('\0')) {
+            throw new errors_1.ConfigurationError('upload', `'${line}' holds a NUL character.`);
+        }
+        // sftp paths without a leading / are relative to the login's home, as ~/ says.
+        const remote = remoteText === '~' ? '.' : remoteText.replace(/^~\//, '');
+        if (remote.includes('=>')) {
+            throw new errors_1.ConfigurationError('upload', `'${line}' has more than one =>: one mapping a line.`);
+        }
+        mappings.push({ local, remote });
+    }
+    return mappings;
+}
+/** Reads `upload-mode`: an octal mode such as 0640. */
+function parseFileMode(text) {
+    const value = text.trim();
+    if (value === '')
+        return undefined;
+    if (!/^0?[0-7]{3,4}$/.test(value)) {
+        throw new errors_1.ConfigurationError('upload-mode', `'${value}' is not an octal file mode: write it as chmod takes it, e.g. 0640 or 0755.`);
+    }
+    return Number.parseInt(value, 8);
+}
+const posix = node_path_1.default.posix;
+/** A remote path in its plain form; a trailing / kept apart. */
+function remotePath(text) {
+    return posix.normalize(text).replace(/(.)\/$/, '$1');
+}
+/** The fixed folder of a glob and a matcher for the paths below it. */
+function splitGlob(pattern) {
+    const segments = pattern.split('/');
+    const fixed = [];
+    while (segments.length > 1 && !GLOB_CHARACTERS.test(segments[0]))
+        fixed.push(segments.shift());
+    let source = '';
+    segments.forEach((segment, index) => {
+        const last = index === segments.length - 1;
+        if (segment === '**') {
+            source += last ? '.*' : '(?:[^/]+/)*';
+            return;
+        }
+        source += segmentSource(segment) + (last ? '' : '/');
+    });
+    const regex = new RegExp(`^${source}$`);
+    return { base: fixed.join('/') || '.', matches: (relative) => regex.test(relative) };
+}
+function segmentSource(segment) {
+    let source = '';
+    for (let index = 0; index < segment.length; index++) {
+        const character = segment[index];
+        if (character === '*')
+            source += '[^/]*';
+        else if (character === '?')
+            source += '[^/]';
+        else if (character === '[') {
+            const close = segment.indexOf(']', index + 2);
+            if (close === -1) {
+                source += '\\[';
+                continue;
+            }
+            const body = segment
+                .slice(index + 1, close)
+                .replace(/^!/, '^')
+                .replace(/\\/g, '\\\\');
+            source += `[${body}]`;
+            index = close;
+        }
+        else
+            source += character.replace(/[.+^${}()|\\]/g, '\\$&');
+    }
+    return source;
+}
+/**
+ * Walks the workspace for the mappings. Throws a ConfigurationError naming `upload` for a
+ * missing file, a mapping whose sides do not fit, or a link that leaves the workspace.
+ */
+function planUpload(settings, workspace) {
+    const root = (0, node_fs_1.realpathSync)(workspace);
+    const parents = new Set();
+    const folders = new Map();
+    /** Local paths (files, folders, links) and where they land. */
+    const remoteOf = new Map();
+    const entries = [];
+    const mirrors = [];
+    const byRemote = new Map();
+    const add = (local, remote, stats) => {
+        const earlier = byRemote.get(remote);
+        if (earlier !== undefined && earlier !== local) {
+            throw new errors_1.ConfigurationError('upload', `${relative(root, earlier)} and ${relative(root, local)} would both land on ${remote}: change one mapping.`);
+        }
+        byRemote.set(remote, local);
+        remoteOf.set(local, remote);
+        if (stats.isDirectory())
+            folders.set(remote, stats.mode & 0o7777);
+        else
+            entries.push({ local, remote, stats });
+    };
+    const walk = (localFolder, remoteFolder) => {
+        for (const name of (0, node_fs_1.readdirSync)(localFolder).sort()) {
+            const local = node_path_1.default.join(localFolder, name);
+            const remote = posix.join(remoteFolder, name);
+            const stats = (0, node_fs_1.lstatSync)(local);
+            if (stats.isDirectory()) {
+                add(local, remote, stats);
+                walk(local, remote);
+            }
+            else if (stats.isFile() || stats.isSymbolicLink())
+                add(local, remote, stats);
+        }
+    };
+    for (const { local: given, remote: givenRemote } of settings.mappings) {
+        const describe = `'${given} => ${givenRemote}'`;
+        const remoteIsFolder = givenRemote.endsWith('/');
+        const remote = remotePath(givenRemote);
+        if (GLOB_CHARACTERS.test(given)) {
+            if (!remoteIsFolder) {
+                throw new errors_1.ConfigurationError('upload', `${describe}: a glob copies files into a folder: end REMOTE with / (${given} => ${givenRemote}/).`);
+            }
+            const glob = splitGlob(given);
+            const base = inWorkspace(root, glob.base, describe);
+            const matched = [];
+            const visit = (folder) => {
+                for (const name of (0, node_fs_1.readdirSync)(folder).sort()) {
+                    const local = node_path_1.default.join(folder, name);
+                    const stats = (0, node_fs_1.lstatSync)(local);
+                    if (stats.isDirectory())
+                        visit(local);
+                    else if ((stats.isFile() || stats.isSymbolicLink()) &&
+                        glob.matches(node_path_1.default.relative(base, local).split(node_path_1.default.sep).join('/'))) {
+                        matched.push({ local, remote: '', stats });
+                    }
+                }
+            };
+            if (isFolder(base))
+                visit(base);
+            if (matched.length === 0) {
+                throw new errors_1.ConfigurationError('upload', `${describe}: ${given} matches no file.`);
+            }
+            for (const { local, stats } of matched) {
+                const below = node_path_1.default.relative(base, local).split(node_path_1.default.sep).join('/');
+                const target = posix.join(remote, below);
+                parents.add(posix.dirname(target));
+                add(local, target, stats);
+            }
+            continue;
+        }
+        const local = inWorkspace(root, given, describe);
+        let stats;
+        try {
+            stats = (0, node_fs_1.statSync)(local);
+        }
+        catch {
+            throw new errors_1.ConfigurationError('upload', `${describe}: ${given} does not exist in the workspace (after actions/checkout and the build?).`);
+        }
+        if (stats.isDirectory()) {
+            const contentOnly = given.endsWith('/');
+            if (!remoteIsFolder) {
+                throw new errors_1.ConfigurationError('upload', `${describe}: ${given} is a folder: end REMOTE with / too (${contentOnly ? given : `${given}/`} => ${givenRemote}/ copies its content there${contentOnly ? '' : `, ${given} => ${givenRemote}/ copies the folder into it`}).`);
+            }
+            const target = contentOnly ? remote : posix.join(remote, node_path_1.default.basename(local));
+            if (contentOnly)
+                parents.add(target);
+            else {
+                parents.add(remote);
+                add(local, target, stats);
+            }
+            remoteOf.set(local, target);
+            mirrors.push(target);
+            walk(local, target);
+        }
+        else if (given.endsWith('/')) {
+            throw new errors_1.ConfigurationError('upload', `${describe}: ${given} is not a folder.`);
+        }
+        else {
+            const target = remoteIsFolder ? posix.join(remote, node_path_1.default.basename(local)) : remote;
+            parents.add(posix.dirname(target));
+            add(local, target, stats);
+        }
+    }
+    const files = [];
+    const links = [];
+    for (const entry of entries) {
+        if (!entry.stats.isSymbolicLink()) {
+            files.push(fileOf(entry.local, entry.remote, entry.stats, settings.fileMode));
+            continue;
+        }
+        const link = resolveLink(root, entry.local, remoteOf);
+        if (link.kind === 'link') {
+            links.push({ remote: entry.remote, target: linkTarget(entry.remote, link.remote) });
+        }
+        else {
+            files.push(fileOf(link.local, entry.remote, (0, node_fs_1.statSync)(link.local), settings.fileMode));
+        }
+    }
+    const orderedFolders = [...folders]
+        .sort(([a], [b]) => depth(a) - depth(b))
+        .map(([remote, mode]) => ({ remote, mode }));
+    const brought = new Set([
+        ...folders.keys(),
+        ...files.map((file) => file.remote),
+        ...links.map((link) => link.remote),
+    ]);
+    return {
+        parents: [...parents].filter((folder) => !folders.has(folder)),
+        folders: orderedFolders,
+        files,
+        links,
+        mirrors: settings.mirror ? mirrors : [],
+        brought,
+        bytes: files.reduce((sum, file) => sum + file.size, 0),
+    };
+}
+function fileOf(local, remote, stats, fileMode) {
+    return { local, remote, mode: fileMode ?? stats.mode & 0o7777, size: stats.size };
+}
+function depth(remote) {
+    return remote.split('/').length;
+}
+function relative(root, local) {
+    return node_path_1.default.relative(root, local).split(node_path_1.default.sep).join('/') || '.';
+}
+function isFolder(local) {
+    try {
+        return (0, node_fs_1.statSync)(local).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function isInside(root, local) {
+    const between = node_path_1.default.relative(root, local);
+    return between === '' || (!between.startsWith('..') && !node_path_1.default.isAbsolute(between));
+}
+/** A LOCAL path resolved in the workspace; refused when it (or a link on its way) leaves it. */
+function inWorkspace(root, given, describe) {
+    const local = node_path_1.default.resolve(root, given);
+    let real = local;
+    try {
+        real = (0, node_fs_1.realpathSync)(local);
+    }
+    catch {
+        // A missing path is reported by the caller.
+    }
+    if (!isInside(root, local) || !isInside(root, real)) {
+        throw new errors_1.ConfigurationError('upload', `${describe}: ${given} is outside the workspace. LOCAL is a path in the workspace.`);
+    }
+    return real;
+}
+/**
+ * A link is copied as a link when it points inside what is uploaded, and as the file it points
+ * to when that file is elsewhere in the workspace. A link out of the workspace is refused.
+ */
+function resolveLink(root, local, remoteOf) {
+    const text = (0, node_fs_1.readlinkSync)(local);
+    const lexical = node_path_1.default.resolve(node_path_1.default.dirname(local), text);
+    let real;
+    try {
+        real = (0, node_fs_1.realpathSync)(lexical);
+    }
+    catch {
+        real = undefined;
+    }
+    const name = relative(root, local);
+    if (!isInside(root, lexical) || (real !== undefined && !isInside(root, real))) {
+        throw new errors_1.ConfigurationError('upload', `${name} is a symbolic link to ${text}, outside the workspace: refused, so that nothing else on the runner is sent. Remove the link, or copy what it points to into the workspace.`);
+    }
+    const landing = remoteOf.get(lexical) ?? (real === undefined ? undefined : remoteOf.get(real));
+    if (landing !== undefined)
+        return { kind: 'link', remote: landing };
+    if (real === undefined) {
+        throw new errors_1.ConfigurationError('upload', `${name} is a symbolic link to ${text}, which does not exist. Remove it or build what it points to.`);
+    }
+    if (!(0, node_fs_1.statSync)(real).isFile()) {
+        throw new errors_1.ConfigurationError('upload', `${name} is a symbolic link to the folder ${text}, which is not uploaded: add that folder to upload, or replace the link.`);
+    }
+    return { kind: 'file', local: real };
+}
+/** What a remote link points to: relative when both sides are, so the tree can move. */
+function linkTarget(linkRemote, targetRemote) {
+    if (posix.isAbsolute(targetRemote) !== posix.isAbsolute(linkRemote))
+        return targetRemote;
+    return posix.relative(posix.dirname(linkRemote), targetRemote) || '.';
+}
+
+
+/***/ }),
+
+/***/ 4004:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.UploadingConnector = void 0;
+exports.uploadOnlyOn = uploadOnlyOn;
+exports.describeUpload = describeUpload;
+// Puts `upload` on each host's connection, before its script or deploy runs on that same
+// connection, and runs it alone when the step has no script (the scp-action use).
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const connector_1 = __nccwpck_require__(1198);
+const upload_1 = __nccwpck_require__(8796);
+/**
+ * A Connector that uploads the plan on each host's first connection, before handing it over:
+ * a failed upload fails the host before anything runs there.
+ */
+class UploadingConnector extends connector_1.Connector {
+    job;
+    /** What was sent to each host (by label), failed uploads included. */
+    sent = new Map();
+    constructor(job, ...settings) {
+        super(...settings);
+        this.job = job;
+    }
+    async connect(...args) {
+        const connection = await super.connect(...args);
+        const [target] = args;
+        if (this.sent.has(target.label))
+            return connection;
+        const stats = { files: 0, bytes: 0, deleted: 0 };
+        this.sent.set(target.label, stats);
+        try {
+            await uploadOver(connection, target, this.job, stats);
+        }
+        catch (error) {
+            this.release(connection);
+            throw error;
+        }
+        return connection;
+    }
+}
+exports.UploadingConnector = UploadingConnector;
+async function uploadOver(connection, target, job, stats) {
+    const log = job.logFor(target.label);
+    const { plan } = job;
+    const started = job.clock.now();
+    log.info(`Uploading ${count(plan.files.length + plan.links.length, 'file')} (${formatBytes(plan.bytes)}) to ${target.label}.`);
+    const sftp = await (0, upload_1.openSftp)(connection.client).catch((error) => {
+        throw new errors_1.ActionFailure(`${target.label}: could not start SFTP (${(0, errors_1.errorMessage)(error)}); the server must offer the sftp subsystem (Subsystem sftp in sshd_config). Nothing was run there.`);
+    });
+    try {
+        await (0, upload_1.upload)(sftp, plan, target.label, stats);
+    }
+    finally {
+        sftp.end();
+    }
+    log.info(`${target.label}: ${describeUpload(stats)} in ${(0, duration_1.formatDuration)(job.clock.now() - started)}.`);
+}
+/** A host that only receives files: connects (an UploadingConnector uploads), and closes. */
+async function uploadOnlyOn(target, connector, log, clock) {
+    const started = clock.now();
+    log.begin(target.label);
+    try {
+        connector.release(await connector.connect(target));
+    }
+    catch (error) {
+        const message = (0, errors_1.errorMessage)(error);
+        log.info(message);
+        log.end(`${target.label}: failed`);
+        return {
+            host: target.label,
+            status: 'failed',
+            exitCode: null,
+            durationMs: clock.now() - started,
+            error: message,
+        };
+    }
+    const durationMs = clock.now() - started;
+    log.end(`${target.label}: success (${(0, duration_1.formatDuration)(durationMs)})`);
+    return { host: target.label, status: 'success', exitCode: null, durationMs };
+}
+/** `12 files, 3.4 MB sent, 2 deleted` for the log and the summary. */
+function describeUpload(stats) {
+    const deleted = stats.deleted > 0 ? `, ${stats.deleted} deleted` : '';
+    return `${count(stats.files, 'file')}, ${formatBytes(stats.bytes)} sent${deleted}`;
+}
+function count(value, noun) {
+    return `${value} ${noun}${value === 1 ? '' : 's'}`;
+}
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+
+/***/ }),
+
+/***/ 8796:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.openSftp = openSftp;
+exports.upload = upload;
+// Carries out an upload plan (upload-plan.ts) over SFTP on an open connection, many requests in
+// flight at once. Each file is written under a temporary name in its folder, given its mode,
+// then renamed over the target with OpenSSH's posix-rename: a reader sees the old file or the
+// new one, whole, never a part and never none.
+const node_crypto_1 = __nccwpck_require__(7598);
+const promises_1 = __nccwpck_require__(1455);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const errors_1 = __nccwpck_require__(9223);
+/** Files written at once: each is a few round trips; many hide the latency. */
+const FILES_IN_FLIGHT = 48;
+/** Writes in flight for one large file, and their size. */
+const WRITES_IN_FLIGHT = 32;
+const CHUNK_BYTES = 64 * 1024;
+/** Files up to this size are read whole. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+const posix = node_path_1.default.posix;
+/** SFTP status codes (draft-ietf-secsh-filexfer-02) as words for messages. */
+const STATUS_WORDS = {
+    2: 'no such file or folder',
+    3: 'permission denied',
+    4: 'failed',
+};
+class RemoteError extends Error {
+    what;
+    constructor(what, reason) {
+        super(`${what}: ${describe(reason)}`);
+        this.what = what;
+    }
+}
+function describe(error) {
+    const { code, message } = error;
+    const word = typeof code === 'number' ? STATUS_WORDS[code] : undefined;
+    if (word && (!message || /^(failure|permission denied|no such file)$/i.test(message))) {
+        return word;
+    }
+    return message ?? String(error);
+}
+/** Opens the SFTP subsystem on a connection's client. */
+function openSftp(client) {
+    return new Promise((resolve, reject) => {
+        client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
+    });
+}
+/** One SFTP request as a promise. */
+function call(what, request) {
+    return new Promise((resolve, reject) => {
+        try {
+            request((error, value) => (error ? reject(new RemoteError(what, error)) : resolve(value)));
+        }
+        catch (error) {
+            reject(new RemoteError(what, error));
+        }
+    });
+}
+/** Runs `work` on each item, `limit` at a time; the first failure stops new work and rejects. */
+async function pool(items, limit, work) {
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && next < items.length) {
+            const item = items[next++];
+            try {
+                await work(item);
+            }
+            catch (error) {
+                failure ??= error instanceof Error ? error : new Error(String(error));
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure !== undefined)
+        throw failure;
+}
+/**
+ * Uploads the plan; `stats` counts as it goes, so a failure still tells what was sent.
+ * Throws an ActionFailure naming the host and the remote path that failed.
+ */
+async function upload(sftp, plan, label, stats) {
+    try {
+        for (const folder of plan.parents)
+            await ensureFolder(sftp, folder);
+        const created = [];
+        // Parents before children: the folders are ordered by depth, each depth at once.
+        const byDepth = new Map();
+        for (const folder of plan.folders) {
+            const depth = folder.remote.split('/').length;
+            byDepth.set(depth, [...(byDepth.get(depth) ?? []), folder]);
+        }
+        for (const level of byDepth.values()) {
+            await pool(level, FILES_IN_FLIGHT, async (folder) => {
+                // The user's alone until it is filled; its own mode comes last.
+                if (await makeFolder(sftp, folder.remote, { mode: 0o700 }))
+                    created.push(folder);
+            });
+        }
+        // The large files first, so that the small ones fill the gaps while they stream.
+        const files = [...plan.files].sort((a, b) => b.size - a.size);
+        await pool(files, FILES_IN_FLIGHT, async (file) => {
+            await putFile(sftp, file);
+            stats.files += 1;
+            stats.bytes += file.size;
+        });
+        await pool(plan.links, FILES_IN_FLIGHT, async (link) => {
+            const temporary = temporaryName(link.remote);
+            await call(`cannot create the link ${link.remote}`, (done) => sftp.symlink(link.target, temporary, (error) => done(error, undefined)));
+            await replace(sftp, temporary, link.remote);
+            stats.files += 1;
+        });
+        for (const mirror of plan.mirrors) {
+            stats.deleted += await removeStale(sftp, mirror, plan.brought);
+        }
+        // Modes last, deepest first: a folder without write permission is filled before it gets it.
+        for (const folder of created.reverse()) {
+            await call(`cannot set the mode of ${folder.remote}`, (done) => sftp.chmod(folder.remote, folder.mode, (error) => done(error, undefined)));
+        }
+    }
+    catch (error) {
+        if (error instanceof RemoteError) {
+            throw new errors_1.ActionFailure(`${label}: upload failed, ${error.message}. Nothing was run there.`);
+        }
+        throw error;
+    }
+}
+function temporaryName(remote) {
+    return posix.join(posix.dirname(remote), `.${posix.basename(remote)}.${(0, node_crypto_1.randomBytes)(6).toString('hex')}.upload`);
+}
+function stat(sftp, remote) {
+    return new Promise((resolve) => sftp.stat(remote, (error, found) => resolve(error ? undefined : found)));
+}
+/** Creates a folder and any missing parent (mkdir -p), with the server's default mode. */
+async function ensureFolder(sftp, remote) {
+    const found = await stat(sftp, remote);
+    if (found?.isDirectory())
+        return;
+    if (found)
+        throw new RemoteError(`${remote} is not a folder`, 'it exists as a file');
+    const parent = posix.dirname(remote);
+    if (parent !== remote && parent !== '.')
+        await ensureFolder(sftp, parent);
+    await makeFolder(sftp, remote, {});
+}
+/** Creates a folder; false when it was there already. */
+async function makeFolder(sftp, remote, attributes) {
+    try {
+        await call(`cannot create the folder ${remote}`, (done) => sftp.mkdir(remote, attributes, (error) => done(error, undefined)));
+        return true;
+    }
+    catch (error) {
+        const found = await stat(sftp, remote);
+        if (found?.isDirectory())
+            return false;
+        throw error;
+    }
+}
+async function replace(sftp, temporary, remote) {
+    try {
+        await call(`cannot replace ${remote}`, (done) => sftp.ext_openssh_rename(temporary, remote, (error) => done(error, undefined)));
+    }
+    catch (error) {
+        sftp.unlink(temporary, () => undefined);
+        throw error;
+    }
+}
+/** Writes one file under a temporary name, gives it its mode, and renames it over the target. */
+async function putFile(sftp, file) {
+    const temporary = temporaryName(file.remote);
+    // Readable by the user alone while it is written, whatever the umask; its mode comes after.
+    const handle = await call(`cannot write ${file.remote}`, (done) => sftp.open(temporary, 'w', { mode: 0o600 }, done));
+    try {
+        if (file.size <= SMALL_FILE_BYTES) {
+            const content = await (0, promises_1.readFile)(file.local);
+            await writeAll(sftp, handle, content, 0, file.remote);
+        }
+        else {
+            await streamFile(sftp, handle, file);
+        }
+        await call(`cannot set the mode of ${file.remote}`, (done) => sftp.fchmod(handle, file.mode, (error) => done(error, undefined)));
+    }
+    catch (error) {
+        sftp.close(handle, () => sftp.unlink(temporary, () => undefined));
+        throw error;
+    }
+    await call(`cannot write ${file.remote}`, (done) => sftp.close(handle, (error) => done(error, undefined)));
+    await replace(sftp, temporary, file.remote);
+}
+function writeAll(sftp, handle, content, position, remote) {
+    if (content.length === 0)
+        return Promise.resolve();
+    return call(`cannot write ${remote}`, (done) => sftp.write(handle, content, 0, content.length, position, (error) => done(error, undefined)));
+}
+/** A large file: read in chunks, with many writes in flight. */
+async function streamFile(sftp, handle, file) {
+    const local = await (0, promises_1.open)(file.local, 'r');
+    try {
+        const positions = [];
+        for (let position = 0; position < file.size; position += CHUNK_BYTES)
+            positions.push(position);
+        await pool(positions, WRITES_IN_FLIGHT, async (position) => {
+            const length = Math.min(CHUNK_BYTES, file.size - position);
+            const buffer = Buffer.allocUnsafe(length);
+            const { bytesRead } = await local.read(buffer, 0, length, position);
+            if (bytesRead !== length) {
+                throw new errors_1.ActionFailure(`${file.local} changed while it was uploaded.`);
+            }
+            await writeAll(sftp, handle, buffer, position, file.remote);
+        });
+    }
+    finally {
+        await local.close();
+    }
+}
+function readFolder(sftp, remote) {
+    return call(`cannot list ${remote}`, (done) => sftp.readdir(remote, done));
+}
+/** Removes from a mirrored folder what the upload did not bring; returns how many entries. */
+async function removeStale(sftp, folder, brought) {
+    let removed = 0;
+    const entries = await readFolder(sftp, folder);
+    for (const entry of entries) {
+        if (entry.filename === '.' || entry.filename === '..')
+            continue;
+        const remote = posix.join(folder, entry.filename);
+        const isFolder = entry.attrs.isDirectory();
+        if (brought.has(remote)) {
+            if (isFolder)
+                removed += await removeStale(sftp, remote, brought);
+            continue;
+        }
+        removed += isFolder ? await removeTree(sftp, remote) : await removeOne(sftp, remote);
+    }
+    return removed;
+}
+async function removeOne(sftp, remote) {
+    await call(`cannot delete ${remote}`, (done) => sftp.unlink(remote, (error) => done(error, undefined)));
+    return 1;
+}
+/** A folder and everything in it; links are removed, never followed. */
+async function removeTree(sftp, remote) {
+    let removed = 0;
+    for (const entry of await readFolder(sftp, remote)) {
+        if (entry.filename === '.' || entry.filename === '..')
+            continue;
+        const child = posix.join(remote, entry.filename);
+        removed += entry.attrs.isDirectory()
+            ? await removeTree(sftp, child)
+            : await removeOne(sftp, child);
+    }
+    await call(`cannot delete ${remote}`, (done) => sftp.rmdir(remote, (error) => done(error, undefined)));
+    return removed + 1;
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -5267,6 +6321,13 @@ module.exports = require("node:crypto");
 /***/ ((module) => {
 
 module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = require("node:fs/promises");
 
 /***/ }),
 

@@ -16,6 +16,8 @@ export interface ConnectorSettings {
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   retries: number;
+  /** Print each connection's log (debug: true) in a log group of its own. */
+  debug?: boolean;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface ConnectorSettings {
 export class Connector {
   private jump: Promise<Connection> | undefined;
   private readonly open = new Set<Connection>();
+  /** The fingerprint of the key that logged in to each target (by label). */
+  readonly keysUsed = new Map<string, string>();
 
   constructor(
     private readonly settings: ConnectorSettings,
@@ -36,12 +40,15 @@ export class Connector {
     const dial = proxy
       ? async (host: string, port: number) => (await this.jumpHost(proxy)).dial(host, port)
       : undefined;
-    const connection = await connect(
-      { ...target, credentials: this.settings.credentials },
-      this.connectionSettings(this.settings.hostKeys),
-      this.ctx,
-      dial,
+    const connection = await this.logged(target.label, (debug) =>
+      connect(
+        { ...target, credentials: this.settings.credentials },
+        { ...this.connectionSettings(this.settings.hostKeys), debug },
+        this.ctx,
+        dial,
+      ),
     );
+    if (connection.keyFingerprint) this.keysUsed.set(target.label, connection.keyFingerprint);
     this.open.add(connection);
     return connection;
   }
@@ -64,13 +71,47 @@ export class Connector {
       ...this.connectionSettings(proxy.hostKeys),
       fingerprintInput: 'proxy-fingerprint',
     };
-    this.jump ??= connect(proxy.endpoint, settings, this.ctx).then((connection) => {
+    this.jump ??= this.logged(proxy.endpoint.label, (debug) =>
+      connect(proxy.endpoint, { ...settings, debug }, this.ctx),
+    ).then((connection) => {
       this.ctx.log.info(
         `Connected to ${proxy.endpoint.label} (host key ${connection.hostKeyNote}).`,
       );
       return connection;
     });
     return this.jump;
+  }
+
+  /**
+   * With debug: true, collects a connection's log while it is made and prints it whole, in a
+   * group of its own (groups cannot interleave), once it is made or has failed.
+   */
+  private async logged(
+    label: string,
+    work: (debug?: (line: string) => void) => Promise<Connection>,
+  ): Promise<Connection> {
+    if (!this.settings.debug) return work();
+    const lines: string[] = [];
+    let collecting = true;
+    const print = () => {
+      // What the connection says once it is made (every packet of the session) is not kept.
+      collecting = false;
+      return this.ctx.log.group(`Connection log: ${label}`, () => {
+        // The lines quote the server (its version, its messages): info makes them inert.
+        for (const line of lines) this.ctx.log.info(line);
+        return Promise.resolve();
+      });
+    };
+    try {
+      const connection = await work((line) => {
+        if (collecting) lines.push(line);
+      });
+      await print();
+      return connection;
+    } catch (error) {
+      await print();
+      throw error;
+    }
   }
 
   private connectionSettings(policy: HostKeyPolicy): ConnectionSettings {

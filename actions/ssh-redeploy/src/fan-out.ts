@@ -12,6 +12,8 @@ export interface HostOutcome {
   previousImage?: string;
   deployedImage?: string;
   stdout?: string;
+  /** The fingerprint of the key that logged in. */
+  key?: string;
   /** In container mode, the failed container's last log lines. */
   containerLog?: string[];
 }

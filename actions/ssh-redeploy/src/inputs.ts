@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError } from '../../shared/errors';
+import { ConfigurationError, errorMessage } from '../../shared/errors';
 import { formatHostPort } from '../../shared/host-port';
 import {
   parseBoolean,
@@ -32,6 +33,7 @@ import {
   type KnownHostsEntry,
 } from './host-keys';
 import { isHostname, parsePort, parseTargets, parseUsername, type Target } from './hosts';
+import { readKeyFile } from './keys';
 import { isAssignableName } from './remote-shell';
 import {
   parseConstraints,
@@ -43,12 +45,15 @@ import {
   type ServiceSpec,
 } from './swarm-spec';
 import type { Credentials, Endpoint } from './ssh';
+import { parseFileMode, parseUploadMappings, type UploadSettings } from './upload-plan';
 
 export interface ScriptMode {
   kind: 'script';
   script: string;
   /** The `envs` variables with their values from the step's environment. */
   variables: Record<string, string>;
+  /** request-pty: the script runs on a terminal, where sudo's prompt gets sudo-password. */
+  terminal?: { sudoPassword?: string };
 }
 
 export interface ContainerMode {
@@ -61,6 +66,11 @@ export interface ContainerMode {
   healthTimeoutMs: number;
   rollback: boolean;
   stopTimeoutSeconds: number;
+}
+
+/** `upload` with no script or deploy: the step only copies files. */
+export interface UploadOnlyMode {
+  kind: 'upload';
 }
 
 export interface ServiceMode {
@@ -94,7 +104,11 @@ export interface Inputs {
   commandTimeoutMs: number;
   parallel: number;
   failFast: boolean;
-  mode: ScriptMode | ContainerMode | ServiceMode | StackMode;
+  mode: ScriptMode | ContainerMode | ServiceMode | StackMode | UploadOnlyMode;
+  /** `upload`: files copied to every host before the script or the deploy. */
+  upload?: UploadSettings;
+  /** debug: each connection's log (algorithms, authentication, host key) in a log group. */
+  debug: boolean;
   /** Things worth a warning that are not errors. */
   notes: string[];
 }
@@ -108,11 +122,12 @@ const SHORTEST_MASKED_VALUE = 6;
  */
 export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Inputs {
   const secret = (value: string) => maskSecret(value, (form) => runner.setSecret(form));
-  const key = secret(runner.getInput('key'));
+  const key = secret(readKeys(runner, environment));
   const passphrase = secret(runner.getInput('passphrase'));
   const password = secret(runner.getInput('password'));
   const proxyKey = secret(runner.getInput('proxy-key'));
   const proxyPassphrase = secret(runner.getInput('proxy-passphrase'));
+  const proxyPassword = secret(runner.getInput('proxy-password'));
   const registryPassword = secret(runner.getInput('registry-password'));
   const envText = secret(runner.getInput('env'));
   const notes: string[] = [];
@@ -160,10 +175,11 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
   const proxy = readProxy(
     runner,
     { username, credentials, knownHosts, insecure },
-    { key: proxyKey, passphrase: proxyPassphrase },
+    { key: proxyKey, passphrase: proxyPassphrase, password: proxyPassword },
   );
 
   const mode = readMode(runner, environment, { envText, registryPassword });
+  const upload = readUpload(runner, mode.kind);
   const commandTimeoutMs = parsePositiveDuration(
     'command-timeout',
     runner.getInput('command-timeout'),
@@ -194,8 +210,74 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
     parallel: parseInteger('parallel', runner.getInput('parallel'), 1, 100),
     failFast: parseBoolean('fail-fast', runner.getInput('fail-fast')),
     mode,
+    upload,
+    debug: parseBoolean('debug', runner.getInput('debug')),
     notes,
   };
+}
+
+/** `key`, or `key-file` (the key or keys in a file the job wrote): one of the two. */
+function readKeys(runner: Runner, environment: NodeJS.ProcessEnv): string {
+  const key = runner.getInput('key');
+  const keyFile = runner.getInput('key-file');
+  if (keyFile === '') return key;
+  if (key !== '') {
+    throw new ConfigurationError(
+      'key-file',
+      'cannot be combined with key: give the keys in one of them (key may hold several, one after another).',
+    );
+  }
+  return readKeyFile(keyFile, environment.GITHUB_WORKSPACE ?? '.');
+}
+
+/** `script`, or `script-file` (a file of the workspace): one of the two. */
+function readScript(runner: Runner, environment: NodeJS.ProcessEnv): string {
+  const script = runner.getInput('script');
+  const scriptFile = runner.getInput('script-file');
+  if (scriptFile === '') return script;
+  if (script !== '') {
+    throw new ConfigurationError(
+      'script-file',
+      'cannot be combined with script: give the script in one of them.',
+    );
+  }
+  const file = path.resolve(environment.GITHUB_WORKSPACE ?? '.', scriptFile);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(
+      'script-file',
+      `cannot read ${scriptFile} (${errorMessage(error)}): give a path in the workspace, after actions/checkout.`,
+    );
+  }
+  if (text.trim() === '') {
+    throw new ConfigurationError('script-file', `${scriptFile} is empty: nothing to run.`);
+  }
+  return text;
+}
+
+function readUpload(runner: Runner, kind: Inputs['mode']['kind']): UploadSettings | undefined {
+  const mappings = parseUploadMappings(runner.getInput('upload'));
+  const fileMode = parseFileMode(runner.getInput('upload-mode'));
+  const mirror = parseBoolean('upload-delete', runner.getInput('upload-delete'));
+  if (mappings.length === 0) {
+    const stray = fileMode !== undefined ? 'upload-mode' : mirror ? 'upload-delete' : undefined;
+    if (stray) {
+      throw new ConfigurationError(
+        'upload',
+        `is required with ${stray}: the files to copy, LOCAL => REMOTE a line.`,
+      );
+    }
+    return undefined;
+  }
+  if (kind === 'service' || kind === 'stack') {
+    throw new ConfigurationError(
+      'upload',
+      `is for script and container modes, not ${kind} mode: Swarm runs the services on nodes of its choice. Upload in a step of its own (upload without script), to each node that needs the files.`,
+    );
+  }
+  return { mappings, fileMode, mirror };
 }
 
 /**
@@ -230,7 +312,7 @@ function readProxy(
     knownHosts: KnownHostsEntry[];
     insecure: boolean;
   },
-  secrets: { key: string; passphrase: string },
+  secrets: { key: string; passphrase: string; password: string },
 ): Inputs['proxy'] {
   const hostText = runner.getInput('proxy-host');
   const port = parsePort('proxy-port', runner.getInput('proxy-port'));
@@ -240,6 +322,7 @@ function readProxy(
     const stray = [
       usernameText && 'proxy-username',
       secrets.key && 'proxy-key',
+      secrets.password && 'proxy-password',
       fingerprintText && 'proxy-fingerprint',
     ].filter(Boolean);
     if (stray.length > 0) {
@@ -263,8 +346,12 @@ function readProxy(
   }
   // The jump host takes the main credentials unless it has its own.
   const credentials: Credentials =
-    secrets.key !== ''
-      ? { privateKey: secrets.key, passphrase: secrets.passphrase || undefined }
+    secrets.key !== '' || secrets.password !== ''
+      ? {
+          privateKey: secrets.key || undefined,
+          passphrase: secrets.passphrase || undefined,
+          password: secrets.password || undefined,
+        }
       : main.credentials;
   const fingerprints = parseFingerprints('proxy-fingerprint', fingerprintText);
   const hostKeys: HostKeyPolicy = {
@@ -301,8 +388,8 @@ function readMode(
   runner: Runner,
   environment: NodeJS.ProcessEnv,
   secrets: { envText: string; registryPassword: string },
-): ScriptMode | ContainerMode | ServiceMode | StackMode {
-  const script = runner.getInput('script');
+): Inputs['mode'] {
+  const script = readScript(runner, environment);
   const serviceText = runner.getInput('service');
   const stackText = runner.getInput('stack');
   const composeText = runner.getInput('compose-file');
@@ -437,6 +524,8 @@ function readMode(
     return { kind: 'script', script, variables: readVariables(envsText, environment) };
   }
   if (imageText === '' && containerText === '') {
+    // Copying files is a step of its own (upload without script).
+    if (runner.getInput('upload').trim() !== '' && envsText === '') return { kind: 'upload' };
     throw new ConfigurationError(
       'script',
       'or image + container is required: a script to run on the servers, or an image to run as a container there.',

@@ -1,4 +1,5 @@
 import type { ActionContext } from '../../shared/context';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
 import { runMainStep } from '../../shared/step';
@@ -9,12 +10,21 @@ import { failureMessage, fanOut, type HostOutcome } from './fan-out';
 import { chooseLayout, HostLog } from './host-log';
 import { getInputs, type Inputs, type ServiceMode, type StackMode } from './inputs';
 import { scriptProgram } from './remote-shell';
-import { resultsJson, serviceResultsJson, serviceSummary, summaryRows } from './report';
+import {
+  resultsJson,
+  serviceResultsJson,
+  serviceSummary,
+  summaryRows,
+  type ReportMode,
+} from './report';
 import { runScriptOn } from './run-script';
-import { loadSsh2, readPrivateKey, type Credentials } from './ssh';
+import { loadSsh2, readLoginKeys, type Credentials } from './ssh';
 import { maskSecret } from '../../shared/mask';
 import { planStack } from './stack-file';
 import { deployService, deployStack, type ServiceOutcome } from './swarm-deploy';
+import type { UploadStats } from './upload';
+import { planUpload } from './upload-plan';
+import { uploadOnlyOn, UploadingConnector } from './upload-run';
 
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
@@ -31,13 +41,26 @@ export async function main(ctx: ActionContext): Promise<void> {
       "insecure-skip-host-key-check is on: the servers' identity is not checked, so anyone on the network path could pose as them and receive the credentials and the script. Set 'fingerprint' or 'known-hosts' instead.",
     );
   }
+  // The files to upload are found, and their links checked, before any connection.
+  const uploadPlan = inputs.upload
+    ? planUpload(inputs.upload, ctx.env.GITHUB_WORKSPACE ?? process.cwd())
+    : undefined;
   // Every input is read and checked: only now is ssh2 worth loading, to read the keys.
   await loadSsh2();
   checkKeys(inputs, (value) => maskSecret(value, (form) => ctx.runner.setSecret(form)));
 
-  const connector = new Connector(inputs, ctx);
   const layout = chooseLayout(inputs.targets.length, inputs.parallel);
-  const hostLog = (label: string) => new HostLog(label, layout, (line) => ctx.runner.info(line));
+  // One log per host: the upload and the script on that host write to the same.
+  const hostLogs = new Map<string, HostLog>();
+  const hostLog = (label: string) => {
+    const log = hostLogs.get(label) ?? new HostLog(label, layout, (line) => ctx.runner.info(line));
+    hostLogs.set(label, log);
+    return log;
+  };
+  const uploading = uploadPlan
+    ? new UploadingConnector({ plan: uploadPlan, logFor: hostLog, clock: ctx.clock }, inputs, ctx)
+    : undefined;
+  const connector = uploading ?? new Connector(inputs, ctx);
   const mode = inputs.mode;
   if (mode.kind === 'service' || mode.kind === 'stack') {
     await runSwarmMode(ctx, inputs, mode, connector);
@@ -46,13 +69,27 @@ export async function main(ctx: ActionContext): Promise<void> {
   let outcomes: HostOutcome[];
   try {
     if (mode.kind === 'script') {
+      // On a terminal, sudo prompts with a text of this run's own, which the step answers.
+      const marker = `[${randomBytes(8).toString('hex')}]`;
+      const prompt = `[sudo] password for %p ${marker}: `;
       const script = {
-        program: scriptProgram(mode.script, mode.variables),
+        program: scriptProgram(
+          mode.script,
+          mode.terminal ? { ...mode.variables, SUDO_PROMPT: prompt } : mode.variables,
+        ),
         timeoutMs: inputs.commandTimeoutMs,
         keptStdout: STDOUT_OUTPUT_CHARACTERS,
+        terminal: mode.terminal && {
+          prompt: marker,
+          sudoPassword: mode.terminal.sudoPassword,
+        },
       };
       outcomes = await fanOut(inputs.targets, inputs, (target) =>
         runScriptOn(target, script, connector, hostLog(target.label), ctx.clock),
+      );
+    } else if (mode.kind === 'upload') {
+      outcomes = await fanOut(inputs.targets, inputs, (target) =>
+        uploadOnlyOn(target, connector, hostLog(target.label), ctx.clock),
       );
     } else {
       outcomes = await fanOut(inputs.targets, inputs, (target) =>
@@ -70,9 +107,13 @@ export async function main(ctx: ActionContext): Promise<void> {
     await connector.closeAll();
   }
 
-  writeOutputs(ctx, mode.kind, outcomes);
-  await writeSummary(ctx, outcomes, mode.kind);
-  const failure = failureMessage(outcomes, mode.kind === 'script' ? 'The script' : 'The deploy');
+  for (const outcome of outcomes) {
+    const key = connector.keysUsed.get(outcome.host);
+    if (key) outcome.key = key;
+  }
+  writeOutputs(ctx, mode.kind, outcomes, uploading?.sent);
+  await writeSummary(ctx, outcomes, mode.kind, uploading?.sent);
+  const failure = failureMessage(outcomes, FAILED_WORK[mode.kind]);
   if (failure) {
     if (outcomes.length > 1) {
       for (const outcome of outcomes) {
@@ -177,27 +218,35 @@ function readComposeFile(mode: StackMode): string {
 function checkKeys(inputs: Inputs, mask: (value: string) => void): void {
   const check = (credentials: Credentials, keyInput: string, passphraseInput: string) => {
     if (!credentials.privateKey) return;
-    const read = readPrivateKey(
+    // Each key is read and parsed once here, not again for every host.
+    const read = readLoginKeys(
       keyInput,
       passphraseInput,
       credentials.privateKey,
       credentials.passphrase,
     );
-    if (read.converted) mask(read.privateKey);
-    credentials.privateKey = read.privateKey;
-    credentials.passphrase = read.passphrase;
+    for (const converted of read.converted) mask(converted);
+    credentials.keys = read.keys;
   };
   check(inputs.credentials, 'key', 'passphrase');
   const proxy = inputs.proxy?.endpoint.credentials;
   if (proxy && proxy !== inputs.credentials) check(proxy, 'proxy-key', 'proxy-passphrase');
 }
 
+const FAILED_WORK: Record<ReportMode, string> = {
+  script: 'The script',
+  container: 'The deploy',
+  upload: 'The upload',
+};
+
 function writeOutputs(
   ctx: ActionContext,
-  kind: 'script' | 'container',
+  kind: ReportMode,
   outcomes: HostOutcome[],
+  uploaded: Map<string, UploadStats> | undefined,
 ): void {
-  ctx.runner.setOutput('results', resultsJson(outcomes, kind));
+  ctx.runner.setOutput('results', resultsJson(outcomes, kind, uploaded));
+  if (kind === 'upload') return;
   if (kind === 'script') {
     // Like $(...) in a shell: the trailing newlines are the end of the output, not part of it.
     const stdout = outcomes.length === 1 ? (outcomes[0].stdout ?? '').replace(/\n+$/, '') : '';
@@ -212,11 +261,13 @@ function writeOutputs(
 async function writeSummary(
   ctx: ActionContext,
   outcomes: HostOutcome[],
-  mode: 'script' | 'container',
+  mode: ReportMode,
+  uploaded: Map<string, UploadStats> | undefined,
 ): Promise<void> {
+  const heading = { script: 'SSH script', container: 'Container deploy', upload: 'SSH upload' };
   const summary = ctx.summary
-    .addHeading(mode === 'script' ? 'SSH script' : 'Container deploy', 3)
-    .addTable(tableRows(summaryRows(outcomes, mode)));
+    .addHeading(heading[mode], 3)
+    .addTable(tableRows(summaryRows(outcomes, mode, uploaded)));
   for (const outcome of outcomes) {
     if (outcome.containerLog && outcome.containerLog.length > 0) {
       summary.addDetails(

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 export const remoteFiles = {
   chooseShell: () => readFileSync(`${__dirname}/remote/choose-shell.sh`, 'utf8'),
   bootstrap: () => readFileSync(`${__dirname}/remote/bootstrap.sh`, 'utf8'),
+  bootstrapPty: () => readFileSync(`${__dirname}/remote/bootstrap-pty.sh`, 'utf8'),
   strictMode: () => readFileSync(`${__dirname}/remote/strict-mode.sh`, 'utf8'),
   killGroup: () => readFileSync(`${__dirname}/remote/kill-group.sh`, 'utf8'),
   deployContainer: () => readFileSync(`${__dirname}/remote/deploy-container.sh`, 'utf8'),
@@ -41,6 +42,11 @@ function commandWord(text: string): string {
 /** What sshd hands to the login shell: runs the bootstrap under bash, or sh without bash. */
 export function remoteCommand(): string {
   return `sh -c ${commandWord(remoteFiles.chooseShell())} ${commandWord(remoteFiles.bootstrap())}`;
+}
+
+/** The command line of a session with a terminal (request-pty): see bootstrap-pty.sh. */
+export function terminalRemoteCommand(): string {
+  return `sh -c ${commandWord(remoteFiles.chooseShell())} ${commandWord(remoteFiles.bootstrapPty())}`;
 }
 
 /** The bootstrap's line on stderr (after whatever the login shell's rc files printed). */

@@ -6,13 +6,15 @@ import type { HostOutcome } from './fan-out';
 import type { HostLog } from './host-log';
 import type { Target } from './hosts';
 import { BoundedText, LineSplitter } from './output';
-import { signalName, type RunResult } from './ssh';
+import { signalName, type RunResult, type TerminalOptions } from './ssh';
 
 export interface ScriptRun {
   program: string;
   timeoutMs: number;
   /** Characters of stdout kept for the outputs. */
   keptStdout: number;
+  /** request-pty: the script runs on a terminal (see TerminalOptions). */
+  terminal?: TerminalOptions;
 }
 
 /** Connects to one host, runs the program there and says how it ended. */
@@ -41,6 +43,7 @@ export async function runScriptOn(
   try {
     result = await runOnHost(target, run.program, run.timeoutMs, connector, log, {
       stdoutChunk: (chunk) => stdout.append(chunk.toString('utf8')),
+      terminal: run.terminal,
     });
   } catch (error) {
     const message = errorMessage(error);
@@ -68,6 +71,8 @@ export interface OutputHandlers {
   stdoutChunk?(chunk: Buffer): void;
   /** Sees every whole line of stdout; returning true keeps it out of the log. */
   stdoutLine?(line: string): boolean;
+  /** Runs the program on a terminal. */
+  terminal?: TerminalOptions;
 }
 
 /**
@@ -103,6 +108,7 @@ export async function runOnHost(
           stderr: (chunk) => err.push(chunk),
         },
         timeoutMs,
+        handlers.terminal,
       );
     } finally {
       out.end();
@@ -122,6 +128,7 @@ function describeEnd(label: string, result: RunResult, timeoutMs: number): strin
   if (result.timedOut) {
     return `${label}: the script did not finish within command-timeout (${formatDuration(timeoutMs)}); it was sent SIGTERM, then SIGKILL what was left of it after 15 s.`;
   }
+  if (result.sudoRefused) return `${label}: ${result.sudoRefused}`;
   if (result.connectionLost) {
     return `${label}: the connection was lost before the script ended (${result.connectionLost}).`;
   }

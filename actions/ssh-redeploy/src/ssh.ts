@@ -1,13 +1,22 @@
 // The one module that speaks SSH, through ssh2. ssh2 is big: it is loaded on first use, after
 // the inputs have been read and checked, so a configuration error fails fast.
 import type { Duplex } from 'node:stream';
-import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  AuthHandlerMiddleware,
+  Client,
+  ClientChannel,
+  ConnectConfig,
+  ServerHostKeyAlgorithm,
+} from 'ssh2';
 import type { ActionContext } from '../../shared/context';
 import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
 import { formatHostPort } from '../../shared/host-port';
 import type { ProcessResult } from '../../shared/process';
 import { withRetry } from '../../shared/retry';
+import { loginKey, splitKeys, type LoginKey } from './keys';
 import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import {
   algorithmsOfKeyType,
@@ -18,7 +27,7 @@ import {
   knownHostsName,
   type HostKeyPolicy,
 } from './host-keys';
-import { killProgram, PGID_LINE, remoteCommand } from './remote-shell';
+import { killProgram, PGID_LINE, remoteCommand, terminalRemoteCommand } from './remote-shell';
 
 type Ssh2 = typeof import('ssh2');
 let loaded: Ssh2 | undefined;
@@ -34,9 +43,12 @@ function ssh2(): Ssh2 {
 }
 
 export interface Credentials {
+  /** The key input's text: one private key, or several one after another. */
   privateKey?: string;
   passphrase?: string;
   password?: string;
+  /** The keys, each parsed once by readLoginKeys before any connection, offered in order. */
+  keys?: LoginKey[];
 }
 
 export interface Endpoint {
@@ -56,13 +68,40 @@ export interface ConnectionSettings {
   retries: number;
   /** The input a fingerprint for this connection is given in, for messages. */
   fingerprintInput?: string;
+  /** Receives the connection log (debug: true): algorithms, authentication, host key. */
+  debug?: (line: string) => void;
+}
+
+/**
+ * Every key of a key input, read, decrypted and parsed once (see readPrivateKey). Returns
+ * the keys and the texts converted from PKCS#8, which the caller masks like the input.
+ */
+export function readLoginKeys(
+  keyInput: string,
+  passphraseInput: string,
+  text: string,
+  passphrase: string | undefined,
+): { keys: LoginKey[]; converted: string[] } {
+  const keys: LoginKey[] = [];
+  const converted: string[] = [];
+  const texts = splitKeys(text);
+  for (const [index, keyText] of texts.entries()) {
+    const which = texts.length > 1 ? `${keyInput} (key ${index + 1} of ${texts.length})` : keyInput;
+    const read = readPrivateKey(which, passphraseInput, keyText, passphrase);
+    if (read.converted) converted.push(read.privateKey);
+    const parsed = ssh2().utils.parseKey(read.privateKey, read.passphrase);
+    // readPrivateKey has read it already: this cannot fail.
+    if (parsed instanceof Error) throw parsed;
+    keys.push(loginKey(Array.isArray(parsed) ? (parsed[0] as typeof parsed) : parsed));
+  }
+  return { keys, converted };
 }
 
 /**
  * The private key in a form ssh2 reads, checked before any connection (see checkPrivateKey):
  * a PKCS#8 key is decrypted and converted (pkcs8-key.ts), in memory only.
  */
-export function readPrivateKey(
+function readPrivateKey(
   keyInput: string,
   passphraseInput: string,
   key: string,
@@ -129,8 +168,9 @@ class HostKeyRejected extends ActionFailure {
 
 class AuthenticationFailed extends ActionFailure {
   constructor(endpoint: Endpoint) {
-    const { privateKey, password } = endpoint.credentials;
-    const given = [privateKey && 'key', password && 'password'].filter(Boolean).join(' and ');
+    const { privateKey, password, keys = [] } = endpoint.credentials;
+    const keyWord = keys.length > 1 ? `${keys.length} keys` : 'key';
+    const given = [privateKey && keyWord, password && 'password'].filter(Boolean).join(' and ');
     const checks = [
       privateKey &&
         `that the key's public half is in ~${endpoint.username}/.ssh/authorized_keys on the server`,
@@ -177,11 +217,18 @@ export class Connection {
     readonly endpoint: Endpoint,
     /** How the host key was accepted, for the log. */
     readonly hostKeyNote: string,
+    /** The fingerprint of the key that logged in; undefined when a password did. */
+    readonly keyFingerprint?: string,
   ) {}
 
   /** Runs a program (see remote-shell.ts) and streams its output; never rejects on exit codes. */
-  run(program: string, handlers: RunHandlers, timeoutMs: number): Promise<RunResult> {
-    return runProgram(this.client, program, handlers, timeoutMs);
+  run(
+    program: string,
+    handlers: RunHandlers,
+    timeoutMs: number,
+    terminal?: TerminalOptions,
+  ): Promise<RunResult> {
+    return runProgram(this.client, program, handlers, timeoutMs, terminal);
   }
 
   /** Opens a stream to a Unix socket of the server (OpenSSH's streamlocal forwarding). */
@@ -314,6 +361,7 @@ async function handshake(
     const client = new Client();
     let verdictNote = '';
     let rejected: { key: Buffer; revoked: boolean } | undefined;
+    const attempts = authAttempts(endpoint, settings.debug);
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
@@ -321,7 +369,11 @@ async function handshake(
       outcome();
     };
     client.on('ready', () =>
-      settle(() => resolve({ connection: new Connection(client, endpoint, verdictNote) })),
+      settle(() =>
+        resolve({
+          connection: new Connection(client, endpoint, verdictNote, attempts.current()),
+        }),
+      ),
     );
     client.on('error', (error: Error & { level?: string }) => {
       settle(() => {
@@ -344,9 +396,7 @@ async function handshake(
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
-      privateKey: endpoint.credentials.privateKey,
-      passphrase: endpoint.credentials.passphrase,
-      password: endpoint.credentials.password,
+      authHandler: attempts.next,
       readyTimeout: settings.connectTimeoutMs,
       keepaliveInterval: settings.keepaliveIntervalMs,
       keepaliveCountMax: 3,
@@ -354,6 +404,9 @@ async function handshake(
       algorithms: { serverHostKey: algorithms as ServerHostKeyAlgorithm[] },
       hostVerifier: (key: Buffer) => {
         const verdict = judgeHostKey(settings.policy, endpoint.host, endpoint.port, key);
+        settings.debug?.(
+          `Host key: ${keyTypeOf(key)} ${fingerprintOf(key)}, ${verdict.accepted ? `accepted (${verdict.how})` : 'refused'}`,
+        );
         if (verdict.accepted) {
           verdictNote = `${fingerprintOf(key)} ${verdict.how}`;
           return true;
@@ -363,6 +416,7 @@ async function handshake(
       },
     };
     if (sock) config.sock = sock;
+    if (settings.debug) config.debug = settings.debug;
     try {
       client.connect(config);
       // SSH is a conversation of small packets: with Nagle's algorithm each answer waits for
@@ -372,6 +426,50 @@ async function handshake(
       settle(() => reject(new ActionFailure(`${endpoint.label}: ${errorMessage(error)}`)));
     }
   });
+}
+
+/**
+ * What a connection tries, in order: each key, as an agent with several identities offers
+ * them, then the password. The keys are parsed already: ssh2 takes them as they are.
+ */
+function authAttempts(
+  endpoint: Endpoint,
+  debug: ((line: string) => void) | undefined,
+): { next: AuthHandlerMiddleware; current: () => string | undefined } {
+  const { keys = [], password } = endpoint.credentials;
+  const queue: Array<{ key?: LoginKey; password?: string }> = [
+    ...keys.map((key) => ({ key })),
+    ...(password === undefined ? [] : [{ password }]),
+  ];
+  let position = 0;
+  let current: LoginKey | undefined;
+  const next: AuthHandlerMiddleware = (methodsLeft, _partialSuccess, done) => {
+    done(choose(methodsLeft));
+  };
+  const choose = (methodsLeft: AuthenticationType[] | null): AnyAuthMethod => {
+    while (position < queue.length) {
+      const attempt = queue[position++];
+      const type = attempt.key ? 'publickey' : 'password';
+      if (methodsLeft && !methodsLeft.includes(type)) {
+        debug?.(
+          `Authentication: the server does not take ${type} (it takes ${methodsLeft.join(', ')})`,
+        );
+        continue;
+      }
+      current = attempt.key;
+      if (attempt.key) {
+        debug?.(
+          `Authentication: trying key ${attempt.key.fingerprint} (${attempt.key.parsed.type})`,
+        );
+        return { type: 'publickey', username: endpoint.username, key: attempt.key.parsed };
+      }
+      debug?.('Authentication: trying the password');
+      return { type: 'password', username: endpoint.username, password: attempt.password! };
+    }
+    // ssh2 reads false as: nothing more to try.
+    return false as unknown as AnyAuthMethod;
+  };
+  return { next, current: () => current?.fingerprint };
 }
 
 function describeConnectionError(
@@ -397,7 +495,21 @@ export interface RunHandlers {
 export interface RunResult extends Pick<ProcessResult, 'code' | 'signal' | 'timedOut'> {
   /** Set when the connection dropped before the program ended. */
   connectionLost?: string;
+  /** Set when the program was stopped because sudo asked what the step could not answer. */
+  sudoRefused?: string;
 }
+
+/**
+ * request-pty: the program runs on a terminal; sudo's prompt, `prompt` (its SUDO_PROMPT, unique
+ * to the run), is answered once with the password, never through a command line.
+ */
+export interface TerminalOptions {
+  prompt: string;
+  sudoPassword?: string;
+}
+
+/** A prompt is the end of what the terminal shows, after the last line break. */
+const PROMPT_TAIL_CHARACTERS = 4_096;
 
 /** A signal as SSH names it (`KILL`, RFC 4254) in Node's words (`SIGKILL`). */
 function signalOf(name: string | undefined): NodeJS.Signals | null {
@@ -427,9 +539,13 @@ function runProgram(
   program: string,
   handlers: RunHandlers,
   timeoutMs: number,
+  terminal?: TerminalOptions,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    client.exec(remoteCommand(), (error, stream: ClientChannel) => {
+    const command = terminal ? terminalRemoteCommand() : remoteCommand();
+    // A terminal of the usual kind; wide, so that the tools that cut lines to it cut few.
+    const options = terminal ? { pty: { term: 'xterm', cols: 200, rows: 50 } } : {};
+    client.exec(command, options, (error, stream: ClientChannel) => {
       if (error) {
         reject(new ActionFailure(`could not start the program: ${error.message}`));
         return;
@@ -440,6 +556,7 @@ function runProgram(
       let pgid: string | undefined;
       let stderrHead: Buffer | undefined = Buffer.alloc(0);
       let finished = false;
+      let sudoRefused: string | undefined;
 
       let giveUp: NodeJS.Timeout | undefined;
       const finish = (result: RunResult) => {
@@ -477,7 +594,43 @@ function runProgram(
         });
       }, timeoutMs);
 
-      stream.on('data', (chunk: Buffer) => handlers.stdout(chunk));
+      const sudo = terminal
+        ? sudoAnswerer(
+            terminal,
+            (text) => stream.write(text),
+            (why) => {
+              sudoRefused = why;
+              // Closing the channel hangs up the terminal: sudo and the script end with it.
+              stream.close();
+            },
+          )
+        : undefined;
+      if (terminal) {
+        // One stream: the terminal. The bootstrap's line comes first, then the program is sent.
+        let head: Buffer | undefined = Buffer.alloc(0);
+        stream.on('data', (chunk: Buffer) => {
+          if (head === undefined) {
+            handlers.stdout(chunk);
+            sudo!(chunk);
+            return;
+          }
+          head = Buffer.concat([head, chunk]);
+          const marker = PGID_LINE.exec(head.toString('latin1'));
+          if (!marker) return;
+          pgid = marker[2] || undefined;
+          const before = head.subarray(0, marker.index + marker[1].length);
+          const after = head.subarray(marker.index + marker[0].length);
+          head = undefined;
+          if (before.length > 0) handlers.stdout(before);
+          stream.write(`${Buffer.byteLength(program)}\n${program}`);
+          if (after.length > 0) {
+            handlers.stdout(after);
+            sudo!(after);
+          }
+        });
+      } else {
+        stream.on('data', (chunk: Buffer) => handlers.stdout(chunk));
+      }
       stream.stderr.on('data', (chunk: Buffer) => {
         if (stderrHead === undefined) {
           handlers.stderr(chunk);
@@ -506,11 +659,47 @@ function runProgram(
       });
       stream.on('close', () => {
         if (stderrHead && stderrHead.length > 0) handlers.stderr(stderrHead);
-        finish({ code, signal, timedOut });
+        finish({ code, signal, timedOut, ...(sudoRefused ? { sudoRefused } : {}) });
       });
-      stream.end(program);
+      // With a terminal, the channel stays open for sudo's prompts; the program follows the
+      // bootstrap's line.
+      if (!terminal) stream.end(program);
     });
   });
+}
+
+/**
+ * Watches what the terminal shows for sudo's prompt: answers it once with the password; with
+ * no password, or when sudo asks again (the password was wrong), gives up at once.
+ */
+function sudoAnswerer(
+  terminal: TerminalOptions,
+  write: (text: string) => void,
+  giveUp: (why: string) => void,
+): (chunk: Buffer) => void {
+  let tail = '';
+  let answered = false;
+  let done = false;
+  return (chunk) => {
+    if (done) return;
+    tail = (tail + chunk.toString('utf8')).slice(-PROMPT_TAIL_CHARACTERS);
+    const lineBreak = Math.max(tail.lastIndexOf('\n'), tail.lastIndexOf('\r'));
+    tail = tail.slice(lineBreak + 1);
+    if (!tail.includes(terminal.prompt) || !tail.trimEnd().endsWith(':')) return;
+    tail = '';
+    if (terminal.sudoPassword === undefined) {
+      done = true;
+      giveUp(
+        "sudo asked for a password and 'sudo-password' is not set. Pass the user's password in it, as a secret: sudo-password: ${{ secrets.SUDO_PASSWORD }}.",
+      );
+    } else if (answered) {
+      done = true;
+      giveUp("sudo refused the password in 'sudo-password' and asked again. Check the secret.");
+    } else {
+      answered = true;
+      write(`${terminal.sudoPassword}\n`);
+    }
+  };
 }
 
 /**
