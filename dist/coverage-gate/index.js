@@ -856,8 +856,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CoverageSet = void 0;
 const model_1 = __nccwpck_require__(9291);
 const packed_detail_1 = __nccwpck_require__(4884);
+/** Words in one block of packed detail (4 MB). */
+const BLOCK_WORDS = 1 << 20;
 class CoverageSet {
     files = new Map();
+    /** Every file's packed detail, one after the other; a larger one has a block of its own. */
+    blocks = [];
+    used = BLOCK_WORDS;
     /** Adds a record under its repository path (already mapped). */
     add(path, record) {
         const known = this.files.get(path);
@@ -865,26 +870,22 @@ class CoverageSet {
         if (!known) {
             const file = {
                 path,
+                block: -1,
+                offset: 0,
+                size: 0,
                 counts: record.counts && { ...record.counts },
                 statements: record.statements,
                 statementCount: record.statementCount,
                 unnamed: record.unnamed === true,
             };
-            store(file, record.lines, record.branches, functions);
+            this.store(file, record.lines, record.branches, functions);
             this.files.set(path, file);
             return;
         }
-        const old = known.packed;
-        const lines = old ? (0, packed_detail_1.mergeLines)((0, packed_detail_1.unpackLines)(old), record.lines) : record.lines;
-        const oldBranches = old && (0, packed_detail_1.unpackBranches)(old);
-        const branches = oldBranches && record.branches
-            ? (0, packed_detail_1.mergeBranches)(oldBranches, record.branches)
-            : (oldBranches ?? record.branches);
-        const oldFunctions = old && (0, packed_detail_1.unpackFunctions)(old);
-        const mergedFunctions = oldFunctions && functions
-            ? (0, packed_detail_1.mergeFunctions)(oldFunctions, functions)
-            : (oldFunctions ?? functions);
-        store(known, lines, branches, mergedFunctions);
+        const old = this.packed(known);
+        if (!old || !(0, packed_detail_1.mergeInPlace)(old, record.lines, record.branches, functions)) {
+            this.store(known, ...mergeByUnpacking(old, record.lines, record.branches, functions));
+        }
         if (record.statementCount !== undefined) {
             known.statementCount = Math.max(known.statementCount ?? 0, record.statementCount);
         }
@@ -908,23 +909,65 @@ class CoverageSet {
      * when no report gave the file's line numbers.
      */
     measuredLines(path) {
-        const file = this.files.get(path);
-        if (!file?.packed || file.lines === undefined)
+        const packed = this.files.has(path) ? this.packed(this.files.get(path)) : undefined;
+        if (!packed || (0, packed_detail_1.packedCounts)(packed).lines === undefined)
             return undefined;
-        return (0, packed_detail_1.unpackLines)(file.packed);
+        return (0, packed_detail_1.unpackLines)(packed);
     }
-    /** Every file's figures, in the order the files were first added. */
+    /**
+     * Every file's figures, in the order the files were first added, made as they are read (each
+     * time the result is walked): 100,000 files' figures held at once would cost more memory than
+     * the detail they come from.
+     */
     figures() {
-        return [...this.files.values()].map(fileFigures);
+        return { [Symbol.iterator]: () => this.eachFigures() };
+    }
+    *eachFigures() {
+        for (const file of this.files.values()) {
+            const packed = this.packed(file);
+            yield fileFigures(file, packed ? (0, packed_detail_1.packedCounts)(packed) : {});
+        }
+    }
+    /** A view of the file's packed detail (writes go to the store); undefined when it has none. */
+    packed(file) {
+        return file.block < 0
+            ? undefined
+            : this.blocks[file.block].subarray(file.offset, file.offset + file.size);
+    }
+    /** Packs the detail into the store: over the file's old detail when it fits there. */
+    store(file, lines, branches, functions) {
+        const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
+        if (!hasDetail) {
+            file.block = -1;
+            return;
+        }
+        const packed = (0, packed_detail_1.pack)(lines, branches, functions);
+        if (file.block < 0 || packed.length > file.size) {
+            if (packed.length > BLOCK_WORDS - this.used) {
+                this.blocks.push(new Uint32Array(Math.max(BLOCK_WORDS, packed.length)));
+                this.used = 0;
+            }
+            file.block = this.blocks.length - 1;
+            file.offset = this.used;
+            this.used += packed.length;
+        }
+        file.size = packed.length;
+        this.blocks[file.block].set(packed, file.offset);
     }
 }
 exports.CoverageSet = CoverageSet;
-function store(file, lines, branches, functions) {
-    const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
-    file.packed = hasDetail ? (0, packed_detail_1.pack)(lines, branches, functions) : undefined;
-    file.lines = lines.lines.length > 0 ? (0, model_1.countHits)(lines.hits) : undefined;
-    file.branches = branches && (0, model_1.countHits)(branches.hits);
-    file.functions = functions && (0, model_1.countHits)(functions.hits);
+/** A file's detail unpacked and the record's merged into it, for packing anew. */
+function mergeByUnpacking(old, recordLines, recordBranches, functions) {
+    const lines = old ? (0, packed_detail_1.mergeLines)((0, packed_detail_1.unpackLines)(old), recordLines) : recordLines;
+    const oldBranches = old && (0, packed_detail_1.unpackBranches)(old);
+    const branches = oldBranches && recordBranches
+        ? (0, packed_detail_1.mergeBranches)(oldBranches, recordBranches)
+        : (oldBranches ?? recordBranches);
+    const oldFunctions = old && (0, packed_detail_1.unpackFunctions)(old);
+    const mergedFunctions = oldFunctions && functions
+        ? (0, packed_detail_1.mergeFunctions)(oldFunctions, functions)
+        : (oldFunctions ?? functions);
+    return [lines, branches, mergedFunctions];
 }
 /**
  * Counts without detail cannot be merged line by line: two of them for one file are two views
@@ -954,21 +997,23 @@ function mergeStatements(a, b) {
  * Lines of a file whose statement count a report gave: that many statements, of which those
  * missed by every report (the lines whose merged hits are 0) are not covered.
  */
-function statementLines(file) {
+function statementLines(file, detail) {
     if (file.statementCount === undefined)
         return undefined;
-    const missed = file.lines ? file.lines.total - file.lines.covered : 0;
+    const missed = detail.lines ? detail.lines.total - detail.lines.covered : 0;
     const total = Math.max(file.statementCount, missed);
     return { covered: total - missed, total };
 }
 /** A file's counts: from its detail where it has some, else from the counts a report gave. */
-function fileFigures(file) {
+function fileFigures(file, detail) {
     const figures = {
         path: file.path,
-        lines: statementLines(file) ?? file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
-        branches: file.branches ?? file.counts?.branches,
-        functions: file.functions ?? file.counts?.functions,
-        lineDetail: file.lines !== undefined,
+        lines: statementLines(file, detail) ??
+            detail.lines ??
+            file.counts?.lines ?? { covered: 0, total: 0 },
+        branches: detail.branches ?? file.counts?.branches,
+        functions: detail.functions ?? file.counts?.functions,
+        lineDetail: detail.lines !== undefined,
         unnamed: file.unnamed,
     };
     if (file.statements) {
@@ -999,7 +1044,8 @@ exports.findReports = findReports;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
-const glob_1 = __nccwpck_require__(9602);
+const glob_1 = __nccwpck_require__(1954);
+const glob_2 = __nccwpck_require__(9602);
 const formats_1 = __nccwpck_require__(7394);
 /** Where coverage tools write their reports by default, looked for in every folder. */
 const DEFAULT_PATTERNS = [
@@ -1058,7 +1104,7 @@ function matchPattern(workspace, pattern) {
     }
     const regex = (0, glob_1.globToRegExp)(relativePattern);
     const folders = [];
-    const files = (0, glob_1.walkFiles)(base, (0, glob_1.literalPrefix)(relativePattern), undefined, (folder) => {
+    const files = (0, glob_2.walkFiles)(base, (0, glob_1.literalPrefix)(relativePattern), undefined, (folder) => {
         if (regex.test(folder))
             folders.push(node_path_1.default.join(base, folder));
     })
@@ -1203,6 +1249,225 @@ function eventFacts(payload) {
         base: event.pull_request?.base?.sha ?? event.before,
         pullRequest: event.pull_request?.number,
         headSha: event.pull_request?.head?.sha,
+    };
+}
+
+
+/***/ }),
+
+/***/ 8824:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.excludeMatcher = excludeMatcher;
+const glob_1 = __nccwpck_require__(1954);
+// The `exclude` globs, matched against every path a report names. A report's paths are outside
+// text of any length, and a backtracking regular expression takes time of the order of n^k on a
+// path of n segments for a glob with k `**` (`**/gen/**/gen/**/*.py` on gen/gen/gen/...: half an
+// hour for 10,000 segments). Here the globs are compiled into one automaton whose states are
+// followed all at once (Thompson's construction), the sets of states met turned into states of
+// a deterministic automaton as they come: a path costs its length (times the globs' size, the
+// first time a set is met), whatever it holds. The globs mean exactly what globToRegExp makes
+// of them.
+const TEST = 0;
+const SPLIT = 1;
+const JUMP = 2;
+const MATCH = 3;
+const SLASH = 47;
+const notSlash = (code) => code !== SLASH;
+/** `.` of a regular expression: anything but a line terminator. */
+const anything = (code) => code !== 10 && code !== 13 && code !== 0x2028 && code !== 0x2029;
+/** The pieces of a glob, read as globToRegExp reads it. */
+function parse(glob) {
+    const stack = [];
+    let options = [[]];
+    let current = options[0];
+    for (let i = 0; i < glob.length; i++) {
+        const char = glob[i];
+        if (char === '*') {
+            if (glob[i + 1] === '*') {
+                const atSegmentStart = i === 0 || glob[i - 1] === '/';
+                if (atSegmentStart && glob[i + 2] === '/') {
+                    current.push({ kind: 'segments' });
+                    i += 2;
+                }
+                else {
+                    current.push({ kind: 'run', test: anything });
+                    i += 1;
+                }
+            }
+            else {
+                current.push({ kind: 'run', test: notSlash });
+            }
+        }
+        else if (char === '?') {
+            current.push({ kind: 'one', test: notSlash });
+        }
+        else if (char === '[' && glob.indexOf(']', i + 1) >= 0) {
+            const close = glob.indexOf(']', i + 1);
+            const body = glob
+                .slice(i + 1, close)
+                .replace(/^!/, '^')
+                .replace(/\\/g, '\\\\');
+            const set = new RegExp(`[${body}]`);
+            current.push({ kind: 'one', test: (code) => set.test(String.fromCharCode(code)) });
+            i = close;
+        }
+        else if (char === '{') {
+            stack.push(options);
+            options = [[]];
+            current = options[0];
+        }
+        else if (char === '}' && stack.length > 0) {
+            const group = { kind: 'alternatives', options };
+            options = stack.pop();
+            current = options[options.length - 1];
+            current.push(group);
+        }
+        else if (char === ',' && stack.length > 0) {
+            current = [];
+            options.push(current);
+        }
+        else {
+            const code = glob.charCodeAt(i);
+            current.push({ kind: 'one', test: (other) => other === code });
+        }
+    }
+    return options.length === 1 ? options[0] : [{ kind: 'alternatives', options }];
+}
+function compile(pieces, program) {
+    for (const piece of pieces) {
+        const start = program.length;
+        switch (piece.kind) {
+            case 'one':
+                program.push({ op: TEST, test: piece.test });
+                break;
+            case 'run': {
+                // start: split(body, after); body: test; jump start
+                program.push({ op: SPLIT, to: start + 1 });
+                program.push({ op: TEST, test: piece.test });
+                program.push({ op: JUMP, to: start });
+                program[start].alternative = program.length;
+                break;
+            }
+            case 'segments': {
+                // start: split(segment, after); segment: [^/]* then '/', back to start
+                program.push({ op: SPLIT, to: start + 1 });
+                program.push({ op: SPLIT, to: start + 2, alternative: start + 4 });
+                program.push({ op: TEST, test: notSlash });
+                program.push({ op: JUMP, to: start + 1 });
+                program.push({ op: TEST, test: (code) => code === SLASH });
+                program.push({ op: JUMP, to: start });
+                program[start].alternative = program.length;
+                break;
+            }
+            case 'alternatives': {
+                const jumps = [];
+                piece.options.forEach((option, index) => {
+                    const last = index === piece.options.length - 1;
+                    const split = program.length;
+                    if (!last)
+                        program.push({ op: SPLIT, to: split + 1 });
+                    compile(option, program);
+                    if (!last) {
+                        jumps.push(program.length);
+                        program.push({ op: JUMP });
+                        program[split].alternative = program.length;
+                    }
+                });
+                for (const jump of jumps)
+                    program[jump].to = program.length;
+                break;
+            }
+        }
+    }
+}
+const MAX_CACHED_SETS = 10_000;
+/**
+ * Whether a path matches any of the globs, in time proportional to the path's length (times
+ * the globs' size). A glob that is not valid throws as globToRegExp throws.
+ */
+function excludeMatcher(globs) {
+    if (globs.length === 0)
+        return () => false;
+    globs.forEach(glob_1.globToRegExp);
+    const program = [];
+    compile([{ kind: 'alternatives', options: globs.map(parse) }], program);
+    program.push({ op: MATCH });
+    const size = program.length;
+    const seen = new Uint32Array(size);
+    let generation = 0;
+    const pending = new Int32Array(size * 2 + 1);
+    /** The states `starts` reach without reading a character (those that read one, or match). */
+    const closure = (starts) => {
+        if (++generation === 0xffffffff) {
+            seen.fill(0);
+            generation = 1;
+        }
+        const reached = [];
+        let top = 0;
+        for (const start of starts)
+            pending[top++] = start;
+        while (top > 0) {
+            const at = pending[--top];
+            if (seen[at] === generation)
+                continue;
+            seen[at] = generation;
+            const instruction = program[at];
+            if (instruction.op === JUMP)
+                pending[top++] = instruction.to;
+            else if (instruction.op === SPLIT) {
+                pending[top++] = instruction.alternative;
+                pending[top++] = instruction.to;
+            }
+            else
+                reached.push(at);
+        }
+        return reached.sort((a, b) => a - b);
+    };
+    // Sets of states met so far become states of a deterministic automaton, built as paths
+    // need them: a character then costs one lookup, not one test per state. The cache is
+    // dropped should it grow past a bound, which only makes the next paths build it again.
+    const states = new Map();
+    const setOf = (pcs) => {
+        const key = pcs.join(',');
+        let set = states.get(key);
+        if (set === undefined) {
+            if (states.size >= MAX_CACHED_SETS)
+                states.clear();
+            set = {
+                pcs,
+                accepting: pcs.some((pc) => program[pc].op === MATCH),
+                ascii: new Array(128),
+                other: new Map(),
+            };
+            states.set(key, set);
+        }
+        return set;
+    };
+    const step = (set, code) => {
+        const cached = code < 128 ? set.ascii[code] : set.other.get(code);
+        if (cached !== undefined)
+            return cached;
+        const starts = [];
+        for (const pc of set.pcs) {
+            const instruction = program[pc];
+            if (instruction.op === TEST && instruction.test(code))
+                starts.push(pc + 1);
+        }
+        const next = setOf(closure(starts));
+        if (code < 128)
+            set.ascii[code] = next;
+        else
+            set.other.set(code, next);
+        return next;
+    };
+    return (path) => {
+        let set = setOf(closure([0]));
+        for (let i = 0; i < path.length && set.pcs.length > 0; i++)
+            set = step(set, path.charCodeAt(i));
+        return set.accepting;
     };
 }
 
@@ -1382,85 +1647,10 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.globToRegExp = globToRegExp;
-exports.isGlob = isGlob;
-exports.literalPrefix = literalPrefix;
 exports.walkFiles = walkFiles;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-// Glob patterns as workflows write them (`**/coverage/lcov.info`, `reports/*.xml`,
-// `{a,b}.out`), matched against paths relative to the workspace with forward slashes.
-/** A regular expression matching exactly the paths the glob matches. */
-function globToRegExp(glob) {
-    let source = '';
-    let braces = 0;
-    for (let i = 0; i < glob.length; i++) {
-        const char = glob[i];
-        if (char === '*') {
-            if (glob[i + 1] === '*') {
-                const slashAfter = glob[i + 2] === '/';
-                const atSegmentStart = i === 0 || glob[i - 1] === '/';
-                if (atSegmentStart && slashAfter) {
-                    source += '(?:[^/]*/)*';
-                    i += 2;
-                }
-                else {
-                    source += '.*';
-                    i += 1;
-                }
-            }
-            else {
-                source += '[^/]*';
-            }
-        }
-        else if (char === '?') {
-            source += '[^/]';
-        }
-        else if (char === '[') {
-            const close = glob.indexOf(']', i + 1);
-            if (close < 0) {
-                source += '\\[';
-            }
-            else {
-                const body = glob
-                    .slice(i + 1, close)
-                    .replace(/^!/, '^')
-                    .replace(/\\/g, '\\\\');
-                source += `[${body}]`;
-                i = close;
-            }
-        }
-        else if (char === '{') {
-            braces++;
-            source += '(?:';
-        }
-        else if (char === '}' && braces > 0) {
-            braces--;
-            source += ')';
-        }
-        else if (char === ',' && braces > 0) {
-            source += '|';
-        }
-        else {
-            source += char.replace(/[.+^$|()\\]/g, '\\$&').replace(/[{}]/g, '\\$&');
-        }
-    }
-    return new RegExp(`^${source}$`);
-}
-function isGlob(pattern) {
-    return /[*?[{]/.test(pattern);
-}
-/** The folder before the first wildcard: where a walk for the pattern can start. */
-function literalPrefix(pattern) {
-    const parts = pattern.split('/');
-    const fixed = [];
-    for (const part of parts.slice(0, -1)) {
-        if (isGlob(part))
-            break;
-        fixed.push(part);
-    }
-    return fixed.join('/');
-}
+// The files of the workspace that report globs are matched against (see shared/glob.ts).
 /** Folders no coverage report or source file of the project lives in. */
 const SKIPPED = new Set(['.git', 'node_modules']);
 /**
@@ -1979,10 +2169,14 @@ function evaluate(input) {
     ratioCheck('minFunction', 'Functions', valueOf(totals.functions), counted(totals.functions, 'functions'));
     if (thresholds.minFile) {
         const threshold = thresholds.minFile;
-        const failing = totals.files
-            .filter((file) => !file.unnamed && file.lines.total > 0)
-            .filter((file) => (0, percent_1.compareExact)((0, percent_1.exactOfRatio)(file.lines), (0, percent_1.exactOfPercent)(threshold)) < 0)
-            .sort((a, b) => (0, percent_1.compareRatios)(a.lines, b.lines));
+        const failing = [];
+        for (const file of totals.files) {
+            if (file.unnamed || file.lines.total === 0)
+                continue;
+            if ((0, percent_1.compareExact)((0, percent_1.exactOfRatio)(file.lines), (0, percent_1.exactOfPercent)(threshold)) < 0)
+                failing.push(file);
+        }
+        failing.sort((a, b) => (0, percent_1.compareRatios)(a.lines, b.lines));
         const worst = failing[0];
         checks.push({
             input: 'minFile',
@@ -2091,7 +2285,6 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.EMPTY_LINES = exports.FunctionBuilder = exports.BranchBuilder = exports.LineBuilder = void 0;
 exports.saturate = saturate;
 exports.takeIf = takeIf;
-exports.countHits = countHits;
 const MAX_HITS = 0xffffffff;
 function saturate(hits) {
     return hits > MAX_HITS ? MAX_HITS : hits < 0 ? 0 : Math.floor(hits);
@@ -2236,14 +2429,6 @@ function takeIf(measured, builder) {
     const taken = builder.take();
     return measured ? taken : undefined;
 }
-/** Covered and total of a set of hit counts. */
-function countHits(hits) {
-    let covered = 0;
-    for (let i = 0; i < hits.length; i++)
-        if (hits[i] > 0)
-            covered++;
-    return { covered, total: hits.length };
-}
 exports.EMPTY_LINES = { lines: new Uint32Array(0), hits: new Uint32Array(0) };
 
 
@@ -2262,6 +2447,8 @@ exports.unpackFunctions = unpackFunctions;
 exports.mergeLines = mergeLines;
 exports.mergeBranches = mergeBranches;
 exports.mergeFunctions = mergeFunctions;
+exports.mergeInPlace = mergeInPlace;
+exports.packedCounts = packedCounts;
 const model_1 = __nccwpck_require__(9291);
 /** Only a name's identity matters for merging; a hash of it costs no string per function. */
 function hashFunctionNames(functions) {
@@ -2475,6 +2662,91 @@ function mergeFunctions(a, b) {
     }
     return { hashes, lines, hits };
 }
+/**
+ * Adds a record's detail to a packed file in place, when it fits the packed shape: its lines
+ * within the bitmap's span, its branches the same (line, slot) pairs in the same order, its
+ * functions the same hashes in the same order (or it has none of either). The result is the
+ * one unpacking, merging and packing would give, without a new array; false, and nothing
+ * changed, when the record does not fit. A report that lists each file more than once (one
+ * section per test) merges this way.
+ */
+function mergeInPlace(packed, lines, branches, functions) {
+    const first = packed[0];
+    const span = packed[1];
+    const count = lines.lines.length;
+    if (count > 0 &&
+        (span & SPARSE || lines.lines[0] < first || lines.lines[count - 1] - first >= span))
+        return false;
+    const branchAt = HEADER + lineWords(packed);
+    const branchCount = packed[2] === NONE ? 0 : packed[2];
+    if (branches) {
+        if (packed[2] === NONE || branches.lines.length !== branchCount)
+            return false;
+        for (let i = 0; i < branchCount; i++) {
+            if (packed[branchAt + 2 * i] !== branches.lines[i] ||
+                packed[branchAt + 2 * i + 1] >>> 1 !== branches.slots[i])
+                return false;
+        }
+    }
+    const functionAt = branchAt + 2 * branchCount;
+    if (functions) {
+        if (packed[3] === NONE || functions.hashes.length !== packed[3])
+            return false;
+        for (let i = 0; i < packed[3]; i++)
+            if (packed[functionAt + 2 * i] !== functions.hashes[i])
+                return false;
+    }
+    for (let i = 0; i < count; i++) {
+        const offset = (lines.lines[i] - first) * 2;
+        const word = HEADER + (offset >>> 5);
+        const shift = offset & 31;
+        if (((packed[word] >>> shift) & 1) === 0)
+            packed[4]++;
+        packed[word] = (packed[word] | ((1 | ((lines.hits[i] > 0 ? 1 : 0) << 1)) << shift)) >>> 0;
+    }
+    if (branches) {
+        for (let i = 0; i < branchCount; i++)
+            if (branches.hits[i] > 0)
+                packed[branchAt + 2 * i + 1] |= 1;
+    }
+    if (functions) {
+        for (let i = 0; i < packed[3]; i++) {
+            const at = functionAt + 2 * i;
+            // A function whose line was unknown (0) takes the record's, as mergeFunctions does.
+            if (packed[at + 1] >>> 1 === 0 && functions.lines[i] !== 0)
+                packed[at + 1] = ((functions.lines[i] << 1) | (packed[at + 1] & 1)) >>> 0;
+            if (functions.hits[i] > 0)
+                packed[at + 1] |= 1;
+        }
+    }
+    return true;
+}
+/** How many lines, branches and functions a packed file measures, and how many are covered. */
+function packedCounts(packed) {
+    const words = lineWords(packed);
+    let covered = 0;
+    for (let i = HEADER; i < HEADER + words; i++) {
+        // Sparse: one line a word, bit 0 its cover; bitmap: bit 1 of each pair.
+        covered += packed[1] & SPARSE ? packed[i] & 1 : bitCount(packed[i] & 0xaaaaaaaa);
+    }
+    const branchCount = packed[2] === NONE ? 0 : packed[2];
+    const flags = (at, count) => {
+        let done = 0;
+        for (let i = 0; i < count; i++)
+            done += packed[at + 2 * i + 1] & 1;
+        return { covered: done, total: count };
+    };
+    return {
+        lines: packed[4] > 0 ? { covered, total: packed[4] } : undefined,
+        branches: packed[2] === NONE ? undefined : flags(HEADER + words, branchCount),
+        functions: packed[3] === NONE ? undefined : flags(HEADER + words + 2 * branchCount, packed[3]),
+    };
+}
+function bitCount(word) {
+    let value = word - ((word >>> 1) & 0x55555555);
+    value = (value & 0x33333333) + ((value >>> 2) & 0x33333333);
+    return (Math.imul((value + (value >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
 
 
 /***/ }),
@@ -2492,6 +2764,7 @@ exports.goModulePath = goModulePath;
 exports.parsePrefixRules = parsePrefixRules;
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const DRIVE = /^[A-Za-z]:\//;
+const UNTIDY = /\/\/|(?:^|\/)\.{1,2}(?:\/|$)/;
 function normalizeSlashes(text) {
     return text.replace(/\\/g, '/');
 }
@@ -2505,7 +2778,8 @@ function join(root, relative) {
 function tidy(text) {
     const drive = DRIVE.exec(text)?.[0] ?? '';
     const rest = text.slice(drive.length);
-    const normalized = node_path_1.default.posix.normalize(rest);
+    // Most paths hold no `.`, `..` or `//`: they are left as they are, without a copy.
+    const normalized = rest === '' ? '.' : UNTIDY.test(rest) ? node_path_1.default.posix.normalize(rest) : rest;
     return drive + (normalized === '.' ? '' : normalized.replace(/^\.\//, ''));
 }
 class PathMapper {
@@ -2513,10 +2787,13 @@ class PathMapper {
     files;
     byName = new Map();
     workspace;
+    /** The length of the longest workspace path: no longer tail can name a workspace file. */
+    longest = 0;
     constructor(options) {
         this.options = options;
         this.files = new Set(options.workspaceFiles);
         for (const file of options.workspaceFiles) {
+            this.longest = Math.max(this.longest, file.length);
             const name = file.slice(file.lastIndexOf('/') + 1);
             const list = this.byName.get(name);
             if (list)
@@ -2568,17 +2845,14 @@ class PathMapper {
                     return local;
             }
         }
-        // A path from another machine or a container: its tail may be a workspace path.
-        const parts = text.replace(DRIVE, '').split('/').filter(Boolean);
-        for (let start = 1; start < parts.length; start++) {
-            const tail = parts.slice(start).join('/');
-            if (this.files.has(tail))
-                return tail;
-        }
+        // A path from another machine or a container: its longest tail that is a workspace path.
+        const tail = longestTailIn(text, this.files, this.longest);
+        if (tail !== undefined)
+            return tail;
         // A path missing its leading folders (Java packages, Cobertura without sources): the one
         // workspace file that ends with it, when exactly one does.
         if (!isAbsolute(text) && text !== '') {
-            const name = parts[parts.length - 1];
+            const name = text.slice(text.lastIndexOf('/') + 1);
             const endings = (this.byName.get(name) ?? []).filter((file) => file.endsWith(`/${text}`));
             if (endings.length === 1)
                 return endings[0];
@@ -2587,6 +2861,29 @@ class PathMapper {
     }
 }
 exports.PathMapper = PathMapper;
+/**
+ * The longest tail of `text` (its last segments, the first segment always left out) that is a
+ * workspace file. Tails are tried from the end, and only while no longer than the longest
+ * workspace path: the work per report path is bounded by the workspace, not by the path's
+ * length (a path of 40,000 segments would otherwise cost 40,000 copies of itself).
+ */
+function longestTailIn(text, files, longest) {
+    // `text` is tidy: one slash at most at either end.
+    let bare = text.replace(DRIVE, '');
+    if (bare.startsWith('/'))
+        bare = bare.slice(1);
+    if (bare.endsWith('/'))
+        bare = bare.slice(0, -1);
+    let found;
+    for (let slash = bare.lastIndexOf('/'); slash > 0; slash = bare.lastIndexOf('/', slash - 1)) {
+        if (bare.length - slash - 1 > longest)
+            break;
+        const tail = bare.slice(slash + 1);
+        if (tail !== '' && files.has(tail))
+            found = tail;
+    }
+    return found;
+}
 /** `module example.com/x` from the text of a go.mod file. */
 function goModulePath(goMod) {
     return /^\s*module\s+"?([^\s"]+)"?\s*$/m.exec(goMod)?.[1];
@@ -2869,6 +3166,7 @@ const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
 const coverage_set_1 = __nccwpck_require__(1347);
+const exclude_1 = __nccwpck_require__(8824);
 const glob_1 = __nccwpck_require__(9602);
 const path_mapping_1 = __nccwpck_require__(160);
 const formats_1 = __nccwpck_require__(7394);
@@ -2876,7 +3174,7 @@ const report_error_1 = __nccwpck_require__(1885);
 const MAX_LISTED_UNMATCHED = 10;
 async function readReports(reports, options, log) {
     const mapper = mapperFor(options);
-    const excluded = options.exclude.map(glob_1.globToRegExp);
+    const excluded = (0, exclude_1.excludeMatcher)(options.exclude);
     const set = new coverage_set_1.CoverageSet();
     const infos = [];
     const unmatched = { count: 0, first: new Set() };
@@ -2926,7 +3224,7 @@ async function readReport(report, set, mapper, excluded, unmatched) {
                 return;
             }
             const mapped = mapper.map(record.path, record.roots);
-            if (excluded.some((pattern) => pattern.test(mapped.path)))
+            if (excluded(mapped.path))
                 return;
             if (!mapped.matched && !set.has(mapped.path)) {
                 unmatched.count++;
@@ -3105,11 +3403,23 @@ function render(model, lists, heading) {
     out.push(`<sub>Reports: ${model.reports.map((report) => `${cell(report.name)} (${report.format})`).join(', ')}</sub>`, '');
     return out.join('\n');
 }
+/** The `count` files least covered, keeping no more than that many while walking them all. */
 function leastCovered(files, count) {
-    return files
-        .filter((file) => !file.unnamed && file.lines.total > 0 && file.lines.covered < file.lines.total)
-        .sort((a, b) => (0, percent_1.compareRatios)(a.lines, b.lines) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-        .slice(0, count);
+    const order = (a, b) => (0, percent_1.compareRatios)(a.lines, b.lines) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const least = [];
+    for (const file of files) {
+        if (file.unnamed || file.lines.total === 0 || file.lines.covered >= file.lines.total)
+            continue;
+        if (least.length === count && (count === 0 || order(file, least[count - 1]) >= 0))
+            continue;
+        let at = least.length;
+        while (at > 0 && order(file, least[at - 1]) < 0)
+            at--;
+        least.splice(at, 0, file);
+        if (least.length > count)
+            least.pop();
+    }
+    return least;
 }
 /**
  * The report, with its lists shortened until it fits `fits`. Lists shrink before anything
@@ -4821,8 +5131,9 @@ async function scanXml(chunks, handler) {
             const lt = buffer.indexOf('<', pos);
             if (lt < 0) {
                 // Text runs to the end of what has arrived; keep it until its end is known.
-                if (!wantsText || final)
-                    pos = length;
+                if (wantsText && !final)
+                    return keep(pos, final, 'text', { kind: 'text' }, 0);
+                pos = length;
                 break;
             }
             if (lt > pos && wantsText && depth > 0)
@@ -4833,7 +5144,7 @@ async function scanXml(chunks, handler) {
                 // </name>
                 end = buffer.indexOf('>', lt + 2);
                 if (end < 0)
-                    return keep(lt, final, 'an unclosed end tag');
+                    return keep(lt, final, 'an unclosed end tag', until('>'), 2);
                 handler.close(buffer.slice(lt + 2, end).trim());
                 depth--;
                 pos = end + 1;
@@ -4841,21 +5152,21 @@ async function scanXml(chunks, handler) {
             else if (next === 63) {
                 end = buffer.indexOf('?>', lt + 2);
                 if (end < 0)
-                    return keep(lt, final, 'an unclosed processing instruction');
+                    return keep(lt, final, 'an unclosed processing instruction', until('?>'), 2);
                 pos = end + 2;
             }
             else if (next === 33) {
                 if (buffer.startsWith('<!--', lt)) {
                     end = buffer.indexOf('-->', lt + 4);
                     if (end < 0)
-                        return keep(lt, final, 'an unclosed comment');
+                        return keep(lt, final, 'an unclosed comment', until('-->'), 4);
                     handler.comment?.(buffer.slice(lt + 4, end));
                     pos = end + 3;
                 }
                 else if (buffer.startsWith('<![CDATA[', lt)) {
                     end = buffer.indexOf(']]>', lt + 9);
                     if (end < 0)
-                        return keep(lt, final, 'an unclosed CDATA section');
+                        return keep(lt, final, 'an unclosed CDATA section', until(']]>'), 9);
                     if (wantsText)
                         handler.text(buffer.slice(lt + 9, end));
                     pos = end + 3;
@@ -4864,12 +5175,14 @@ async function scanXml(chunks, handler) {
                     // <!DOCTYPE ...>, possibly with an internal subset in brackets, which is skipped.
                     const bracket = buffer.indexOf('[', lt);
                     const close = buffer.indexOf('>', lt);
-                    if (close < 0)
-                        return keep(lt, final, 'an unclosed declaration');
+                    if (close < 0) {
+                        const awaiting = { kind: 'declaration' };
+                        return keep(lt, final, 'an unclosed declaration', awaiting, 2);
+                    }
                     if (bracket >= 0 && bracket < close) {
                         end = buffer.indexOf(']>', bracket);
                         if (end < 0)
-                            return keep(lt, final, 'an unclosed declaration');
+                            return keep(bracket, final, 'an unclosed declaration', until(']>'), 1, lt);
                         pos = end + 2;
                     }
                     else {
@@ -4880,7 +5193,7 @@ async function scanXml(chunks, handler) {
             else {
                 end = findTagEnd(buffer, lt + 1);
                 if (end < 0)
-                    return keep(lt, final, 'an unclosed start tag');
+                    return keep(lt, final, 'an unclosed start tag', { kind: 'start-tag', quote: 0 }, 1);
                 const empty = buffer.charCodeAt(end - 1) === 47;
                 tag.reset(buffer.slice(lt + 1, empty ? end - 1 : end));
                 if (tag.name === '')
@@ -4905,25 +5218,99 @@ async function scanXml(chunks, handler) {
     const deliverText = (text) => {
         handler.text(text.includes('&') ? decodeEntities(text) : text);
     };
-    const keep = (from, final, what) => {
+    /**
+     * Sets aside the unfinished construct that starts at `start` (at `from` when its end is looked
+     * for from a later point, `from` - `start` + `skip` being where that search begins), until a
+     * later chunk holds its end.
+     */
+    const keep = (from, final, what, awaiting, skip, start = from) => {
         if (final)
             fail(`the file ends inside ${what}`);
-        consumed += from;
-        buffer = buffer.slice(from);
+        consumed += start;
+        pending = { pieces: [buffer.slice(start)], awaiting };
+        endsIn(awaiting, buffer.slice(from + skip));
+        buffer = '';
         return undefined;
     };
+    let pending;
+    let first = true;
     for await (const chunk of chunks) {
-        buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-        if (consumed === 0 && buffer.charCodeAt(0) === 0xfeff)
-            buffer = buffer.slice(1);
+        let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+        if (first && text !== '') {
+            if (text.charCodeAt(0) === 0xfeff)
+                text = text.slice(1);
+            first = false;
+        }
+        if (pending !== undefined) {
+            // Only the new text is searched: a construct of any size is read in time proportional
+            // to its size, and joined once, when its end has arrived.
+            pending.pieces.push(text);
+            if (!endsIn(pending.awaiting, text))
+                continue;
+            buffer = pending.pieces.join('');
+            pending = undefined;
+        }
+        else {
+            buffer += text;
+        }
         scan(false);
     }
-    buffer += decoder.end();
+    // At the end nothing is set aside: an unfinished construct is an error.
+    buffer = (pending?.pieces.join('') ?? buffer) + decoder.end();
     scan(true);
     if (!sawRoot)
         fail('no root element');
     if (depth !== 0)
         fail('the file ends before its root element is closed');
+}
+function until(end) {
+    return { kind: 'sequence', end, tail: '' };
+}
+/**
+ * Whether `text`, the next piece of an unfinished construct, holds the construct's end; the
+ * search state is carried in `awaiting` from one piece to the next.
+ */
+function endsIn(awaiting, text) {
+    switch (awaiting.kind) {
+        case 'text':
+            return text.includes('<');
+        case 'sequence': {
+            const probe = awaiting.tail + text;
+            if (probe.includes(awaiting.end))
+                return true;
+            awaiting.tail = probe.slice(probe.length - Math.min(probe.length, awaiting.end.length - 1));
+            return false;
+        }
+        case 'declaration': {
+            // Without an internal subset, `>` ends it; with one (`[` first), `]>` does.
+            const close = text.indexOf('>');
+            const bracket = text.indexOf('[');
+            if (bracket < 0 || (close >= 0 && close < bracket))
+                return close >= 0;
+            Object.assign(awaiting, until(']>'));
+            return endsIn(awaiting, text.slice(bracket + 1));
+        }
+        case 'start-tag': {
+            let i = 0;
+            while (i < text.length) {
+                if (awaiting.quote !== 0) {
+                    const close = text.indexOf(awaiting.quote === 34 ? '"' : "'", i);
+                    if (close < 0)
+                        return false;
+                    awaiting.quote = 0;
+                    i = close + 1;
+                    continue;
+                }
+                const code = text.charCodeAt(i);
+                if (code === 62)
+                    return true;
+                if (code === 34 || code === 39)
+                    awaiting.quote = code;
+                i++;
+            }
+            return false;
+        }
+    }
 }
 /** The index of the `>` closing a start tag, skipping `>` inside quoted attribute values. */
 function findTagEnd(text, from) {
@@ -5374,6 +5761,91 @@ class ActionFailure extends Error {
 exports.ActionFailure = ActionFailure;
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 1954:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Glob patterns as workflows write them (`**/coverage/lcov.info`, `reports/*.xml`,
+// `{a,b}.out`, `build/**/*.js`), matched against relative paths with forward slashes.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.globToRegExp = globToRegExp;
+exports.isGlob = isGlob;
+exports.literalPrefix = literalPrefix;
+/** A regular expression matching exactly the paths the glob matches. */
+function globToRegExp(glob) {
+    let source = '';
+    let braces = 0;
+    for (let i = 0; i < glob.length; i++) {
+        const char = glob[i];
+        if (char === '*') {
+            if (glob[i + 1] === '*') {
+                const slashAfter = glob[i + 2] === '/';
+                const atSegmentStart = i === 0 || glob[i - 1] === '/';
+                if (atSegmentStart && slashAfter) {
+                    source += '(?:[^/]*/)*';
+                    i += 2;
+                }
+                else {
+                    source += '.*';
+                    i += 1;
+                }
+            }
+            else {
+                source += '[^/]*';
+            }
+        }
+        else if (char === '?') {
+            source += '[^/]';
+        }
+        else if (char === '[') {
+            const close = glob.indexOf(']', i + 1);
+            if (close < 0) {
+                source += '\\[';
+            }
+            else {
+                const body = glob
+                    .slice(i + 1, close)
+                    .replace(/^!/, '^')
+                    .replace(/\\/g, '\\\\');
+                source += `[${body}]`;
+                i = close;
+            }
+        }
+        else if (char === '{') {
+            braces++;
+            source += '(?:';
+        }
+        else if (char === '}' && braces > 0) {
+            braces--;
+            source += ')';
+        }
+        else if (char === ',' && braces > 0) {
+            source += '|';
+        }
+        else {
+            source += char.replace(/[.+^$|()\\]/g, '\\$&').replace(/[{}]/g, '\\$&');
+        }
+    }
+    return new RegExp(`^${source}$`);
+}
+function isGlob(pattern) {
+    return /[*?[{]/.test(pattern);
+}
+/** The folder before the first wildcard: where a walk for the pattern can start. */
+function literalPrefix(pattern) {
+    const parts = pattern.split('/');
+    const fixed = [];
+    for (const part of parts.slice(0, -1)) {
+        if (isGlob(part))
+            break;
+        fixed.push(part);
+    }
+    return fixed.join('/');
 }
 
 

@@ -2,7 +2,8 @@ import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from
 import path from 'node:path';
 import { ActionFailure } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { globToRegExp, isGlob, literalPrefix, walkFiles } from './glob';
+import { globToRegExp, isGlob, literalPrefix } from '../../shared/glob';
+import { walkFiles } from './glob';
 import { detectFormat, FORMAT_NAMES, RICHNESS, type Format } from './reports/formats';
 
 export interface ReportFile {

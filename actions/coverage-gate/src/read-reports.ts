@@ -4,7 +4,8 @@ import { ActionFailure, errorMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { CoverageSet } from './coverage-set';
 import type { ReportFile } from './discovery';
-import { globToRegExp, walkFiles } from './glob';
+import { excludeMatcher } from './exclude';
+import { walkFiles } from './glob';
 import type { ReportInfo } from './model';
 import { goModulePath, PathMapper, type PrefixRule } from './path-mapping';
 import { FORMAT_NAMES, PARSERS } from './reports/formats';
@@ -40,7 +41,7 @@ export async function readReports(
   log: Logger & { notice(message: string): void },
 ): Promise<ReadReports> {
   const mapper = mapperFor(options);
-  const excluded = options.exclude.map(globToRegExp);
+  const excluded = excludeMatcher(options.exclude);
   const set = new CoverageSet();
   const infos: ReportInfo[] = [];
   const unmatched: Unmatched = { count: 0, first: new Set() };
@@ -87,7 +88,7 @@ async function readReport(
   report: ReportFile,
   set: CoverageSet,
   mapper: PathMapper,
-  excluded: RegExp[],
+  excluded: (path: string) => boolean,
   unmatched: Unmatched,
 ): Promise<ReportInfo> {
   let records = 0;
@@ -100,7 +101,7 @@ async function readReport(
         return;
       }
       const mapped = mapper.map(record.path, record.roots);
-      if (excluded.some((pattern) => pattern.test(mapped.path))) return;
+      if (excluded(mapped.path)) return;
       if (!mapped.matched && !set.has(mapped.path)) {
         unmatched.count++;
         if (unmatched.first.size < MAX_LISTED_UNMATCHED) unmatched.first.add(mapped.path);
