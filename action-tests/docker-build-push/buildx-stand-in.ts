@@ -27,12 +27,41 @@ if (command === 'version') {
   process.stdout.write('github.com/docker/buildx v0.0.0-stand-in\n');
   process.exit(0);
 }
+if (command === 'inspect') {
+  // BUILDX_STAND_IN_DRIVER plays a builder set up by the workflow (docker-container).
+  const driver = process.env.BUILDX_STAND_IN_DRIVER || 'docker';
+  process.stdout.write('Name:          default\nDriver:        ' + driver + '\n');
+  process.exit(0);
+}
+if (command === 'create') {
+  // BUILDX_STAND_IN_CREATE_FAILS plays a daemon that cannot make the builder.
+  if (process.env.BUILDX_STAND_IN_CREATE_FAILS) {
+    process.stderr.write('ERROR: failed to create builder: stand-in refuses\n');
+    process.exit(1);
+  }
+  // Recorded where buildx records its builders: DOCKER_CONFIG/buildx/instances/<name>.
+  const name = rest[rest.indexOf('--name') + 1];
+  const instances = require('node:path').join(process.env.DOCKER_CONFIG, 'buildx', 'instances');
+  require('node:fs').mkdirSync(instances, { recursive: true });
+  writeFileSync(require('node:path').join(instances, name), JSON.stringify({ Name: name, Driver: 'docker-container' }));
+  process.stdout.write(name + '\n');
+  process.exit(0);
+}
+if (command === 'rm') {
+  const instance = require('node:path').join(process.env.DOCKER_CONFIG, 'buildx', 'instances', rest[0]);
+  if (!require('node:fs').existsSync(instance)) {
+    process.stderr.write('ERROR: no builder "' + rest[0] + '" found\n');
+    process.exit(1);
+  }
+  require('node:fs').rmSync(instance);
+  process.exit(0);
+}
 if (command !== 'build') {
-  process.stderr.write('buildx stand-in: only version and build\n');
+  process.stderr.write('buildx stand-in: only version, inspect, create, rm and build\n');
   process.exit(1);
 }
 
-const VALUED = ['--tag', '--file', '--build-arg', '--label', '--target', '--platform',
+const VALUED = ['--builder', '--tag', '--file', '--build-arg', '--label', '--target', '--platform',
   '--cache-from', '--cache-to', '--secret', '--iidfile', '--metadata-file',
   '--provenance', '--sbom', '--annotation'];
 const flags = {};
@@ -88,6 +117,28 @@ export interface BuildxStandIn {
 }
 
 /**
+ * The stand-in as an executable file's text, run by this node, recording into `log` (or into
+ * BUILDX_STAND_IN_LOG when the step's environment sets it); `docker` does the real work.
+ */
+export function buildxStandInProgram(log: string, docker: string): string {
+  const script = SCRIPT.replace('__LOG__', JSON.stringify(log)).replace(
+    '__DOCKER__',
+    JSON.stringify(docker),
+  );
+  return `#!${process.execPath}\n${script}`;
+}
+
+/** The calls recorded in a stand-in's log, each its argv after `docker buildx`. */
+export function recordedCalls(log: string): string[][] {
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as string[])
+    : [];
+}
+
+/**
  * Writes the stand-in as `docker-buildx` into `configDir/cli-plugins`, run by this node; it
  * uses `docker` (a CLI with built-in BuildKit) for the real work.
  */
@@ -96,20 +147,8 @@ export function installBuildxStandIn(configDir: string, docker: string): BuildxS
   mkdirSync(plugins, { recursive: true });
   const log = path.join(configDir, 'buildx-stand-in.log');
   writeFileSync(log, '');
-  const script = SCRIPT.replace('__LOG__', JSON.stringify(log)).replace(
-    '__DOCKER__',
-    JSON.stringify(docker),
-  );
   const file = path.join(plugins, 'docker-buildx');
-  writeFileSync(file, `#!${process.execPath}\n${script}`);
+  writeFileSync(file, buildxStandInProgram(log, docker));
   chmodSync(file, 0o755);
-  return {
-    calls: () =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as string[])
-        : [],
-  };
+  return { calls: () => recordedCalls(log) };
 }

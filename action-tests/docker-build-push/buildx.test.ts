@@ -2,18 +2,13 @@
 // its place (action-tests/docker-build-push/buildx-stand-in.ts): the docker CLI finds it
 // like the real one, and these tests check the exact argv the action hands to
 // `docker buildx build`, then that the digest it reports is the registry's.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { installBuildxStandIn, type BuildxStandIn } from './buildx-stand-in';
+import { recordingDocker, startBuildPushFixture, type BuildPushFixture } from './fixture';
 import { runAction, type ActionRun, type EventSpec } from '../harness/run-action';
-import { startDockerd, type DockerDaemon } from '../services/dockerd';
-import {
-  startFailingProxy,
-  startRegistry,
-  type FailingProxy,
-  type Registry,
-} from '../services/registry';
+import type { DockerDaemon } from '../services/dockerd';
+import type { FailingProxy, Registry } from '../services/registry';
 
 jest.setTimeout(180_000);
 
@@ -27,49 +22,34 @@ const EVENT: EventSpec = {
   },
 };
 
+let fixture: BuildPushFixture;
 let daemon: DockerDaemon;
 let registry: Registry;
 let proxy: FailingProxy;
-let folder: string;
-let userConfig: string;
-let workspace: string;
 let buildx: BuildxStandIn;
-const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  [daemon, registry] = await Promise.all([
-    startDockerd({ name: 'build-push-buildx' }),
-    startRegistry({ name: 'build-push-buildx' }),
-  ]);
-  proxy = await startFailingProxy(registry.address);
-  folder = mkdtempSync(path.join(tmpdir(), 'docker-build-push-buildx-'));
-  userConfig = path.join(folder, 'user-docker-config');
-  mkdirSync(userConfig);
-  writeFileSync(path.join(userConfig, 'config.json'), '{}');
-  buildx = installBuildxStandIn(userConfig, daemon.client);
-  workspace = path.join(folder, 'workspace');
-  mkdirSync(path.join(workspace, 'app'), { recursive: true });
-  writeFileSync(
-    path.join(workspace, 'app', 'Dockerfile'),
-    [
-      `FROM ${daemon.baseImage} AS runtime`,
-      'RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /token-length',
-      'CMD ["cat", "/token-length"]',
-      '',
-    ].join('\n'),
-  );
+  fixture = await startBuildPushFixture({
+    name: 'build-push-buildx',
+    dockerfile: (base) =>
+      [
+        `FROM ${base} AS runtime`,
+        'RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /token-length',
+        'CMD ["cat", "/token-length"]',
+        '',
+      ].join('\n'),
+  });
+  ({ daemon, proxy } = fixture);
+  [registry] = fixture.registries;
+  buildx = installBuildxStandIn(fixture.userConfig, daemon.client);
 });
 
-afterAll(async () => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  await proxy?.stop();
-  await Promise.all([daemon?.stop(), registry?.stop()]);
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => fixture?.stop());
 
 async function buildPush(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
+  beforePost?: Parameters<typeof runAction>[0]['beforePost'],
 ): Promise<ActionRun> {
   const result = await runAction({
     action: 'docker-build-push',
@@ -81,17 +61,12 @@ async function buildPush(
       ...inputs,
     },
     secrets: [registry.password, 'token-value-123'],
-    env: {
-      DOCKER_HOST: daemon.host,
-      DOCKER_CONFIG: userConfig,
-      PATH: `/usr/bin:${process.env.PATH ?? '/bin'}`,
-      BUILD_TOKEN: 'token-value-123',
-      ...env,
-    },
+    env: fixture.stepEnv({ BUILD_TOKEN: 'token-value-123', ...env }),
     event: EVENT,
-    workspace,
+    workspace: fixture.workspace,
+    beforePost,
   });
-  runs.push(result);
+  fixture.runs.push(result);
   return result;
 }
 
@@ -173,7 +148,9 @@ test('every build option reaches buildx as its own argument', async () => {
   );
   expect(main.errors).toEqual([]);
   expect(main.exitCode).toBe(0);
-  const build = calls[1];
+  // cache-to type=registry is more than the docker driver does: a temporary builder.
+  expect(calls.map((call) => call[0])).toEqual(['version', 'inspect', 'create', 'build', 'rm']);
+  const build = calls[3];
   const after = (flag: string) =>
     build.flatMap((arg, index) => (arg === flag ? [build[index + 1]] : []));
   expect(after('--file')).toEqual(['app/Dockerfile']);
@@ -182,6 +159,7 @@ test('every build option reaches buildx as its own argument', async () => {
   expect(after('--platform')).toEqual(['linux/amd64']);
   expect(after('--cache-from')).toEqual([`type=registry,ref=${image}:cache`]);
   expect(after('--cache-to')).toEqual([`type=registry,ref=${image}:cache,mode=max`]);
+  expect(after('--builder')).toEqual([calls[2][calls[2].indexOf('--name') + 1]]);
   expect(after('--label')).toContain('org.opencontainers.image.version=custom');
   expect(after('--label')).not.toContain('org.opencontainers.image.version=v1');
   expect(build).toContain('--no-cache');
@@ -273,7 +251,7 @@ test('provenance, sbom, annotations and several images reach buildx in one --pus
   expect(main.errors).toEqual([]);
   expect(main.exitCode).toBe(0);
   expect(calls.filter((call) => call[0] === 'build')).toHaveLength(1);
-  const build = calls[1];
+  const build = calls.find((call) => call[0] === 'build')!;
   const after = (flag: string) =>
     build.flatMap((arg, index) => (arg === flag ? [build[index + 1]] : []));
   expect(after('--tag')).toEqual([`${first}:one`, `${second}:one`]);
@@ -284,4 +262,143 @@ test('provenance, sbom, annotations and several images reach buildx in one --pus
   const digests = JSON.parse(main.outputs.digests) as Record<string, string>;
   expect(await registry.digest('team/bx-attest', 'one')).toBe(digests[first]);
   expect(await registry.digest('team/bx-attest-copy', 'one')).toBe(digests[second]);
+});
+
+/** The name `buildx create` was given. */
+const createdName = (create: string[]) => create[create.indexOf('--name') + 1];
+
+test('auto with what the docker driver cannot do: a temporary docker-container builder, removed by post', async () => {
+  const image = `${registry.address}/team/bx-temporary`;
+  let during: { privateInstances: string[]; userHasBuildx: boolean } | undefined;
+  const [{ main, post, runnerTemp }, calls] = await callsDuring(() =>
+    buildPush(
+      {
+        image,
+        tags: 'one',
+        'cache-to': 'type=local,dest=/tmp/unused-cache',
+        'buildkit-image': 'mirror.example/moby/buildkit:buildx-stable-1',
+      },
+      {},
+      (step) => {
+        const instances = path.join(step.state['config-dir'], 'buildx', 'instances');
+        during = {
+          privateInstances: existsSync(instances) ? readdirSync(instances) : [],
+          userHasBuildx: existsSync(path.join(fixture.userConfig, 'buildx')),
+        };
+      },
+    ),
+  );
+  expect(main.errors).toEqual([]);
+  expect(main.exitCode).toBe(0);
+  expect(calls.map((call) => call[0])).toEqual(['version', 'inspect', 'create', 'build', 'rm']);
+  const name = createdName(calls[2]);
+  expect(name).toMatch(/^docker-build-push-[0-9a-f]{12}$/);
+  expect(calls[2]).toEqual([
+    'create',
+    '--name',
+    name,
+    '--driver',
+    'docker-container',
+    '--driver-opt',
+    'network=host',
+    '--driver-opt',
+    'image=mirror.example/moby/buildkit:buildx-stable-1',
+  ]);
+  expect(calls[3].slice(0, 3)).toEqual(['build', '--builder', name]);
+  expect(calls[4]).toEqual(['rm', name]);
+  // Recorded in the step's own config while it ran, never in the user's.
+  expect(during).toEqual({ privateInstances: [name], userHasBuildx: false });
+  expect(main.state.builder).toBe(name);
+  expect(main.stdout).toContain(
+    `cache-to type=local needs a buildx builder other than the docker driver: building on a temporary docker-container builder, ${name}`,
+  );
+  expect(JSON.parse(main.outputs.metadata)).toMatchObject({
+    builder: 'docker buildx build (temporary docker-container builder)',
+  });
+  expect(await registry.digest('team/bx-temporary', 'one')).toBe(main.outputs.digest);
+  expect(post?.exitCode).toBe(0);
+  expect(post?.warnings).toEqual([]);
+  expect(post?.stdout).toContain(`Removed the temporary builder ${name}.`);
+  expect(readdirSync(runnerTemp)).toEqual([]);
+});
+
+test('a builder the workflow set up (docker-container) is used as it is: nothing created', async () => {
+  const [{ main, post }, calls] = await callsDuring(() =>
+    buildPush(
+      { image: `${registry.address}/team/bx-setup`, tags: 'one', provenance: 'true' },
+      { BUILDX_STAND_IN_DRIVER: 'docker-container' },
+    ),
+  );
+  expect(main.errors).toEqual([]);
+  expect(main.exitCode).toBe(0);
+  expect(calls.map((call) => call[0])).toEqual(['version', 'inspect', 'build']);
+  expect(calls[2]).not.toContain('--builder');
+  expect(main.state.builder ?? '').toBe('');
+  expect(post?.exitCode).toBe(0);
+});
+
+test('builder: buildx uses the current builder as it is, whatever the options', async () => {
+  const [{ main }, calls] = await callsDuring(() =>
+    buildPush({
+      image: `${registry.address}/team/bx-explicit`,
+      tags: 'one',
+      builder: 'buildx',
+      sbom: 'true',
+    }),
+  );
+  expect(main.errors).toEqual([]);
+  expect(calls.map((call) => call[0])).toEqual(['version', 'build']);
+  expect(calls[1]).not.toContain('--builder');
+});
+
+test('a builder that cannot be created fails the step before the build; post warns only', async () => {
+  const [{ main, post, runnerTemp }, calls] = await callsDuring(() =>
+    buildPush(
+      { image: `${registry.address}/team/bx-nocreate`, tags: 'one', provenance: 'true' },
+      { BUILDX_STAND_IN_CREATE_FAILS: '1' },
+    ),
+  );
+  expect(main.exitCode).toBe(1);
+  const name = createdName(calls[2]);
+  expect(main.errors).toEqual([
+    `Creating the temporary docker-container builder ${name} failed: ERROR: failed to create builder: stand-in refuses. Set up a builder first (docker/setup-buildx-action), or name a BuildKit image this runner can pull in buildkit-image.`,
+  ]);
+  expect(calls.map((call) => call[0])).toEqual(['version', 'inspect', 'create', 'rm']);
+  expect(await registry.tags('team/bx-nocreate')).toEqual([]);
+  expect(post?.exitCode).toBe(0);
+  expect(post?.warnings).toHaveLength(1);
+  expect(post?.warnings[0]).toMatch(new RegExp(`^Removing the temporary builder ${name} failed`));
+  expect(readdirSync(runnerTemp)).toEqual([]);
+});
+
+test('a buildkit-image that is not an image reference is refused before anything runs', async () => {
+  const [{ main }, calls] = await callsDuring(() =>
+    buildPush({
+      image: `${registry.address}/team/bx-badimage`,
+      'buildkit-image': 'moby/buildkit,network=none',
+    }),
+  );
+  expect(main.exitCode).toBe(1);
+  expect(main.errors[0]).toMatch(
+    /^Input 'buildkit-image': 'moby\/buildkit,network=none' is not an image reference/,
+  );
+  expect(calls).toEqual([]);
+});
+
+test('a buildx that answers is the only probe: no docker --version', async () => {
+  const docker = recordingDocker(fixture.folder, daemon.client);
+  const [{ main }, calls] = await callsDuring(() =>
+    buildPush(
+      { image: `${registry.address}/team/bx-probes`, tags: 'one' },
+      { PATH: `${docker.folder}:/usr/bin:${process.env.PATH ?? '/bin'}` },
+    ),
+  );
+  expect(main.errors).toEqual([]);
+  expect(calls.map((call) => call[0])).toEqual(['version', 'build']);
+  expect(docker.calls().map((call) => call.split(' ').slice(0, 2).join(' '))).toEqual([
+    'buildx version',
+    'login --username',
+    'buildx build',
+    `logout ${registry.address}`,
+  ]);
 });

@@ -1,26 +1,12 @@
 // docker-build-push's bundle, run as the runner runs it, against a dockerd and a registry with
 // basic auth that this file starts itself (and a failing proxy in front of the registry).
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runAction, type ActionRun, type EventSpec, type StepResult } from '../harness/run-action';
-import { clientEnvironment, run, startDockerd, type DockerDaemon } from '../services/dockerd';
+import { clientEnvironment, run, type DockerDaemon } from '../services/dockerd';
 import { freePort } from '../services/processes';
-import {
-  startFailingProxy,
-  startRegistry,
-  type FailingProxy,
-  type Registry,
-} from '../services/registry';
+import type { FailingProxy, Registry } from '../services/registry';
+import { recordingDocker, startBuildPushFixture, type BuildPushFixture } from './fixture';
 
 jest.setTimeout(180_000);
 
@@ -35,65 +21,43 @@ const PUSH_TO_MAIN: EventSpec = {
 };
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+let fixture: BuildPushFixture;
 let daemon: DockerDaemon;
 let registry: Registry;
 let proxy: FailingProxy;
 /** A docker config standing for the runner user's own: credentials that must not be copied. */
 let userConfig: string;
 let workspace: string;
-const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  [daemon, registry] = await Promise.all([
-    startDockerd({ name: 'build-push' }),
-    startRegistry({ name: 'build-push' }),
-  ]);
-  proxy = await startFailingProxy(registry.address);
-
-  const folder = mkdtempSync(path.join(tmpdir(), 'docker-build-push-test-'));
-  userConfig = path.join(folder, 'user-docker-config');
-  mkdirSync(path.join(userConfig, 'cli-plugins'), { recursive: true });
-  writeFileSync(
-    path.join(userConfig, 'config.json'),
-    JSON.stringify({
+  fixture = await startBuildPushFixture({
+    name: 'build-push',
+    pluginsFolder: true,
+    userConfig: {
       auths: {
         'other.example': { auth: Buffer.from('someone:other-secret-1').toString('base64') },
       },
       // A store that does not exist: had it been kept, login would fail looking for it.
       credsStore: 'missing-helper',
       detachKeys: 'ctrl-x,x',
-    }),
-  );
-  workspace = path.join(folder, 'workspace');
-  mkdirSync(path.join(workspace, 'app'), { recursive: true });
-  writeFileSync(
-    path.join(workspace, 'app', 'Dockerfile'),
-    [
-      `FROM ${daemon.baseImage}`,
-      'ARG GREETING=hello',
-      'RUN echo "$GREETING from the build" > /greeting.txt',
-      'CMD ["cat", "/greeting.txt"]',
-      '',
-    ].join('\n'),
-  );
+    },
+    dockerfile: (base) =>
+      [
+        `FROM ${base}`,
+        'ARG GREETING=hello',
+        'RUN echo "$GREETING from the build" > /greeting.txt',
+        'CMD ["cat", "/greeting.txt"]',
+        '',
+      ].join('\n'),
+  });
+  ({ daemon, proxy, userConfig, workspace } = fixture);
+  [registry] = fixture.registries;
 });
 
-afterAll(async () => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  await proxy?.stop();
-  await Promise.all([daemon?.stop(), registry?.stop()]);
-  if (workspace) rmSync(path.dirname(workspace), { recursive: true, force: true });
-});
+afterAll(() => fixture?.stop());
 
 /** The step's environment: this file's daemon, Debian's docker CLI (BuildKit without buildx). */
-function stepEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DOCKER_HOST: daemon.host,
-    DOCKER_CONFIG: userConfig,
-    PATH: `/usr/bin:${process.env.PATH ?? '/bin'}`,
-    ...extra,
-  };
-}
+const stepEnv = (extra: Record<string, string> = {}) => fixture.stepEnv(extra);
 
 async function buildPush(
   inputs: Record<string, string>,
@@ -113,7 +77,7 @@ async function buildPush(
     workspace,
     beforePost: options.beforePost,
   });
-  runs.push(result);
+  fixture.runs.push(result);
   return result;
 }
 
@@ -520,6 +484,24 @@ const modernClient = '/usr/local/bin/docker';
     expect(await registry.digest('team/legacy', 'one')).toBe(main.outputs.digest);
   },
 );
+
+test('the classic path starts one docker process to learn the CLI: no buildx probe without the plugin', async () => {
+  const docker = recordingDocker(fixture.folder, daemon.client);
+  const { main, post } = await buildPush(
+    { image: `${registry.address}/team/probes`, ...credentials(), tags: 'one' },
+    { env: { PATH: `${docker.folder}:/usr/bin:${process.env.PATH ?? '/bin'}` } },
+  );
+  expect(main.errors).toEqual([]);
+  expect(post?.exitCode).toBe(0);
+  const commands = docker.calls().map((call) => call.split(' ').slice(0, 2).join(' '));
+  expect(commands.slice(0, 3)).toEqual(['--version', 'login --username', 'build --tag']);
+  // The size is asked while the push runs.
+  expect(commands.slice(3, 5).sort()).toEqual([
+    'image inspect',
+    `push ${registry.address}/team/probes:one`,
+  ]);
+  expect(commands.slice(5)).toEqual([`logout ${registry.address}`]);
+});
 
 describe('configuration errors stop the step before any side effect', () => {
   test.each([

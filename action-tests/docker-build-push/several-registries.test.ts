@@ -1,17 +1,12 @@
 // docker-build-push pushing one build to several registries: a dockerd and three registries
 // with different credentials that this file starts (one behind a failing proxy), logins
 // through registry-auth, and the digests each registry answered.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runAction, type ActionRun, type EventSpec } from '../harness/run-action';
-import { clientEnvironment, run, startDockerd, type DockerDaemon } from '../services/dockerd';
-import {
-  startFailingProxy,
-  startRegistry,
-  type FailingProxy,
-  type Registry,
-} from '../services/registry';
+import { clientEnvironment, run, type DockerDaemon } from '../services/dockerd';
+import type { FailingProxy, Registry } from '../services/registry';
+import { startBuildPushFixture, type BuildPushFixture } from './fixture';
 
 jest.setTimeout(240_000);
 
@@ -26,6 +21,7 @@ const EVENT: EventSpec = {
 };
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+let fixture: BuildPushFixture;
 let daemon: DockerDaemon;
 /** Two registries with logins of their own, and a third the step never logs in to. */
 let alpha: Registry;
@@ -34,36 +30,24 @@ let gamma: Registry;
 /** In front of beta: fails chosen requests with a 5xx. */
 let betaProxy: FailingProxy;
 let folder: string;
-let userConfig: string;
-let workspace: string;
-const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  [daemon, alpha, beta, gamma] = await Promise.all([
-    startDockerd({ name: 'bp-several' }),
-    startRegistry({ name: 'bp-several-alpha', username: 'alpha-user' }),
-    startRegistry({ name: 'bp-several-beta', username: 'beta-user' }),
-    startRegistry({ name: 'bp-several-gamma', username: 'gamma-user' }),
-  ]);
-  betaProxy = await startFailingProxy(beta.address);
-  folder = mkdtempSync(path.join(tmpdir(), 'docker-build-push-several-'));
-  userConfig = path.join(folder, 'user-docker-config');
-  mkdirSync(userConfig);
-  writeFileSync(path.join(userConfig, 'config.json'), '{}');
-  workspace = path.join(folder, 'workspace');
-  mkdirSync(path.join(workspace, 'app'), { recursive: true });
-  writeFileSync(
-    path.join(workspace, 'app', 'Dockerfile'),
-    `FROM ${daemon.baseImage}\nRUN echo several > /where.txt\nCMD ["cat", "/where.txt"]\n`,
-  );
+  fixture = await startBuildPushFixture({
+    name: 'bp-several',
+    registries: [
+      { name: 'alpha', username: 'alpha-user' },
+      { name: 'beta', username: 'beta-user' },
+      { name: 'gamma', username: 'gamma-user' },
+    ],
+    proxied: 1,
+    dockerfile: (base) =>
+      `FROM ${base}\nRUN echo several > /where.txt\nCMD ["cat", "/where.txt"]\n`,
+  });
+  ({ daemon, proxy: betaProxy, folder } = fixture);
+  [alpha, beta, gamma] = fixture.registries;
 });
 
-afterAll(async () => {
-  runs.splice(0).forEach((each) => each.cleanup());
-  await betaProxy?.stop();
-  await Promise.all([daemon?.stop(), alpha?.stop(), beta?.stop(), gamma?.stop()]);
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => fixture?.stop());
 
 function registryAuth(entries: { registry: string; username: string; password: string }[]) {
   return entries
@@ -92,16 +76,12 @@ async function buildPush(
     action: 'docker-build-push',
     inputs: { context: 'app', ...inputs },
     secrets: [alpha.password, beta.password, gamma.password, ...extraSecrets],
-    env: {
-      DOCKER_HOST: daemon.host,
-      DOCKER_CONFIG: userConfig,
-      PATH: `/usr/bin:${process.env.PATH ?? '/bin'}`,
-    },
+    env: fixture.stepEnv(),
     event: EVENT,
-    workspace,
+    workspace: fixture.workspace,
     beforePost,
   });
-  runs.push(result);
+  fixture.runs.push(result);
   return result;
 }
 

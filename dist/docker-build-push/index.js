@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 914:
+/***/ 4914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 753:
+/***/ 4753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -179,8 +179,8 @@ exports.issueFileCommand = issueFileCommand;
 exports.prepareKeyValueMessage = prepareKeyValueMessage;
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const crypto = __importStar(__nccwpck_require__(982));
-const fs = __importStar(__nccwpck_require__(896));
+const crypto = __importStar(__nccwpck_require__(6982));
+const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
 const utils_1 = __nccwpck_require__(302);
 function issueFileCommand(command, message) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 847:
+/***/ 1847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -229,7 +229,7 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.summary = exports.markdownSummary = exports.SUMMARY_DOCS_URL = exports.SUMMARY_ENV_VAR = void 0;
 const os_1 = __nccwpck_require__(857);
-const fs_1 = __nccwpck_require__(896);
+const fs_1 = __nccwpck_require__(9896);
 const { access, appendFile, writeFile } = fs_1.promises;
 exports.SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 exports.SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
@@ -547,7 +547,7 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 987:
+/***/ 5987:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -560,8 +560,8 @@ exports.parseSecrets = parseSecrets;
 exports.cacheType = cacheType;
 exports.cacheReference = cacheReference;
 exports.checkBuildSources = checkBuildSources;
-const errors_1 = __nccwpck_require__(223);
-const input_values_1 = __nccwpck_require__(153);
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
 /**
  * `provenance`/`sbom`: false, true, or buildx's own options (mode=max, generator=IMAGE),
  * comma-separated KEY=VALUE. Empty means false: the pushed manifest stays a plain image.
@@ -661,18 +661,62 @@ function checkBuildSources(options, exists, env) {
 
 /***/ }),
 
-/***/ 99:
+/***/ 6099:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.containerDriverNeed = containerDriverNeed;
+exports.parseBuilderDriver = parseBuilderDriver;
+exports.temporaryBuilder = temporaryBuilder;
+exports.createBuilderArguments = createBuilderArguments;
 exports.clientHasBuiltInBuildKit = clientHasBuiltInBuildKit;
 exports.chooseBuilder = chooseBuilder;
 exports.checkBuilderSupports = checkBuilderSupports;
 exports.buildArguments = buildArguments;
 exports.buildEnvironment = buildEnvironment;
-const errors_1 = __nccwpck_require__(223);
-const build_options_1 = __nccwpck_require__(987);
+const errors_1 = __nccwpck_require__(9223);
+const build_options_1 = __nccwpck_require__(5987);
+/**
+ * What in the build the buildx `docker` driver (the default builder on a runner without
+ * docker/setup-buildx-action) cannot do, for people; undefined when it can do all of it.
+ */
+function containerDriverNeed(options) {
+    if (options.platforms.length > 1)
+        return `several platforms (${options.platforms.join(', ')})`;
+    const cache = options.cacheTo.find((spec) => (0, build_options_1.cacheType)(spec) !== 'inline');
+    if (cache !== undefined)
+        return `cache-to type=${(0, build_options_1.cacheType)(cache)}`;
+    for (const input of ['provenance', 'sbom']) {
+        if (options[input] !== 'false')
+            return `${input} attestations`;
+    }
+    return undefined;
+}
+/** The driver in `docker buildx inspect`'s answer (`Driver: docker-container`). */
+function parseBuilderDriver(output) {
+    return /^Driver:\s*(\S+)/m.exec(output)?.[1];
+}
+/** buildx running the build on the step's temporary `docker-container` builder. */
+function temporaryBuilder(name) {
+    return {
+        kind: 'buildx',
+        buildkit: true,
+        description: 'docker buildx build (temporary docker-container builder)',
+        instance: name,
+    };
+}
+/**
+ * `docker buildx create`'s argv for the temporary builder: BuildKit in a container on the
+ * host's network, so it reaches the registries the runner reaches (one on loopback included).
+ */
+function createBuilderArguments(name, buildkitImage) {
+    const args = ['buildx', 'create', '--name', name, '--driver', 'docker-container'];
+    args.push('--driver-opt', 'network=host');
+    if (buildkitImage)
+        args.push('--driver-opt', `image=${buildkitImage}`);
+    return args;
+}
 /**
  * Docker CLIs before 23.0 carry BuildKit themselves (DOCKER_BUILDKIT=1); from 23.0 on,
  * BuildKit needs the buildx plugin and DOCKER_BUILDKIT=1 without it is an error.
@@ -684,7 +728,7 @@ function clientHasBuiltInBuildKit(version) {
 function chooseBuilder(choice, facts) {
     if (choice === 'buildx' || (choice === 'auto' && facts.buildx)) {
         if (!facts.buildx) {
-            throw new errors_1.ConfigurationError('builder', "is buildx, but 'docker buildx' is not available on this runner. Set it up first (docker/setup-buildx-action), or use builder: auto to fall back to docker build.");
+            throw new errors_1.ConfigurationError('builder', "is buildx, but 'docker buildx' is not available on this runner. Set it up first (docker/setup-buildx-action), let the step bring it (buildx-version: latest), or use builder: auto to fall back to docker build.");
         }
         return { kind: 'buildx', buildkit: true, description: 'docker buildx build' };
     }
@@ -742,6 +786,8 @@ function checkBuilderSupports(builder, options) {
 /** The argv after `docker` for the build; `references` are full `<name>:<tag>` references. */
 function buildArguments(builder, options, references, labels, files) {
     const args = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build'];
+    if (builder.instance)
+        args.push('--builder', builder.instance);
     const repeat = (flag, values) => values.forEach((v) => args.push(flag, v));
     repeat('--tag', references);
     if (options.file)
@@ -793,7 +839,158 @@ function buildEnvironment(builder) {
 
 /***/ }),
 
-/***/ 909:
+/***/ 8056:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.buildxArch = buildxArch;
+exports.buildxTarget = buildxTarget;
+exports.releaseFiles = releaseFiles;
+exports.checksumFor = checksumFor;
+exports.sha256Of = sha256Of;
+exports.resolveBuildxVersion = resolveBuildxVersion;
+exports.fetchBuildx = fetchBuildx;
+exports.installBuildx = installBuildx;
+const node_crypto_1 = __nccwpck_require__(7598);
+const node_fs_1 = __nccwpck_require__(3024);
+const promises_1 = __nccwpck_require__(1455);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(9223);
+const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+// `buildx-version`: the buildx CLI plugin of a chosen release, fetched from GitHub's releases
+// (or a mirror laid out like them), checked against the release's checksums.txt before it is
+// ever run, kept in the runner's tool cache, and installed into the step's own docker config.
+/** The tool cache's name for it; a version and an architecture tell its copies apart. */
+const TOOL = 'docker-buildx';
+const API_TIMEOUT_MS = 30_000;
+/** buildx's name for Node's architecture (`buildx-<version>.linux-<arch>`), if it builds for it. */
+function buildxArch(nodeArch) {
+    const names = {
+        x64: 'amd64',
+        arm64: 'arm64',
+        arm: 'arm-v7',
+        ppc64: 'ppc64le',
+        s390x: 's390x',
+        riscv64: 'riscv64',
+    };
+    return names[nodeArch];
+}
+/** buildx's architecture name for this runner, or a ConfigurationError naming buildx-version. */
+function buildxTarget(platform, nodeArch) {
+    const arch = buildxArch(nodeArch);
+    if (platform !== 'linux' || !arch) {
+        throw new errors_1.ConfigurationError('buildx-version', `buildx publishes no linux build this action can install for a ${platform}/${nodeArch} runner. Install buildx on the runner yourself and leave buildx-version out.`);
+    }
+    return arch;
+}
+function releaseFiles(baseUrl, version, arch) {
+    const folder = `${baseUrl}/docker/buildx/releases/download/${encodeURIComponent(version)}`;
+    const asset = `buildx-${version}.linux-${arch}`;
+    return { asset, assetUrl: `${folder}/${asset}`, checksumsUrl: `${folder}/checksums.txt` };
+}
+/** The SHA-256 checksums.txt gives for `asset` (`<sha256> *<asset>` or `<sha256>  <asset>`). */
+function checksumFor(checksums, asset) {
+    for (const line of checksums.split(/\r?\n/)) {
+        const match = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
+        if (match && match[2] === asset)
+            return match[1].toLowerCase();
+    }
+    return undefined;
+}
+/** The SHA-256 of a file, in hex. */
+async function sha256Of(file) {
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    for await (const chunk of (0, node_fs_1.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/** `latest` through the releases API at GITHUB_API_URL; a release tag as it is. */
+async function resolveBuildxVersion(ctx, version) {
+    if (version !== 'latest')
+        return version;
+    const apiUrl = (ctx.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+    const url = `${apiUrl}/repos/docker/buildx/releases/latest`;
+    let tag;
+    try {
+        const response = (0, http_1.expectSuccess)(await ctx.http({
+            method: 'GET',
+            url,
+            headers: { accept: 'application/vnd.github+json', 'user-agent': 'docker-build-push' },
+            timeoutMs: API_TIMEOUT_MS,
+        }), 'The GitHub releases API');
+        tag = JSON.parse(response.body).tag_name;
+    }
+    catch (error) {
+        throw new errors_1.ActionFailure(`buildx-version: latest could not be resolved through ${url}: ${error instanceof Error ? error.message : String(error)}. Name a release instead (e.g. v0.19.3).`);
+    }
+    if (typeof tag !== 'string' || !/^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/.test(tag)) {
+        throw new errors_1.ActionFailure(`buildx-version: the latest release's tag from ${url} is not a buildx version (${(0, outside_text_1.inertInline)(String(tag)).slice(0, 80)}). Name a release instead (e.g. v0.19.3).`);
+    }
+    return tag;
+}
+/**
+ * The verified plugin for `version` (a release tag), from the tool cache or downloaded into it.
+ * Nothing is cached, installed or run unless its SHA-256 is the one checksums.txt gives.
+ */
+async function fetchBuildx(ctx, request) {
+    const { version, baseUrl, arch } = request;
+    const tc = await __nccwpck_require__.e(/* import() */ 472).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3472, 23));
+    const cacheVersion = version.replace(/^v/, '');
+    const cached = tc.find(TOOL, cacheVersion, arch);
+    if (cached) {
+        ctx.log.info(`buildx ${version} (linux-${arch}) from the tool cache.`);
+        return (0, node_path_1.join)(cached, TOOL);
+    }
+    const files = releaseFiles(baseUrl, version, arch);
+    const folder = await (0, promises_1.mkdtemp)((0, node_path_1.join)(request.runnerTemp, 'docker-build-push-buildx-'));
+    // Both through the tool cache's client: it follows GitHub's redirects to its file storage and
+    // takes the runner's proxy settings, as the runner's own downloads do.
+    const download = async (url, what) => {
+        const dest = (0, node_path_1.join)(folder, what);
+        try {
+            return await tc.downloadTool(url, dest);
+        }
+        catch (error) {
+            const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
+            if (status === 404) {
+                throw new errors_1.ConfigurationError('buildx-version', `${version} has no ${what} at ${url} (HTTP 404)${what === 'checksums.txt' ? ', so no download of it could be verified' : ''}. Check the release (e.g. v0.19.3) and buildx-url.`);
+            }
+            throw new errors_1.ActionFailure(`Downloading ${what} of buildx ${version} from ${url} failed: ${error instanceof Error ? (0, outside_text_1.inertInline)(error.message) : String(error)}.`);
+        }
+    };
+    try {
+        const checksums = await (0, promises_1.readFile)(await download(files.checksumsUrl, 'checksums.txt'), 'utf8');
+        const expected = checksumFor(checksums, files.asset);
+        if (!expected) {
+            throw new errors_1.ConfigurationError('buildx-version', `${version}'s checksums.txt lists no ${files.asset}: the release has no build for this runner. Choose another release.`);
+        }
+        const downloaded = await download(files.assetUrl, files.asset);
+        const actual = await sha256Of(downloaded);
+        if (actual !== expected) {
+            throw new errors_1.ActionFailure(`buildx-version: the download of ${files.asset} from ${files.assetUrl} has SHA-256 ${actual}, but the release's checksums.txt says ${expected}. It was not installed or run. Check buildx-url (a mirror may serve another file) and try again.`);
+        }
+        await (0, promises_1.chmod)(downloaded, 0o755);
+        const dir = await tc.cacheFile(downloaded, TOOL, TOOL, cacheVersion, arch);
+        ctx.log.info(`buildx ${version} (linux-${arch}) downloaded, SHA-256 verified, cached.`);
+        return (0, node_path_1.join)(dir, TOOL);
+    }
+    finally {
+        await (0, promises_1.rm)(folder, { recursive: true, force: true });
+    }
+}
+/** Copies the verified plugin into the step's own `cli-plugins` folder (mode 755). */
+async function installBuildx(plugin, configDir) {
+    const target = (0, node_path_1.join)(configDir, 'cli-plugins', 'docker-buildx');
+    await (0, promises_1.copyFile)(plugin, target);
+    await (0, promises_1.chmod)(target, 0o755);
+}
+
+
+/***/ }),
+
+/***/ 6909:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -806,9 +1003,9 @@ exports.isAuthenticationFailure = isAuthenticationFailure;
 exports.withRegistryRetry = withRegistryRetry;
 exports.pushedDigest = pushedDigest;
 exports.parseClientVersion = parseClientVersion;
-const duration_1 = __nccwpck_require__(788);
-const errors_1 = __nccwpck_require__(223);
-const retry_1 = __nccwpck_require__(280);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const retry_1 = __nccwpck_require__(4280);
 // A build can print megabytes: keep the end, where the error is.
 const OUTPUT_LIMIT = 1024 * 1024;
 /** The docker CLI with the environment every call of this step shares. */
@@ -956,11 +1153,12 @@ function parseClientVersion(output) {
 
 /***/ }),
 
-/***/ 485:
+/***/ 1485:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.buildxPluginCandidates = buildxPluginCandidates;
 exports.userConfigDir = userConfigDir;
 exports.withoutCredentials = withoutCredentials;
 exports.readUserConfig = readUserConfig;
@@ -968,10 +1166,10 @@ exports.hasUserCredentials = hasUserCredentials;
 exports.credentialsFor = credentialsFor;
 exports.createPrivateConfig = createPrivateConfig;
 exports.removePrivateConfig = removePrivateConfig;
-const node_fs_1 = __nccwpck_require__(24);
-const promises_1 = __nccwpck_require__(455);
-const node_os_1 = __nccwpck_require__(161);
-const node_path_1 = __nccwpck_require__(760);
+const node_fs_1 = __nccwpck_require__(3024);
+const promises_1 = __nccwpck_require__(1455);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __nccwpck_require__(6760);
 /** Keys of config.json that hold or route credentials: the private config starts without them. */
 const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
 /**
@@ -980,6 +1178,23 @@ const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
  * linked, not copied: buildx records its state there.
  */
 const LINKED_FOLDERS = ['cli-plugins', 'contexts', 'buildx'];
+/** Where the docker CLI looks for system-wide plugins on Linux, after the config's own folder. */
+const SYSTEM_PLUGIN_FOLDERS = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/**
+ * The files the docker CLI would run for `docker buildx`: in the config's `cli-plugins`, the
+ * config's `cliPluginsExtraDirs`, and the system folders. None existing means no buildx.
+ */
+function buildxPluginCandidates(userDir, config) {
+    const extra = Array.isArray(config.cliPluginsExtraDirs)
+        ? config.cliPluginsExtraDirs.filter((dir) => typeof dir === 'string')
+        : [];
+    return [(0, node_path_1.join)(userDir, 'cli-plugins'), ...extra, ...SYSTEM_PLUGIN_FOLDERS].map((dir) => (0, node_path_1.join)(dir, 'docker-buildx'));
+}
 /** The docker config folder the step would use without the action. */
 function userConfigDir(env) {
     return env.DOCKER_CONFIG || (0, node_path_1.join)(env.HOME || (0, node_os_1.homedir)(), '.docker');
@@ -1059,17 +1274,32 @@ function credentialsFor(config, registries) {
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
  * The user's credentials for `keepFor` (registries the step pushes to without a login) stay.
  */
-async function createPrivateConfig(runnerTemp, userDir, config, keepFor = []) {
+async function createPrivateConfig(runnerTemp, userDir, config, keepFor = [], options = {}) {
     const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
     await (0, promises_1.chmod)(dir, 0o700);
-    const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
-    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`, {
+    const dropped = options.keepCredentials ? [] : CREDENTIAL_KEYS.filter((key) => key in config);
+    const written = options.keepCredentials
+        ? config
+        : { ...withoutCredentials(config), ...credentialsFor(config, keepFor) };
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`, {
         mode: 0o600,
     });
+    const own = options.ownFolders ?? [];
     for (const folder of LINKED_FOLDERS) {
         const target = (0, node_path_1.join)(userDir, folder);
-        if ((0, node_fs_1.existsSync)(target))
+        if (own.includes(folder)) {
+            await (0, promises_1.mkdir)((0, node_path_1.join)(dir, folder), { mode: 0o700 });
+            // The user's other plugins (compose, ...) stay usable; buildx is the step's own.
+            if (folder === 'cli-plugins' && (0, node_fs_1.existsSync)(target)) {
+                for (const entry of await (0, promises_1.readdir)(target)) {
+                    if (entry !== 'docker-buildx')
+                        await (0, promises_1.symlink)((0, node_path_1.join)(target, entry), (0, node_path_1.join)(dir, folder, entry));
+                }
+            }
+        }
+        else if ((0, node_fs_1.existsSync)(target)) {
             await (0, promises_1.symlink)(target, (0, node_path_1.join)(dir, folder));
+        }
     }
     return { dir, dropped };
 }
@@ -1081,7 +1311,7 @@ async function removePrivateConfig(dir) {
 
 /***/ }),
 
-/***/ 589:
+/***/ 9589:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1092,7 +1322,7 @@ exports.loginServerOf = loginServerOf;
 exports.registryLabel = registryLabel;
 exports.parseImageNames = parseImageNames;
 exports.checkRegistry = checkRegistry;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const image_reference_1 = __nccwpck_require__(859);
 const DOCKER_HUB = 'docker.io';
 /** Names Docker Hub answers to; `docker login` wants none of them, it logs in to Hub by default. */
@@ -1197,13 +1427,13 @@ function checkRegistry(raw, images) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
-const errors_1 = __nccwpck_require__(223);
-const input_values_1 = __nccwpck_require__(153);
-const mask_1 = __nccwpck_require__(624);
-const build_options_1 = __nccwpck_require__(987);
-const image_name_1 = __nccwpck_require__(589);
-const registry_auth_1 = __nccwpck_require__(484);
-const tags_1 = __nccwpck_require__(879);
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const mask_1 = __nccwpck_require__(7624);
+const build_options_1 = __nccwpck_require__(5987);
+const image_name_1 = __nccwpck_require__(9589);
+const registry_auth_1 = __nccwpck_require__(8484);
+const tags_1 = __nccwpck_require__(7879);
 const BUILDERS = ['auto', 'buildx', 'docker'];
 /** Reads and checks every input. The passwords are masked before anything can print them. */
 function getInputs(runner) {
@@ -1236,6 +1466,13 @@ function getInputs(runner) {
     if (!BUILDERS.includes(builder)) {
         throw new errors_1.ConfigurationError('builder', `'${runner.getInput('builder')}' is not a builder. Use auto, buildx or docker.`);
     }
+    const buildkitImage = runner.getInput('buildkit-image').trim() || undefined;
+    // It becomes one value of a comma-separated --driver-opt: nothing that could start another.
+    if (buildkitImage !== undefined && !/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(buildkitImage)) {
+        throw new errors_1.ConfigurationError('buildkit-image', `'${buildkitImage}' is not an image reference. Name a BuildKit image, e.g. moby/buildkit:buildx-stable-1 or mirror.example.com/moby/buildkit:v0.18.2.`);
+    }
+    const buildxVersion = parseBuildxVersion(runner.getInput('buildx-version'));
+    const buildxUrl = parseBuildxUrl(runner.getInput('buildx-url'));
     const context = runner.getInput('context') || '.';
     const file = runner.getInput('file') || undefined;
     return {
@@ -1261,38 +1498,74 @@ function getInputs(runner) {
             annotations: (0, build_options_1.parseAnnotations)(runner.getInput('annotations')),
         },
         builder,
+        buildkitImage,
+        buildxVersion,
+        buildxUrl,
         retries: (0, input_values_1.parseInteger)('retries', runner.getInput('retries'), 0, 10),
         buildTimeoutMs: (0, input_values_1.parsePositiveDuration)('build-timeout', runner.getInput('build-timeout')),
         pushTimeoutMs: (0, input_values_1.parsePositiveDuration)('push-timeout', runner.getInput('push-timeout')),
     };
 }
+/** `v0.19.3`, `0.19.3` (read as v0.19.3), a pre-release such as `v0.20.0-rc1`, or `latest`. */
+function parseBuildxVersion(raw) {
+    const text = raw.trim();
+    if (text === '')
+        return undefined;
+    if (text.toLowerCase() === 'latest')
+        return 'latest';
+    if (!/^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/.test(text)) {
+        throw new errors_1.ConfigurationError('buildx-version', `'${text}' is not a buildx release. Write a release tag such as v0.19.3, or latest.`);
+    }
+    return text.startsWith('v') ? text : `v${text}`;
+}
+function parseBuildxUrl(raw) {
+    const text = raw.trim() || 'https://github.com';
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url ||
+        !['http:', 'https:'].includes(url.protocol) ||
+        url.search ||
+        url.hash ||
+        url.username ||
+        url.password) {
+        throw new errors_1.ConfigurationError('buildx-url', `'${text}' is not a base URL. Give the server under which docker/buildx/releases/download/<version>/ is found, e.g. https://github.com or https://ghes.example.com, without credentials.`);
+    }
+    return text.replace(/\/+$/, '');
+}
 
 
 /***/ }),
 
-/***/ 459:
+/***/ 5459:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
-const node_fs_1 = __nccwpck_require__(24);
-const promises_1 = __nccwpck_require__(455);
-const node_os_1 = __nccwpck_require__(161);
-const node_path_1 = __nccwpck_require__(760);
-const errors_1 = __nccwpck_require__(223);
-const step_1 = __nccwpck_require__(254);
-const summary_1 = __nccwpck_require__(834);
-const build_options_1 = __nccwpck_require__(987);
-const builder_1 = __nccwpck_require__(99);
-const docker_cli_1 = __nccwpck_require__(909);
-const docker_config_1 = __nccwpck_require__(485);
-const image_name_1 = __nccwpck_require__(589);
+const node_crypto_1 = __nccwpck_require__(7598);
+const node_fs_1 = __nccwpck_require__(3024);
+const promises_1 = __nccwpck_require__(1455);
+const node_os_1 = __nccwpck_require__(8161);
+const node_path_1 = __nccwpck_require__(6760);
+const errors_1 = __nccwpck_require__(9223);
+const step_1 = __nccwpck_require__(6254);
+const summary_1 = __nccwpck_require__(6834);
+const build_options_1 = __nccwpck_require__(5987);
+const buildx_install_1 = __nccwpck_require__(8056);
+const builder_1 = __nccwpck_require__(6099);
+const docker_cli_1 = __nccwpck_require__(6909);
+const docker_config_1 = __nccwpck_require__(1485);
+const image_name_1 = __nccwpck_require__(9589);
 const inputs_1 = __nccwpck_require__(951);
-const report_1 = __nccwpck_require__(828);
-const state_1 = __nccwpck_require__(413);
-const tags_1 = __nccwpck_require__(879);
+const report_1 = __nccwpck_require__(8828);
+const state_1 = __nccwpck_require__(4413);
+const tags_1 = __nccwpck_require__(7879);
 async function run() {
     await (0, step_1.runMainStep)(main);
 }
@@ -1325,8 +1598,17 @@ async function main(ctx) {
     const references = imageReports.flatMap((each) => each.references);
     (0, build_options_1.checkBuildSources)(build, node_fs_1.existsSync, env);
     let docker = new docker_cli_1.DockerCli(ctx.exec, env);
-    const builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder, env));
+    // buildx-version: the step brings its own buildx, so whether there is one is known.
+    const bringsBuildx = inputs.buildxVersion !== undefined && inputs.builder !== 'docker';
+    let builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder, env, bringsBuildx));
     (0, builder_1.checkBuilderSupports)(builder, build);
+    const plugin = bringsBuildx ? await obtainBuildx(ctx, inputs) : undefined;
+    if (inputs.builder === 'auto' && builder.kind === 'buildx') {
+        builder = (await builderFor(ctx, docker, build, bringsBuildx)) ?? builder;
+    }
+    if (inputs.buildkitImage && !builder.instance) {
+        log.debug(`buildkit-image is not used: this build needs no temporary builder.`);
+    }
     const semver = (0, tags_1.parseSemver)(tagContext.gitTag);
     const labels = (0, report_1.mergeLabels)((0, report_1.ociLabels)({
         serverUrl: env.GITHUB_SERVER_URL,
@@ -1345,13 +1627,20 @@ async function main(ctx) {
     };
     const workDir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'docker-build-push-'));
     try {
-        docker = await logInAll(ctx, docker, inputs);
+        docker = await logInAll(ctx, docker, inputs, { builder: builder.instance, plugin });
+        if (builder.instance) {
+            await createTemporaryBuilder(docker, builder.instance, inputs.buildkitImage);
+        }
         const files = { iidFile: (0, node_path_1.join)(workDir, 'iid'), metadataFile: (0, node_path_1.join)(workDir, 'metadata.json') };
         const args = (0, builder_1.buildArguments)(builder, build, references, Object.entries(labels).map(([key, value]) => `${key}=${value}`), files);
         const buildStarted = clock.now();
         await log.group(`Building ${images.map((each) => each.fullName).join(', ')} with ${builder.description}`, () => runBuild(docker, builder, args, inputs, ctx));
         report.buildMs = clock.now() - buildStarted;
         report.imageId = (await (0, promises_1.readFile)(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
+        // The local image's size, asked while the pushes run rather than after them.
+        const sizing = report.imageId && !(build.push && builder.kind === 'buildx')
+            ? localImageSize(docker, report.imageId).catch(() => undefined)
+            : undefined;
         if (build.push && builder.kind === 'buildx') {
             // buildx pushed while building: its metadata file holds the digest the registry took.
             // One --push sends the same manifest to every registry.
@@ -1371,9 +1660,7 @@ async function main(ctx) {
         if (report.pushed && undetermined) {
             throw new errors_1.ActionFailure(`${undetermined.name} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`);
         }
-        if (report.imageId && !(build.push && builder.kind === 'buildx')) {
-            report.sizeBytes = await localImageSize(docker, report.imageId);
-        }
+        report.sizeBytes = await sizing;
         log.info(report.digest
             ? `Pushed ${imageRefsText(imageReports)} as ${computed.tags.join(', ')}.`
             : `Built ${report.imageId ?? image.fullName}${references.length > 0 ? ` as ${computed.tags.join(', ')}` : ''} (not pushed).`);
@@ -1386,26 +1673,87 @@ async function main(ctx) {
             await writeSummary(ctx.summary, report);
     }
 }
-async function probeClient(docker, choice, env) {
+/**
+ * What the runner's docker CLI can do, in as few process starts as the answer needs (each is
+ * tens of milliseconds): one in the usual cases. A buildx that runs says the CLI runs too, and
+ * the client's version only matters to the classic builder. Where no buildx plugin file
+ * exists, `docker buildx version` would only fail: it is not asked, unless the workflow says
+ * buildx is there (builder: buildx) or the CLI needs buildx for BuildKit (23.0 on), where the
+ * plugin may sit in a folder of its own.
+ */
+async function probeClient(docker, choice, env, bringsBuildx) {
+    const buildkitEnv = env.DOCKER_BUILDKIT;
+    const askBuildx = async () => (await docker.exec(['buildx', 'version'])).code === 0;
+    let pluginFound = false;
+    if (choice !== 'docker' && !bringsBuildx) {
+        const userDir = (0, docker_config_1.userConfigDir)(env);
+        const candidates = (0, docker_config_1.buildxPluginCandidates)(userDir, await (0, docker_config_1.readUserConfig)(userDir));
+        pluginFound = candidates.some((file) => (0, node_fs_1.existsSync)(file));
+        if (pluginFound && (await askBuildx()))
+            return { buildx: true, buildkitEnv };
+    }
     const version = await docker.exec(['--version']);
     if (version.code !== 0) {
         throw new errors_1.ActionFailure(`The docker CLI does not run on this runner: ${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(version))}. Install Docker, or run on a runner that has it.`);
     }
-    // Probing buildx costs a process start; with builder: docker it is never used.
-    const buildx = choice !== 'docker' && (await docker.exec(['buildx', 'version'])).code === 0;
-    return {
-        clientVersion: (0, docker_cli_1.parseClientVersion)(version.stdout),
-        buildx,
-        buildkitEnv: env.DOCKER_BUILDKIT,
-    };
+    const clientVersion = (0, docker_cli_1.parseClientVersion)(version.stdout);
+    const buildx = bringsBuildx ||
+        (choice !== 'docker' &&
+            !pluginFound &&
+            (choice === 'buildx' || !(0, builder_1.clientHasBuiltInBuildKit)(clientVersion)) &&
+            (await askBuildx()));
+    return { clientVersion, buildx, buildkitEnv };
+}
+/**
+ * With builder: auto, the temporary docker-container builder when the build asks for what the
+ * current builder's `docker` driver cannot do; undefined when the current builder will do.
+ * A builder the workflow set up (docker/setup-buildx-action) is used as it is.
+ */
+async function builderFor({ log }, docker, build, bringsBuildx) {
+    const need = (0, builder_1.containerDriverNeed)(build);
+    if (!need)
+        return undefined;
+    // A buildx the step brings has only its default builder, with the docker driver.
+    let driver = 'docker';
+    if (!bringsBuildx) {
+        const inspected = await docker.exec(['buildx', 'inspect']);
+        driver = (inspected.code === 0 && (0, builder_1.parseBuilderDriver)(inspected.stdout)) || '';
+    }
+    if (driver !== '' && driver !== 'docker')
+        return undefined;
+    const name = `${state_1.TEMPORARY_BUILDER_PREFIX}${(0, node_crypto_1.randomBytes)(6).toString('hex')}`;
+    log.info(`${need} needs a buildx builder other than the docker driver${driver ? '' : ' (the current builder could not be inspected)'}: building on a temporary docker-container builder, ${name}, which the post step removes.`);
+    return (0, builder_1.temporaryBuilder)(name);
+}
+/** The verified buildx of `buildx-version`, from the tool cache or downloaded into it. */
+async function obtainBuildx(ctx, inputs) {
+    const arch = (0, buildx_install_1.buildxTarget)(process.platform, process.arch);
+    if (!ctx.env.RUNNER_TOOL_CACHE || !ctx.env.RUNNER_TEMP) {
+        throw new errors_1.ActionFailure('buildx-version needs RUNNER_TOOL_CACHE and RUNNER_TEMP, which the runner sets: this must run as a step of a GitHub Actions job.');
+    }
+    const version = await (0, buildx_install_1.resolveBuildxVersion)(ctx, inputs.buildxVersion);
+    return (0, buildx_install_1.fetchBuildx)(ctx, {
+        version,
+        baseUrl: inputs.buildxUrl,
+        arch,
+        runnerTemp: ctx.env.RUNNER_TEMP,
+    });
+}
+async function createTemporaryBuilder(docker, name, buildkitImage) {
+    const result = await docker.exec((0, builder_1.createBuilderArguments)(name, buildkitImage));
+    if (result.code !== 0) {
+        throw new errors_1.ActionFailure(`Creating the temporary docker-container builder ${name} failed: ${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}. Set up a builder first (docker/setup-buildx-action), or name a BuildKit image this runner can pull in buildkit-image.`);
+    }
 }
 /**
  * Logs in to every registry of `registry-auth` (and `username`), with the password on stdin,
  * into a docker config folder of the step's own, all before the build: a refused login stops
  * the step before anything is pushed anywhere. The post step removes the folder; with
- * logout: false later steps get it through DOCKER_CONFIG.
+ * logout: false later steps get it through DOCKER_CONFIG. A temporary builder (`builder`) and
+ * a buildx the step brings (`plugin`) need the folder too, logins or not: the builder is
+ * recorded there and the plugin installed there, never in the user's config.
  */
-async function logInAll(ctx, docker, inputs) {
+async function logInAll(ctx, docker, inputs, { builder, plugin } = {}) {
     const { runner, log, env } = ctx;
     const userDir = (0, docker_config_1.userConfigDir)(env);
     const pushing = inputs.build.push;
@@ -1417,23 +1765,32 @@ async function logInAll(ctx, docker, inputs) {
             log.notice(`No login for ${(0, image_name_1.registryLabel)(registry)}, and the docker config has no credentials for it: the push goes there anonymously. Add it to registry-auth if the registry wants a login.`);
         }
     }
-    if (inputs.logins.length === 0)
+    const loggingIn = inputs.logins.length > 0;
+    if (!loggingIn && !builder && !plugin)
         return docker;
     const runnerTemp = env.RUNNER_TEMP;
     if (!runnerTemp) {
         throw new errors_1.ActionFailure('RUNNER_TEMP is not set: this must run as a step of a GitHub Actions job.');
     }
     const config = Object.keys(userConfig).length > 0 ? userConfig : await (0, docker_config_1.readUserConfig)(userDir);
-    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, userDir, config, without);
+    const { dir, dropped } = await (0, docker_config_1.createPrivateConfig)(runnerTemp, userDir, config, without, {
+        keepCredentials: !loggingIn,
+        ownFolders: [...(builder ? ['buildx'] : []), ...(plugin ? ['cli-plugins'] : [])],
+    });
     (0, state_1.savePostState)(runner, {
         configDir: dir,
         loginRegistries: inputs.logins.map((login) => login.registry),
         logout: inputs.logout,
+        builder,
     });
     if (dropped.length > 0) {
         log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
     }
+    if (plugin)
+        await (0, buildx_install_1.installBuildx)(plugin, dir);
     const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
+    if (!loggingIn)
+        return private_;
     for (const login of inputs.logins)
         await logIn(ctx, private_, inputs, login);
     log.info(`Logged in to ${inputs.logins.map((login) => `${(0, image_name_1.registryLabel)(login.registry)} as ${login.username}`).join(', ')} (config in ${dir}).`);
@@ -1542,15 +1899,15 @@ async function writeSummary(summary, report) {
 
 /***/ }),
 
-/***/ 484:
+/***/ 8484:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.passwordsIn = passwordsIn;
 exports.parseRegistryAuth = parseRegistryAuth;
-const errors_1 = __nccwpck_require__(223);
-const image_name_1 = __nccwpck_require__(589);
+const errors_1 = __nccwpck_require__(9223);
+const image_name_1 = __nccwpck_require__(9589);
 const KEYS = ['registry', 'username', 'password'];
 const EXAMPLE = 'Write a YAML list, e.g.\n- registry: ghcr.io\n  username: ${{ github.actor }}\n  password: ${{ secrets.GITHUB_TOKEN }}';
 /**
@@ -1650,7 +2007,7 @@ function parseRegistryAuth(raw) {
 
 /***/ }),
 
-/***/ 828:
+/***/ 8828:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1661,7 +2018,7 @@ exports.formatBytes = formatBytes;
 exports.summaryRows = summaryRows;
 exports.ociLabels = ociLabels;
 exports.mergeLabels = mergeLabels;
-const duration_1 = __nccwpck_require__(788);
+const duration_1 = __nccwpck_require__(3788);
 /** The image to deploy: by digest, so a moved tag can never change what runs. */
 function imageRef(report) {
     return report.digest ? `${report.image}@${report.digest}` : '';
@@ -1770,17 +2127,23 @@ function mergeLabels(own, user) {
 
 /***/ }),
 
-/***/ 413:
+/***/ 4413:
 /***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TEMPORARY_BUILDER_PREFIX = void 0;
 exports.savePostState = savePostState;
 exports.readPostState = readPostState;
+// What main hands to the post step. Saved before the first login, so a step failing after it
+// still has its credentials removed.
+/** Names of the step's temporary builders start with this; post removes only such a builder. */
+exports.TEMPORARY_BUILDER_PREFIX = 'docker-build-push-';
 function savePostState(runner, state) {
     runner.saveState('config-dir', state.configDir ?? '');
     runner.saveState('login-registries', state.loginRegistries.join('\n'));
     runner.saveState('logout', String(state.logout));
+    runner.saveState('builder', state.builder ?? '');
 }
 function readPostState(runner) {
     return {
@@ -1790,13 +2153,14 @@ function readPostState(runner) {
             .split('\n')
             .filter((line) => line !== ''),
         logout: runner.getState('logout') !== 'false',
+        builder: runner.getState('builder') || undefined,
     };
 }
 
 
 /***/ }),
 
-/***/ 879:
+/***/ 7879:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1806,7 +2170,7 @@ exports.checkTemplates = checkTemplates;
 exports.sanitiseTag = sanitiseTag;
 exports.computeTags = computeTags;
 exports.tagContextFromEvent = tagContextFromEvent;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const PLACEHOLDERS = [
     'sha',
     'short_sha',
@@ -1967,20 +2331,20 @@ function tagContextFromEvent(env, payload, now) {
 
 /***/ }),
 
-/***/ 577:
+/***/ 2577:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Imported first by every main entry: a main step on a Node.js older than the bundles need
 // fails at once, before any other module of the bundle is evaluated.
-const node_version_1 = __nccwpck_require__(109);
+const node_version_1 = __nccwpck_require__(5109);
 (0, node_version_1.stopOnOldNode)('main');
 
 
 /***/ }),
 
-/***/ 797:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1990,11 +2354,11 @@ exports.createContext = createContext;
 // What every action's main and post are handed: the runner's channels and the outside world,
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
-const node_fs_1 = __nccwpck_require__(24);
-const http_1 = __nccwpck_require__(4);
-const outside_text_1 = __nccwpck_require__(725);
-const process_1 = __nccwpck_require__(35);
-const retry_1 = __nccwpck_require__(280);
+const node_fs_1 = __nccwpck_require__(3024);
+const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
 /**
  * The step's log over the runner's channels. A plain line may quote outside text (a path, a
  * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
@@ -2043,14 +2407,14 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 788:
+/***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(223);
+const errors_1 = __nccwpck_require__(9223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -2099,7 +2463,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 223:
+/***/ 9223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2135,7 +2499,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 4:
+/***/ 6004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2145,10 +2509,10 @@ exports.isTransientStatus = isTransientStatus;
 exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
 exports.proxyFor = proxyFor;
-const node_net_1 = __nccwpck_require__(30);
-const errors_1 = __nccwpck_require__(223);
-const outside_text_1 = __nccwpck_require__(725);
-const retry_1 = __nccwpck_require__(280);
+const node_net_1 = __nccwpck_require__(7030);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const retry_1 = __nccwpck_require__(4280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -2302,9 +2666,9 @@ async function tunnelledRequest(request, target, proxy) {
     try {
         // Loaded here, not at start: https and tls alone add about 25 ms to every step's start.
         const [http, https, tls] = await Promise.all([
-            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)),
-            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)),
-            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)),
+            Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1692, 23)),
         ]);
         const requestOver = (url) => url.protocol === 'https:' ? https.request : http.request;
         tunnel = await openTunnel(target, proxy, requestOver(proxy), signal);
@@ -2461,7 +2825,7 @@ function formatImageReference(reference) {
 
 /***/ }),
 
-/***/ 153:
+/***/ 9153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2472,8 +2836,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(223);
-const duration_1 = __nccwpck_require__(788);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -2528,7 +2892,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 624:
+/***/ 7624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2569,7 +2933,7 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 109:
+/***/ 5109:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2620,7 +2984,7 @@ function stopOnOldNode(stage) {
 
 /***/ }),
 
-/***/ 725:
+/***/ 6725:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2660,7 +3024,7 @@ function inertInline(text) {
 
 /***/ }),
 
-/***/ 35:
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2668,8 +3032,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runProcess = void 0;
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
-const node_child_process_1 = __nccwpck_require__(421);
-const node_crypto_1 = __nccwpck_require__(598);
+const node_child_process_1 = __nccwpck_require__(1421);
+const node_crypto_1 = __nccwpck_require__(7598);
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
 const runProcess = (file, args, options = {}) => new Promise((resolve) => {
     // stdout and stderr are always pipes; stdin is one only when there is input.
@@ -2732,7 +3096,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 280:
+/***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2787,7 +3151,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 266:
+/***/ 4266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2806,10 +3170,10 @@ exports.runnerFor = runnerFor;
 // - `coreRunner`, used when an action runs from source outside a job, as
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
-const node_module_1 = __nccwpck_require__(995);
-const command_1 = __nccwpck_require__(914);
-const file_command_1 = __nccwpck_require__(753);
-const summary_1 = __nccwpck_require__(847);
+const node_module_1 = __nccwpck_require__(8995);
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -2898,16 +3262,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 254:
+/***/ 6254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(797);
-const errors_1 = __nccwpck_require__(223);
-const runner_1 = __nccwpck_require__(266);
+const context_1 = __nccwpck_require__(5797);
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -2958,7 +3322,7 @@ async function runPostStep(post) {
 
 /***/ }),
 
-/***/ 834:
+/***/ 6834:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2998,94 +3362,248 @@ function tableRows(rows) {
 
 /***/ }),
 
-/***/ 982:
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = require("assert");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = require("child_process");
+
+/***/ }),
+
+/***/ 6982:
 /***/ ((module) => {
 
 module.exports = require("crypto");
 
 /***/ }),
 
-/***/ 896:
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = require("events");
+
+/***/ }),
+
+/***/ 9896:
 /***/ ((module) => {
 
 module.exports = require("fs");
 
 /***/ }),
 
-/***/ 421:
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = require("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = require("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = require("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = require("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = require("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = require("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
 /***/ ((module) => {
 
 module.exports = require("node:child_process");
 
 /***/ }),
 
-/***/ 598:
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = require("node:console");
+
+/***/ }),
+
+/***/ 7598:
 /***/ ((module) => {
 
 module.exports = require("node:crypto");
 
 /***/ }),
 
-/***/ 24:
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = require("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = require("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = require("node:events");
+
+/***/ }),
+
+/***/ 3024:
 /***/ ((module) => {
 
 module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 455:
+/***/ 1455:
 /***/ ((module) => {
 
 module.exports = require("node:fs/promises");
 
 /***/ }),
 
-/***/ 67:
+/***/ 7067:
 /***/ ((module) => {
 
 module.exports = require("node:http");
 
 /***/ }),
 
-/***/ 708:
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = require("node:http2");
+
+/***/ }),
+
+/***/ 4708:
 /***/ ((module) => {
 
 module.exports = require("node:https");
 
 /***/ }),
 
-/***/ 995:
+/***/ 8995:
 /***/ ((module) => {
 
 module.exports = require("node:module");
 
 /***/ }),
 
-/***/ 30:
+/***/ 7030:
 /***/ ((module) => {
 
 module.exports = require("node:net");
 
 /***/ }),
 
-/***/ 161:
+/***/ 8161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
 
 /***/ }),
 
-/***/ 760:
+/***/ 6760:
 /***/ ((module) => {
 
 module.exports = require("node:path");
 
 /***/ }),
 
-/***/ 692:
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = require("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = require("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = require("node:stream");
+
+/***/ }),
+
+/***/ 1692:
 /***/ ((module) => {
 
 module.exports = require("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = require("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = require("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = require("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = require("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = require("node:zlib");
 
 /***/ }),
 
@@ -3093,6 +3611,48 @@ module.exports = require("node:tls");
 /***/ ((module) => {
 
 module.exports = require("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = require("path");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = require("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = require("string_decoder");
+
+/***/ }),
+
+/***/ 3557:
+/***/ ((module) => {
+
+module.exports = require("timers");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = require("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = require("util");
 
 /***/ })
 
@@ -3127,6 +3687,9 @@ module.exports = require("os");
 /******/ 		// Return the exports of the module
 /******/ 		return module.exports;
 /******/ 	}
+/******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
 /******/ 	
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
@@ -3174,6 +3737,28 @@ module.exports = require("os");
 /******/ 		};
 /******/ 	})();
 /******/ 	
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /******/ 	/* webpack/runtime/hasOwnProperty shorthand */
 /******/ 	(() => {
 /******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -3190,6 +3775,48 @@ module.exports = require("os");
 /******/ 		};
 /******/ 	})();
 /******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
+/******/ 	})();
+/******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
 // This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
@@ -3197,8 +3824,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__nccwpck_require__(577);
-const main_1 = __nccwpck_require__(459);
+__nccwpck_require__(2577);
+const main_1 = __nccwpck_require__(5459);
 void (0, main_1.run)();
 
 })();

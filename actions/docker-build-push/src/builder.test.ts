@@ -6,6 +6,10 @@ import {
   checkBuilderSupports,
   chooseBuilder,
   clientHasBuiltInBuildKit,
+  containerDriverNeed,
+  createBuilderArguments,
+  parseBuilderDriver,
+  temporaryBuilder,
   type Builder,
 } from './builder';
 
@@ -289,5 +293,60 @@ describe('checkBuilderSupports', () => {
     [LEGACY, { cacheFrom: ['type=registry,ref=r/x:c'] }],
   ])('%j accepts %j', (builder, overrides) => {
     expect(() => checkBuilderSupports(builder, options(overrides))).not.toThrow();
+  });
+});
+
+describe('the temporary docker-container builder', () => {
+  test.each([
+    [{}, undefined],
+    [{ platforms: ['linux/amd64'] }, undefined],
+    [{ cacheTo: ['type=inline'] }, undefined],
+    [{ annotations: ['a=b'] }, undefined],
+    [{ platforms: ['linux/amd64', 'linux/arm64'] }, 'several platforms (linux/amd64, linux/arm64)'],
+    [{ cacheTo: ['type=inline', 'type=gha,mode=max'] }, 'cache-to type=gha'],
+    [{ cacheTo: ['ghcr.io/org/app:cache'] }, 'cache-to type=registry'],
+    [{ provenance: 'mode=max' }, 'provenance attestations'],
+    [{ sbom: 'true' }, 'sbom attestations'],
+  ] as [Partial<BuildOptions>, string | undefined][])(
+    'what the docker driver cannot do in %j: %s',
+    (overrides, expected) => {
+      expect(containerDriverNeed(options(overrides))).toBe(expected);
+    },
+  );
+
+  test('the driver is read from buildx inspect', () => {
+    const inspect = 'Name:          builder-1\nDriver:        docker-container\nLast Activity: x\n';
+    expect(parseBuilderDriver(inspect)).toBe('docker-container');
+    expect(parseBuilderDriver('Name: default\nDriver: docker\n')).toBe('docker');
+    expect(parseBuilderDriver('no such builder')).toBeUndefined();
+  });
+
+  test('create names the builder and its driver; buildkit-image becomes driver-opt image=', () => {
+    expect(createBuilderArguments('docker-build-push-ab12')).toEqual([
+      'buildx',
+      'create',
+      '--name',
+      'docker-build-push-ab12',
+      '--driver',
+      'docker-container',
+      '--driver-opt',
+      'network=host',
+    ]);
+    expect(
+      createBuilderArguments(
+        'docker-build-push-ab12',
+        'mirror.example/moby/buildkit:v0.18.2',
+      ).slice(-2),
+    ).toEqual(['--driver-opt', 'image=mirror.example/moby/buildkit:v0.18.2']);
+  });
+
+  test('the build names it with --builder and may export any cache', () => {
+    const builder = temporaryBuilder('docker-build-push-ab12');
+    const build = options({ cacheTo: ['type=gha,mode=max'], provenance: 'true' });
+    expect(() => checkBuilderSupports(builder, build)).not.toThrow();
+    const args = buildArguments(builder, build, REFS, [], FILES);
+    expect(args.slice(0, 4)).toEqual(['buildx', 'build', '--builder', 'docker-build-push-ab12']);
+    expect(args).toContain('type=gha,mode=max');
+    expect(buildArguments(BUILDX, build, REFS, [], FILES)).not.toContain('--builder');
   });
 });

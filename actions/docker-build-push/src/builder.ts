@@ -19,6 +19,48 @@ export interface Builder {
   buildkit: boolean;
   /** For people: `docker buildx build`, `docker build (BuildKit)`, `docker build (legacy builder)`. */
   description: string;
+  /** buildx only: the builder instance the build names with --builder (the step's temporary one). */
+  instance?: string;
+}
+
+/**
+ * What in the build the buildx `docker` driver (the default builder on a runner without
+ * docker/setup-buildx-action) cannot do, for people; undefined when it can do all of it.
+ */
+export function containerDriverNeed(options: BuildOptions): string | undefined {
+  if (options.platforms.length > 1) return `several platforms (${options.platforms.join(', ')})`;
+  const cache = options.cacheTo.find((spec) => cacheType(spec) !== 'inline');
+  if (cache !== undefined) return `cache-to type=${cacheType(cache)}`;
+  for (const input of ['provenance', 'sbom'] as const) {
+    if (options[input] !== 'false') return `${input} attestations`;
+  }
+  return undefined;
+}
+
+/** The driver in `docker buildx inspect`'s answer (`Driver: docker-container`). */
+export function parseBuilderDriver(output: string): string | undefined {
+  return /^Driver:\s*(\S+)/m.exec(output)?.[1];
+}
+
+/** buildx running the build on the step's temporary `docker-container` builder. */
+export function temporaryBuilder(name: string): Builder {
+  return {
+    kind: 'buildx',
+    buildkit: true,
+    description: 'docker buildx build (temporary docker-container builder)',
+    instance: name,
+  };
+}
+
+/**
+ * `docker buildx create`'s argv for the temporary builder: BuildKit in a container on the
+ * host's network, so it reaches the registries the runner reaches (one on loopback included).
+ */
+export function createBuilderArguments(name: string, buildkitImage?: string): string[] {
+  const args = ['buildx', 'create', '--name', name, '--driver', 'docker-container'];
+  args.push('--driver-opt', 'network=host');
+  if (buildkitImage) args.push('--driver-opt', `image=${buildkitImage}`);
+  return args;
 }
 
 /**
@@ -35,7 +77,7 @@ export function chooseBuilder(choice: BuilderChoice, facts: ClientFacts): Builde
     if (!facts.buildx) {
       throw new ConfigurationError(
         'builder',
-        "is buildx, but 'docker buildx' is not available on this runner. Set it up first (docker/setup-buildx-action), or use builder: auto to fall back to docker build.",
+        "is buildx, but 'docker buildx' is not available on this runner. Set it up first (docker/setup-buildx-action), let the step bring it (buildx-version: latest), or use builder: auto to fall back to docker build.",
       );
     }
     return { kind: 'buildx', buildkit: true, description: 'docker buildx build' };
@@ -130,6 +172,7 @@ export function buildArguments(
   files: BuildFiles,
 ): string[] {
   const args = builder.kind === 'buildx' ? ['buildx', 'build'] : ['build'];
+  if (builder.instance) args.push('--builder', builder.instance);
   const repeat = (flag: string, values: string[]) => values.forEach((v) => args.push(flag, v));
   repeat('--tag', references);
   if (options.file) args.push('--file', options.file);

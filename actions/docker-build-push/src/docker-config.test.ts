@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  buildxPluginCandidates,
   createPrivateConfig,
   credentialsFor,
   hasUserCredentials,
@@ -124,4 +125,42 @@ test.each([
   [{ credsStore: 'desktop' }, 'quay.io', true],
 ])('hasUserCredentials(%j, %s) is %s', (config, registry, expected) => {
   expect(hasUserCredentials(config, registry)).toBe(expected);
+});
+
+test('without a login the whole config stays; own folders are real, the other plugins linked', async () => {
+  const user = path.join(root, 'user-own');
+  mkdirSync(path.join(user, 'cli-plugins'), { recursive: true });
+  mkdirSync(path.join(user, 'buildx'));
+  writeFileSync(path.join(user, 'cli-plugins', 'docker-compose'), '');
+  writeFileSync(path.join(user, 'cli-plugins', 'docker-buildx'), '');
+  const config = { credsStore: 'desktop', auths: { 'ghcr.io': {} }, detachKeys: 'ctrl-x,x' };
+  const { dir, dropped } = await createPrivateConfig(root, user, config, [], {
+    keepCredentials: true,
+    ownFolders: ['buildx', 'cli-plugins'],
+  });
+  expect(dropped).toEqual([]);
+  expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual(config);
+  for (const folder of ['buildx', 'cli-plugins']) {
+    expect(lstatSync(path.join(dir, folder)).isDirectory()).toBe(true);
+    expect(statSync(path.join(dir, folder)).mode & 0o777).toBe(0o700);
+  }
+  expect(existsSync(path.join(dir, 'buildx', 'instances'))).toBe(false);
+  expect(lstatSync(path.join(dir, 'cli-plugins', 'docker-compose')).isSymbolicLink()).toBe(true);
+  expect(existsSync(path.join(dir, 'cli-plugins', 'docker-buildx'))).toBe(false);
+});
+
+test("buildx's plugin files: the config's folder, its extra folders, then the system's", () => {
+  expect(
+    buildxPluginCandidates('/home/runner/.docker', {
+      cliPluginsExtraDirs: ['/opt/plugins', 42],
+    }),
+  ).toEqual([
+    '/home/runner/.docker/cli-plugins/docker-buildx',
+    '/opt/plugins/docker-buildx',
+    '/usr/local/lib/docker/cli-plugins/docker-buildx',
+    '/usr/local/libexec/docker/cli-plugins/docker-buildx',
+    '/usr/lib/docker/cli-plugins/docker-buildx',
+    '/usr/libexec/docker/cli-plugins/docker-buildx',
+  ]);
+  expect(buildxPluginCandidates('/c', {})[0]).toBe('/c/cli-plugins/docker-buildx');
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,27 @@ const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
  * linked, not copied: buildx records its state there.
  */
 const LINKED_FOLDERS = ['cli-plugins', 'contexts', 'buildx'];
+
+/** Where the docker CLI looks for system-wide plugins on Linux, after the config's own folder. */
+const SYSTEM_PLUGIN_FOLDERS = [
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins',
+];
+
+/**
+ * The files the docker CLI would run for `docker buildx`: in the config's `cli-plugins`, the
+ * config's `cliPluginsExtraDirs`, and the system folders. None existing means no buildx.
+ */
+export function buildxPluginCandidates(userDir: string, config: Record<string, unknown>): string[] {
+  const extra = Array.isArray(config.cliPluginsExtraDirs)
+    ? config.cliPluginsExtraDirs.filter((dir): dir is string => typeof dir === 'string')
+    : [];
+  return [join(userDir, 'cli-plugins'), ...extra, ...SYSTEM_PLUGIN_FOLDERS].map((dir) =>
+    join(dir, 'docker-buildx'),
+  );
+}
 
 /** The docker config folder the step would use without the action. */
 export function userConfigDir(env: Record<string, string | undefined>): string {
@@ -91,6 +112,16 @@ export function credentialsFor(
   return kept;
 }
 
+export interface PrivateConfigOptions {
+  /** No login goes into the folder: the user's credentials (a store or helpers too) all stay. */
+  keepCredentials?: boolean;
+  /**
+   * Folders of the step's own instead of links to the user's: `buildx` for the temporary
+   * builder, `cli-plugins` for a downloaded buildx (the user's other plugins linked inside).
+   */
+  ownFolders?: string[];
+}
+
 /**
  * Makes a docker config folder of this step's own under RUNNER_TEMP (mode 700), so a login
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
@@ -101,20 +132,32 @@ export async function createPrivateConfig(
   userDir: string,
   config: Record<string, unknown>,
   keepFor: string[] = [],
+  options: PrivateConfigOptions = {},
 ): Promise<{ dir: string; dropped: string[] }> {
   const dir = await mkdtemp(join(runnerTemp, 'docker-build-push-config-'));
   await chmod(dir, 0o700);
-  const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
-  await writeFile(
-    join(dir, 'config.json'),
-    `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
-  );
+  const dropped = options.keepCredentials ? [] : CREDENTIAL_KEYS.filter((key) => key in config);
+  const written = options.keepCredentials
+    ? config
+    : { ...withoutCredentials(config), ...credentialsFor(config, keepFor) };
+  await writeFile(join(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const own = options.ownFolders ?? [];
   for (const folder of LINKED_FOLDERS) {
     const target = join(userDir, folder);
-    if (existsSync(target)) await symlink(target, join(dir, folder));
+    if (own.includes(folder)) {
+      await mkdir(join(dir, folder), { mode: 0o700 });
+      // The user's other plugins (compose, ...) stay usable; buildx is the step's own.
+      if (folder === 'cli-plugins' && existsSync(target)) {
+        for (const entry of await readdir(target)) {
+          if (entry !== 'docker-buildx')
+            await symlink(join(target, entry), join(dir, folder, entry));
+        }
+      }
+    } else if (existsSync(target)) {
+      await symlink(target, join(dir, folder));
+    }
   }
   return { dir, dropped };
 }

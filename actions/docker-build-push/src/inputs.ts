@@ -32,6 +32,12 @@ export interface Inputs {
   tagTemplates: string[];
   build: BuildOptions;
   builder: BuilderChoice;
+  /** The BuildKit image of a temporary docker-container builder; buildx's default when unset. */
+  buildkitImage?: string;
+  /** The buildx release to install for the step (`v0.19.3` or `latest`); none when unset. */
+  buildxVersion?: string;
+  /** Where releases are found: `<buildxUrl>/docker/buildx/releases/download/...`, no trailing `/`. */
+  buildxUrl: string;
   retries: number;
   /** Longest the build may take (buildx pushing as it builds included). */
   buildTimeoutMs: number;
@@ -89,6 +95,18 @@ export function getInputs(runner: Runner): Inputs {
     );
   }
 
+  const buildkitImage = runner.getInput('buildkit-image').trim() || undefined;
+  // It becomes one value of a comma-separated --driver-opt: nothing that could start another.
+  if (buildkitImage !== undefined && !/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(buildkitImage)) {
+    throw new ConfigurationError(
+      'buildkit-image',
+      `'${buildkitImage}' is not an image reference. Name a BuildKit image, e.g. moby/buildkit:buildx-stable-1 or mirror.example.com/moby/buildkit:v0.18.2.`,
+    );
+  }
+
+  const buildxVersion = parseBuildxVersion(runner.getInput('buildx-version'));
+  const buildxUrl = parseBuildxUrl(runner.getInput('buildx-url'));
+
   const context = runner.getInput('context') || '.';
   const file = runner.getInput('file') || undefined;
   return {
@@ -114,8 +132,49 @@ export function getInputs(runner: Runner): Inputs {
       annotations: parseAnnotations(runner.getInput('annotations')),
     },
     builder,
+    buildkitImage,
+    buildxVersion,
+    buildxUrl,
     retries: parseInteger('retries', runner.getInput('retries'), 0, 10),
     buildTimeoutMs: parsePositiveDuration('build-timeout', runner.getInput('build-timeout')),
     pushTimeoutMs: parsePositiveDuration('push-timeout', runner.getInput('push-timeout')),
   };
+}
+
+/** `v0.19.3`, `0.19.3` (read as v0.19.3), a pre-release such as `v0.20.0-rc1`, or `latest`. */
+function parseBuildxVersion(raw: string): string | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  if (text.toLowerCase() === 'latest') return 'latest';
+  if (!/^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/.test(text)) {
+    throw new ConfigurationError(
+      'buildx-version',
+      `'${text}' is not a buildx release. Write a release tag such as v0.19.3, or latest.`,
+    );
+  }
+  return text.startsWith('v') ? text : `v${text}`;
+}
+
+function parseBuildxUrl(raw: string): string {
+  const text = raw.trim() || 'https://github.com';
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
+    throw new ConfigurationError(
+      'buildx-url',
+      `'${text}' is not a base URL. Give the server under which docker/buildx/releases/download/<version>/ is found, e.g. https://github.com or https://ghes.example.com, without credentials.`,
+    );
+  }
+  return text.replace(/\/+$/, '');
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,17 @@ import type { Summary } from '../../shared/runner';
 import { runMainStep } from '../../shared/step';
 import { tableRows } from '../../shared/summary';
 import { checkBuildSources } from './build-options';
+import { buildxTarget, fetchBuildx, installBuildx, resolveBuildxVersion } from './buildx-install';
 import {
   buildArguments,
   buildEnvironment,
   checkBuilderSupports,
   chooseBuilder,
+  clientHasBuiltInBuildKit,
+  containerDriverNeed,
+  createBuilderArguments,
+  parseBuilderDriver,
+  temporaryBuilder,
   type Builder,
   type BuilderChoice,
 } from './builder';
@@ -27,6 +34,7 @@ import {
   withRegistryRetry,
 } from './docker-cli';
 import {
+  buildxPluginCandidates,
   createPrivateConfig,
   hasUserCredentials,
   readUserConfig,
@@ -43,7 +51,7 @@ import {
   type BuildReport,
   type ImageReport,
 } from './report';
-import { savePostState } from './state';
+import { savePostState, TEMPORARY_BUILDER_PREFIX } from './state';
 import { computeTags, parseSemver, tagContextFromEvent } from './tags';
 
 export async function run(): Promise<void> {
@@ -86,8 +94,20 @@ export async function main(ctx: ActionContext): Promise<void> {
   checkBuildSources(build, existsSync, env);
 
   let docker = new DockerCli(ctx.exec, env);
-  const builder = chooseBuilder(inputs.builder, await probeClient(docker, inputs.builder, env));
+  // buildx-version: the step brings its own buildx, so whether there is one is known.
+  const bringsBuildx = inputs.buildxVersion !== undefined && inputs.builder !== 'docker';
+  let builder = chooseBuilder(
+    inputs.builder,
+    await probeClient(docker, inputs.builder, env, bringsBuildx),
+  );
   checkBuilderSupports(builder, build);
+  const plugin = bringsBuildx ? await obtainBuildx(ctx, inputs) : undefined;
+  if (inputs.builder === 'auto' && builder.kind === 'buildx') {
+    builder = (await builderFor(ctx, docker, build, bringsBuildx)) ?? builder;
+  }
+  if (inputs.buildkitImage && !builder.instance) {
+    log.debug(`buildkit-image is not used: this build needs no temporary builder.`);
+  }
   const semver = parseSemver(tagContext.gitTag);
   const labels = mergeLabels(
     ociLabels(
@@ -113,7 +133,10 @@ export async function main(ctx: ActionContext): Promise<void> {
   };
   const workDir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'docker-build-push-'));
   try {
-    docker = await logInAll(ctx, docker, inputs);
+    docker = await logInAll(ctx, docker, inputs, { builder: builder.instance, plugin });
+    if (builder.instance) {
+      await createTemporaryBuilder(docker, builder.instance, inputs.buildkitImage);
+    }
     const files = { iidFile: join(workDir, 'iid'), metadataFile: join(workDir, 'metadata.json') };
     const args = buildArguments(
       builder,
@@ -130,6 +153,11 @@ export async function main(ctx: ActionContext): Promise<void> {
     );
     report.buildMs = clock.now() - buildStarted;
     report.imageId = (await readFile(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
+    // The local image's size, asked while the pushes run rather than after them.
+    const sizing =
+      report.imageId && !(build.push && builder.kind === 'buildx')
+        ? localImageSize(docker, report.imageId).catch(() => undefined)
+        : undefined;
 
     if (build.push && builder.kind === 'buildx') {
       // buildx pushed while building: its metadata file holds the digest the registry took.
@@ -150,9 +178,7 @@ export async function main(ctx: ActionContext): Promise<void> {
         `${undetermined.name} was pushed, but no digest could be established from ${builder.kind === 'buildx' ? "buildx's metadata file" : "the registry's answers"}; image-ref would not name the pushed image.`,
       );
     }
-    if (report.imageId && !(build.push && builder.kind === 'buildx')) {
-      report.sizeBytes = await localImageSize(docker, report.imageId);
-    }
+    report.sizeBytes = await sizing;
     log.info(
       report.digest
         ? `Pushed ${imageRefsText(imageReports)} as ${computed.tags.join(', ')}.`
@@ -165,29 +191,116 @@ export async function main(ctx: ActionContext): Promise<void> {
   }
 }
 
-async function probeClient(docker: DockerCli, choice: BuilderChoice, env: NodeJS.ProcessEnv) {
+/**
+ * What the runner's docker CLI can do, in as few process starts as the answer needs (each is
+ * tens of milliseconds): one in the usual cases. A buildx that runs says the CLI runs too, and
+ * the client's version only matters to the classic builder. Where no buildx plugin file
+ * exists, `docker buildx version` would only fail: it is not asked, unless the workflow says
+ * buildx is there (builder: buildx) or the CLI needs buildx for BuildKit (23.0 on), where the
+ * plugin may sit in a folder of its own.
+ */
+async function probeClient(
+  docker: DockerCli,
+  choice: BuilderChoice,
+  env: NodeJS.ProcessEnv,
+  bringsBuildx: boolean,
+) {
+  const buildkitEnv = env.DOCKER_BUILDKIT;
+  const askBuildx = async () => (await docker.exec(['buildx', 'version'])).code === 0;
+  let pluginFound = false;
+  if (choice !== 'docker' && !bringsBuildx) {
+    const userDir = userConfigDir(env);
+    const candidates = buildxPluginCandidates(userDir, await readUserConfig(userDir));
+    pluginFound = candidates.some((file) => existsSync(file));
+    if (pluginFound && (await askBuildx())) return { buildx: true, buildkitEnv };
+  }
   const version = await docker.exec(['--version']);
   if (version.code !== 0) {
     throw new ActionFailure(
       `The docker CLI does not run on this runner: ${lastLines(errorOutput(version))}. Install Docker, or run on a runner that has it.`,
     );
   }
-  // Probing buildx costs a process start; with builder: docker it is never used.
-  const buildx = choice !== 'docker' && (await docker.exec(['buildx', 'version'])).code === 0;
-  return {
-    clientVersion: parseClientVersion(version.stdout),
-    buildx,
-    buildkitEnv: env.DOCKER_BUILDKIT,
-  };
+  const clientVersion = parseClientVersion(version.stdout);
+  const buildx =
+    bringsBuildx ||
+    (choice !== 'docker' &&
+      !pluginFound &&
+      (choice === 'buildx' || !clientHasBuiltInBuildKit(clientVersion)) &&
+      (await askBuildx()));
+  return { clientVersion, buildx, buildkitEnv };
+}
+
+/**
+ * With builder: auto, the temporary docker-container builder when the build asks for what the
+ * current builder's `docker` driver cannot do; undefined when the current builder will do.
+ * A builder the workflow set up (docker/setup-buildx-action) is used as it is.
+ */
+async function builderFor(
+  { log }: Pick<ActionContext, 'log'>,
+  docker: DockerCli,
+  build: Inputs['build'],
+  bringsBuildx: boolean,
+): Promise<Builder | undefined> {
+  const need = containerDriverNeed(build);
+  if (!need) return undefined;
+  // A buildx the step brings has only its default builder, with the docker driver.
+  let driver = 'docker';
+  if (!bringsBuildx) {
+    const inspected = await docker.exec(['buildx', 'inspect']);
+    driver = (inspected.code === 0 && parseBuilderDriver(inspected.stdout)) || '';
+  }
+  if (driver !== '' && driver !== 'docker') return undefined;
+  const name = `${TEMPORARY_BUILDER_PREFIX}${randomBytes(6).toString('hex')}`;
+  log.info(
+    `${need} needs a buildx builder other than the docker driver${driver ? '' : ' (the current builder could not be inspected)'}: building on a temporary docker-container builder, ${name}, which the post step removes.`,
+  );
+  return temporaryBuilder(name);
+}
+
+/** The verified buildx of `buildx-version`, from the tool cache or downloaded into it. */
+async function obtainBuildx(ctx: ActionContext, inputs: Inputs): Promise<string> {
+  const arch = buildxTarget(process.platform, process.arch);
+  if (!ctx.env.RUNNER_TOOL_CACHE || !ctx.env.RUNNER_TEMP) {
+    throw new ActionFailure(
+      'buildx-version needs RUNNER_TOOL_CACHE and RUNNER_TEMP, which the runner sets: this must run as a step of a GitHub Actions job.',
+    );
+  }
+  const version = await resolveBuildxVersion(ctx, inputs.buildxVersion!);
+  return fetchBuildx(ctx, {
+    version,
+    baseUrl: inputs.buildxUrl,
+    arch,
+    runnerTemp: ctx.env.RUNNER_TEMP,
+  });
+}
+
+async function createTemporaryBuilder(
+  docker: DockerCli,
+  name: string,
+  buildkitImage: string | undefined,
+): Promise<void> {
+  const result = await docker.exec(createBuilderArguments(name, buildkitImage));
+  if (result.code !== 0) {
+    throw new ActionFailure(
+      `Creating the temporary docker-container builder ${name} failed: ${lastLines(errorOutput(result))}. Set up a builder first (docker/setup-buildx-action), or name a BuildKit image this runner can pull in buildkit-image.`,
+    );
+  }
 }
 
 /**
  * Logs in to every registry of `registry-auth` (and `username`), with the password on stdin,
  * into a docker config folder of the step's own, all before the build: a refused login stops
  * the step before anything is pushed anywhere. The post step removes the folder; with
- * logout: false later steps get it through DOCKER_CONFIG.
+ * logout: false later steps get it through DOCKER_CONFIG. A temporary builder (`builder`) and
+ * a buildx the step brings (`plugin`) need the folder too, logins or not: the builder is
+ * recorded there and the plugin installed there, never in the user's config.
  */
-async function logInAll(ctx: ActionContext, docker: DockerCli, inputs: Inputs): Promise<DockerCli> {
+async function logInAll(
+  ctx: ActionContext,
+  docker: DockerCli,
+  inputs: Inputs,
+  { builder, plugin }: { builder?: string; plugin?: string } = {},
+): Promise<DockerCli> {
   const { runner, log, env } = ctx;
   const userDir = userConfigDir(env);
   const pushing = inputs.build.push;
@@ -203,7 +316,8 @@ async function logInAll(ctx: ActionContext, docker: DockerCli, inputs: Inputs): 
       );
     }
   }
-  if (inputs.logins.length === 0) return docker;
+  const loggingIn = inputs.logins.length > 0;
+  if (!loggingIn && !builder && !plugin) return docker;
 
   const runnerTemp = env.RUNNER_TEMP;
   if (!runnerTemp) {
@@ -212,16 +326,22 @@ async function logInAll(ctx: ActionContext, docker: DockerCli, inputs: Inputs): 
     );
   }
   const config = Object.keys(userConfig).length > 0 ? userConfig : await readUserConfig(userDir);
-  const { dir, dropped } = await createPrivateConfig(runnerTemp, userDir, config, without);
+  const { dir, dropped } = await createPrivateConfig(runnerTemp, userDir, config, without, {
+    keepCredentials: !loggingIn,
+    ownFolders: [...(builder ? ['buildx'] : []), ...(plugin ? ['cli-plugins'] : [])],
+  });
   savePostState(runner, {
     configDir: dir,
     loginRegistries: inputs.logins.map((login) => login.registry),
     logout: inputs.logout,
+    builder,
   });
   if (dropped.length > 0) {
     log.debug(`The private docker config leaves out ${dropped.join(', ')} of the user's config.`);
   }
+  if (plugin) await installBuildx(plugin, dir);
   const private_ = docker.withEnv({ DOCKER_CONFIG: dir });
+  if (!loggingIn) return private_;
   for (const login of inputs.logins) await logIn(ctx, private_, inputs, login);
   log.info(
     `Logged in to ${inputs.logins.map((login) => `${registryLabel(login.registry)} as ${login.username}`).join(', ')} (config in ${dir}).`,

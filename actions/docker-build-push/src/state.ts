@@ -3,6 +3,9 @@ import type { Runner } from '../../shared/runner';
 // What main hands to the post step. Saved before the first login, so a step failing after it
 // still has its credentials removed.
 
+/** Names of the step's temporary builders start with this; post removes only such a builder. */
+export const TEMPORARY_BUILDER_PREFIX = 'docker-build-push-';
+
 export interface PostState {
   /** The private docker config folder, when main made one. */
   configDir?: string;
@@ -10,12 +13,15 @@ export interface PostState {
   loginRegistries: string[];
   /** Whether post removes the login (the `logout` input). */
   logout: boolean;
+  /** The step's temporary buildx builder, which post removes. */
+  builder?: string;
 }
 
 export function savePostState(runner: Runner, state: PostState): void {
   runner.saveState('config-dir', state.configDir ?? '');
   runner.saveState('login-registries', state.loginRegistries.join('\n'));
   runner.saveState('logout', String(state.logout));
+  runner.saveState('builder', state.builder ?? '');
 }
 
 export function readPostState(runner: Runner): PostState {
@@ -26,5 +32,6 @@ export function readPostState(runner: Runner): PostState {
       .split('\n')
       .filter((line) => line !== ''),
     logout: runner.getState('logout') !== 'false',
+    builder: runner.getState('builder') || undefined,
   };
 }

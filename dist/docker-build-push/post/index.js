@@ -564,34 +564,59 @@ async function run() {
     await (0, step_1.runPostStep)(cleanup);
 }
 /**
- * Logs out and removes the private docker config, unless `logout: false` kept it for later
- * steps (the runner empties RUNNER_TEMP when the job ends). Warns, never fails the job.
+ * Removes the step's temporary builder, then logs out and removes the private docker config,
+ * unless `logout: false` kept the login for later steps (the runner empties RUNNER_TEMP when
+ * the job ends). Warns, never fails the job.
  */
 async function cleanup(ctx) {
     const { log } = ctx;
     const state = (0, state_1.readPostState)(ctx.runner);
     if (!state.configDir)
         return;
-    if (!state.logout) {
-        log.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
-        return;
-    }
     // Only ever delete what main made: a folder of this action's, by its name.
     if (!(0, node_path_1.basename)(state.configDir).startsWith('docker-build-push-config-')) {
         log.warning(`Not removing ${state.configDir}: it is not a folder this action made.`);
         return;
     }
     const docker = new docker_cli_1.DockerCli(ctx.exec, ctx.env).withEnv({ DOCKER_CONFIG: state.configDir });
-    for (const registry of state.loginRegistries) {
+    if (state.builder)
+        await removeBuilder(ctx, docker, state.builder);
+    if (!state.logout && state.loginRegistries.length > 0) {
+        log.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
+        return;
+    }
+    // At once: the folder goes right after, so logouts racing on its config.json lose nothing;
+    // each still clears what a credential store of the CLI's own choosing may hold.
+    const results = await Promise.all(state.loginRegistries.map((registry) => {
         const server = (0, image_name_1.loginServerOf)(registry);
-        const result = await docker.exec(server ? ['logout', server] : ['logout']);
+        return docker.exec(server ? ['logout', server] : ['logout']);
+    }));
+    for (const [index, result] of results.entries()) {
         if (result.code !== 0) {
-            log.warning(`docker logout of ${(0, image_name_1.registryLabel)(registry)} failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); removing the credentials anyway.`);
+            log.warning(`docker logout of ${(0, image_name_1.registryLabel)(state.loginRegistries[index])} failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); removing the credentials anyway.`);
         }
     }
     await (0, docker_config_1.removePrivateConfig)(state.configDir);
+    if (state.loginRegistries.length === 0) {
+        log.info(`Removed ${state.configDir}.`);
+        return;
+    }
     const from = state.loginRegistries.map(image_name_1.registryLabel).join(', ');
-    log.info(`Logged out of ${from || 'no registry'} and removed ${state.configDir}.`);
+    log.info(`Logged out of ${from} and removed ${state.configDir}.`);
+}
+/** `docker buildx rm` of the temporary builder: its BuildKit container and its record go. */
+async function removeBuilder({ log }, docker, name) {
+    if (!name.startsWith(state_1.TEMPORARY_BUILDER_PREFIX)) {
+        log.warning(`Not removing the builder ${name}: it is not one this action made.`);
+        return;
+    }
+    const result = await docker.exec(['buildx', 'rm', name]);
+    if (result.code === 0) {
+        log.info(`Removed the temporary builder ${name}.`);
+    }
+    else {
+        log.warning(`Removing the temporary builder ${name} failed (${(0, docker_cli_1.lastLines)((0, docker_cli_1.errorOutput)(result))}); remove it with docker buildx rm ${name} (its BuildKit container is buildx_buildkit_${name}0).`);
+    }
 }
 
 
@@ -765,6 +790,7 @@ function parseClientVersion(output) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.buildxPluginCandidates = buildxPluginCandidates;
 exports.userConfigDir = userConfigDir;
 exports.withoutCredentials = withoutCredentials;
 exports.readUserConfig = readUserConfig;
@@ -784,6 +810,23 @@ const CREDENTIAL_KEYS = ['auths', 'credsStore', 'credHelpers'];
  * linked, not copied: buildx records its state there.
  */
 const LINKED_FOLDERS = ['cli-plugins', 'contexts', 'buildx'];
+/** Where the docker CLI looks for system-wide plugins on Linux, after the config's own folder. */
+const SYSTEM_PLUGIN_FOLDERS = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/**
+ * The files the docker CLI would run for `docker buildx`: in the config's `cli-plugins`, the
+ * config's `cliPluginsExtraDirs`, and the system folders. None existing means no buildx.
+ */
+function buildxPluginCandidates(userDir, config) {
+    const extra = Array.isArray(config.cliPluginsExtraDirs)
+        ? config.cliPluginsExtraDirs.filter((dir) => typeof dir === 'string')
+        : [];
+    return [(0, node_path_1.join)(userDir, 'cli-plugins'), ...extra, ...SYSTEM_PLUGIN_FOLDERS].map((dir) => (0, node_path_1.join)(dir, 'docker-buildx'));
+}
 /** The docker config folder the step would use without the action. */
 function userConfigDir(env) {
     return env.DOCKER_CONFIG || (0, node_path_1.join)(env.HOME || (0, node_os_1.homedir)(), '.docker');
@@ -863,17 +906,32 @@ function credentialsFor(config, registries) {
  * never lands in the runner user's ~/.docker, which parallel jobs on a self-hosted runner share.
  * The user's credentials for `keepFor` (registries the step pushes to without a login) stay.
  */
-async function createPrivateConfig(runnerTemp, userDir, config, keepFor = []) {
+async function createPrivateConfig(runnerTemp, userDir, config, keepFor = [], options = {}) {
     const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(runnerTemp, 'docker-build-push-config-'));
     await (0, promises_1.chmod)(dir, 0o700);
-    const dropped = CREDENTIAL_KEYS.filter((key) => key in config);
-    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify({ ...withoutCredentials(config), ...credentialsFor(config, keepFor) }, null, 2)}\n`, {
+    const dropped = options.keepCredentials ? [] : CREDENTIAL_KEYS.filter((key) => key in config);
+    const written = options.keepCredentials
+        ? config
+        : { ...withoutCredentials(config), ...credentialsFor(config, keepFor) };
+    await (0, promises_1.writeFile)((0, node_path_1.join)(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`, {
         mode: 0o600,
     });
+    const own = options.ownFolders ?? [];
     for (const folder of LINKED_FOLDERS) {
         const target = (0, node_path_1.join)(userDir, folder);
-        if ((0, node_fs_1.existsSync)(target))
+        if (own.includes(folder)) {
+            await (0, promises_1.mkdir)((0, node_path_1.join)(dir, folder), { mode: 0o700 });
+            // The user's other plugins (compose, ...) stay usable; buildx is the step's own.
+            if (folder === 'cli-plugins' && (0, node_fs_1.existsSync)(target)) {
+                for (const entry of await (0, promises_1.readdir)(target)) {
+                    if (entry !== 'docker-buildx')
+                        await (0, promises_1.symlink)((0, node_path_1.join)(target, entry), (0, node_path_1.join)(dir, folder, entry));
+                }
+            }
+        }
+        else if ((0, node_fs_1.existsSync)(target)) {
             await (0, promises_1.symlink)(target, (0, node_path_1.join)(dir, folder));
+        }
     }
     return { dir, dropped };
 }
@@ -1000,12 +1058,18 @@ function checkRegistry(raw, images) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TEMPORARY_BUILDER_PREFIX = void 0;
 exports.savePostState = savePostState;
 exports.readPostState = readPostState;
+// What main hands to the post step. Saved before the first login, so a step failing after it
+// still has its credentials removed.
+/** Names of the step's temporary builders start with this; post removes only such a builder. */
+exports.TEMPORARY_BUILDER_PREFIX = 'docker-build-push-';
 function savePostState(runner, state) {
     runner.saveState('config-dir', state.configDir ?? '');
     runner.saveState('login-registries', state.loginRegistries.join('\n'));
     runner.saveState('logout', String(state.logout));
+    runner.saveState('builder', state.builder ?? '');
 }
 function readPostState(runner) {
     return {
@@ -1015,6 +1079,7 @@ function readPostState(runner) {
             .split('\n')
             .filter((line) => line !== ''),
         logout: runner.getState('logout') !== 'false',
+        builder: runner.getState('builder') || undefined,
     };
 }
 
