@@ -12,7 +12,18 @@ import {
   type FileRecord,
   type StatementBlocks,
 } from './model';
-import { pack, unpackBranches, unpackFunctions, unpackLines } from './packed-detail';
+import {
+  hashFunctionNames,
+  mergeBranches,
+  mergeFunctions,
+  mergeInPlace,
+  mergeLines,
+  pack,
+  packedCounts,
+  unpackBranches,
+  unpackFunctions,
+  unpackLines,
+} from './packed-detail';
 import type { Ratio } from './percent';
 
 const PATHS = ['a.ts', 'src/b.py', 'c.go'];
@@ -181,7 +192,7 @@ test('merged records give the figures and the measured lines of a plain merge', 
           set.add(path, recordOf(path, figures));
           addToReference(reference, path, figures);
         }
-        expect(set.figures()).toEqual(
+        expect([...set.figures()]).toEqual(
           [...reference].map(([path, file]) => referenceFigures(path, file)),
         );
         for (const path of PATHS) {
@@ -217,4 +228,91 @@ test('packed detail unpacks to what went in, each count reduced to covered or no
     ),
     { numRuns: 500 },
   );
+});
+
+/**
+ * The same file again with other hits, as a report with one section per test lists it: the
+ * same lines (some left out), branches and functions. Such records merge in place.
+ */
+const again = fc
+  .tuple(
+    raw,
+    fc.array(hits, { minLength: 64, maxLength: 64 }),
+    fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+  )
+  .map(([figures, counts, keep]): [Raw, Raw] => {
+    const count = (i: number) => counts[i % counts.length];
+    return [
+      figures,
+      {
+        ...figures,
+        lines: figures.lines
+          .filter((_, i) => keep[i % keep.length])
+          .map(([line], i) => [line, count(i)]),
+        branches: figures.branches?.map(([line, slot], i) => [line, slot, count(i + 7)]),
+        functions: figures.functions?.map(([name], i) => [name, count(i + 13)]),
+        counts: undefined,
+      },
+    ];
+  });
+
+test('a file listed again with the same shape merges as a plain merge', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...PATHS), again), { maxLength: 6 }),
+      (additions) => {
+        const set = new CoverageSet();
+        const reference = new Map<string, Reference>();
+        for (const [path, pair] of additions) {
+          for (const figures of pair) {
+            set.add(path, recordOf(path, figures));
+            addToReference(reference, path, figures);
+          }
+        }
+        expect([...set.figures()]).toEqual(
+          [...reference].map(([path, file]) => referenceFigures(path, file)),
+        );
+        for (const path of PATHS)
+          expect(set.measuredLines(path)).toEqual(referenceLines(reference.get(path)));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('merging in place gives what unpacking, merging and packing give, or changes nothing', () => {
+  let inPlace = 0;
+  fc.assert(
+    fc.property(fc.oneof(again, fc.tuple(raw, raw)), ([first, second]) => {
+      const a = recordOf('x', first);
+      const b = recordOf('x', second);
+      const aFunctions = a.functions && hashFunctionNames(a.functions);
+      const bFunctions = b.functions && hashFunctionNames(b.functions);
+      const packed = pack(a.lines, a.branches, aFunctions);
+      const before = packed.slice();
+      if (!mergeInPlace(packed, b.lines, b.branches, bFunctions)) {
+        expect(packed).toEqual(before);
+        return;
+      }
+      inPlace++;
+      const oldBranches = unpackBranches(before);
+      const oldFunctions = unpackFunctions(before);
+      const merged = pack(
+        mergeLines(unpackLines(before), b.lines),
+        oldBranches && b.branches
+          ? mergeBranches(oldBranches, b.branches)
+          : (oldBranches ?? b.branches),
+        oldFunctions && bFunctions
+          ? mergeFunctions(oldFunctions, bFunctions)
+          : (oldFunctions ?? bFunctions),
+      );
+      expect(unpackLines(packed)).toEqual(unpackLines(merged));
+      expect(unpackBranches(packed)).toEqual(unpackBranches(merged));
+      expect(unpackFunctions(packed)).toEqual(unpackFunctions(merged));
+      expect(packedCounts(packed)).toEqual(packedCounts(merged));
+    }),
+    { numRuns: 1000 },
+  );
+  // The generated pairs do reach the in-place merge, not only its refusal.
+  expect(inPlace).toBeGreaterThan(100);
 });

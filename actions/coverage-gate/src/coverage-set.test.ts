@@ -68,7 +68,7 @@ test('the same file from two reports: lines unite, a line covered in either is c
     lines: hits([[1, 0]]),
     functions: { names: ['main'], lines: Uint32Array.of(1), hits: Uint32Array.of(0) },
   });
-  expect(set.figures().find((file) => file.path === 'a.ts')).toMatchObject({
+  expect([...set.figures()].find((file) => file.path === 'a.ts')).toMatchObject({
     lines: { covered: 2, total: 4 },
     functions: { covered: 1, total: 1 },
     branches: undefined,

@@ -1,5 +1,4 @@
 import {
-  countHits,
   saturate,
   type BranchHits,
   type CountsOnly,
@@ -11,8 +10,10 @@ import {
   hashFunctionNames,
   mergeBranches,
   mergeFunctions,
+  mergeInPlace,
   mergeLines,
   pack,
+  packedCounts,
   unpackBranches,
   unpackFunctions,
   unpackLines,
@@ -46,17 +47,17 @@ export interface FileFigures {
 }
 
 /**
- * A file's merged coverage. Its detail is kept packed in one Uint32Array (packed-detail.ts): a
- * report of 100,000 files would not fit in a runner's memory with arrays of counts per file.
+ * A file's merged coverage. Its detail is kept packed (packed-detail.ts) in the set's blocks:
+ * a report of 100,000 files would not fit in a runner's memory with arrays of counts per file,
+ * and even one small array and its counts per file, kept for the whole run, make V8 grow its
+ * young generation to its largest (about 100 MB more memory on Node 24).
  */
 interface MergedFile {
   path: string;
-  /** Undefined: no report gave detail (line numbers, branches, functions) for this file. */
-  packed?: Uint32Array;
-  /** Counts from the detail; undefined where there is none. */
-  lines?: Ratio;
-  branches?: Ratio;
-  functions?: Ratio;
+  /** The block holding the file's packed detail; -1: no report gave detail for this file. */
+  block: number;
+  offset: number;
+  size: number;
   statements?: StatementBlocks;
   /** The file's statement count as a report gave it (the largest, should reports disagree). */
   statementCount?: number;
@@ -65,8 +66,14 @@ interface MergedFile {
   unnamed: boolean;
 }
 
+/** Words in one block of packed detail (4 MB). */
+const BLOCK_WORDS = 1 << 20;
+
 export class CoverageSet {
   private readonly files = new Map<string, MergedFile>();
+  /** Every file's packed detail, one after the other; a larger one has a block of its own. */
+  private readonly blocks: Uint32Array[] = [];
+  private used = BLOCK_WORDS;
 
   /** Adds a record under its repository path (already mapped). */
   add(path: string, record: FileRecord): void {
@@ -75,28 +82,22 @@ export class CoverageSet {
     if (!known) {
       const file: MergedFile = {
         path,
+        block: -1,
+        offset: 0,
+        size: 0,
         counts: record.counts && { ...record.counts },
         statements: record.statements,
         statementCount: record.statementCount,
         unnamed: record.unnamed === true,
       };
-      store(file, record.lines, record.branches, functions);
+      this.store(file, record.lines, record.branches, functions);
       this.files.set(path, file);
       return;
     }
-    const old = known.packed;
-    const lines = old ? mergeLines(unpackLines(old), record.lines) : record.lines;
-    const oldBranches = old && unpackBranches(old);
-    const branches =
-      oldBranches && record.branches
-        ? mergeBranches(oldBranches, record.branches)
-        : (oldBranches ?? record.branches);
-    const oldFunctions = old && unpackFunctions(old);
-    const mergedFunctions =
-      oldFunctions && functions
-        ? mergeFunctions(oldFunctions, functions)
-        : (oldFunctions ?? functions);
-    store(known, lines, branches, mergedFunctions);
+    const old = this.packed(known);
+    if (!old || !mergeInPlace(old, record.lines, record.branches, functions)) {
+      this.store(known, ...mergeByUnpacking(old, record.lines, record.branches, functions));
+    }
     if (record.statementCount !== undefined) {
       known.statementCount = Math.max(known.statementCount ?? 0, record.statementCount);
     }
@@ -122,29 +123,84 @@ export class CoverageSet {
    * when no report gave the file's line numbers.
    */
   measuredLines(path: string): LineHits | undefined {
-    const file = this.files.get(path);
-    if (!file?.packed || file.lines === undefined) return undefined;
-    return unpackLines(file.packed);
+    const packed = this.files.has(path) ? this.packed(this.files.get(path)!) : undefined;
+    if (!packed || packedCounts(packed).lines === undefined) return undefined;
+    return unpackLines(packed);
   }
 
-  /** Every file's figures, in the order the files were first added. */
-  figures(): FileFigures[] {
-    return [...this.files.values()].map(fileFigures);
+  /**
+   * Every file's figures, in the order the files were first added, made as they are read (each
+   * time the result is walked): 100,000 files' figures held at once would cost more memory than
+   * the detail they come from.
+   */
+  figures(): Iterable<FileFigures> {
+    return { [Symbol.iterator]: () => this.eachFigures() };
+  }
+
+  private *eachFigures(): Generator<FileFigures> {
+    for (const file of this.files.values()) {
+      const packed = this.packed(file);
+      yield fileFigures(file, packed ? packedCounts(packed) : {});
+    }
+  }
+
+  /** A view of the file's packed detail (writes go to the store); undefined when it has none. */
+  private packed(file: MergedFile): Uint32Array | undefined {
+    return file.block < 0
+      ? undefined
+      : this.blocks[file.block].subarray(file.offset, file.offset + file.size);
+  }
+
+  /** Packs the detail into the store: over the file's old detail when it fits there. */
+  private store(
+    file: MergedFile,
+    lines: LineHits,
+    branches: BranchHits | undefined,
+    functions: FunctionHashes | undefined,
+  ): void {
+    const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
+    if (!hasDetail) {
+      file.block = -1;
+      return;
+    }
+    const packed = pack(lines, branches, functions);
+    if (file.block < 0 || packed.length > file.size) {
+      if (packed.length > BLOCK_WORDS - this.used) {
+        this.blocks.push(new Uint32Array(Math.max(BLOCK_WORDS, packed.length)));
+        this.used = 0;
+      }
+      file.block = this.blocks.length - 1;
+      file.offset = this.used;
+      this.used += packed.length;
+    }
+    file.size = packed.length;
+    this.blocks[file.block].set(packed, file.offset);
   }
 }
 
-function store(
-  file: MergedFile,
-  lines: LineHits,
-  branches: BranchHits | undefined,
+/** A file's detail unpacked and the record's merged into it, for packing anew. */
+function mergeByUnpacking(
+  old: Uint32Array | undefined,
+  recordLines: LineHits,
+  recordBranches: BranchHits | undefined,
   functions: FunctionHashes | undefined,
-): void {
-  const hasDetail = lines.lines.length > 0 || branches !== undefined || functions !== undefined;
-  file.packed = hasDetail ? pack(lines, branches, functions) : undefined;
-  file.lines = lines.lines.length > 0 ? countHits(lines.hits) : undefined;
-  file.branches = branches && countHits(branches.hits);
-  file.functions = functions && countHits(functions.hits);
+): [LineHits, BranchHits | undefined, FunctionHashes | undefined] {
+  const lines = old ? mergeLines(unpackLines(old), recordLines) : recordLines;
+  const oldBranches = old && unpackBranches(old);
+  const branches =
+    oldBranches && recordBranches
+      ? mergeBranches(oldBranches, recordBranches)
+      : (oldBranches ?? recordBranches);
+  const oldFunctions = old && unpackFunctions(old);
+  const mergedFunctions =
+    oldFunctions && functions
+      ? mergeFunctions(oldFunctions, functions)
+      : (oldFunctions ?? functions);
+  return [lines, branches, mergedFunctions];
 }
+
+/** Counts from a file's detail; undefined where there is none. */
+type DetailCounts = ReturnType<typeof packedCounts>;
 
 /**
  * Counts without detail cannot be merged line by line: two of them for one file are two views
@@ -171,21 +227,23 @@ function mergeStatements(a: StatementBlocks, b: StatementBlocks): StatementBlock
  * Lines of a file whose statement count a report gave: that many statements, of which those
  * missed by every report (the lines whose merged hits are 0) are not covered.
  */
-function statementLines(file: MergedFile): Ratio | undefined {
+function statementLines(file: MergedFile, detail: DetailCounts): Ratio | undefined {
   if (file.statementCount === undefined) return undefined;
-  const missed = file.lines ? file.lines.total - file.lines.covered : 0;
+  const missed = detail.lines ? detail.lines.total - detail.lines.covered : 0;
   const total = Math.max(file.statementCount, missed);
   return { covered: total - missed, total };
 }
 
 /** A file's counts: from its detail where it has some, else from the counts a report gave. */
-function fileFigures(file: MergedFile): FileFigures {
+function fileFigures(file: MergedFile, detail: DetailCounts): FileFigures {
   const figures: FileFigures = {
     path: file.path,
-    lines: statementLines(file) ?? file.lines ?? file.counts?.lines ?? { covered: 0, total: 0 },
-    branches: file.branches ?? file.counts?.branches,
-    functions: file.functions ?? file.counts?.functions,
-    lineDetail: file.lines !== undefined,
+    lines: statementLines(file, detail) ??
+      detail.lines ??
+      file.counts?.lines ?? { covered: 0, total: 0 },
+    branches: detail.branches ?? file.counts?.branches,
+    functions: detail.functions ?? file.counts?.functions,
+    lineDetail: detail.lines !== undefined,
     unnamed: file.unnamed,
   };
   if (file.statements) {

@@ -233,11 +233,4 @@ export function takeIf<T>(measured: boolean, builder: { take(): T }): T | undefi
   return measured ? taken : undefined;
 }
 
-/** Covered and total of a set of hit counts. */
-export function countHits(hits: Uint32Array): Ratio {
-  let covered = 0;
-  for (let i = 0; i < hits.length; i++) if (hits[i] > 0) covered++;
-  return { covered, total: hits.length };
-}
-
 export const EMPTY_LINES: LineHits = { lines: new Uint32Array(0), hits: new Uint32Array(0) };

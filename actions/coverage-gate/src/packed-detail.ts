@@ -1,4 +1,5 @@
 import { saturate, type BranchHits, type FunctionHits, type LineHits } from './model';
+import type { Ratio } from './percent';
 
 // One file's merged detail, for coverage-set.ts alone (exported for it and for tests): line
 // hits, branch outcomes and function hashes packed into one Uint32Array, and the merges that
@@ -228,4 +229,98 @@ export function mergeFunctions(a: FunctionHashes, b: FunctionHashes): FunctionHa
     hits[i++] = value.hits;
   }
   return { hashes, lines, hits };
+}
+
+/**
+ * Adds a record's detail to a packed file in place, when it fits the packed shape: its lines
+ * within the bitmap's span, its branches the same (line, slot) pairs in the same order, its
+ * functions the same hashes in the same order (or it has none of either). The result is the
+ * one unpacking, merging and packing would give, without a new array; false, and nothing
+ * changed, when the record does not fit. A report that lists each file more than once (one
+ * section per test) merges this way.
+ */
+export function mergeInPlace(
+  packed: Uint32Array,
+  lines: LineHits,
+  branches?: BranchHits,
+  functions?: FunctionHashes,
+): boolean {
+  const first = packed[0];
+  const span = packed[1];
+  const count = lines.lines.length;
+  if (
+    count > 0 &&
+    (span & SPARSE || lines.lines[0] < first || lines.lines[count - 1] - first >= span)
+  )
+    return false;
+  const branchAt = HEADER + lineWords(packed);
+  const branchCount = packed[2] === NONE ? 0 : packed[2];
+  if (branches) {
+    if (packed[2] === NONE || branches.lines.length !== branchCount) return false;
+    for (let i = 0; i < branchCount; i++) {
+      if (
+        packed[branchAt + 2 * i] !== branches.lines[i] ||
+        packed[branchAt + 2 * i + 1] >>> 1 !== branches.slots[i]
+      )
+        return false;
+    }
+  }
+  const functionAt = branchAt + 2 * branchCount;
+  if (functions) {
+    if (packed[3] === NONE || functions.hashes.length !== packed[3]) return false;
+    for (let i = 0; i < packed[3]; i++)
+      if (packed[functionAt + 2 * i] !== functions.hashes[i]) return false;
+  }
+  for (let i = 0; i < count; i++) {
+    const offset = (lines.lines[i] - first) * 2;
+    const word = HEADER + (offset >>> 5);
+    const shift = offset & 31;
+    if (((packed[word] >>> shift) & 1) === 0) packed[4]++;
+    packed[word] = (packed[word] | ((1 | ((lines.hits[i] > 0 ? 1 : 0) << 1)) << shift)) >>> 0;
+  }
+  if (branches) {
+    for (let i = 0; i < branchCount; i++)
+      if (branches.hits[i] > 0) packed[branchAt + 2 * i + 1] |= 1;
+  }
+  if (functions) {
+    for (let i = 0; i < packed[3]; i++) {
+      const at = functionAt + 2 * i;
+      // A function whose line was unknown (0) takes the record's, as mergeFunctions does.
+      if (packed[at + 1] >>> 1 === 0 && functions.lines[i] !== 0)
+        packed[at + 1] = ((functions.lines[i] << 1) | (packed[at + 1] & 1)) >>> 0;
+      if (functions.hits[i] > 0) packed[at + 1] |= 1;
+    }
+  }
+  return true;
+}
+
+/** How many lines, branches and functions a packed file measures, and how many are covered. */
+export function packedCounts(packed: Uint32Array): {
+  lines?: Ratio;
+  branches?: Ratio;
+  functions?: Ratio;
+} {
+  const words = lineWords(packed);
+  let covered = 0;
+  for (let i = HEADER; i < HEADER + words; i++) {
+    // Sparse: one line a word, bit 0 its cover; bitmap: bit 1 of each pair.
+    covered += packed[1] & SPARSE ? packed[i] & 1 : bitCount(packed[i] & 0xaaaaaaaa);
+  }
+  const branchCount = packed[2] === NONE ? 0 : packed[2];
+  const flags = (at: number, count: number): Ratio => {
+    let done = 0;
+    for (let i = 0; i < count; i++) done += packed[at + 2 * i + 1] & 1;
+    return { covered: done, total: count };
+  };
+  return {
+    lines: packed[4] > 0 ? { covered, total: packed[4] } : undefined,
+    branches: packed[2] === NONE ? undefined : flags(HEADER + words, branchCount),
+    functions: packed[3] === NONE ? undefined : flags(HEADER + words + 2 * branchCount, packed[3]),
+  };
+}
+
+function bitCount(word: number): number {
+  let value = word - ((word >>> 1) & 0x55555555);
+  value = (value & 0x33333333) + ((value >>> 2) & 0x33333333);
+  return (Math.imul((value + (value >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }

@@ -34,6 +34,7 @@ export interface MappedPath {
 }
 
 const DRIVE = /^[A-Za-z]:\//;
+const UNTIDY = /\/\/|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 function normalizeSlashes(text: string): string {
   return text.replace(/\\/g, '/');
@@ -51,7 +52,8 @@ function join(root: string, relative: string): string {
 function tidy(text: string): string {
   const drive = DRIVE.exec(text)?.[0] ?? '';
   const rest = text.slice(drive.length);
-  const normalized = path.posix.normalize(rest);
+  // Most paths hold no `.`, `..` or `//`: they are left as they are, without a copy.
+  const normalized = rest === '' ? '.' : UNTIDY.test(rest) ? path.posix.normalize(rest) : rest;
   return drive + (normalized === '.' ? '' : normalized.replace(/^\.\//, ''));
 }
 
@@ -59,10 +61,13 @@ export class PathMapper {
   private readonly files: Set<string>;
   private readonly byName = new Map<string, string[]>();
   private readonly workspace: string;
+  /** The length of the longest workspace path: no longer tail can name a workspace file. */
+  private longest = 0;
 
   constructor(private readonly options: PathMappingOptions) {
     this.files = new Set(options.workspaceFiles);
     for (const file of options.workspaceFiles) {
+      this.longest = Math.max(this.longest, file.length);
       const name = file.slice(file.lastIndexOf('/') + 1);
       const list = this.byName.get(name);
       if (list) list.push(file);
@@ -112,21 +117,42 @@ export class PathMapper {
         if (this.files.has(local)) return local;
       }
     }
-    // A path from another machine or a container: its tail may be a workspace path.
-    const parts = text.replace(DRIVE, '').split('/').filter(Boolean);
-    for (let start = 1; start < parts.length; start++) {
-      const tail = parts.slice(start).join('/');
-      if (this.files.has(tail)) return tail;
-    }
+    // A path from another machine or a container: its longest tail that is a workspace path.
+    const tail = longestTailIn(text, this.files, this.longest);
+    if (tail !== undefined) return tail;
     // A path missing its leading folders (Java packages, Cobertura without sources): the one
     // workspace file that ends with it, when exactly one does.
     if (!isAbsolute(text) && text !== '') {
-      const name = parts[parts.length - 1];
+      const name = text.slice(text.lastIndexOf('/') + 1);
       const endings = (this.byName.get(name) ?? []).filter((file) => file.endsWith(`/${text}`));
       if (endings.length === 1) return endings[0];
     }
     return undefined;
   }
+}
+
+/**
+ * The longest tail of `text` (its last segments, the first segment always left out) that is a
+ * workspace file. Tails are tried from the end, and only while no longer than the longest
+ * workspace path: the work per report path is bounded by the workspace, not by the path's
+ * length (a path of 40,000 segments would otherwise cost 40,000 copies of itself).
+ */
+function longestTailIn(
+  text: string,
+  files: ReadonlySet<string>,
+  longest: number,
+): string | undefined {
+  // `text` is tidy: one slash at most at either end.
+  let bare = text.replace(DRIVE, '');
+  if (bare.startsWith('/')) bare = bare.slice(1);
+  if (bare.endsWith('/')) bare = bare.slice(0, -1);
+  let found: string | undefined;
+  for (let slash = bare.lastIndexOf('/'); slash > 0; slash = bare.lastIndexOf('/', slash - 1)) {
+    if (bare.length - slash - 1 > longest) break;
+    const tail = bare.slice(slash + 1);
+    if (tail !== '' && files.has(tail)) found = tail;
+  }
+  return found;
 }
 
 /** `module example.com/x` from the text of a go.mod file. */

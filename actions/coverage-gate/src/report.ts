@@ -196,15 +196,20 @@ function render(model: ReportModel, lists: Lists, heading: string): string {
   return out.join('\n');
 }
 
-function leastCovered(files: FileFigures[], count: number): FileFigures[] {
-  return files
-    .filter(
-      (file) => !file.unnamed && file.lines.total > 0 && file.lines.covered < file.lines.total,
-    )
-    .sort(
-      (a, b) => compareRatios(a.lines, b.lines) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-    )
-    .slice(0, count);
+/** The `count` files least covered, keeping no more than that many while walking them all. */
+function leastCovered(files: Iterable<FileFigures>, count: number): FileFigures[] {
+  const order = (a: FileFigures, b: FileFigures) =>
+    compareRatios(a.lines, b.lines) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const least: FileFigures[] = [];
+  for (const file of files) {
+    if (file.unnamed || file.lines.total === 0 || file.lines.covered >= file.lines.total) continue;
+    if (least.length === count && (count === 0 || order(file, least[count - 1]) >= 0)) continue;
+    let at = least.length;
+    while (at > 0 && order(file, least[at - 1]) < 0) at--;
+    least.splice(at, 0, file);
+    if (least.length > count) least.pop();
+  }
+  return least;
 }
 
 /**

@@ -536,7 +536,7 @@ describe('Go', () => {
   test('set mode keeps a block run if any copy ran', async () => {
     const profile = 'mode: set\na.go:1.1,2.2 2 0\na.go:1.1,2.2 2 1\na.go:3.1,3.9 1 0\n';
     const parsed = await parse('go', profile);
-    const file = parsed.set.figures().find((figures) => figures.path === 'a.go');
+    const file = [...parsed.set.figures()].find((figures) => figures.path === 'a.go');
     expect(file!.statements).toEqual({ covered: 2, total: 3 });
   });
 

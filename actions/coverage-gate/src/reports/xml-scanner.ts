@@ -115,7 +115,8 @@ export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void
       const lt = buffer.indexOf('<', pos);
       if (lt < 0) {
         // Text runs to the end of what has arrived; keep it until its end is known.
-        if (!wantsText || final) pos = length;
+        if (wantsText && !final) return keep(pos, final, 'text', { kind: 'text' }, 0);
+        pos = length;
         break;
       }
       if (lt > pos && wantsText && depth > 0) deliverText(buffer.slice(pos, lt));
@@ -124,33 +125,36 @@ export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void
       if (next === 47) {
         // </name>
         end = buffer.indexOf('>', lt + 2);
-        if (end < 0) return keep(lt, final, 'an unclosed end tag');
+        if (end < 0) return keep(lt, final, 'an unclosed end tag', until('>'), 2);
         handler.close(buffer.slice(lt + 2, end).trim());
         depth--;
         pos = end + 1;
       } else if (next === 63) {
         end = buffer.indexOf('?>', lt + 2);
-        if (end < 0) return keep(lt, final, 'an unclosed processing instruction');
+        if (end < 0) return keep(lt, final, 'an unclosed processing instruction', until('?>'), 2);
         pos = end + 2;
       } else if (next === 33) {
         if (buffer.startsWith('<!--', lt)) {
           end = buffer.indexOf('-->', lt + 4);
-          if (end < 0) return keep(lt, final, 'an unclosed comment');
+          if (end < 0) return keep(lt, final, 'an unclosed comment', until('-->'), 4);
           handler.comment?.(buffer.slice(lt + 4, end));
           pos = end + 3;
         } else if (buffer.startsWith('<![CDATA[', lt)) {
           end = buffer.indexOf(']]>', lt + 9);
-          if (end < 0) return keep(lt, final, 'an unclosed CDATA section');
+          if (end < 0) return keep(lt, final, 'an unclosed CDATA section', until(']]>'), 9);
           if (wantsText) handler.text!(buffer.slice(lt + 9, end));
           pos = end + 3;
         } else {
           // <!DOCTYPE ...>, possibly with an internal subset in brackets, which is skipped.
           const bracket = buffer.indexOf('[', lt);
           const close = buffer.indexOf('>', lt);
-          if (close < 0) return keep(lt, final, 'an unclosed declaration');
+          if (close < 0) {
+            const awaiting: Awaiting = { kind: 'declaration' };
+            return keep(lt, final, 'an unclosed declaration', awaiting, 2);
+          }
           if (bracket >= 0 && bracket < close) {
             end = buffer.indexOf(']>', bracket);
-            if (end < 0) return keep(lt, final, 'an unclosed declaration');
+            if (end < 0) return keep(bracket, final, 'an unclosed declaration', until(']>'), 1, lt);
             pos = end + 2;
           } else {
             pos = close + 1;
@@ -158,7 +162,8 @@ export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void
         }
       } else {
         end = findTagEnd(buffer, lt + 1);
-        if (end < 0) return keep(lt, final, 'an unclosed start tag');
+        if (end < 0)
+          return keep(lt, final, 'an unclosed start tag', { kind: 'start-tag', quote: 0 }, 1);
         const empty = buffer.charCodeAt(end - 1) === 47;
         tag.reset(buffer.slice(lt + 1, empty ? end - 1 : end));
         if (tag.name === '') fail('a tag without a name');
@@ -181,22 +186,105 @@ export async function scanXml(chunks: Chunks, handler: XmlHandler): Promise<void
     handler.text!(text.includes('&') ? decodeEntities(text) : text);
   };
 
-  const keep = (from: number, final: boolean, what: string): undefined => {
+  /**
+   * Sets aside the unfinished construct that starts at `start` (at `from` when its end is looked
+   * for from a later point, `from` - `start` + `skip` being where that search begins), until a
+   * later chunk holds its end.
+   */
+  const keep = (
+    from: number,
+    final: boolean,
+    what: string,
+    awaiting: Awaiting,
+    skip: number,
+    start = from,
+  ): undefined => {
     if (final) fail(`the file ends inside ${what}`);
-    consumed += from;
-    buffer = buffer.slice(from);
+    consumed += start;
+    pending = { pieces: [buffer.slice(start)], awaiting };
+    endsIn(awaiting, buffer.slice(from + skip));
+    buffer = '';
     return undefined;
   };
 
+  let pending: { pieces: string[]; awaiting: Awaiting } | undefined;
+  let first = true;
   for await (const chunk of chunks) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-    if (consumed === 0 && buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1);
+    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (first && text !== '') {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+    }
+    if (pending !== undefined) {
+      // Only the new text is searched: a construct of any size is read in time proportional
+      // to its size, and joined once, when its end has arrived.
+      pending.pieces.push(text);
+      if (!endsIn(pending.awaiting, text)) continue;
+      buffer = pending.pieces.join('');
+      pending = undefined;
+    } else {
+      buffer += text;
+    }
     scan(false);
   }
-  buffer += decoder.end();
+  // At the end nothing is set aside: an unfinished construct is an error.
+  buffer = (pending?.pieces.join('') ?? buffer) + decoder.end();
   scan(true);
   if (!sawRoot) fail('no root element');
   if (depth !== 0) fail('the file ends before its root element is closed');
+}
+
+/** What ends an unfinished construct, and how far the search for it has come. */
+type Awaiting =
+  | { kind: 'text' }
+  | { kind: 'sequence'; end: string; tail: string }
+  | { kind: 'declaration' }
+  | { kind: 'start-tag'; quote: number };
+
+function until(end: string): Awaiting {
+  return { kind: 'sequence', end, tail: '' };
+}
+
+/**
+ * Whether `text`, the next piece of an unfinished construct, holds the construct's end; the
+ * search state is carried in `awaiting` from one piece to the next.
+ */
+function endsIn(awaiting: Awaiting, text: string): boolean {
+  switch (awaiting.kind) {
+    case 'text':
+      return text.includes('<');
+    case 'sequence': {
+      const probe = awaiting.tail + text;
+      if (probe.includes(awaiting.end)) return true;
+      awaiting.tail = probe.slice(probe.length - Math.min(probe.length, awaiting.end.length - 1));
+      return false;
+    }
+    case 'declaration': {
+      // Without an internal subset, `>` ends it; with one (`[` first), `]>` does.
+      const close = text.indexOf('>');
+      const bracket = text.indexOf('[');
+      if (bracket < 0 || (close >= 0 && close < bracket)) return close >= 0;
+      Object.assign(awaiting, until(']>'));
+      return endsIn(awaiting, text.slice(bracket + 1));
+    }
+    case 'start-tag': {
+      let i = 0;
+      while (i < text.length) {
+        if (awaiting.quote !== 0) {
+          const close = text.indexOf(awaiting.quote === 34 ? '"' : "'", i);
+          if (close < 0) return false;
+          awaiting.quote = 0;
+          i = close + 1;
+          continue;
+        }
+        const code = text.charCodeAt(i);
+        if (code === 62) return true;
+        if (code === 34 || code === 39) awaiting.quote = code;
+        i++;
+      }
+      return false;
+    }
+  }
 }
 
 /** The index of the `>` closing a start tag, skipping `>` inside quoted attribute values. */

@@ -1,0 +1,178 @@
+// coverage-gate's peak memory on lcov tracefiles of about 248 MB naming 100,000 source files,
+// read by the action's bundle end to end: one where each file has one record, and one where
+// each file has two (one section per test, as `lcov -a` of two runs or a concatenation writes
+// it), merged line by line. The two run side by side in the same rounds, each in a process of
+// its own, whose peak resident memory (VmHWM) is its own. Target: under 250 MB for both.
+// Generated files live under /tmp and are deleted at the end.
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { nodeBinary, readActionMetadata, repoRoot } from '../harness/run-action';
+import { figuresTable, sideBySide } from './lib/measure';
+
+const FILES = 100_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const MB = 1024 * 1024;
+const node = nodeBinary();
+const bundle = path.join(repoRoot, 'dist', 'coverage-gate', 'index.js');
+/**
+ * Prints the process's own peak resident memory as it exits. Not process.resourceUsage().maxRSS:
+ * on Linux a spawned child's maxRSS starts from its parent's peak (it survives the exec), so it
+ * would report this benchmark's own memory. VmHWM belongs to the child's address space alone.
+ */
+const REPORT_RSS =
+  "process.on('exit', () => process.stderr.write('\\nPEAKRSS ' + /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1] + '\\n'));";
+
+interface Expected {
+  covered: number;
+  total: number;
+}
+
+/**
+ * An lcov tracefile: `sections` sections, each with a record of every file (4 functions,
+ * `lines` lines, 16 branches); a line counts as covered when any section ran it.
+ */
+function writeLcov(file: string, sections: number, lines: number): Expected {
+  const fd = openSync(file, 'w');
+  let parts: string[] = [];
+  let size = 0;
+  const write = (text: string) => {
+    parts.push(text);
+    size += text.length;
+    if (size > 4 * MB) {
+      writeSync(fd, parts.join(''));
+      parts = [];
+      size = 0;
+    }
+  };
+  let covered = 0;
+  for (let section = 0; section < sections; section++) {
+    for (let f = 0; f < FILES; f++) {
+      write(
+        `TN:test_${section}\nSF:/home/runner/work/big/big/src/package_${f % 997}/module_${f}.ts\n`,
+      );
+      for (let fn = 0; fn < 4; fn++) write(`FN:${fn * 20 + 1},function_${fn}_of_${f}\n`);
+      for (let fn = 0; fn < 4; fn++)
+        write(`FNDA:${(f + fn + section) % 3},function_${fn}_of_${f}\n`);
+      write('FNF:4\n');
+      const records: string[] = [];
+      let hit = 0;
+      for (let line = 1; line <= lines; line++) {
+        // Each section misses other lines: a line is covered when one of them ran it.
+        const hits = (line * 7 + f + section) % 5 === 0 ? 0 : ((line * 13 + f) % 40) + 1;
+        if (hits > 0) hit++;
+        if (section === sections - 1) {
+          let ranAny = false;
+          for (let other = 0; other < sections; other++)
+            if ((line * 7 + f + other) % 5 !== 0) ranAny = true;
+          if (ranAny) covered++;
+        }
+        records.push(`DA:${line},${hits}\n`);
+      }
+      write(records.join(''));
+      for (let b = 0; b < 16; b++)
+        write(
+          `BRDA:${b * 5 + 2},${b >> 1},${b & 1},${(b + f + section) % 4 === 0 ? '-' : b % 3}\n`,
+        );
+      write(`BRF:16\nLF:${lines}\nLH:${hit}\nend_of_record\n`);
+    }
+  }
+  writeSync(fd, parts.join(''));
+  closeSync(fd);
+  return { covered, total: FILES * lines };
+}
+
+function inputEnv(given: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const declared = readActionMetadata('coverage-gate').inputs ?? {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = given[name] ?? String(spec.default ?? '');
+    if (!value.includes('${{')) env[`INPUT_${name.toUpperCase()}`] = value;
+  }
+  return env;
+}
+
+/** Runs the bundle on `file` and returns its peak memory in MB; checks its line figure. */
+function runBundle(file: string, expected: Expected, dir: string, preload: string): number {
+  const runnerTemp = path.join(dir, 'runner-temp');
+  rmSync(runnerTemp, { recursive: true, force: true });
+  mkdirSync(runnerTemp);
+  for (const name of ['output', 'summary.md'])
+    closeSync(openSync(path.join(runnerTemp, name), 'w'));
+  const result = spawnSync(node, ['--require', preload, bundle], {
+    encoding: 'utf8',
+    maxBuffer: 64 * MB,
+    env: {
+      PATH: process.env.PATH,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: path.dirname(file),
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
+      GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary.md'),
+      ...inputEnv({ annotate: 'false', files: path.basename(file) }),
+    },
+  });
+  const rss = /PEAKRSS (\d+)/.exec(result.stderr);
+  const line = (Math.floor((expected.covered * 10000) / expected.total) / 100).toFixed(2);
+  if (result.status !== 0 || !rss || !result.stdout.includes(`Coverage gate passed: ${line}%`)) {
+    throw new Error(
+      `${path.basename(file)}: exit ${result.status}, expected ${line}%:\n${result.stdout.slice(-1500)}${result.stderr.slice(-1500)}`,
+    );
+  }
+  return Number(rss[1]) / 1024;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'coverage-gate-memory-bench-'));
+  try {
+    const workspace = path.join(dir, 'workspace');
+    mkdirSync(workspace);
+    const preload = path.join(dir, 'report-rss.js');
+    const fd = openSync(preload, 'w');
+    writeSync(fd, REPORT_RSS);
+    closeSync(fd);
+    const cases = [
+      { name: 'each file once', file: path.join(workspace, 'once.info'), sections: 1, lines: 210 },
+      {
+        name: 'each file twice, merged',
+        file: path.join(workspace, 'twice.info'),
+        sections: 2,
+        lines: 81,
+      },
+    ].map((c) => ({
+      ...c,
+      expected: writeLcov(c.file, c.sections, c.lines),
+      peaks: [] as number[],
+    }));
+    const figures = await sideBySide(
+      cases.map((c) => ({
+        name: `${c.name} (${(statSync(c.file).size / 1e6).toFixed(0)} MB)`,
+        run: () => {
+          c.peaks.push(runBundle(c.file, c.expected, dir, preload));
+        },
+      })),
+      ROUNDS,
+      0,
+    );
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    process.stdout.write(
+      `coverage-gate on lcov of ${FILES} source files, Node ${version}, ${ROUNDS} interleaved rounds\n\n` +
+        `${figuresTable(figures)}\n\n` +
+        cases
+          .map(
+            (c) =>
+              `Peak memory (VmHWM), ${c.name}: ${Math.max(...c.peaks).toFixed(0)} MB (target: under 250 MB)`,
+          )
+          .join('\n') +
+        '\n',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
