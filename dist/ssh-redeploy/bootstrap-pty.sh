@@ -4,7 +4,8 @@
 #
 # 1. Prints its process group (see bootstrap.sh), on the terminal, once the terminal is raw
 #    and silent: the action sends the program only after this line.
-# 2. Reads the program's length in bytes on a line, then exactly that many bytes.
+# 2. Reads the program's length in bytes, ten digits, one byte at a time (a shell's read
+#    builtin may take more from a terminal than its line), then exactly that many bytes.
 # 3. Gives the terminal back its usual settings (echo, lines, signals) and evaluates the
 #    program, with the terminal as its input as under ssh -t: sudo asks for its password there.
 #
@@ -12,4 +13,4 @@
 __srd_g=; read -r __srd_g </proc/$$/stat 2>/dev/null && __srd_g=${__srd_g##*) } && set -- $__srd_g && __srd_g=$3;
 stty raw -echo -iexten 2>/dev/null;
 printf "ssh-redeploy-pgid %s\n" "$__srd_g";
-__srd_n=; IFS= read -r __srd_n; __srd_s=$(head -c "$__srd_n"; printf .); stty sane 2>/dev/null; eval "${__srd_s%.}"
+__srd_n=$(dd bs=1 count=10 2>/dev/null); __srd_n=${__srd_n#"${__srd_n%%[!0]*}"}; __srd_s=$(head -c "$__srd_n"; printf .); stty sane 2>/dev/null; eval "${__srd_s%.}"

@@ -715,6 +715,91 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 1954:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Glob patterns as workflows write them (`**/coverage/lcov.info`, `reports/*.xml`,
+// `{a,b}.out`, `build/**/*.js`), matched against relative paths with forward slashes.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.globToRegExp = globToRegExp;
+exports.isGlob = isGlob;
+exports.literalPrefix = literalPrefix;
+/** A regular expression matching exactly the paths the glob matches. */
+function globToRegExp(glob) {
+    let source = '';
+    let braces = 0;
+    for (let i = 0; i < glob.length; i++) {
+        const char = glob[i];
+        if (char === '*') {
+            if (glob[i + 1] === '*') {
+                const slashAfter = glob[i + 2] === '/';
+                const atSegmentStart = i === 0 || glob[i - 1] === '/';
+                if (atSegmentStart && slashAfter) {
+                    source += '(?:[^/]*/)*';
+                    i += 2;
+                }
+                else {
+                    source += '.*';
+                    i += 1;
+                }
+            }
+            else {
+                source += '[^/]*';
+            }
+        }
+        else if (char === '?') {
+            source += '[^/]';
+        }
+        else if (char === '[') {
+            const close = glob.indexOf(']', i + 1);
+            if (close < 0) {
+                source += '\\[';
+            }
+            else {
+                const body = glob
+                    .slice(i + 1, close)
+                    .replace(/^!/, '^')
+                    .replace(/\\/g, '\\\\');
+                source += `[${body}]`;
+                i = close;
+            }
+        }
+        else if (char === '{') {
+            braces++;
+            source += '(?:';
+        }
+        else if (char === '}' && braces > 0) {
+            braces--;
+            source += ')';
+        }
+        else if (char === ',' && braces > 0) {
+            source += '|';
+        }
+        else {
+            source += char.replace(/[.+^$|()\\]/g, '\\$&').replace(/[{}]/g, '\\$&');
+        }
+    }
+    return new RegExp(`^${source}$`);
+}
+function isGlob(pattern) {
+    return /[*?[{]/.test(pattern);
+}
+/** The folder before the first wildcard: where a walk for the pattern can start. */
+function literalPrefix(pattern) {
+    const parts = pattern.split('/');
+    const fixed = [];
+    for (const part of parts.slice(0, -1)) {
+        if (isGlob(part))
+            break;
+        fixed.push(part);
+    }
+    return fixed.join('/');
+}
+
+
+/***/ }),
+
 /***/ 5088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -2730,6 +2815,7 @@ function getInputs(runner, environment) {
     const proxyPassword = secret(runner.getInput('proxy-password'));
     const registryPassword = secret(runner.getInput('registry-password'));
     const envText = secret(runner.getInput('env'));
+    const sudoPassword = secret(runner.getInput('sudo-password'));
     const notes = [];
     const port = (0, hosts_1.parsePort)('port', runner.getInput('port'));
     const usernameText = runner.getInput('username');
@@ -2760,6 +2846,9 @@ function getInputs(runner, environment) {
         requireAWayToVerify(hostKeys, targets);
     const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase, password: proxyPassword });
     const mode = readMode(runner, environment, { envText, registryPassword });
+    const terminal = readTerminal(runner, mode.kind, sudoPassword);
+    if (mode.kind === 'script' && terminal)
+        mode.terminal = terminal;
     const upload = readUpload(runner, mode.kind);
     const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
     if (mode.kind === 'service' && mode.spec.monitorMs >= commandTimeoutMs) {
@@ -2785,6 +2874,20 @@ function getInputs(runner, environment) {
         debug: (0, input_values_1.parseBoolean)('debug', runner.getInput('debug')),
         notes,
     };
+}
+/** `request-pty` and `sudo-password`: a terminal for the script, where sudo gets its answer. */
+function readTerminal(runner, kind, sudoPassword) {
+    const requested = (0, input_values_1.parseBoolean)('request-pty', runner.getInput('request-pty'));
+    if (!requested) {
+        if (sudoPassword !== '') {
+            throw new errors_1.ConfigurationError('sudo-password', 'needs request-pty: true: sudo asks for its password on a terminal, and the step answers it there.');
+        }
+        return undefined;
+    }
+    if (kind !== 'script') {
+        throw new errors_1.ConfigurationError('request-pty', 'is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.');
+    }
+    return sudoPassword === '' ? {} : { sudoPassword };
 }
 /** `key`, or `key-file` (the key or keys in a file the job wrote): one of the two. */
 function readKeys(runner, environment) {
@@ -3827,7 +3930,8 @@ async function runScriptOn(target, run, connector, log, clock) {
             host: target.label,
             ...fields,
             durationMs: clock.now() - started,
-            stdout: stdout.toString(),
+            // A terminal ends its lines with CRLF; the output gives them as a script's are.
+            stdout: run.terminal ? stdout.toString().replace(/\r\n/g, '\n') : stdout.toString(),
         };
         if (!fields.error)
             delete result.error;
@@ -4371,7 +4475,7 @@ function runProgram(client, program, handlers, timeoutMs, terminal) {
                     head = undefined;
                     if (before.length > 0)
                         handlers.stdout(before);
-                    stream.write(`${Buffer.byteLength(program)}\n${program}`);
+                    stream.write(`${String(Buffer.byteLength(program)).padStart(10, '0')}${program}`);
                     if (after.length > 0) {
                         handlers.stdout(after);
                         sudo(after);
@@ -5563,7 +5667,7 @@ exports.planUpload = planUpload;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(9223);
-const GLOB_CHARACTERS = /[*?[]/;
+const glob_1 = __nccwpck_require__(1954);
 /** Reads `upload`: one `LOCAL => REMOTE` a line; blank lines and `#` comments are skipped. */
 function parseUploadMappings(text) {
     const mappings = [];
@@ -5605,47 +5709,9 @@ function remotePath(text) {
 }
 /** The fixed folder of a glob and a matcher for the paths below it. */
 function splitGlob(pattern) {
-    const segments = pattern.split('/');
-    const fixed = [];
-    while (segments.length > 1 && !GLOB_CHARACTERS.test(segments[0]))
-        fixed.push(segments.shift());
-    let source = '';
-    segments.forEach((segment, index) => {
-        const last = index === segments.length - 1;
-        if (segment === '**') {
-            source += last ? '.*' : '(?:[^/]+/)*';
-            return;
-        }
-        source += segmentSource(segment) + (last ? '' : '/');
-    });
-    const regex = new RegExp(`^${source}$`);
-    return { base: fixed.join('/') || '.', matches: (relative) => regex.test(relative) };
-}
-function segmentSource(segment) {
-    let source = '';
-    for (let index = 0; index < segment.length; index++) {
-        const character = segment[index];
-        if (character === '*')
-            source += '[^/]*';
-        else if (character === '?')
-            source += '[^/]';
-        else if (character === '[') {
-            const close = segment.indexOf(']', index + 2);
-            if (close === -1) {
-                source += '\\[';
-                continue;
-            }
-            const body = segment
-                .slice(index + 1, close)
-                .replace(/^!/, '^')
-                .replace(/\\/g, '\\\\');
-            source += `[${body}]`;
-            index = close;
-        }
-        else
-            source += character.replace(/[.+^${}()|\\]/g, '\\$&');
-    }
-    return source;
+    const base = (0, glob_1.literalPrefix)(pattern);
+    const regex = (0, glob_1.globToRegExp)(base === '' ? pattern : pattern.slice(base.length + 1));
+    return { base: base || '.', matches: (relative) => regex.test(relative) };
 }
 /**
  * Walks the workspace for the mappings. Throws a ConfigurationError naming `upload` for a
@@ -5689,7 +5755,7 @@ function planUpload(settings, workspace) {
         const describe = `'${given} => ${givenRemote}'`;
         const remoteIsFolder = givenRemote.endsWith('/');
         const remote = remotePath(givenRemote);
-        if (GLOB_CHARACTERS.test(given)) {
+        if ((0, glob_1.isGlob)(given)) {
             if (!remoteIsFolder) {
                 throw new errors_1.ConfigurationError('upload', `${describe}: a glob copies files into a folder: end REMOTE with / (${given} => ${givenRemote}/).`);
             }

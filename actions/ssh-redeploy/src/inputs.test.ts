@@ -231,3 +231,38 @@ describe('stack mode', () => {
     expect(() => read({ ...base, ...given })).toThrow(message);
   });
 });
+
+describe('request-pty', () => {
+  test('gives the script a terminal, with the sudo password masked first', () => {
+    const inputs = read({
+      ...base,
+      script: 'sudo true',
+      'request-pty': 'true',
+      'sudo-password': 'correct horse',
+    });
+    expect(inputs.mode).toMatchObject({
+      kind: 'script',
+      terminal: { sudoPassword: 'correct horse' },
+    });
+    expect(written).toContain('::add-mask::correct horse\n');
+  });
+
+  test('without sudo-password, a terminal that answers no prompt', () => {
+    const inputs = read({ ...base, script: 'top -b -n 1', 'request-pty': 'true' });
+    expect(inputs.mode).toMatchObject({ kind: 'script', terminal: {} });
+  });
+
+  test.each([
+    [
+      { script: 'sudo true', 'sudo-password': 'correct horse' },
+      "Input 'sudo-password': needs request-pty: true: sudo asks for its password on a terminal, and the step answers it there.",
+    ],
+    [
+      { image: 'app:1', container: 'app', 'request-pty': 'true' },
+      "Input 'request-pty': is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.",
+    ],
+    [{ script: 'true', 'request-pty': 'yes please' }, "Input 'request-pty'"],
+  ])('%j is refused', (given, message) => {
+    expect(() => read({ ...base, ...given })).toThrow(message);
+  });
+});

@@ -130,6 +130,7 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
   const proxyPassword = secret(runner.getInput('proxy-password'));
   const registryPassword = secret(runner.getInput('registry-password'));
   const envText = secret(runner.getInput('env'));
+  const sudoPassword = secret(runner.getInput('sudo-password'));
   const notes: string[] = [];
 
   const port = parsePort('port', runner.getInput('port'));
@@ -179,6 +180,8 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
   );
 
   const mode = readMode(runner, environment, { envText, registryPassword });
+  const terminal = readTerminal(runner, mode.kind, sudoPassword);
+  if (mode.kind === 'script' && terminal) mode.terminal = terminal;
   const upload = readUpload(runner, mode.kind);
   const commandTimeoutMs = parsePositiveDuration(
     'command-timeout',
@@ -214,6 +217,31 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
     debug: parseBoolean('debug', runner.getInput('debug')),
     notes,
   };
+}
+
+/** `request-pty` and `sudo-password`: a terminal for the script, where sudo gets its answer. */
+function readTerminal(
+  runner: Runner,
+  kind: Inputs['mode']['kind'],
+  sudoPassword: string,
+): ScriptMode['terminal'] {
+  const requested = parseBoolean('request-pty', runner.getInput('request-pty'));
+  if (!requested) {
+    if (sudoPassword !== '') {
+      throw new ConfigurationError(
+        'sudo-password',
+        'needs request-pty: true: sudo asks for its password on a terminal, and the step answers it there.',
+      );
+    }
+    return undefined;
+  }
+  if (kind !== 'script') {
+    throw new ConfigurationError(
+      'request-pty',
+      'is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.',
+    );
+  }
+  return sudoPassword === '' ? {} : { sudoPassword };
 }
 
 /** `key`, or `key-file` (the key or keys in a file the job wrote): one of the two. */

@@ -32,7 +32,8 @@ export async function runScriptOn(
       host: target.label,
       ...fields,
       durationMs: clock.now() - started,
-      stdout: stdout.toString(),
+      // A terminal ends its lines with CRLF; the output gives them as a script's are.
+      stdout: run.terminal ? stdout.toString().replace(/\r\n/g, '\n') : stdout.toString(),
     };
     if (!fields.error) delete result.error;
     return result;

@@ -622,7 +622,7 @@ function runProgram(
           const after = head.subarray(marker.index + marker[0].length);
           head = undefined;
           if (before.length > 0) handlers.stdout(before);
-          stream.write(`${Buffer.byteLength(program)}\n${program}`);
+          stream.write(`${String(Buffer.byteLength(program)).padStart(10, '0')}${program}`);
           if (after.length > 0) {
             handlers.stdout(after);
             sudo!(after);

@@ -4,6 +4,7 @@
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from '../../shared/errors';
+import { globToRegExp, isGlob, literalPrefix } from '../../shared/glob';
 
 /** One `LOCAL => REMOTE` line of `upload`. */
 export interface UploadMapping {
@@ -46,8 +47,6 @@ export interface UploadPlan {
   brought: Set<string>;
   bytes: number;
 }
-
-const GLOB_CHARACTERS = /[*?[]/;
 
 /** Reads `upload`: one `LOCAL => REMOTE` a line; blank lines and `#` comments are skipped. */
 export function parseUploadMappings(text: string): UploadMapping[] {
@@ -101,43 +100,9 @@ export function splitGlob(pattern: string): {
   base: string;
   matches: (relative: string) => boolean;
 } {
-  const segments = pattern.split('/');
-  const fixed: string[] = [];
-  while (segments.length > 1 && !GLOB_CHARACTERS.test(segments[0])) fixed.push(segments.shift()!);
-  let source = '';
-  segments.forEach((segment, index) => {
-    const last = index === segments.length - 1;
-    if (segment === '**') {
-      source += last ? '.*' : '(?:[^/]+/)*';
-      return;
-    }
-    source += segmentSource(segment) + (last ? '' : '/');
-  });
-  const regex = new RegExp(`^${source}$`);
-  return { base: fixed.join('/') || '.', matches: (relative) => regex.test(relative) };
-}
-
-function segmentSource(segment: string): string {
-  let source = '';
-  for (let index = 0; index < segment.length; index++) {
-    const character = segment[index];
-    if (character === '*') source += '[^/]*';
-    else if (character === '?') source += '[^/]';
-    else if (character === '[') {
-      const close = segment.indexOf(']', index + 2);
-      if (close === -1) {
-        source += '\\[';
-        continue;
-      }
-      const body = segment
-        .slice(index + 1, close)
-        .replace(/^!/, '^')
-        .replace(/\\/g, '\\\\');
-      source += `[${body}]`;
-      index = close;
-    } else source += character.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return source;
+  const base = literalPrefix(pattern);
+  const regex = globToRegExp(base === '' ? pattern : pattern.slice(base.length + 1));
+  return { base: base || '.', matches: (relative) => regex.test(relative) };
 }
 
 interface Collected {
@@ -190,7 +155,7 @@ export function planUpload(settings: UploadSettings, workspace: string): UploadP
     const describe = `'${given} => ${givenRemote}'`;
     const remoteIsFolder = givenRemote.endsWith('/');
     const remote = remotePath(givenRemote);
-    if (GLOB_CHARACTERS.test(given)) {
+    if (isGlob(given)) {
       if (!remoteIsFolder) {
         throw new ConfigurationError(
           'upload',
