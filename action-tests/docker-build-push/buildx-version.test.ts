@@ -7,20 +7,13 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { buildxStandInProgram, recordedCalls } from './buildx-stand-in';
 import { startBuildxReleases, type BuildxReleases } from '../stand-ins/buildx-releases';
-import { startBuildPushFixture, type BuildPushFixture } from './fixture';
+import { pushToMain, startBuildPushFixture, type BuildPushFixture } from './fixture';
 import { runAction, type ActionRun } from '../harness/run-action';
 import type { Registry } from '../services/registry';
 
 jest.setTimeout(180_000);
 
-const EVENT = {
-  name: 'push',
-  payload: {
-    ref: 'refs/heads/main',
-    after: 'b0bca7000123456789abcdef0123456789abcdef',
-    repository: { name: 'app', full_name: 'octo-org/app', default_branch: 'main' },
-  },
-};
+const EVENT = pushToMain('b0bca7000123456789abcdef0123456789abcdef');
 /** buildx's name for this machine's architecture. */
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
 

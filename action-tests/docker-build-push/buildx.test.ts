@@ -5,22 +5,20 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { installBuildxStandIn, type BuildxStandIn } from './buildx-stand-in';
-import { recordingDocker, startBuildPushFixture, type BuildPushFixture } from './fixture';
-import { runAction, type ActionRun, type EventSpec } from '../harness/run-action';
+import {
+  pushToMain,
+  recordingDocker,
+  startBuildPushFixture,
+  type BuildPushFixture,
+} from './fixture';
+import { runAction, type ActionRun } from '../harness/run-action';
 import type { DockerDaemon } from '../services/dockerd';
 import type { FailingProxy, Registry } from '../services/registry';
 
 jest.setTimeout(180_000);
 
 const SHA = 'feedface0123456789abcdef0123456789abcdef';
-const EVENT: EventSpec = {
-  name: 'push',
-  payload: {
-    ref: 'refs/heads/main',
-    after: SHA,
-    repository: { name: 'app', full_name: 'octo-org/app', default_branch: 'main' },
-  },
-};
+const EVENT = pushToMain(SHA);
 
 let fixture: BuildPushFixture;
 let daemon: DockerDaemon;

@@ -6,20 +6,18 @@ import { runAction, type ActionRun, type EventSpec, type StepResult } from '../h
 import { clientEnvironment, run, type DockerDaemon } from '../services/dockerd';
 import { freePort } from '../services/processes';
 import type { FailingProxy, Registry } from '../services/registry';
-import { recordingDocker, startBuildPushFixture, type BuildPushFixture } from './fixture';
+import {
+  DIGEST,
+  pushToMain,
+  recordingDocker,
+  startBuildPushFixture,
+  type BuildPushFixture,
+} from './fixture';
 
 jest.setTimeout(180_000);
 
 const SHA = 'c0ffee0123456789abcdef0123456789abcdef01';
-const PUSH_TO_MAIN: EventSpec = {
-  name: 'push',
-  payload: {
-    ref: 'refs/heads/main',
-    after: SHA,
-    repository: { name: 'app', full_name: 'octo-org/app', default_branch: 'main' },
-  },
-};
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const PUSH_TO_MAIN = pushToMain(SHA);
 
 let fixture: BuildPushFixture;
 let daemon: DockerDaemon;

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ActionRun } from '../harness/run-action';
+import type { ActionRun, EventSpec } from '../harness/run-action';
 import { startDockerd, type DockerDaemon } from '../services/dockerd';
 import {
   startFailingProxy,
@@ -13,6 +13,21 @@ import {
   type FailingProxy,
   type Registry,
 } from '../services/registry';
+
+/** A push of commit `sha` to main of octo-org/app, the event the bundle tests run under. */
+export function pushToMain(sha: string): EventSpec {
+  return {
+    name: 'push',
+    payload: {
+      ref: 'refs/heads/main',
+      after: sha,
+      repository: { name: 'app', full_name: 'octo-org/app', default_branch: 'main' },
+    },
+  };
+}
+
+/** A manifest digest as registries answer it. */
+export const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface BuildPushFixtureOptions {
   /** Names the daemon and the folder; the registries get `<name>-<their name>` or `<name>`. */

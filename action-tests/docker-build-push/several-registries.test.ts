@@ -3,23 +3,15 @@
 // through registry-auth, and the digests each registry answered.
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { runAction, type ActionRun, type EventSpec } from '../harness/run-action';
+import { runAction, type ActionRun } from '../harness/run-action';
 import { clientEnvironment, run, type DockerDaemon } from '../services/dockerd';
 import type { FailingProxy, Registry } from '../services/registry';
-import { startBuildPushFixture, type BuildPushFixture } from './fixture';
+import { DIGEST, pushToMain, startBuildPushFixture, type BuildPushFixture } from './fixture';
 
 jest.setTimeout(240_000);
 
 const SHA = 'abad1dea0123456789abcdef0123456789abcdef';
-const EVENT: EventSpec = {
-  name: 'push',
-  payload: {
-    ref: 'refs/heads/main',
-    after: SHA,
-    repository: { name: 'app', full_name: 'octo-org/app', default_branch: 'main' },
-  },
-};
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const EVENT = pushToMain(SHA);
 
 let fixture: BuildPushFixture;
 let daemon: DockerDaemon;
