@@ -2,11 +2,10 @@
 // HTTP_PROXY and NO_PROXY: tinyproxy on loopback, and the GitHub stand-in on an address of this
 // file's own, the host's end of a veth pair into a namespace (slot 24), since a loopback host is
 // never proxied. The stand-in's address is the only target.
-import { runAction, type ActionRun } from '../harness/run-action';
 import { link, Namespace } from '../services/namespace';
 import { startTinyproxy, type Tinyproxy } from '../services/tinyproxy';
 import { startGitHubStandIn, type GitHubStandIn } from './github-api';
-import { makeWorkspace, type Workspace } from './workspace';
+import { gateRuns } from './workspace';
 
 jest.setTimeout(60_000);
 
@@ -16,8 +15,7 @@ const STAND_IN_ADDRESS = `198.18.${SLOT}.1`;
 let namespace: Namespace | undefined;
 let proxy: Tinyproxy | undefined;
 let github: GitHubStandIn | undefined;
-const runs: ActionRun[] = [];
-const workspaces: Workspace[] = [];
+const { workspace, gate } = gateRuns('coverage-gate-proxy-');
 
 beforeAll(async () => {
   namespace = await Namespace.create(`cgate-px-${SLOT}`);
@@ -31,8 +29,6 @@ beforeAll(async () => {
 afterEach(async () => {
   await github?.close();
   github = undefined;
-  runs.splice(0).forEach((run) => run.cleanup());
-  workspaces.splice(0).forEach((workspace) => workspace.remove());
 });
 
 afterAll(async () => {
@@ -42,24 +38,22 @@ afterAll(async () => {
 });
 
 async function comment(gh: GitHubStandIn, env: Record<string, string>) {
-  const ws = makeWorkspace('coverage-gate-proxy-');
-  workspaces.push(ws);
+  const ws = workspace();
   ws.addSources('c');
   ws.addReport('c/coverage.info', 'coverage.info');
-  const run = await runAction({
-    action: 'coverage-gate',
-    workspace: ws.dir,
-    inputs: { files: 'coverage.info', comment: 'always' },
-    event: {
-      name: 'pull_request',
-      payload: { pull_request: { number: gh.pullRequest, head: { sha: 'e'.repeat(40) } } },
+  return gate(
+    ws,
+    { files: 'coverage.info', comment: 'always' },
+    {
+      event: {
+        name: 'pull_request',
+        payload: { pull_request: { number: gh.pullRequest, head: { sha: 'e'.repeat(40) } } },
+      },
+      context: { GITHUB_API_URL: gh.apiUrl, GITHUB_TOKEN: gh.token },
+      secrets: [gh.token],
+      env,
     },
-    context: { GITHUB_API_URL: gh.apiUrl, GITHUB_TOKEN: gh.token },
-    secrets: [gh.token],
-    env,
-  });
-  runs.push(run);
-  return run.main;
+  );
 }
 
 test('with HTTPS_PROXY and HTTP_PROXY set, every API request goes through the proxy', async () => {

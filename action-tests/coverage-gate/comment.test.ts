@@ -3,34 +3,24 @@
 // when its pull request is open at the run's head commit.
 import { readFileSync } from 'node:fs';
 import { startGitHubStandIn, type GitHubStandIn } from './github-api';
-import { makeWorkspace, type Workspace } from './workspace';
-import { runAction, type ActionRun, type RunOptions } from '../harness/run-action';
+import { gateRuns, type Workspace } from './workspace';
+import type { RunOptions } from '../harness/run-action';
 
 jest.setTimeout(60_000);
 
-const runs: ActionRun[] = [];
-const workspaces: Workspace[] = [];
+const { workspace, gate: run } = gateRuns('coverage-gate-comment-');
 let github: GitHubStandIn | undefined;
 
 afterEach(async () => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  workspaces.splice(0).forEach((workspace) => workspace.remove());
   await github?.close();
   github = undefined;
 });
 
 function lcovWorkspace(): Workspace {
-  const ws = makeWorkspace('coverage-gate-comment-');
-  workspaces.push(ws);
+  const ws = workspace();
   ws.addSources('c');
   ws.addReport('c/coverage.info', 'coverage.info');
   return ws;
-}
-
-async function run(ws: Workspace, inputs: Record<string, string>, options: Partial<RunOptions>) {
-  const done = await runAction({ action: 'coverage-gate', workspace: ws.dir, inputs, ...options });
-  runs.push(done);
-  return done.main;
 }
 
 const HEAD = 'c'.repeat(40);
@@ -102,8 +92,7 @@ test('fork mode: comment: file writes the file, comment-from posts it after the 
   expect(file.body).toContain('### Coverage ✅ passed');
 
   // The poster: a file with a mention and a forged marker, for the pull request.
-  const poster = makeWorkspace('coverage-gate-poster-');
-  workspaces.push(poster);
+  const poster = workspace('coverage-gate-poster-');
   poster.write(
     'coverage-comment.json',
     JSON.stringify({
@@ -153,8 +142,7 @@ test('comment-from without a workflow_run event is a configuration error', async
 
 test('a report path with a mention notifies nobody, in the summary and the comment', async () => {
   github = await startGitHubStandIn();
-  const ws = makeWorkspace('coverage-gate-comment-');
-  workspaces.push(ws);
+  const ws = workspace();
   ws.write('src/@team/x.py', 'a = 1\nb = 2\n');
   ws.write('lcov.info', 'SF:src/@team/x.py\nDA:1,1\nDA:2,0\nend_of_record\n');
   const main = await run(ws, { files: 'lcov.info', comment: 'always' }, prEvent(github));

@@ -3,44 +3,16 @@
 // and istanbul-lib-instrument from node_modules) the test makes the report with it; where it
 // cannot (coverlet, php-code-coverage), the report is written after the format's document and
 // the writer's own output, and the expected figures are counted from the report's own data.
+// JaCoCo, Go and Clover are compared with their tools in tool-counts.test.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { fixtureText, makeWorkspace, type Workspace } from './workspace';
-import { runAction, type ActionRun, type StepResult } from '../harness/run-action';
+import { fixtureText, gateRuns, shown, type Ratio, type Workspace } from './workspace';
 
 jest.setTimeout(60_000);
 
-const runs: ActionRun[] = [];
-const workspaces: Workspace[] = [];
-
-afterEach(() => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  workspaces.splice(0).forEach((workspace) => workspace.remove());
-});
-
-function workspace(): Workspace {
-  const made = makeWorkspace('coverage-gate-counts-');
-  workspaces.push(made);
-  return made;
-}
-
-async function gate(ws: Workspace, inputs: Record<string, string>): Promise<StepResult> {
-  const run = await runAction({ action: 'coverage-gate', workspace: ws.dir, inputs });
-  runs.push(run);
-  return run.main;
-}
-
-/** A share as the action prints it: two decimals, rounded down. Test-side arithmetic. */
-function shown(covered: number, total: number): string {
-  return (Math.floor((covered * 10000) / total) / 100).toFixed(2);
-}
-
-interface Ratio {
-  covered: number;
-  total: number;
-}
+const { workspace, gate } = gateRuns('coverage-gate-counts-');
 
 describe('coverage.py JSON: executed lines that are not statements (Debian python3-coverage)', () => {
   // A package whose executed_lines hold a module docstring's line and a class docstring's

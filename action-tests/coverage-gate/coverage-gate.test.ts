@@ -5,47 +5,17 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from './github-api';
-import { fixtureText, makeWorkspace, type Workspace } from './workspace';
-import { runAction, type ActionRun, type RunOptions, type StepResult } from '../harness/run-action';
+import { fixtureText, gateRuns, shown, type Ratio, type Workspace } from './workspace';
 
 jest.setTimeout(60_000);
 
-const runs: ActionRun[] = [];
-const workspaces: Workspace[] = [];
+const { workspace, gate, run } = gateRuns('coverage-gate-ws-');
 let github: GitHubStandIn | undefined;
 
 afterEach(async () => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  workspaces.splice(0).forEach((workspace) => workspace.remove());
   await github?.close();
   github = undefined;
 });
-
-function workspace(): Workspace {
-  const made = makeWorkspace();
-  workspaces.push(made);
-  return made;
-}
-
-async function gate(
-  ws: Workspace,
-  inputs: Record<string, string>,
-  options: Partial<RunOptions> = {},
-): Promise<StepResult> {
-  const run = await runAction({ action: 'coverage-gate', workspace: ws.dir, inputs, ...options });
-  runs.push(run);
-  return run.main;
-}
-
-/** A share as the action prints it: two decimals, rounded down. Test-side arithmetic. */
-function shown(covered: number, total: number): string {
-  return (Math.floor((covered * 10000) / total) / 100).toFixed(2);
-}
-
-interface Ratio {
-  covered: number;
-  total: number;
-}
 
 function lcovSummary(text: string, metric: string): Ratio {
   const match = new RegExp(`${metric}\\.*: [\\d.]+% \\((\\d+) of (\\d+)`).exec(text)!;
@@ -632,16 +602,11 @@ describe('outputs and files', () => {
     const ws = workspace();
     ws.addSources('py-seed');
     ws.addReport('py-seed/cov-report.txt', 'cov-report.txt');
-    const run = await runAction({
-      action: 'coverage-gate',
-      workspace: ws.dir,
-      inputs: { files: 'cov-report.txt' },
-    });
-    runs.push(run);
-    expect(run.main.outputs['summary-file']).toBe(
-      path.join(run.runnerTemp, 'coverage-gate-summary.json'),
+    const done = await run(ws, { files: 'cov-report.txt' });
+    expect(done.main.outputs['summary-file']).toBe(
+      path.join(done.runnerTemp, 'coverage-gate-summary.json'),
     );
-    const summary = JSON.parse(readFileSync(run.main.outputs['summary-file'], 'utf8')) as Record<
+    const summary = JSON.parse(readFileSync(done.main.outputs['summary-file'], 'utf8')) as Record<
       string,
       unknown
     >;
@@ -731,16 +696,11 @@ describe('mistakes and bad reports', () => {
   ])('%j fails before anything is written', async (inputs, message) => {
     const ws = workspace();
     ws.addReport('c/coverage.info', 'coverage.info');
-    const run = await runAction({
-      action: 'coverage-gate',
-      workspace: ws.dir,
-      inputs: { files: 'coverage.info', ...inputs },
-    });
-    runs.push(run);
-    expect(run.main.exitCode).toBe(1);
-    expect(run.main.errors[0]).toContain(message);
-    expect(run.main.outputs).toEqual({});
-    expect(run.main.summary).toBe('');
-    expect(existsSync(path.join(run.runnerTemp, 'coverage-gate-summary.json'))).toBe(false);
+    const done = await run(ws, { files: 'coverage.info', ...inputs });
+    expect(done.main.exitCode).toBe(1);
+    expect(done.main.errors[0]).toContain(message);
+    expect(done.main.outputs).toEqual({});
+    expect(done.main.summary).toBe('');
+    expect(existsSync(path.join(done.runnerTemp, 'coverage-gate-summary.json'))).toBe(false);
   });
 });

@@ -3,36 +3,17 @@
 // million attributes and an attribute value of 16 MB, each left unclosed and closed. Each run
 // ends with a clear result. How long they take beside normal reports of the same size is
 // measured by `npm run bench -- coverage-gate-hostile`, not here.
-import { makeWorkspace, type Workspace } from './workspace';
-import { runAction, type ActionRun, type StepResult } from '../harness/run-action';
+import { gateRuns, type Workspace } from './workspace';
+import type { StepResult } from '../harness/run-action';
 
 // Generous: the machine may be busy; the time figures come from the benchmark.
 jest.setTimeout(180_000);
 
-const runs: ActionRun[] = [];
-const workspaces: Workspace[] = [];
+const runs = gateRuns('coverage-gate-hostile-', { timeoutMs: 170_000 });
+const { workspace } = runs;
 
-afterEach(() => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  workspaces.splice(0).forEach((workspace) => workspace.remove());
-});
-
-function workspace(): Workspace {
-  const made = makeWorkspace('coverage-gate-hostile-');
-  workspaces.push(made);
-  return made;
-}
-
-async function gate(ws: Workspace, inputs: Record<string, string>): Promise<StepResult> {
-  const run = await runAction({
-    action: 'coverage-gate',
-    workspace: ws.dir,
-    inputs: { annotate: 'false', ...inputs },
-    timeoutMs: 170_000,
-  });
-  runs.push(run);
-  return run.main;
-}
+const gate = (ws: Workspace, inputs: Record<string, string>): Promise<StepResult> =>
+  runs.gate(ws, { annotate: 'false', ...inputs });
 
 const SEGMENTS = 40_000;
 const deep = Array.from({ length: SEGMENTS }, () => 'gen').join('/');

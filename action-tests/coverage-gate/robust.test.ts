@@ -1,41 +1,20 @@
 // coverage-gate's report discovery on workspaces with symbolic links and folders named like
 // reports: a link out of the workspace is never followed, a dangling link or a folder is skipped,
 // each with a warning naming it, never a crash.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { fixtureText, makeWorkspace, type Workspace } from './workspace';
-import { runAction, type ActionRun, type StepResult } from '../harness/run-action';
+import { fixtureText, gateRuns } from './workspace';
 
 jest.setTimeout(60_000);
 
-const runs: ActionRun[] = [];
-const cleanups: (() => void)[] = [];
-
-afterEach(() => {
-  runs.splice(0).forEach((run) => run.cleanup());
-  cleanups.splice(0).forEach((cleanup) => cleanup());
-});
-
-function workspace(): Workspace {
-  const made = makeWorkspace('coverage-gate-robust-');
-  cleanups.push(() => made.remove());
-  return made;
-}
+const { workspace, gate } = gateRuns('coverage-gate-robust-');
 
 /** A folder outside the workspace holding a report that must never be read. */
 function outside(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'coverage-gate-outside-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const away = workspace('coverage-gate-outside-');
   // A report that would fail any gate, should it be read.
-  writeFileSync(path.join(dir, 'lcov.info'), 'SF:/secret/x.c\nDA:1,0\nDA:2,0\nend_of_record\n');
-  return dir;
-}
-
-async function gate(ws: Workspace, inputs: Record<string, string>): Promise<StepResult> {
-  const run = await runAction({ action: 'coverage-gate', workspace: ws.dir, inputs });
-  runs.push(run);
-  return run.main;
+  away.write('lcov.info', 'SF:/secret/x.c\nDA:1,0\nDA:2,0\nend_of_record\n');
+  return away.dir;
 }
 
 test('discovery skips a link out of the workspace, a dangling link and a folder, naming each', async () => {

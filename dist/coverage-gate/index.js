@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 4914:
+/***/ 7970:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -43,7 +43,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issueCommand = issueCommand;
 exports.issue = issue;
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(9646);
 /**
  * Issues a command to the GitHub Actions runner
  *
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 4753:
+/***/ 9665:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -182,7 +182,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 const crypto = __importStar(__nccwpck_require__(6982));
 const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(9646);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 1847:
+/***/ 3671:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -502,7 +502,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 302:
+/***/ 9646:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -547,7 +547,7 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 7488:
+/***/ 9977:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -594,13 +594,13 @@ function omittedNote(plan, warningsIssued) {
 
 /***/ }),
 
-/***/ 7889:
+/***/ 6688:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.coverageBadge = coverageBadge;
-const percent_1 = __nccwpck_require__(2571);
+const percent_1 = __nccwpck_require__(8234);
 // A flat badge of the headline figure, drawn without fetching anything: the label and value
 // on two coloured fields, widths estimated from Verdana 11px, which badges conventionally use.
 const NARROW = new Set([..."fijlrtI1.,:;!|()[] '"]);
@@ -666,7 +666,7 @@ function coverageBadge(headline) {
 
 /***/ }),
 
-/***/ 9320:
+/***/ 6585:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -788,7 +788,7 @@ function diffCoverage(set, changed) {
 
 /***/ }),
 
-/***/ 2542:
+/***/ 9457:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -796,9 +796,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commentFileText = commentFileText;
 exports.parseCommentFile = parseCommentFile;
 exports.forwardedText = forwardedText;
-const errors_1 = __nccwpck_require__(9223);
-const markdown_1 = __nccwpck_require__(5701);
-const report_1 = __nccwpck_require__(4874);
+const errors_1 = __nccwpck_require__(7782);
+const markdown_1 = __nccwpck_require__(1262);
+const report_1 = __nccwpck_require__(377);
 /** Bigger than any comment GitHub takes, with room for JSON escapes. */
 const MAX_FILE_BYTES = 1024 * 1024;
 function commentFileText(file) {
@@ -848,14 +848,14 @@ function forwardedText(text, marker) {
 
 /***/ }),
 
-/***/ 1347:
+/***/ 7076:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CoverageSet = void 0;
-const model_1 = __nccwpck_require__(9291);
-const packed_detail_1 = __nccwpck_require__(4884);
+const model_1 = __nccwpck_require__(3750);
+const packed_detail_1 = __nccwpck_require__(3045);
 /** Words in one block of packed detail (4 MB). */
 const BLOCK_WORDS = 1 << 20;
 class CoverageSet {
@@ -1032,7 +1032,7 @@ function fileFigures(file, detail) {
 
 /***/ }),
 
-/***/ 1380:
+/***/ 8389:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1043,10 +1043,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.findReports = findReports;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const glob_1 = __nccwpck_require__(1954);
-const glob_2 = __nccwpck_require__(9602);
-const formats_1 = __nccwpck_require__(7394);
+const errors_1 = __nccwpck_require__(7782);
+const glob_1 = __nccwpck_require__(2963);
+const glob_2 = __nccwpck_require__(4705);
+const formats_1 = __nccwpck_require__(6919);
 /** Where coverage tools write their reports by default, looked for in every folder. */
 const DEFAULT_PATTERNS = [
     '**/coverage.xml',
@@ -1237,7 +1237,7 @@ function findReports(workspace, patterns, forced, log) {
 
 /***/ }),
 
-/***/ 3230:
+/***/ 727:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1255,13 +1255,13 @@ function eventFacts(payload) {
 
 /***/ }),
 
-/***/ 8824:
+/***/ 8509:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.excludeMatcher = excludeMatcher;
-const glob_1 = __nccwpck_require__(1954);
+const glob_1 = __nccwpck_require__(2963);
 // The `exclude` globs, matched against every path a report names. A report's paths are outside
 // text of any length, and a backtracking regular expression takes time of the order of n^k on a
 // path of n segments for a glob with k `**` (`**/gen/**/gen/**/*.py` on gen/gen/gen/...: half an
@@ -1474,7 +1474,7 @@ function excludeMatcher(globs) {
 
 /***/ }),
 
-/***/ 1146:
+/***/ 6859:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1483,7 +1483,7 @@ exports.REVISION = void 0;
 exports.gitIn = gitIn;
 exports.diffAgainst = diffAgainst;
 exports.isInsideWorkTree = isInsideWorkTree;
-const duration_1 = __nccwpck_require__(3788);
+const duration_1 = __nccwpck_require__(4113);
 /**
  * Git in `cwd`, never prompting for credentials, its messages in English for the log. A
  * command past `timeoutMs` (git-timeout) is killed, and fails with stderr saying so.
@@ -1547,15 +1547,15 @@ async function isInsideWorkTree(git) {
 
 /***/ }),
 
-/***/ 6599:
+/***/ 306:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.GitHubApiError = void 0;
 exports.connectGitHub = connectGitHub;
-const retry_1 = __nccwpck_require__(4280);
-const outside_text_1 = __nccwpck_require__(6725);
+const retry_1 = __nccwpck_require__(2987);
+const outside_text_1 = __nccwpck_require__(6844);
 /** A failed API call: what was being done, the HTTP status when there was one, GitHub's words. */
 class GitHubApiError extends Error {
     status;
@@ -1582,7 +1582,7 @@ function describe(what, error) {
     return new GitHubApiError(what, status, typeof message === 'string' ? message : (failure.message ?? String(error)));
 }
 async function connectGitHub(access, clock) {
-    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 228).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3228, 23));
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 860).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2860, 23));
     const octokit = getOctokit(access.token, {
         baseUrl: access.apiUrl.replace(/\/+$/, ''),
         userAgent: 'coverage-gate',
@@ -1639,7 +1639,7 @@ async function connectGitHub(access, clock) {
 
 /***/ }),
 
-/***/ 9602:
+/***/ 4705:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1689,7 +1689,7 @@ function walkFiles(root, start = '', limit = 1_000_000, onFolder) {
 
 /***/ }),
 
-/***/ 4945:
+/***/ 4486:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1699,13 +1699,13 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const input_values_1 = __nccwpck_require__(9153);
-const mask_1 = __nccwpck_require__(7624);
-const git_1 = __nccwpck_require__(1146);
-const path_mapping_1 = __nccwpck_require__(160);
-const percent_1 = __nccwpck_require__(2571);
-const formats_1 = __nccwpck_require__(7394);
+const errors_1 = __nccwpck_require__(7782);
+const input_values_1 = __nccwpck_require__(440);
+const mask_1 = __nccwpck_require__(9385);
+const git_1 = __nccwpck_require__(6859);
+const path_mapping_1 = __nccwpck_require__(6315);
+const percent_1 = __nccwpck_require__(8234);
+const formats_1 = __nccwpck_require__(6919);
 function optionalPercent(name, raw) {
     return raw === '' ? undefined : (0, percent_1.parsePercent)(name, raw);
 }
@@ -1785,26 +1785,26 @@ function getInputs(runner, env) {
 
 /***/ }),
 
-/***/ 4609:
+/***/ 4482:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
-const errors_1 = __nccwpck_require__(9223);
-const step_1 = __nccwpck_require__(6254);
-const discovery_1 = __nccwpck_require__(1380);
-const event_1 = __nccwpck_require__(3230);
-const git_1 = __nccwpck_require__(1146);
-const inputs_1 = __nccwpck_require__(4945);
-const measure_changed_lines_1 = __nccwpck_require__(9693);
-const metrics_1 = __nccwpck_require__(2823);
-const publish_1 = __nccwpck_require__(6593);
-const post_comment_1 = __nccwpck_require__(6082);
-const read_reports_1 = __nccwpck_require__(4834);
-const summary_file_1 = __nccwpck_require__(2005);
-const verdict_1 = __nccwpck_require__(855);
+const errors_1 = __nccwpck_require__(7782);
+const step_1 = __nccwpck_require__(7915);
+const discovery_1 = __nccwpck_require__(8389);
+const event_1 = __nccwpck_require__(727);
+const git_1 = __nccwpck_require__(6859);
+const inputs_1 = __nccwpck_require__(4486);
+const measure_changed_lines_1 = __nccwpck_require__(5500);
+const metrics_1 = __nccwpck_require__(4262);
+const publish_1 = __nccwpck_require__(3088);
+const post_comment_1 = __nccwpck_require__(4093);
+const read_reports_1 = __nccwpck_require__(3849);
+const summary_file_1 = __nccwpck_require__(8614);
+const verdict_1 = __nccwpck_require__(1730);
 async function run() {
     await (0, step_1.runMainStep)(main);
 }
@@ -1909,7 +1909,7 @@ class CountingLog {
 
 /***/ }),
 
-/***/ 5701:
+/***/ 1262:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1951,7 +1951,7 @@ function neutraliseMentions(markdown) {
 
 /***/ }),
 
-/***/ 9693:
+/***/ 5500:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1962,9 +1962,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.measureChangedLines = measureChangedLines;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const changed_lines_1 = __nccwpck_require__(9320);
-const git_1 = __nccwpck_require__(1146);
+const errors_1 = __nccwpck_require__(7782);
+const changed_lines_1 = __nccwpck_require__(6585);
+const git_1 = __nccwpck_require__(6859);
 const NO_COMMIT = /^0+$/;
 /**
  * Coverage of the lines changed since the base commit. Without a base or a git checkout they
@@ -2006,7 +2006,7 @@ async function measureChangedLines(request, set, git, log) {
 
 /***/ }),
 
-/***/ 2823:
+/***/ 4262:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2018,8 +2018,8 @@ exports.chooseHeadline = chooseHeadline;
 exports.checkMeasurable = checkMeasurable;
 exports.evaluate = evaluate;
 exports.closeCalls = closeCalls;
-const errors_1 = __nccwpck_require__(9223);
-const percent_1 = __nccwpck_require__(2571);
+const errors_1 = __nccwpck_require__(7782);
+const percent_1 = __nccwpck_require__(8234);
 /**
  * The merged reports' figures. A threshold on a metric no report measures is refused here,
  * before anything else is looked at.
@@ -2277,7 +2277,7 @@ function closeCalls(headline, thresholds) {
 
 /***/ }),
 
-/***/ 9291:
+/***/ 3750:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2434,7 +2434,7 @@ exports.EMPTY_LINES = { lines: new Uint32Array(0), hits: new Uint32Array(0) };
 
 /***/ }),
 
-/***/ 4884:
+/***/ 3045:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2449,7 +2449,7 @@ exports.mergeBranches = mergeBranches;
 exports.mergeFunctions = mergeFunctions;
 exports.mergeInPlace = mergeInPlace;
 exports.packedCounts = packedCounts;
-const model_1 = __nccwpck_require__(9291);
+const model_1 = __nccwpck_require__(3750);
 /** Only a name's identity matters for merging; a hash of it costs no string per function. */
 function hashFunctionNames(functions) {
     // A loop: Uint32Array.from with a map function is several times slower, once a file.
@@ -2751,7 +2751,7 @@ function bitCount(word) {
 
 /***/ }),
 
-/***/ 160:
+/***/ 6315:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2902,7 +2902,7 @@ function parsePrefixRules(lines) {
 
 /***/ }),
 
-/***/ 2571:
+/***/ 8234:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2917,7 +2917,7 @@ exports.compareRatios = compareRatios;
 exports.formatExact = formatExact;
 exports.formatRatio = formatRatio;
 exports.formatPercent = formatPercent;
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 const PERCENT = /^(\d{1,3})(?:\.(\d{1,6}))?\s*%?$/;
 function parsePercent(input, raw) {
     const text = raw.trim();
@@ -3003,18 +3003,18 @@ function formatScaled(value, decimals) {
 
 /***/ }),
 
-/***/ 6082:
+/***/ 4093:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.postCommentFile = postCommentFile;
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(9223);
-const outside_text_1 = __nccwpck_require__(6725);
-const comment_file_1 = __nccwpck_require__(2542);
-const github_client_1 = __nccwpck_require__(6599);
-const sticky_comment_1 = __nccwpck_require__(6383);
+const errors_1 = __nccwpck_require__(7782);
+const outside_text_1 = __nccwpck_require__(6844);
+const comment_file_1 = __nccwpck_require__(9457);
+const github_client_1 = __nccwpck_require__(306);
+const sticky_comment_1 = __nccwpck_require__(224);
 async function postCommentFile(request, access, ctx, log) {
     const headSha = ctx.event.workflow_run?.head_sha;
     if (typeof headSha !== 'string' || !/^[0-9a-f]{40,64}$/.test(headSha)) {
@@ -3048,7 +3048,7 @@ async function postCommentFile(request, access, ctx, log) {
 
 /***/ }),
 
-/***/ 6593:
+/***/ 3088:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3064,12 +3064,12 @@ exports.writeComment = writeComment;
 exports.writeCommentFile = writeCommentFile;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const outside_text_1 = __nccwpck_require__(6725);
-const comment_file_1 = __nccwpck_require__(2542);
-const github_client_1 = __nccwpck_require__(6599);
-const sticky_comment_1 = __nccwpck_require__(6383);
-const summary_file_1 = __nccwpck_require__(2005);
+const errors_1 = __nccwpck_require__(7782);
+const outside_text_1 = __nccwpck_require__(6844);
+const comment_file_1 = __nccwpck_require__(9457);
+const github_client_1 = __nccwpck_require__(306);
+const sticky_comment_1 = __nccwpck_require__(224);
+const summary_file_1 = __nccwpck_require__(8614);
 // The writers that publish a verdict, each to one place.
 function writeOutputs(runner, verdict) {
     for (const [name, value] of Object.entries(verdict.outputs))
@@ -3153,7 +3153,7 @@ function writeCommentFile(runner, verdict, file, headSha, log) {
 
 /***/ }),
 
-/***/ 4834:
+/***/ 3849:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3164,13 +3164,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readReports = readReports;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const coverage_set_1 = __nccwpck_require__(1347);
-const exclude_1 = __nccwpck_require__(8824);
-const glob_1 = __nccwpck_require__(9602);
-const path_mapping_1 = __nccwpck_require__(160);
-const formats_1 = __nccwpck_require__(7394);
-const report_error_1 = __nccwpck_require__(1885);
+const errors_1 = __nccwpck_require__(7782);
+const coverage_set_1 = __nccwpck_require__(7076);
+const exclude_1 = __nccwpck_require__(8509);
+const glob_1 = __nccwpck_require__(4705);
+const path_mapping_1 = __nccwpck_require__(6315);
+const formats_1 = __nccwpck_require__(6919);
+const report_error_1 = __nccwpck_require__(6046);
 const MAX_LISTED_UNMATCHED = 10;
 async function readReports(reports, options, log) {
     const mapper = mapperFor(options);
@@ -3257,7 +3257,7 @@ async function readReport(report, set, mapper, excluded, unmatched) {
 
 /***/ }),
 
-/***/ 4874:
+/***/ 377:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3265,8 +3265,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fitsSummary = exports.COMMENT_LISTS = exports.REPORT_HEADING = exports.COMMENT_LIMIT_CHARS = void 0;
 exports.commentHeading = commentHeading;
 exports.renderReport = renderReport;
-const markdown_1 = __nccwpck_require__(5701);
-const percent_1 = __nccwpck_require__(2571);
+const markdown_1 = __nccwpck_require__(1262);
+const percent_1 = __nccwpck_require__(8234);
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 exports.COMMENT_LIMIT_CHARS = 65_536;
 exports.REPORT_HEADING = '### Coverage';
@@ -3447,16 +3447,16 @@ exports.fitsSummary = fitsSummary;
 
 /***/ }),
 
-/***/ 5873:
+/***/ 3686:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseClover = parseClover;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
-const xml_scanner_1 = __nccwpck_require__(2944);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
+const xml_scanner_1 = __nccwpck_require__(7973);
 // Clover XML (OpenClover, PHPUnit, Istanbul): <file path> elements holding <metrics> and one
 // <line num count type> per statement, condition or method. Lines come from the stmt and cond
 // entries. Branch counts come from each file's <metrics conditionals coveredconditionals>,
@@ -3553,16 +3553,16 @@ async function parseClover(chunks, emit) {
 
 /***/ }),
 
-/***/ 3779:
+/***/ 1122:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCobertura = parseCobertura;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
-const xml_scanner_1 = __nccwpck_require__(2944);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
+const xml_scanner_1 = __nccwpck_require__(7973);
 // Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
 // ReportGenerator and others. File names are relative to one of the <source> folders.
 // Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
@@ -3744,15 +3744,15 @@ async function parseCobertura(chunks, emit) {
 
 /***/ }),
 
-/***/ 6054:
+/***/ 8805:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyText = parseCoveragePyText;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
 // coverage.py's text report (`coverage report`, pytest-cov's terminal report), alone or amid
 // other output (`pytest -v --cov=. > cov-report.txt`). Stmts and Miss give exact line counts.
 // With branch columns, Branch is the number of branches but BrPart counts partial lines, not
@@ -3850,20 +3850,20 @@ async function parseCoveragePyText(chunks, emit) {
 
 /***/ }),
 
-/***/ 7394:
+/***/ 6919:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RICHNESS = exports.FORMAT_NAMES = exports.PARSERS = exports.FORMATS = void 0;
 exports.detectFormat = detectFormat;
-const clover_1 = __nccwpck_require__(5873);
-const cobertura_1 = __nccwpck_require__(3779);
-const coverage_py_text_1 = __nccwpck_require__(6054);
-const go_profile_1 = __nccwpck_require__(318);
-const jacoco_1 = __nccwpck_require__(2817);
-const json_reports_1 = __nccwpck_require__(744);
-const lcov_1 = __nccwpck_require__(8248);
+const clover_1 = __nccwpck_require__(3686);
+const cobertura_1 = __nccwpck_require__(1122);
+const coverage_py_text_1 = __nccwpck_require__(8805);
+const go_profile_1 = __nccwpck_require__(9905);
+const jacoco_1 = __nccwpck_require__(3350);
+const json_reports_1 = __nccwpck_require__(6475);
+const lcov_1 = __nccwpck_require__(9887);
 exports.FORMATS = [
     'lcov',
     'cobertura',
@@ -3957,15 +3957,15 @@ function detectFormat(head) {
 
 /***/ }),
 
-/***/ 318:
+/***/ 9905:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseGoProfile = parseGoProfile;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
 // Go cover profiles (`go test -coverprofile`): a `mode: set|count|atomic` line, then one line
 // per block, `file.go:startLine.startCol,endLine.endCol statements count`. With -coverpkg or
 // concatenated profiles a block appears several times: in set mode it ran if any copy ran,
@@ -4032,21 +4032,23 @@ async function parseGoProfile(chunks, emit) {
 
 /***/ }),
 
-/***/ 2817:
+/***/ 3350:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseJacoco = parseJacoco;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
-const xml_scanner_1 = __nccwpck_require__(2944);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
+const xml_scanner_1 = __nccwpck_require__(7973);
 // JaCoCo's XML report: <package name="com/acme"> holds <class> elements with their <method>s
 // (each with a METHOD counter) and then <sourcefile> elements with one <line nr mi ci mb cb>
 // per line. A line is covered when any of its instructions ran (ci > 0), as JaCoCo's LINE
 // counter counts it. Paths are the package's folder and the file name (com/acme/Calc.java),
-// which the path mapping finds under the source folders.
+// which the path mapping finds under the source folders. A method is known by its class, name
+// and descriptor: the classes of one source file (a nested or anonymous class, a second
+// top-level class) each have their own <init>()V, and JaCoCo's METHOD counter counts each.
 async function parseJacoco(chunks, emit) {
     const lines = new model_1.LineBuilder();
     const branches = new model_1.BranchBuilder();
@@ -4055,6 +4057,7 @@ async function parseJacoco(chunks, emit) {
     // Methods are listed under classes, before the source files those classes come from.
     let methodsByFile = new Map();
     let classFile;
+    let className = '';
     let method;
     let sourceFile;
     let files = 0;
@@ -4072,12 +4075,14 @@ async function parseJacoco(chunks, emit) {
                     classFile = tag.attr('sourcefilename');
                     if (classFile !== undefined)
                         classFile = (0, text_stream_1.detach)(classFile);
+                    // com/acme/Invoice$Line: the name after the package is unique in its source file.
+                    className = (0, text_stream_1.detach)((tag.attr('name') ?? '').replace(/^.*[/\\]/, ''));
                     return;
                 case 'method':
                     if (classFile === undefined)
                         return;
                     method = {
-                        key: (0, text_stream_1.detach)(`${tag.attr('name') ?? ''}${tag.attr('desc') ?? ''}`),
+                        key: (0, text_stream_1.detach)(`${className}.${tag.attr('name') ?? ''}${tag.attr('desc') ?? ''}`),
                         line: Number(tag.attr('line') ?? 0) || 0,
                         covered: undefined,
                     };
@@ -4156,7 +4161,7 @@ async function parseJacoco(chunks, emit) {
 
 /***/ }),
 
-/***/ 744:
+/***/ 6475:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4164,10 +4169,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyJson = parseCoveragePyJson;
 exports.parseIstanbulFinal = parseIstanbulFinal;
 exports.parseIstanbulSummary = parseIstanbulSummary;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const json_stream_1 = __nccwpck_require__(8739);
-const text_stream_1 = __nccwpck_require__(3520);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const json_stream_1 = __nccwpck_require__(2026);
+const text_stream_1 = __nccwpck_require__(9725);
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -4354,14 +4359,14 @@ async function parseIstanbulSummary(chunks, emit) {
 
 /***/ }),
 
-/***/ 8739:
+/***/ 2026:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readJsonStream = readJsonStream;
 const node_string_decoder_1 = __nccwpck_require__(6193);
-const report_error_1 = __nccwpck_require__(1885);
+const report_error_1 = __nccwpck_require__(6046);
 // Where the reader stands between tokens.
 var At;
 (function (At) {
@@ -4760,15 +4765,15 @@ async function readJsonStream(chunks, plan, onValue) {
 
 /***/ }),
 
-/***/ 8248:
+/***/ 9887:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseLcov = parseLcov;
-const model_1 = __nccwpck_require__(9291);
-const report_error_1 = __nccwpck_require__(1885);
-const text_stream_1 = __nccwpck_require__(3520);
+const model_1 = __nccwpck_require__(3750);
+const report_error_1 = __nccwpck_require__(6046);
+const text_stream_1 = __nccwpck_require__(9725);
 // lcov tracefiles (geninfo(1)): one record per source file from SF: to end_of_record, with
 // DA (lines), BRDA (branches), FN/FNDA (functions) and, since lcov 2.x, FNL/FNA (functions by
 // index with aliases). A file listed twice (reports concatenated) gives two records, which
@@ -4944,7 +4949,7 @@ async function parseLcov(chunks, emit) {
 
 /***/ }),
 
-/***/ 1885:
+/***/ 6046:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4962,7 +4967,7 @@ exports.ReportError = ReportError;
 
 /***/ }),
 
-/***/ 3520:
+/***/ 9725:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5042,14 +5047,14 @@ function detach(text) {
 
 /***/ }),
 
-/***/ 2944:
+/***/ 7973:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.scanXml = scanXml;
 const node_string_decoder_1 = __nccwpck_require__(6193);
-const report_error_1 = __nccwpck_require__(1885);
+const report_error_1 = __nccwpck_require__(6046);
 /** One object serves every start tag of a document: no object is made per tag. */
 class ReusableTag {
     name = '';
@@ -5331,7 +5336,7 @@ function findTagEnd(text, from) {
 
 /***/ }),
 
-/***/ 6383:
+/***/ 224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5341,7 +5346,7 @@ exports.markedBody = markedBody;
 exports.tokenLogin = tokenLogin;
 exports.findOwnComment = findOwnComment;
 exports.upsertComment = upsertComment;
-const outside_text_1 = __nccwpck_require__(6725);
+const outside_text_1 = __nccwpck_require__(6844);
 /** GITHUB_TOKEN's identity, where neither GET /user nor GraphQL says who the token is. */
 const ACTIONS_BOT = 'github-actions[bot]';
 /**
@@ -5404,7 +5409,7 @@ async function upsertComment(api, request, log) {
 
 /***/ }),
 
-/***/ 2005:
+/***/ 8614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5414,8 +5419,8 @@ exports.buildSummary = buildSummary;
 exports.readBaselineFile = readBaselineFile;
 exports.readBaseline = readBaseline;
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(9223);
-const percent_1 = __nccwpck_require__(2571);
+const errors_1 = __nccwpck_require__(7782);
+const percent_1 = __nccwpck_require__(8234);
 const pair = (ratio) => [ratio.covered, ratio.total];
 /**
  * Writes the summary as JSON through `write`, a file at a time, so that the text of a report
@@ -5509,19 +5514,19 @@ function readBaseline(text, name) {
 
 /***/ }),
 
-/***/ 855:
+/***/ 1730:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.judge = judge;
-const annotations_1 = __nccwpck_require__(7488);
-const badge_1 = __nccwpck_require__(7889);
-const metrics_1 = __nccwpck_require__(2823);
-const percent_1 = __nccwpck_require__(2571);
-const report_1 = __nccwpck_require__(4874);
-const formats_1 = __nccwpck_require__(7394);
-const sticky_comment_1 = __nccwpck_require__(6383);
+const annotations_1 = __nccwpck_require__(9977);
+const badge_1 = __nccwpck_require__(6688);
+const metrics_1 = __nccwpck_require__(4262);
+const percent_1 = __nccwpck_require__(8234);
+const report_1 = __nccwpck_require__(377);
+const formats_1 = __nccwpck_require__(6919);
+const sticky_comment_1 = __nccwpck_require__(224);
 function judge(input) {
     const { figures, changed } = input;
     const { totals, headline } = figures;
@@ -5598,20 +5603,20 @@ function planComment(request, report) {
 
 /***/ }),
 
-/***/ 2577:
+/***/ 2694:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Imported first by every main entry: a main step on a Node.js older than the bundles need
 // fails at once, before any other module of the bundle is evaluated.
-const node_version_1 = __nccwpck_require__(5109);
+const node_version_1 = __nccwpck_require__(9236);
 (0, node_version_1.stopOnOldNode)('main');
 
 
 /***/ }),
 
-/***/ 5797:
+/***/ 1626:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5622,10 +5627,10 @@ exports.createContext = createContext;
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(3024);
-const http_1 = __nccwpck_require__(6004);
-const outside_text_1 = __nccwpck_require__(6725);
-const process_1 = __nccwpck_require__(9035);
-const retry_1 = __nccwpck_require__(4280);
+const http_1 = __nccwpck_require__(8049);
+const outside_text_1 = __nccwpck_require__(6844);
+const process_1 = __nccwpck_require__(8148);
+const retry_1 = __nccwpck_require__(2987);
 /**
  * The step's log over the runner's channels. A plain line may quote outside text (a path, a
  * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
@@ -5674,14 +5679,14 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 3788:
+/***/ 4113:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -5730,7 +5735,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 9223:
+/***/ 7782:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5766,7 +5771,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 1954:
+/***/ 2963:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5851,7 +5856,7 @@ function literalPrefix(pattern) {
 
 /***/ }),
 
-/***/ 6004:
+/***/ 8049:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5862,9 +5867,9 @@ exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
 exports.proxyFor = proxyFor;
 const node_net_1 = __nccwpck_require__(7030);
-const errors_1 = __nccwpck_require__(9223);
-const outside_text_1 = __nccwpck_require__(6725);
-const retry_1 = __nccwpck_require__(4280);
+const errors_1 = __nccwpck_require__(7782);
+const outside_text_1 = __nccwpck_require__(6844);
+const retry_1 = __nccwpck_require__(2987);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -6127,7 +6132,7 @@ function describeSocketError(error) {
 
 /***/ }),
 
-/***/ 9153:
+/***/ 440:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6138,8 +6143,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(9223);
-const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(7782);
+const duration_1 = __nccwpck_require__(4113);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -6194,7 +6199,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 7624:
+/***/ 9385:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6235,7 +6240,7 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 5109:
+/***/ 9236:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6286,7 +6291,7 @@ function stopOnOldNode(stage) {
 
 /***/ }),
 
-/***/ 6725:
+/***/ 6844:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6326,7 +6331,7 @@ function inertInline(text) {
 
 /***/ }),
 
-/***/ 9035:
+/***/ 8148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6398,7 +6403,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 4280:
+/***/ 2987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6453,7 +6458,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 4266:
+/***/ 419:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6473,9 +6478,9 @@ exports.runnerFor = runnerFor;
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
 const node_module_1 = __nccwpck_require__(8995);
-const command_1 = __nccwpck_require__(4914);
-const file_command_1 = __nccwpck_require__(4753);
-const summary_1 = __nccwpck_require__(1847);
+const command_1 = __nccwpck_require__(7970);
+const file_command_1 = __nccwpck_require__(9665);
+const summary_1 = __nccwpck_require__(3671);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -6564,16 +6569,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 6254:
+/***/ 7915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(5797);
-const errors_1 = __nccwpck_require__(9223);
-const runner_1 = __nccwpck_require__(4266);
+const context_1 = __nccwpck_require__(1626);
+const errors_1 = __nccwpck_require__(7782);
+const runner_1 = __nccwpck_require__(419);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -7051,8 +7056,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__nccwpck_require__(2577);
-const main_1 = __nccwpck_require__(4609);
+__nccwpck_require__(2694);
+const main_1 = __nccwpck_require__(4482);
 void (0, main_1.run)();
 
 })();

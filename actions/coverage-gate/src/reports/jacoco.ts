@@ -13,7 +13,9 @@ import { scanXml } from './xml-scanner';
 // (each with a METHOD counter) and then <sourcefile> elements with one <line nr mi ci mb cb>
 // per line. A line is covered when any of its instructions ran (ci > 0), as JaCoCo's LINE
 // counter counts it. Paths are the package's folder and the file name (com/acme/Calc.java),
-// which the path mapping finds under the source folders.
+// which the path mapping finds under the source folders. A method is known by its class, name
+// and descriptor: the classes of one source file (a nested or anonymous class, a second
+// top-level class) each have their own <init>()V, and JaCoCo's METHOD counter counts each.
 
 export async function parseJacoco(chunks: Chunks, emit: RecordSink): Promise<ReportInfo> {
   const lines = new LineBuilder();
@@ -23,6 +25,7 @@ export async function parseJacoco(chunks: Chunks, emit: RecordSink): Promise<Rep
   // Methods are listed under classes, before the source files those classes come from.
   let methodsByFile = new Map<string, FunctionBuilder>();
   let classFile: string | undefined;
+  let className = '';
   let method: { key: string; line: number; covered: boolean | undefined } | undefined;
   let sourceFile: string | undefined;
   let files = 0;
@@ -40,11 +43,13 @@ export async function parseJacoco(chunks: Chunks, emit: RecordSink): Promise<Rep
         case 'class':
           classFile = tag.attr('sourcefilename');
           if (classFile !== undefined) classFile = detach(classFile);
+          // com/acme/Invoice$Line: the name after the package is unique in its source file.
+          className = detach((tag.attr('name') ?? '').replace(/^.*[/\\]/, ''));
           return;
         case 'method':
           if (classFile === undefined) return;
           method = {
-            key: detach(`${tag.attr('name') ?? ''}${tag.attr('desc') ?? ''}`),
+            key: detach(`${className}.${tag.attr('name') ?? ''}${tag.attr('desc') ?? ''}`),
             line: Number(tag.attr('line') ?? 0) || 0,
             covered: undefined,
           };

@@ -509,6 +509,21 @@ describe('JaCoCo', () => {
     expect(totals.functions).toEqual(counter('METHOD'));
     expect(parsed.records.map((record) => record.path)).toEqual(['com/acme/Calc.java']);
   });
+
+  test('methods of the classes of one source file with the same name and descriptor each count', async () => {
+    // Invoice and its nested class Invoice$Line each have <init>()V; only Invoice's ran.
+    const method = (covered: number, line: number, name = '&lt;init&gt;') =>
+      `<method name="${name}" desc="()V" line="${line}"><counter type="METHOD" missed="${1 - covered}" covered="${covered}"/></method>`;
+    const text = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><report name="r">
+<package name="com/acme">
+<class name="com/acme/Invoice" sourcefilename="Invoice.java">${method(1, 3)}${method(1, 5, 'run')}</class>
+<class name="com/acme/Invoice$Line" sourcefilename="Invoice.java">${method(0, 9)}${method(0, 10, 'run')}</class>
+<sourcefile name="Invoice.java"><line nr="3" mi="0" ci="3" mb="0" cb="0"/><line nr="9" mi="3" ci="0" mb="0" cb="0"/></sourcefile>
+<counter type="METHOD" missed="2" covered="2"/></package>
+<counter type="METHOD" missed="2" covered="2"/></report>`;
+    const totals = totalsOf(await parse('jacoco', text, 23));
+    expect(totals.functions).toEqual({ covered: 2, total: 4 });
+  });
 });
 
 describe('Go', () => {
