@@ -4,7 +4,8 @@
 // - lcov of 100 records whose paths are 40,000 segments deep, with `exclude` globs of several
 //   `**` and a `path-prefix` set (for both contenders);
 // - Cobertura ending in an unclosed start tag of 16 MB with about a million attributes;
-// - Cobertura ending in an unclosed attribute value of 16 MB full of markup characters.
+// - Cobertura ending in an unclosed attribute value of 16 MB full of markup characters;
+// - coverage.py JSON ending in a file name of 64 MB that never closes (a key the reader builds).
 // Target: each hostile report read in time proportional to its size, i.e. about as fast as
 // the normal one (a quadratic reader takes seconds to minutes on these). Each run must end with
 // a clear result: the normal report passes, the hostile one passes or fails with an error
@@ -13,13 +14,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { nodeBinary, readActionMetadata, repoRoot } from '../harness/run-action';
+import { nodeBinary } from '../harness/run-action';
+import { runCoverageGate } from './lib/coverage-gate-run';
 import { figuresTable, sideBySide } from './lib/measure';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MB = 1024 * 1024;
 const node = nodeBinary();
-const bundle = path.join(repoRoot, 'dist', 'coverage-gate', 'index.js');
 
 /** Writes `pieces()` to a file until it holds at least `size` characters. */
 function writeUntil(file: string, size: number, head: string, piece: (i: number) => string) {
@@ -63,8 +64,20 @@ function coberturaClass(i: number): string {
 }
 const COBERTURA_TAIL = '</classes></package></packages></coverage>\n';
 
+const COVERAGE_PY_HEAD = '{"meta": {"format": 3, "branch_coverage": false}, "files": {';
+
+/** A normal coverage.py JSON file entry of about 500 bytes. */
+function coveragePyEntry(i: number): string {
+  const lines = Array.from({ length: 40 }, (_, line) => line + 1);
+  return (
+    `${i > 0 ? ', ' : ''}"src/module_${i}.py": {"executed_lines": [${lines.slice(0, 36).join(', ')}], ` +
+    `"summary": {"covered_lines": 36, "num_statements": 40}, "missing_lines": [37, 38, 39, 40], "excluded_lines": []}`
+  );
+}
+
 interface Case {
   name: string;
+  extension: string;
   inputs: Record<string, string>;
   /** Writes the hostile report and the normal one. */
   write(hostile: string, normal: string): void;
@@ -75,6 +88,7 @@ const deepPath = (i: number) => `/${'gen/'.repeat(40_000)}src/deep_${i}.c`;
 const CASES: Case[] = [
   {
     name: 'lcov, one line of 64 MB without a newline',
+    extension: 'info',
     inputs: {},
     write(hostile, normal) {
       writeUntil(hostile, 64 * MB, 'SF:src/a.c\nDA:1,1\nend_of_record\nTN:', () => 'x'.repeat(MB));
@@ -83,6 +97,7 @@ const CASES: Case[] = [
   },
   {
     name: 'lcov, 100 paths of 40,000 segments, with exclude and path-prefix',
+    extension: 'info',
     inputs: {
       exclude: '**/gen/**/gen/**/*.py\n**/gen/*/gen/**/gen/never.d\ntests/**',
       'path-prefix': '/gen/gen/=src/',
@@ -96,6 +111,7 @@ const CASES: Case[] = [
   },
   {
     name: 'Cobertura, unclosed start tag of 16 MB with about a million attributes',
+    extension: 'xml',
     inputs: {},
     write(hostile, normal) {
       writeUntil(
@@ -112,6 +128,7 @@ const CASES: Case[] = [
   },
   {
     name: 'Cobertura, unclosed attribute value of 16 MB',
+    extension: 'xml',
     inputs: {},
     write(hostile, normal) {
       writeUntil(hostile, 16 * MB, `${COBERTURA_HEAD}<class filename="src/a.py" name="`, () =>
@@ -123,39 +140,25 @@ const CASES: Case[] = [
       closeSync(fd);
     },
   },
+  {
+    name: 'coverage.py JSON, a file name of 64 MB that never closes',
+    extension: 'json',
+    inputs: {},
+    write(hostile, normal) {
+      writeUntil(hostile, 64 * MB, `${COVERAGE_PY_HEAD}${coveragePyEntry(0)}, "src/`, () =>
+        'x/'.repeat(MB / 2),
+      );
+      writeUntil(normal, 64 * MB - 2, COVERAGE_PY_HEAD, coveragePyEntry);
+      const fd = openSync(normal, 'a');
+      writeSync(fd, '}}');
+      closeSync(fd);
+    },
+  },
 ];
-
-/** The action's inputs as the runner passes them: action.yml's defaults, then `given`. */
-function inputEnv(given: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  const declared = readActionMetadata('coverage-gate').inputs ?? {};
-  for (const [name, spec] of Object.entries(declared)) {
-    const value = given[name] ?? String(spec.default ?? '');
-    if (!value.includes('${{')) env[`INPUT_${name.toUpperCase()}`] = value;
-  }
-  return env;
-}
 
 /** Runs the bundle on `file`; returns how the run ended, throwing if it gave no clear result. */
 function runBundle(file: string, given: Record<string, string>, dir: string): string {
-  const runnerTemp = path.join(dir, 'runner-temp');
-  rmSync(runnerTemp, { recursive: true, force: true });
-  mkdirSync(runnerTemp);
-  for (const name of ['output', 'summary.md'])
-    closeSync(openSync(path.join(runnerTemp, name), 'w'));
-  const result = spawnSync(node, [bundle], {
-    encoding: 'utf8',
-    maxBuffer: 64 * MB,
-    env: {
-      PATH: process.env.PATH,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: path.dirname(file),
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
-      GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary.md'),
-      ...inputEnv({ annotate: 'false', ...given, files: path.basename(file) }),
-    },
-  });
+  const { result } = runCoverageGate(file, given, dir);
   const error = /^::error::(.*)$/m.exec(result.stdout)?.[1];
   if (result.status === 0) return 'read, gate passed';
   if (result.status === 1 && error?.startsWith(path.basename(file)))
@@ -173,8 +176,8 @@ async function main(): Promise<void> {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     let report = `coverage-gate on hostile reports beside normal ones of the same size, Node ${version}, ${ROUNDS} interleaved rounds each\n\n`;
     for (const [index, testCase] of CASES.entries()) {
-      const hostile = path.join(workspace, `hostile-${index}.${index < 2 ? 'info' : 'xml'}`);
-      const normal = path.join(workspace, `normal-${index}.${index < 2 ? 'info' : 'xml'}`);
+      const hostile = path.join(workspace, `hostile-${index}.${testCase.extension}`);
+      const normal = path.join(workspace, `normal-${index}.${testCase.extension}`);
       testCase.write(hostile, normal);
       const outcomes: Record<string, string> = {};
       const contender = (label: string, file: string) => ({

@@ -8,22 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { nodeBinary, readActionMetadata, repoRoot } from '../harness/run-action';
+import { nodeBinary } from '../harness/run-action';
+import { runCoverageGate, writePeakReporter } from './lib/coverage-gate-run';
 import { figuresTable, sideBySide } from './lib/measure';
 
 const FILES = 100_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const MB = 1024 * 1024;
 const node = nodeBinary();
-const bundle = path.join(repoRoot, 'dist', 'coverage-gate', 'index.js');
-/**
- * Prints the process's own peak resident memory as it exits. Not process.resourceUsage().maxRSS:
- * on Linux a spawned child's maxRSS starts from its parent's peak (it survives the exec), so it
- * would report this benchmark's own memory. VmHWM belongs to the child's address space alone.
- */
-const REPORT_RSS =
-  "process.on('exit', () => process.stderr.write('\\nPEAKRSS ' + /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1] + '\\n'));";
-
 interface Expected {
   covered: number;
   total: number;
@@ -83,44 +75,20 @@ function writeLcov(file: string, sections: number, lines: number): Expected {
   return { covered, total: FILES * lines };
 }
 
-function inputEnv(given: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  const declared = readActionMetadata('coverage-gate').inputs ?? {};
-  for (const [name, spec] of Object.entries(declared)) {
-    const value = given[name] ?? String(spec.default ?? '');
-    if (!value.includes('${{')) env[`INPUT_${name.toUpperCase()}`] = value;
-  }
-  return env;
-}
-
 /** Runs the bundle on `file` and returns its peak memory in MB; checks its line figure. */
 function runBundle(file: string, expected: Expected, dir: string, preload: string): number {
-  const runnerTemp = path.join(dir, 'runner-temp');
-  rmSync(runnerTemp, { recursive: true, force: true });
-  mkdirSync(runnerTemp);
-  for (const name of ['output', 'summary.md'])
-    closeSync(openSync(path.join(runnerTemp, name), 'w'));
-  const result = spawnSync(node, ['--require', preload, bundle], {
-    encoding: 'utf8',
-    maxBuffer: 64 * MB,
-    env: {
-      PATH: process.env.PATH,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: path.dirname(file),
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_OUTPUT: path.join(runnerTemp, 'output'),
-      GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary.md'),
-      ...inputEnv({ annotate: 'false', files: path.basename(file) }),
-    },
-  });
-  const rss = /PEAKRSS (\d+)/.exec(result.stderr);
+  const { result, peakMb } = runCoverageGate(file, {}, dir, preload);
   const line = (Math.floor((expected.covered * 10000) / expected.total) / 100).toFixed(2);
-  if (result.status !== 0 || !rss || !result.stdout.includes(`Coverage gate passed: ${line}%`)) {
+  if (
+    result.status !== 0 ||
+    peakMb === undefined ||
+    !result.stdout.includes(`Coverage gate passed: ${line}%`)
+  ) {
     throw new Error(
       `${path.basename(file)}: exit ${result.status}, expected ${line}%:\n${result.stdout.slice(-1500)}${result.stderr.slice(-1500)}`,
     );
   }
-  return Number(rss[1]) / 1024;
+  return peakMb;
 }
 
 async function main(): Promise<void> {
@@ -128,10 +96,7 @@ async function main(): Promise<void> {
   try {
     const workspace = path.join(dir, 'workspace');
     mkdirSync(workspace);
-    const preload = path.join(dir, 'report-rss.js');
-    const fd = openSync(preload, 'w');
-    writeSync(fd, REPORT_RSS);
-    closeSync(fd);
+    const preload = writePeakReporter(dir);
     const cases = [
       { name: 'each file once', file: path.join(workspace, 'once.info'), sections: 1, lines: 210 },
       {

@@ -9,7 +9,6 @@
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -20,6 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nodeBinary, repoRoot } from '../harness/run-action';
+import { peakMbOf, REPORT_RSS, runCoverageGate, writePeakReporter } from './lib/coverage-gate-run';
 import { figuresTable, sideBySide, type Figures } from './lib/measure';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
@@ -28,7 +28,6 @@ type Kind = 'lcov' | 'cobertura' | 'istanbul-final';
 /** BENCH_REPORTS=istanbul-final (comma-separated) runs only those cases. */
 const KINDS = (process.env.BENCH_REPORTS ?? 'lcov,cobertura,istanbul-final').split(',');
 const node = nodeBinary();
-const bundle = path.join(repoRoot, 'dist', 'coverage-gate', 'index.js');
 
 /** Writes text in large pieces, so generating 200 MB takes seconds, not minutes. */
 class Writer {
@@ -194,24 +193,16 @@ function runMeasured(
   run: Run,
 ): void {
   const result = spawnSync(node, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const rss = /PEAKRSS (\d+)/.exec(result.stderr);
-  if (result.status !== 0 || !rss) {
+  const peakMb = peakMbOf(result.stderr);
+  if (result.status !== 0 || peakMb === undefined) {
     run.failures.push(
       `${args.join(' ').slice(0, 80)}: exit ${result.status}: ${result.stderr.slice(-400)}`,
     );
     throw new Error(run.failures.at(-1));
   }
   check(result.stdout);
-  run.maxRssMb.push(Number(rss[1]) / 1024);
+  run.maxRssMb.push(peakMb);
 }
-
-/**
- * Prints the process's own peak resident memory as it exits. Not process.resourceUsage().maxRSS:
- * on Linux a spawned child's maxRSS starts from its parent's peak (it survives the exec), so it
- * would report this benchmark's own memory. VmHWM belongs to the child's address space alone.
- */
-const REPORT_RSS =
-  "process.on('exit', () => process.stderr.write('\\nPEAKRSS ' + /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1] + '\\n'));";
 
 function libraryScript(kind: 'lcov' | 'cobertura', file: string): string {
   const sum =
@@ -230,49 +221,30 @@ function available(name: string): boolean {
   }
 }
 
-async function compare(
-  kind: Kind,
-  file: string,
-  expected: Expected,
-  workspace: string,
-  runnerTemp: string,
-): Promise<string> {
+async function compare(kind: Kind, file: string, expected: Expected, dir: string): Promise<string> {
   const library =
     kind === 'lcov' ? 'lcov-parse' : kind === 'cobertura' ? 'cobertura-parse' : undefined;
   const actionRun: Run = { ms: [], maxRssMb: [], failures: [] };
   const libraryRun: Run = { ms: [], maxRssMb: [], failures: [] };
-  const outputFile = path.join(runnerTemp, 'output');
-  const actionEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    // Set by the runner in every step: the bundle speaks the runner's protocol itself.
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: runnerTemp,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary.md'),
-    INPUT_FILES: file,
-    INPUT_FORMAT: 'auto',
-    INPUT_ANNOTATE: 'false',
-    INPUT_COMMENT: 'off',
-    'INPUT_GIT-TIMEOUT': '2m',
-  };
   const expectedLine = (Math.floor((expected.covered * 10000) / expected.total) / 100).toFixed(2);
   const contenders = [
     {
       name: `coverage-gate bundle, ${kind}`,
       run: () => {
-        for (const name of ['output', 'summary.md'])
-          closeSync(openSync(path.join(runnerTemp, name), 'w'));
-        runMeasured(
-          ['--require', preload, bundle],
-          actionEnv,
-          (stdout) => {
-            if (!stdout.includes(`Read ${file}`))
-              throw new Error(`the action did not read the report:\n${stdout.slice(-2000)}`);
-          },
-          actionRun,
+        const { result, peakMb, outputsFile } = runCoverageGate(
+          file,
+          { format: 'auto', comment: 'off', 'git-timeout': '2m' },
+          dir,
+          preload,
         );
-        const outputs = readFileSync(outputFile, 'utf8');
+        if (result.status !== 0 || peakMb === undefined) {
+          actionRun.failures.push(`exit ${result.status}: ${result.stderr.slice(-400)}`);
+          throw new Error(actionRun.failures.at(-1));
+        }
+        if (!result.stdout.includes(`Read ${path.basename(file)}`))
+          throw new Error(`the action did not read the report:\n${result.stdout.slice(-2000)}`);
+        actionRun.maxRssMb.push(peakMb);
+        const outputs = readFileSync(outputsFile, 'utf8');
         if (!outputs.includes(`line<<`) || !outputs.includes(`\n${expectedLine}\n`)) {
           throw new Error(`the action's line figure is not ${expectedLine}:\n${outputs}`);
         }
@@ -342,14 +314,7 @@ let preload = '';
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'coverage-gate-bench-'));
   try {
-    const workspace = path.join(dir, 'workspace');
-    const runnerTemp = path.join(dir, 'runner-temp');
-    mkdirSync(workspace);
-    mkdirSync(runnerTemp);
-    preload = path.join(dir, 'report-rss.js');
-    const fd = openSync(preload, 'w');
-    writeSync(fd, REPORT_RSS);
-    closeSync(fd);
+    preload = writePeakReporter(dir);
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     let report = `coverage-gate on large reports, Node ${version}\n\n`;
 
@@ -361,7 +326,7 @@ async function main(): Promise<void> {
     for (const [kind, name, write] of cases) {
       if (!KINDS.includes(kind)) continue;
       const file = path.join(dir, name);
-      report += await compare(kind, file, write(file), workspace, runnerTemp);
+      report += await compare(kind, file, write(file), dir);
       rmSync(file, { force: true });
     }
     process.stdout.write(report);

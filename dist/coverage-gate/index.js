@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 7970:
+/***/ 4914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -43,7 +43,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issueCommand = issueCommand;
 exports.issue = issue;
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(9646);
+const utils_1 = __nccwpck_require__(302);
 /**
  * Issues a command to the GitHub Actions runner
  *
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 9665:
+/***/ 4753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -182,7 +182,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 const crypto = __importStar(__nccwpck_require__(6982));
 const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(9646);
+const utils_1 = __nccwpck_require__(302);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 3671:
+/***/ 1847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -502,7 +502,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 9646:
+/***/ 302:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -547,7 +547,7 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 9977:
+/***/ 7488:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -594,13 +594,13 @@ function omittedNote(plan, warningsIssued) {
 
 /***/ }),
 
-/***/ 6688:
+/***/ 7889:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.coverageBadge = coverageBadge;
-const percent_1 = __nccwpck_require__(8234);
+const percent_1 = __nccwpck_require__(2571);
 // A flat badge of the headline figure, drawn without fetching anything: the label and value
 // on two coloured fields, widths estimated from Verdana 11px, which badges conventionally use.
 const NARROW = new Set([..."fijlrtI1.,:;!|()[] '"]);
@@ -666,7 +666,7 @@ function coverageBadge(headline) {
 
 /***/ }),
 
-/***/ 6585:
+/***/ 9320:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -788,7 +788,7 @@ function diffCoverage(set, changed) {
 
 /***/ }),
 
-/***/ 9457:
+/***/ 2542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -796,9 +796,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commentFileText = commentFileText;
 exports.parseCommentFile = parseCommentFile;
 exports.forwardedText = forwardedText;
-const errors_1 = __nccwpck_require__(7782);
-const markdown_1 = __nccwpck_require__(1262);
-const report_1 = __nccwpck_require__(377);
+const errors_1 = __nccwpck_require__(9223);
+const markdown_1 = __nccwpck_require__(5701);
+const report_1 = __nccwpck_require__(4874);
 /** Bigger than any comment GitHub takes, with room for JSON escapes. */
 const MAX_FILE_BYTES = 1024 * 1024;
 function commentFileText(file) {
@@ -848,14 +848,14 @@ function forwardedText(text, marker) {
 
 /***/ }),
 
-/***/ 7076:
+/***/ 1347:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CoverageSet = void 0;
-const model_1 = __nccwpck_require__(3750);
-const packed_detail_1 = __nccwpck_require__(3045);
+const model_1 = __nccwpck_require__(9291);
+const packed_detail_1 = __nccwpck_require__(4884);
 /** Words in one block of packed detail (4 MB). */
 const BLOCK_WORDS = 1 << 20;
 class CoverageSet {
@@ -1032,7 +1032,7 @@ function fileFigures(file, detail) {
 
 /***/ }),
 
-/***/ 8389:
+/***/ 1380:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1043,10 +1043,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.findReports = findReports;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const glob_1 = __nccwpck_require__(2963);
-const glob_2 = __nccwpck_require__(4705);
-const formats_1 = __nccwpck_require__(6919);
+const errors_1 = __nccwpck_require__(9223);
+const glob_1 = __nccwpck_require__(1954);
+const glob_2 = __nccwpck_require__(9602);
+const formats_1 = __nccwpck_require__(7394);
 /** Where coverage tools write their reports by default, looked for in every folder. */
 const DEFAULT_PATTERNS = [
     '**/coverage.xml',
@@ -1237,7 +1237,7 @@ function findReports(workspace, patterns, forced, log) {
 
 /***/ }),
 
-/***/ 727:
+/***/ 3230:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1255,13 +1255,13 @@ function eventFacts(payload) {
 
 /***/ }),
 
-/***/ 8509:
+/***/ 8824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.excludeMatcher = excludeMatcher;
-const glob_1 = __nccwpck_require__(2963);
+const glob_1 = __nccwpck_require__(1954);
 // The `exclude` globs, matched against every path a report names. A report's paths are outside
 // text of any length, and a backtracking regular expression takes time of the order of n^k on a
 // path of n segments for a glob with k `**` (`**/gen/**/gen/**/*.py` on gen/gen/gen/...: half an
@@ -1474,7 +1474,7 @@ function excludeMatcher(globs) {
 
 /***/ }),
 
-/***/ 6859:
+/***/ 1146:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1483,7 +1483,7 @@ exports.REVISION = void 0;
 exports.gitIn = gitIn;
 exports.diffAgainst = diffAgainst;
 exports.isInsideWorkTree = isInsideWorkTree;
-const duration_1 = __nccwpck_require__(4113);
+const duration_1 = __nccwpck_require__(3788);
 /**
  * Git in `cwd`, never prompting for credentials, its messages in English for the log. A
  * command past `timeoutMs` (git-timeout) is killed, and fails with stderr saying so.
@@ -1547,15 +1547,15 @@ async function isInsideWorkTree(git) {
 
 /***/ }),
 
-/***/ 306:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.GitHubApiError = void 0;
 exports.connectGitHub = connectGitHub;
-const retry_1 = __nccwpck_require__(2987);
-const outside_text_1 = __nccwpck_require__(6844);
+const retry_1 = __nccwpck_require__(4280);
+const outside_text_1 = __nccwpck_require__(6725);
 /** A failed API call: what was being done, the HTTP status when there was one, GitHub's words. */
 class GitHubApiError extends Error {
     status;
@@ -1582,7 +1582,7 @@ function describe(what, error) {
     return new GitHubApiError(what, status, typeof message === 'string' ? message : (failure.message ?? String(error)));
 }
 async function connectGitHub(access, clock) {
-    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 860).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2860, 23));
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 228).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3228, 23));
     const octokit = getOctokit(access.token, {
         baseUrl: access.apiUrl.replace(/\/+$/, ''),
         userAgent: 'coverage-gate',
@@ -1639,7 +1639,7 @@ async function connectGitHub(access, clock) {
 
 /***/ }),
 
-/***/ 4705:
+/***/ 9602:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1689,7 +1689,7 @@ function walkFiles(root, start = '', limit = 1_000_000, onFolder) {
 
 /***/ }),
 
-/***/ 4486:
+/***/ 4945:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1699,13 +1699,13 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const input_values_1 = __nccwpck_require__(440);
-const mask_1 = __nccwpck_require__(9385);
-const git_1 = __nccwpck_require__(6859);
-const path_mapping_1 = __nccwpck_require__(6315);
-const percent_1 = __nccwpck_require__(8234);
-const formats_1 = __nccwpck_require__(6919);
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
+const mask_1 = __nccwpck_require__(7624);
+const git_1 = __nccwpck_require__(1146);
+const path_mapping_1 = __nccwpck_require__(160);
+const percent_1 = __nccwpck_require__(2571);
+const formats_1 = __nccwpck_require__(7394);
 function optionalPercent(name, raw) {
     return raw === '' ? undefined : (0, percent_1.parsePercent)(name, raw);
 }
@@ -1785,26 +1785,26 @@ function getInputs(runner, env) {
 
 /***/ }),
 
-/***/ 4482:
+/***/ 4609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
-const errors_1 = __nccwpck_require__(7782);
-const step_1 = __nccwpck_require__(7915);
-const discovery_1 = __nccwpck_require__(8389);
-const event_1 = __nccwpck_require__(727);
-const git_1 = __nccwpck_require__(6859);
-const inputs_1 = __nccwpck_require__(4486);
-const measure_changed_lines_1 = __nccwpck_require__(5500);
-const metrics_1 = __nccwpck_require__(4262);
-const publish_1 = __nccwpck_require__(3088);
-const post_comment_1 = __nccwpck_require__(4093);
-const read_reports_1 = __nccwpck_require__(3849);
-const summary_file_1 = __nccwpck_require__(8614);
-const verdict_1 = __nccwpck_require__(1730);
+const errors_1 = __nccwpck_require__(9223);
+const step_1 = __nccwpck_require__(6254);
+const discovery_1 = __nccwpck_require__(1380);
+const event_1 = __nccwpck_require__(3230);
+const git_1 = __nccwpck_require__(1146);
+const inputs_1 = __nccwpck_require__(4945);
+const measure_changed_lines_1 = __nccwpck_require__(9693);
+const metrics_1 = __nccwpck_require__(2823);
+const publish_1 = __nccwpck_require__(6593);
+const post_comment_1 = __nccwpck_require__(6082);
+const read_reports_1 = __nccwpck_require__(4834);
+const summary_file_1 = __nccwpck_require__(2005);
+const verdict_1 = __nccwpck_require__(855);
 async function run() {
     await (0, step_1.runMainStep)(main);
 }
@@ -1909,7 +1909,7 @@ class CountingLog {
 
 /***/ }),
 
-/***/ 1262:
+/***/ 5701:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1951,7 +1951,7 @@ function neutraliseMentions(markdown) {
 
 /***/ }),
 
-/***/ 5500:
+/***/ 9693:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1962,9 +1962,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.measureChangedLines = measureChangedLines;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const changed_lines_1 = __nccwpck_require__(6585);
-const git_1 = __nccwpck_require__(6859);
+const errors_1 = __nccwpck_require__(9223);
+const changed_lines_1 = __nccwpck_require__(9320);
+const git_1 = __nccwpck_require__(1146);
 const NO_COMMIT = /^0+$/;
 /**
  * Coverage of the lines changed since the base commit. Without a base or a git checkout they
@@ -2006,7 +2006,7 @@ async function measureChangedLines(request, set, git, log) {
 
 /***/ }),
 
-/***/ 4262:
+/***/ 2823:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2018,8 +2018,8 @@ exports.chooseHeadline = chooseHeadline;
 exports.checkMeasurable = checkMeasurable;
 exports.evaluate = evaluate;
 exports.closeCalls = closeCalls;
-const errors_1 = __nccwpck_require__(7782);
-const percent_1 = __nccwpck_require__(8234);
+const errors_1 = __nccwpck_require__(9223);
+const percent_1 = __nccwpck_require__(2571);
 /**
  * The merged reports' figures. A threshold on a metric no report measures is refused here,
  * before anything else is looked at.
@@ -2277,7 +2277,7 @@ function closeCalls(headline, thresholds) {
 
 /***/ }),
 
-/***/ 3750:
+/***/ 9291:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2434,7 +2434,7 @@ exports.EMPTY_LINES = { lines: new Uint32Array(0), hits: new Uint32Array(0) };
 
 /***/ }),
 
-/***/ 3045:
+/***/ 4884:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2449,7 +2449,7 @@ exports.mergeBranches = mergeBranches;
 exports.mergeFunctions = mergeFunctions;
 exports.mergeInPlace = mergeInPlace;
 exports.packedCounts = packedCounts;
-const model_1 = __nccwpck_require__(3750);
+const model_1 = __nccwpck_require__(9291);
 /** Only a name's identity matters for merging; a hash of it costs no string per function. */
 function hashFunctionNames(functions) {
     // A loop: Uint32Array.from with a map function is several times slower, once a file.
@@ -2751,7 +2751,7 @@ function bitCount(word) {
 
 /***/ }),
 
-/***/ 6315:
+/***/ 160:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2902,7 +2902,7 @@ function parsePrefixRules(lines) {
 
 /***/ }),
 
-/***/ 8234:
+/***/ 2571:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2917,7 +2917,7 @@ exports.compareRatios = compareRatios;
 exports.formatExact = formatExact;
 exports.formatRatio = formatRatio;
 exports.formatPercent = formatPercent;
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 const PERCENT = /^(\d{1,3})(?:\.(\d{1,6}))?\s*%?$/;
 function parsePercent(input, raw) {
     const text = raw.trim();
@@ -3003,18 +3003,18 @@ function formatScaled(value, decimals) {
 
 /***/ }),
 
-/***/ 4093:
+/***/ 6082:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.postCommentFile = postCommentFile;
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(7782);
-const outside_text_1 = __nccwpck_require__(6844);
-const comment_file_1 = __nccwpck_require__(9457);
-const github_client_1 = __nccwpck_require__(306);
-const sticky_comment_1 = __nccwpck_require__(224);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const comment_file_1 = __nccwpck_require__(2542);
+const github_client_1 = __nccwpck_require__(6599);
+const sticky_comment_1 = __nccwpck_require__(6383);
 async function postCommentFile(request, access, ctx, log) {
     const headSha = ctx.event.workflow_run?.head_sha;
     if (typeof headSha !== 'string' || !/^[0-9a-f]{40,64}$/.test(headSha)) {
@@ -3048,7 +3048,7 @@ async function postCommentFile(request, access, ctx, log) {
 
 /***/ }),
 
-/***/ 3088:
+/***/ 6593:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3064,12 +3064,12 @@ exports.writeComment = writeComment;
 exports.writeCommentFile = writeCommentFile;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const outside_text_1 = __nccwpck_require__(6844);
-const comment_file_1 = __nccwpck_require__(9457);
-const github_client_1 = __nccwpck_require__(306);
-const sticky_comment_1 = __nccwpck_require__(224);
-const summary_file_1 = __nccwpck_require__(8614);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const comment_file_1 = __nccwpck_require__(2542);
+const github_client_1 = __nccwpck_require__(6599);
+const sticky_comment_1 = __nccwpck_require__(6383);
+const summary_file_1 = __nccwpck_require__(2005);
 // The writers that publish a verdict, each to one place.
 function writeOutputs(runner, verdict) {
     for (const [name, value] of Object.entries(verdict.outputs))
@@ -3153,7 +3153,7 @@ function writeCommentFile(runner, verdict, file, headSha, log) {
 
 /***/ }),
 
-/***/ 3849:
+/***/ 4834:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3164,13 +3164,13 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readReports = readReports;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const coverage_set_1 = __nccwpck_require__(7076);
-const exclude_1 = __nccwpck_require__(8509);
-const glob_1 = __nccwpck_require__(4705);
-const path_mapping_1 = __nccwpck_require__(6315);
-const formats_1 = __nccwpck_require__(6919);
-const report_error_1 = __nccwpck_require__(6046);
+const errors_1 = __nccwpck_require__(9223);
+const coverage_set_1 = __nccwpck_require__(1347);
+const exclude_1 = __nccwpck_require__(8824);
+const glob_1 = __nccwpck_require__(9602);
+const path_mapping_1 = __nccwpck_require__(160);
+const formats_1 = __nccwpck_require__(7394);
+const report_error_1 = __nccwpck_require__(1885);
 const MAX_LISTED_UNMATCHED = 10;
 async function readReports(reports, options, log) {
     const mapper = mapperFor(options);
@@ -3257,7 +3257,7 @@ async function readReport(report, set, mapper, excluded, unmatched) {
 
 /***/ }),
 
-/***/ 377:
+/***/ 4874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3265,8 +3265,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fitsSummary = exports.COMMENT_LISTS = exports.REPORT_HEADING = exports.COMMENT_LIMIT_CHARS = void 0;
 exports.commentHeading = commentHeading;
 exports.renderReport = renderReport;
-const markdown_1 = __nccwpck_require__(1262);
-const percent_1 = __nccwpck_require__(8234);
+const markdown_1 = __nccwpck_require__(5701);
+const percent_1 = __nccwpck_require__(2571);
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 exports.COMMENT_LIMIT_CHARS = 65_536;
 exports.REPORT_HEADING = '### Coverage';
@@ -3447,16 +3447,16 @@ exports.fitsSummary = fitsSummary;
 
 /***/ }),
 
-/***/ 3686:
+/***/ 5873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseClover = parseClover;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
-const xml_scanner_1 = __nccwpck_require__(7973);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // Clover XML (OpenClover, PHPUnit, Istanbul): <file path> elements holding <metrics> and one
 // <line num count type> per statement, condition or method. Lines come from the stmt and cond
 // entries. Branch counts come from each file's <metrics conditionals coveredconditionals>,
@@ -3553,16 +3553,16 @@ async function parseClover(chunks, emit) {
 
 /***/ }),
 
-/***/ 1122:
+/***/ 3779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCobertura = parseCobertura;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
-const xml_scanner_1 = __nccwpck_require__(7973);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // Cobertura XML, as written by coverage.py (`coverage xml`), gcovr, Istanbul, coverlet,
 // ReportGenerator and others. File names are relative to one of the <source> folders.
 // Only a class's own <lines> count: the <lines> under its <method> elements repeat them.
@@ -3744,15 +3744,15 @@ async function parseCobertura(chunks, emit) {
 
 /***/ }),
 
-/***/ 8805:
+/***/ 6054:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyText = parseCoveragePyText;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // coverage.py's text report (`coverage report`, pytest-cov's terminal report), alone or amid
 // other output (`pytest -v --cov=. > cov-report.txt`). Stmts and Miss give exact line counts.
 // With branch columns, Branch is the number of branches but BrPart counts partial lines, not
@@ -3850,20 +3850,20 @@ async function parseCoveragePyText(chunks, emit) {
 
 /***/ }),
 
-/***/ 6919:
+/***/ 7394:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RICHNESS = exports.FORMAT_NAMES = exports.PARSERS = exports.FORMATS = void 0;
 exports.detectFormat = detectFormat;
-const clover_1 = __nccwpck_require__(3686);
-const cobertura_1 = __nccwpck_require__(1122);
-const coverage_py_text_1 = __nccwpck_require__(8805);
-const go_profile_1 = __nccwpck_require__(9905);
-const jacoco_1 = __nccwpck_require__(3350);
-const json_reports_1 = __nccwpck_require__(6475);
-const lcov_1 = __nccwpck_require__(9887);
+const clover_1 = __nccwpck_require__(5873);
+const cobertura_1 = __nccwpck_require__(3779);
+const coverage_py_text_1 = __nccwpck_require__(6054);
+const go_profile_1 = __nccwpck_require__(318);
+const jacoco_1 = __nccwpck_require__(2817);
+const json_reports_1 = __nccwpck_require__(744);
+const lcov_1 = __nccwpck_require__(8248);
 exports.FORMATS = [
     'lcov',
     'cobertura',
@@ -3957,15 +3957,15 @@ function detectFormat(head) {
 
 /***/ }),
 
-/***/ 9905:
+/***/ 318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseGoProfile = parseGoProfile;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // Go cover profiles (`go test -coverprofile`): a `mode: set|count|atomic` line, then one line
 // per block, `file.go:startLine.startCol,endLine.endCol statements count`. With -coverpkg or
 // concatenated profiles a block appears several times: in set mode it ran if any copy ran,
@@ -4032,16 +4032,16 @@ async function parseGoProfile(chunks, emit) {
 
 /***/ }),
 
-/***/ 3350:
+/***/ 2817:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseJacoco = parseJacoco;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
-const xml_scanner_1 = __nccwpck_require__(7973);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
+const xml_scanner_1 = __nccwpck_require__(2944);
 // JaCoCo's XML report: <package name="com/acme"> holds <class> elements with their <method>s
 // (each with a METHOD counter) and then <sourcefile> elements with one <line nr mi ci mb cb>
 // per line. A line is covered when any of its instructions ran (ci > 0), as JaCoCo's LINE
@@ -4161,7 +4161,7 @@ async function parseJacoco(chunks, emit) {
 
 /***/ }),
 
-/***/ 6475:
+/***/ 744:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4169,17 +4169,44 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCoveragePyJson = parseCoveragePyJson;
 exports.parseIstanbulFinal = parseIstanbulFinal;
 exports.parseIstanbulSummary = parseIstanbulSummary;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const json_stream_1 = __nccwpck_require__(2026);
-const text_stream_1 = __nccwpck_require__(9725);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const json_stream_1 = __nccwpck_require__(8739);
+const text_stream_1 = __nccwpck_require__(3520);
+/** The members of a coverage.py file entry that are read; the others are skipped unbuilt. */
+const ENTRY_MEMBERS = new Set(['executed_lines', 'missing_lines', 'summary']);
+/** The members of an Istanbul file entry that are read; the others are skipped unbuilt. */
+const ISTANBUL_MEMBERS = new Set(['path', 'statementMap', 'fnMap', 'branchMap', 's', 'f', 'b']);
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+/** The numbers of a JSON array; the array itself when it holds nothing else, as is usual. */
 function numbers(value) {
-    return Array.isArray(value)
-        ? value.filter((item) => typeof item === 'number')
-        : [];
+    if (!Array.isArray(value))
+        return [];
+    const items = value;
+    const isNumber = (item) => typeof item === 'number';
+    return items.every(isNumber) ? items : items.filter(isNumber);
+}
+/**
+ * Adds the executed lines (hit once) and the missing ones (never hit), both sorted as coverage.py
+ * writes them, in line order: the builder then has nothing to sort.
+ */
+function addMerged(lines, executed, missing) {
+    let e = 0;
+    let m = 0;
+    while (e < executed.length || m < missing.length) {
+        if (m === missing.length || (e < executed.length && executed[e] <= missing[m])) {
+            if (executed[e] > 0)
+                lines.add(executed[e], 1);
+            e++;
+        }
+        else {
+            if (missing[m] > 0)
+                lines.add(missing[m], 0);
+            m++;
+        }
+    }
 }
 /** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
 async function parseCoveragePyJson(chunks, emit) {
@@ -4195,12 +4222,7 @@ async function parseCoveragePyJson(chunks, emit) {
         // line, line 0 of an empty module), so the statement count comes from the file's summary:
         // the coverage set counts a file's covered statements as that count less the lines every
         // report missed (coverage-set.ts). Line 0 is never a statement.
-        for (const line of numbers(data.executed_lines))
-            if (line > 0)
-                lines.add(line, 1);
-        for (const line of numbers(data.missing_lines))
-            if (line > 0)
-                lines.add(line, 0);
+        addMerged(lines, numbers(data.executed_lines), numbers(data.missing_lines));
         // Branch counts come from the file's summary: the executed_branches list also holds arcs
         // that coverage.py does not count as branches (inside comprehensions, for instance).
         const summary = isObject(data.summary) ? data.summary : {};
@@ -4213,16 +4235,27 @@ async function parseCoveragePyJson(chunks, emit) {
             counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
         });
     };
+    // A file's entry is streamed: only the members read above are built, the rest (branch arcs,
+    // excluded lines, contexts, coverage.py 7.6's per-function and per-class regions) are skipped.
+    // Duplicate members replace each other, as with JSON.parse.
+    let entry = {};
     await (0, json_stream_1.readJsonStream)(chunks, (path, kind) => {
         if (path.length === 0)
             return 'stream';
         if (path[0] === 'files') {
-            if (path.length > 1)
-                return 'collect';
-            if (kind !== 'object')
-                return 'collect';
-            sawFiles = true;
-            return 'stream';
+            if (path.length === 1) {
+                if (kind !== 'object')
+                    return 'collect';
+                sawFiles = true;
+                return 'stream';
+            }
+            if (path.length === 2) {
+                if (kind !== 'object')
+                    return 'collect';
+                entry = {};
+                return 'stream';
+            }
+            return ENTRY_MEMBERS.has(path[2]) ? 'collect' : 'skip';
         }
         return path.length === 1 && path[0] === 'meta' ? 'collect' : 'skip';
     }, (path, value) => {
@@ -4235,13 +4268,20 @@ async function parseCoveragePyJson(chunks, emit) {
                 emitFile(file.path, file.data, branchCoverage);
             return;
         }
+        // A file's entry only arrives whole when it is not an object.
+        if (path.length === 2)
+            throw new report_error_1.ReportError(`the entry of ${String(path[1])} is not an object`);
+        // Only the names in ENTRY_MEMBERS arrive here: none is `__proto__`.
+        entry[path[2]] = value;
+    }, (path) => {
+        if (path.length !== 2 || path[0] !== 'files')
+            return;
         const file = String(path[1]);
-        if (!isObject(value))
-            throw new report_error_1.ReportError(`the entry of ${file} is not an object`);
         if (branchCoverage === undefined)
-            waiting.push({ path: file, data: value });
+            waiting.push({ path: file, data: entry });
         else
-            emitFile(file, value, branchCoverage);
+            emitFile(file, entry, branchCoverage);
+        entry = {};
     });
     if (branchCoverage === undefined || !sawFiles)
         throw notCoveragePy();
@@ -4314,7 +4354,32 @@ async function parseIstanbulFinal(chunks, emit) {
         });
         files++;
     };
-    await (0, json_stream_1.readJsonStream)(chunks, (path) => (path.length === 0 ? 'stream' : 'collect'), (path, value) => onEntry(String(path[0]), value));
+    // A file's entry is streamed: only the members read above are built, and the wrapping `data`
+    // object some writers add; the rest (hashes, input source maps) is skipped unbuilt.
+    let entry = {};
+    await (0, json_stream_1.readJsonStream)(chunks, (path, kind) => {
+        if (path.length === 0)
+            return 'stream';
+        if (path.length === 1) {
+            if (kind !== 'object')
+                return 'collect';
+            entry = {};
+            return 'stream';
+        }
+        return path[1] === 'data' || ISTANBUL_MEMBERS.has(path[1]) ? 'collect' : 'skip';
+    }, (path, value) => {
+        // An entry only arrives whole when it is not an object.
+        if (path.length === 1)
+            onEntry(String(path[0]), value);
+        // Only `data` and the names in ISTANBUL_MEMBERS arrive here: none is `__proto__`.
+        else
+            entry[path[1]] = value;
+    }, (path) => {
+        if (path.length !== 1)
+            return;
+        onEntry(String(path[0]), entry);
+        entry = {};
+    });
     if (files === 0)
         throw new report_error_1.ReportError('the report names no file');
     return { family: 'other' };
@@ -4359,14 +4424,14 @@ async function parseIstanbulSummary(chunks, emit) {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 8739:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readJsonStream = readJsonStream;
 const node_string_decoder_1 = __nccwpck_require__(6193);
-const report_error_1 = __nccwpck_require__(6046);
+const report_error_1 = __nccwpck_require__(1885);
 // Where the reader stands between tokens.
 var At;
 (function (At) {
@@ -4436,6 +4501,7 @@ function setMember(target, key, value) {
 class JsonStreamReader {
     plan;
     onValue;
+    onEnd;
     at = At.Value;
     inside = In.Nothing;
     stack = [];
@@ -4450,9 +4516,12 @@ class JsonStreamReader {
     /** Characters read before the current chunk, for error positions. */
     offset = 0;
     started = false;
-    constructor(plan, onValue) {
+    /** Whether the value being started is the outermost one collected (set by modeOf). */
+    collectRoot = false;
+    constructor(plan, onValue, onEnd) {
         this.plan = plan;
         this.onValue = onValue;
+        this.onEnd = onEnd;
     }
     fail(problem, index) {
         throw new report_error_1.ReportError(`not valid JSON (${problem} at character ${this.offset + index + 1})`);
@@ -4495,8 +4564,21 @@ class JsonStreamReader {
                     if (code === 0x5d && this.at === At.FirstValueOrEnd) {
                         this.close();
                     }
+                    else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
+                        // Most numbers are short integers wholly in this chunk: read them in place; the
+                        // rest (fractions, exponents, long or malformed ones) go through readRun.
+                        const end = this.readInteger(text, i);
+                        if (end < 0) {
+                            this.token = '';
+                            this.inside = In.Number;
+                        }
+                        else {
+                            i = end;
+                        }
+                        continue;
+                    }
                     else if (!this.startValue(i, code)) {
-                        // A number or a literal: readRun reads it from its first character.
+                        // A literal: readRun reads it from its first character.
                         continue;
                     }
                     break;
@@ -4507,7 +4589,8 @@ class JsonStreamReader {
                     }
                     else if (code === 0x22) {
                         this.stringIsKey = true;
-                        this.stringDropped = false;
+                        // A key of a skipped object is never looked at.
+                        this.stringDropped = this.stack[this.stack.length - 1].mode === 'skip';
                         this.token = '';
                         this.inside = In.String;
                     }
@@ -4554,23 +4637,63 @@ class JsonStreamReader {
             throw new report_error_1.ReportError('not valid JSON (the document ends before it is complete)');
         }
     }
-    /** The mode of the value starting now, asking the plan where the parent streams. */
+    /**
+     * The mode of the value starting now, asking the plan where the parent streams; sets
+     * collectRoot (no object per value: this runs for every value of the document).
+     */
     modeOf(kind) {
         const parent = this.stack[this.stack.length - 1];
-        if (parent && parent.mode !== 'stream')
-            return { mode: parent.mode, collectRoot: false };
+        if (parent !== undefined && parent.mode !== 'stream') {
+            this.collectRoot = false;
+            return parent.mode;
+        }
         if (parent)
             this.path.push(parent.key);
         const mode = this.plan(this.path, kind);
         if (parent)
             this.path.pop();
-        return { mode: mode === 'stream' && kind === 'primitive' ? 'skip' : mode, collectRoot: true };
+        this.collectRoot = true;
+        return mode === 'stream' && kind === 'primitive' ? 'skip' : mode;
     }
-    /** Starts the value whose first character is `code`; false when that character is not consumed. */
+    /**
+     * Reads a decimal integer of at most 15 digits that ends within `text` (exact as a double),
+     * as JSON.parse reads it; -1, reading nothing, for anything else.
+     */
+    readInteger(text, start) {
+        const length = text.length;
+        let i = start;
+        const negative = text.charCodeAt(i) === 0x2d;
+        if (negative)
+            i++;
+        const first = i;
+        let value = 0;
+        while (i < length) {
+            const digit = text.charCodeAt(i) - 0x30;
+            if (digit < 0 || digit > 9)
+                break;
+            value = value * 10 + digit;
+            i++;
+        }
+        const digits = i - first;
+        if (i === length ||
+            digits === 0 ||
+            digits > 15 ||
+            (digits > 1 && text.charCodeAt(first) === 0x30) ||
+            isNumberPart(text.charCodeAt(i))) {
+            return -1;
+        }
+        this.primitive(negative ? -value : value);
+        return i;
+    }
+    /**
+     * Starts the value (not a number: write() reads those) whose first character is `code`; false
+     * when that character is not consumed.
+     */
     startValue(i, code) {
         if (code === 0x7b || code === 0x5b) {
             const array = code === 0x5b;
-            const { mode, collectRoot } = this.modeOf(array ? 'array' : 'object');
+            const mode = this.modeOf(array ? 'array' : 'object');
+            const collectRoot = this.collectRoot;
             const parent = this.stack[this.stack.length - 1];
             if (parent?.mode === 'stream')
                 this.path.push(parent.key);
@@ -4591,11 +4714,6 @@ class JsonStreamReader {
             this.token = '';
             this.inside = In.String;
         }
-        else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
-            this.token = '';
-            this.inside = In.Number;
-            return false;
-        }
         else if (isLetter(code)) {
             this.token = '';
             this.inside = In.Literal;
@@ -4608,6 +4726,8 @@ class JsonStreamReader {
     }
     close() {
         const frame = this.stack.pop();
+        if (frame.mode === 'stream' && this.onEnd)
+            this.onEnd(this.path);
         const parent = this.stack[this.stack.length - 1];
         if (parent?.mode === 'stream')
             this.path.pop();
@@ -4636,9 +4756,8 @@ class JsonStreamReader {
         this.at = this.stack.length === 0 ? At.Done : At.CommaOrEnd;
     }
     primitive(value) {
-        const { mode, collectRoot } = this.modeOf('primitive');
-        if (mode === 'collect')
-            this.deliver(value, collectRoot);
+        if (this.modeOf('primitive') === 'collect')
+            this.deliver(value, this.collectRoot);
         this.afterValue();
     }
     readString(text, start) {
@@ -4747,13 +4866,13 @@ class JsonStreamReader {
  * Reads a JSON document whose root is an object, chunk by chunk, building only the values the
  * plan asks for. A UTF-8 byte order mark is dropped.
  */
-async function readJsonStream(chunks, plan, onValue) {
+async function readJsonStream(chunks, plan, onValue, onEnd) {
     const reader = new JsonStreamReader((path, kind) => {
         if (path.length === 0 && kind !== 'object') {
             throw new report_error_1.ReportError('the JSON document is not an object');
         }
         return plan(path, kind);
-    }, onValue);
+    }, onValue, onEnd);
     const decoder = new node_string_decoder_1.StringDecoder('utf8');
     for await (const chunk of chunks) {
         reader.write(typeof chunk === 'string' ? chunk : decoder.write(chunk));
@@ -4765,15 +4884,15 @@ async function readJsonStream(chunks, plan, onValue) {
 
 /***/ }),
 
-/***/ 9887:
+/***/ 8248:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseLcov = parseLcov;
-const model_1 = __nccwpck_require__(3750);
-const report_error_1 = __nccwpck_require__(6046);
-const text_stream_1 = __nccwpck_require__(9725);
+const model_1 = __nccwpck_require__(9291);
+const report_error_1 = __nccwpck_require__(1885);
+const text_stream_1 = __nccwpck_require__(3520);
 // lcov tracefiles (geninfo(1)): one record per source file from SF: to end_of_record, with
 // DA (lines), BRDA (branches), FN/FNDA (functions) and, since lcov 2.x, FNL/FNA (functions by
 // index with aliases). A file listed twice (reports concatenated) gives two records, which
@@ -4949,7 +5068,7 @@ async function parseLcov(chunks, emit) {
 
 /***/ }),
 
-/***/ 6046:
+/***/ 1885:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4967,7 +5086,7 @@ exports.ReportError = ReportError;
 
 /***/ }),
 
-/***/ 9725:
+/***/ 3520:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5047,14 +5166,14 @@ function detach(text) {
 
 /***/ }),
 
-/***/ 7973:
+/***/ 2944:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.scanXml = scanXml;
 const node_string_decoder_1 = __nccwpck_require__(6193);
-const report_error_1 = __nccwpck_require__(6046);
+const report_error_1 = __nccwpck_require__(1885);
 /** One object serves every start tag of a document: no object is made per tag. */
 class ReusableTag {
     name = '';
@@ -5336,7 +5455,7 @@ function findTagEnd(text, from) {
 
 /***/ }),
 
-/***/ 224:
+/***/ 6383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5346,7 +5465,7 @@ exports.markedBody = markedBody;
 exports.tokenLogin = tokenLogin;
 exports.findOwnComment = findOwnComment;
 exports.upsertComment = upsertComment;
-const outside_text_1 = __nccwpck_require__(6844);
+const outside_text_1 = __nccwpck_require__(6725);
 /** GITHUB_TOKEN's identity, where neither GET /user nor GraphQL says who the token is. */
 const ACTIONS_BOT = 'github-actions[bot]';
 /**
@@ -5409,7 +5528,7 @@ async function upsertComment(api, request, log) {
 
 /***/ }),
 
-/***/ 8614:
+/***/ 2005:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5419,8 +5538,8 @@ exports.buildSummary = buildSummary;
 exports.readBaselineFile = readBaselineFile;
 exports.readBaseline = readBaseline;
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(7782);
-const percent_1 = __nccwpck_require__(8234);
+const errors_1 = __nccwpck_require__(9223);
+const percent_1 = __nccwpck_require__(2571);
 const pair = (ratio) => [ratio.covered, ratio.total];
 /**
  * Writes the summary as JSON through `write`, a file at a time, so that the text of a report
@@ -5514,19 +5633,19 @@ function readBaseline(text, name) {
 
 /***/ }),
 
-/***/ 1730:
+/***/ 855:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.judge = judge;
-const annotations_1 = __nccwpck_require__(9977);
-const badge_1 = __nccwpck_require__(6688);
-const metrics_1 = __nccwpck_require__(4262);
-const percent_1 = __nccwpck_require__(8234);
-const report_1 = __nccwpck_require__(377);
-const formats_1 = __nccwpck_require__(6919);
-const sticky_comment_1 = __nccwpck_require__(224);
+const annotations_1 = __nccwpck_require__(7488);
+const badge_1 = __nccwpck_require__(7889);
+const metrics_1 = __nccwpck_require__(2823);
+const percent_1 = __nccwpck_require__(2571);
+const report_1 = __nccwpck_require__(4874);
+const formats_1 = __nccwpck_require__(7394);
+const sticky_comment_1 = __nccwpck_require__(6383);
 function judge(input) {
     const { figures, changed } = input;
     const { totals, headline } = figures;
@@ -5603,20 +5722,20 @@ function planComment(request, report) {
 
 /***/ }),
 
-/***/ 2694:
+/***/ 2577:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Imported first by every main entry: a main step on a Node.js older than the bundles need
 // fails at once, before any other module of the bundle is evaluated.
-const node_version_1 = __nccwpck_require__(9236);
+const node_version_1 = __nccwpck_require__(5109);
 (0, node_version_1.stopOnOldNode)('main');
 
 
 /***/ }),
 
-/***/ 1626:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5627,10 +5746,10 @@ exports.createContext = createContext;
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(3024);
-const http_1 = __nccwpck_require__(8049);
-const outside_text_1 = __nccwpck_require__(6844);
-const process_1 = __nccwpck_require__(8148);
-const retry_1 = __nccwpck_require__(2987);
+const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
 /**
  * The step's log over the runner's channels. A plain line may quote outside text (a path, a
  * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
@@ -5679,14 +5798,14 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 4113:
+/***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -5735,7 +5854,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 7782:
+/***/ 9223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5771,7 +5890,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 2963:
+/***/ 1954:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5856,7 +5975,7 @@ function literalPrefix(pattern) {
 
 /***/ }),
 
-/***/ 8049:
+/***/ 6004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5867,9 +5986,9 @@ exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
 exports.proxyFor = proxyFor;
 const node_net_1 = __nccwpck_require__(7030);
-const errors_1 = __nccwpck_require__(7782);
-const outside_text_1 = __nccwpck_require__(6844);
-const retry_1 = __nccwpck_require__(2987);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const retry_1 = __nccwpck_require__(4280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -6132,7 +6251,7 @@ function describeSocketError(error) {
 
 /***/ }),
 
-/***/ 440:
+/***/ 9153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6143,8 +6262,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(7782);
-const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -6199,7 +6318,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 9385:
+/***/ 7624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6240,7 +6359,7 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 9236:
+/***/ 5109:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6291,7 +6410,7 @@ function stopOnOldNode(stage) {
 
 /***/ }),
 
-/***/ 6844:
+/***/ 6725:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6331,7 +6450,7 @@ function inertInline(text) {
 
 /***/ }),
 
-/***/ 8148:
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6403,7 +6522,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 2987:
+/***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6458,7 +6577,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 419:
+/***/ 4266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6478,9 +6597,9 @@ exports.runnerFor = runnerFor;
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
 const node_module_1 = __nccwpck_require__(8995);
-const command_1 = __nccwpck_require__(7970);
-const file_command_1 = __nccwpck_require__(9665);
-const summary_1 = __nccwpck_require__(3671);
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -6569,16 +6688,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 7915:
+/***/ 6254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(1626);
-const errors_1 = __nccwpck_require__(7782);
-const runner_1 = __nccwpck_require__(419);
+const context_1 = __nccwpck_require__(5797);
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -7056,8 +7175,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__nccwpck_require__(2694);
-const main_1 = __nccwpck_require__(4482);
+__nccwpck_require__(2577);
+const main_1 = __nccwpck_require__(4609);
 void (0, main_1.run)();
 
 })();

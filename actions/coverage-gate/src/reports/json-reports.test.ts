@@ -71,6 +71,53 @@ describe('JSON reports read as streams', () => {
     await expect(records(parseIstanbulSummary, bytesIn(text, 2))).rejects.toThrow(message);
   });
 
+  test('coverage.py: members not read are skipped but checked; repeated members replace each other', async () => {
+    const entry = (extra: string) =>
+      `{"meta": {"branch_coverage": true}, "files": {"a.py": {"executed_lines": [9], ` +
+      `"contexts": {"1": ["x"]}, "functions": {"f": {"executed_lines": [7], "summary": {}}}, ` +
+      `"executed_lines": [3, 1], "missing_lines": [2, 5], "excluded_lines": [4]${extra}, ` +
+      `"summary": {"num_statements": 4, "covered_branches": 1, "num_branches": 2}}}}`;
+    for (const size of [1, 7, 4096]) {
+      const [record] = await records(parseCoveragePyJson, bytesIn(entry(''), size));
+      // The last executed_lines wins, as with JSON.parse; lines come out sorted.
+      expect(Array.from(record.lines.lines)).toEqual([1, 2, 3, 5]);
+      expect(Array.from(record.lines.hits)).toEqual([1, 0, 1, 0]);
+      expect(record.statementCount).toBe(4);
+      expect(record.counts).toEqual({ branches: { covered: 1, total: 2 } });
+    }
+    await expect(
+      records(parseCoveragePyJson, bytesIn(entry(', "missing_branches": [[1 2]]'), 3)),
+    ).rejects.toThrow(/not valid JSON/);
+  });
+
+  test('coverage.py: a line both executed and missing is counted once as run', async () => {
+    const text =
+      '{"meta": {}, "files": {"a.py": {"executed_lines": [2, 4], "missing_lines": [1, 2, 6], "summary": {}}}}';
+    const [record] = await records(parseCoveragePyJson, [text]);
+    expect(Array.from(record.lines.lines)).toEqual([1, 2, 4, 6]);
+    expect(Array.from(record.lines.hits)).toEqual([0, 1, 1, 0]);
+  });
+
+  test('coverage-final.json: members not read are skipped but checked; a `data` wrapper is read', async () => {
+    const counters =
+      '"statementMap": {"0": {"start": {"line": 3, "column": 0}, "end": {"line": 3, "column": 9}}}, ' +
+      '"s": {"0": 2}, "fnMap": {}, "f": {}, "branchMap": {}, "b": {}';
+    const plain = `{"/w/a.js": {"path": "/w/a.js", ${counters}, "inputSourceMap": {"mappings": ";;AAAA"}, "hash": "ab"}}`;
+    const wrapped = `{"/w/a.js": {"data": {"path": "/w/a.js", ${counters}}, "extra": [1, {"x": null}]}}`;
+    for (const text of [plain, wrapped]) {
+      const [record] = await records(parseIstanbulFinal, bytesIn(text, 5));
+      expect(record.path).toBe('/w/a.js');
+      expect(Array.from(record.lines.lines)).toEqual([3]);
+      expect(Array.from(record.lines.hits)).toEqual([2]);
+    }
+    await expect(
+      records(parseIstanbulFinal, [plain.replace('"hash": "ab"', '"hash": ab')]),
+    ).rejects.toThrow(/not valid JSON/);
+    await expect(records(parseIstanbulFinal, ['{"a.js": [1]}'])).rejects.toThrow(
+      /the entry of a\.js has no statementMap and s/,
+    );
+  });
+
   test('coverage-final.json: an empty object names no file', async () => {
     await expect(records(parseIstanbulFinal, ['{}'])).rejects.toThrow(/names no file/);
   });

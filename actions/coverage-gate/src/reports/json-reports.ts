@@ -17,14 +17,40 @@ import { detach, type Chunks } from './text-stream';
 
 type Json = Record<string, unknown>;
 
+/** The members of a coverage.py file entry that are read; the others are skipped unbuilt. */
+const ENTRY_MEMBERS = new Set(['executed_lines', 'missing_lines', 'summary']);
+
+/** The members of an Istanbul file entry that are read; the others are skipped unbuilt. */
+const ISTANBUL_MEMBERS = new Set(['path', 'statementMap', 'fnMap', 'branchMap', 's', 'f', 'b']);
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The numbers of a JSON array; the array itself when it holds nothing else, as is usual. */
 function numbers(value: unknown): number[] {
-  return Array.isArray(value)
-    ? value.filter((item): item is number => typeof item === 'number')
-    : [];
+  if (!Array.isArray(value)) return [];
+  const items: unknown[] = value;
+  const isNumber = (item: unknown): item is number => typeof item === 'number';
+  return items.every(isNumber) ? items : items.filter(isNumber);
+}
+
+/**
+ * Adds the executed lines (hit once) and the missing ones (never hit), both sorted as coverage.py
+ * writes them, in line order: the builder then has nothing to sort.
+ */
+function addMerged(lines: LineBuilder, executed: number[], missing: number[]): void {
+  let e = 0;
+  let m = 0;
+  while (e < executed.length || m < missing.length) {
+    if (m === missing.length || (e < executed.length && executed[e] <= missing[m])) {
+      if (executed[e] > 0) lines.add(executed[e], 1);
+      e++;
+    } else {
+      if (missing[m] > 0) lines.add(missing[m], 0);
+      m++;
+    }
+  }
 }
 
 /** coverage.py's JSON report: executed and missing lines, executed and missing arcs. */
@@ -42,8 +68,7 @@ export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Pro
     // line, line 0 of an empty module), so the statement count comes from the file's summary:
     // the coverage set counts a file's covered statements as that count less the lines every
     // report missed (coverage-set.ts). Line 0 is never a statement.
-    for (const line of numbers(data.executed_lines)) if (line > 0) lines.add(line, 1);
-    for (const line of numbers(data.missing_lines)) if (line > 0) lines.add(line, 0);
+    addMerged(lines, numbers(data.executed_lines), numbers(data.missing_lines));
     // Branch counts come from the file's summary: the executed_branches list also holds arcs
     // that coverage.py does not count as branches (inside comprehensions, for instance).
     const summary = isObject(data.summary) ? data.summary : {};
@@ -56,15 +81,26 @@ export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Pro
       counts: branches ? { branches: ratio ?? { covered: 0, total: 0 } } : undefined,
     });
   };
+  // A file's entry is streamed: only the members read above are built, the rest (branch arcs,
+  // excluded lines, contexts, coverage.py 7.6's per-function and per-class regions) are skipped.
+  // Duplicate members replace each other, as with JSON.parse.
+  let entry: Json = {};
   await readJsonStream(
     chunks,
     (path, kind) => {
       if (path.length === 0) return 'stream';
       if (path[0] === 'files') {
-        if (path.length > 1) return 'collect';
-        if (kind !== 'object') return 'collect';
-        sawFiles = true;
-        return 'stream';
+        if (path.length === 1) {
+          if (kind !== 'object') return 'collect';
+          sawFiles = true;
+          return 'stream';
+        }
+        if (path.length === 2) {
+          if (kind !== 'object') return 'collect';
+          entry = {};
+          return 'stream';
+        }
+        return ENTRY_MEMBERS.has(path[2] as string) ? 'collect' : 'skip';
       }
       return path.length === 1 && path[0] === 'meta' ? 'collect' : 'skip';
     },
@@ -76,10 +112,18 @@ export async function parseCoveragePyJson(chunks: Chunks, emit: RecordSink): Pro
         for (const file of waiting.splice(0)) emitFile(file.path, file.data, branchCoverage);
         return;
       }
+      // A file's entry only arrives whole when it is not an object.
+      if (path.length === 2)
+        throw new ReportError(`the entry of ${String(path[1])} is not an object`);
+      // Only the names in ENTRY_MEMBERS arrive here: none is `__proto__`.
+      entry[path[2] as string] = value;
+    },
+    (path) => {
+      if (path.length !== 2 || path[0] !== 'files') return;
       const file = String(path[1]);
-      if (!isObject(value)) throw new ReportError(`the entry of ${file} is not an object`);
-      if (branchCoverage === undefined) waiting.push({ path: file, data: value });
-      else emitFile(file, value, branchCoverage);
+      if (branchCoverage === undefined) waiting.push({ path: file, data: entry });
+      else emitFile(file, entry, branchCoverage);
+      entry = {};
     },
   );
   if (branchCoverage === undefined || !sawFiles) throw notCoveragePy();
@@ -162,10 +206,31 @@ export async function parseIstanbulFinal(chunks: Chunks, emit: RecordSink): Prom
     });
     files++;
   };
+  // A file's entry is streamed: only the members read above are built, and the wrapping `data`
+  // object some writers add; the rest (hashes, input source maps) is skipped unbuilt.
+  let entry: Json = {};
   await readJsonStream(
     chunks,
-    (path) => (path.length === 0 ? 'stream' : 'collect'),
-    (path, value) => onEntry(String(path[0]), value),
+    (path, kind) => {
+      if (path.length === 0) return 'stream';
+      if (path.length === 1) {
+        if (kind !== 'object') return 'collect';
+        entry = {};
+        return 'stream';
+      }
+      return path[1] === 'data' || ISTANBUL_MEMBERS.has(path[1] as string) ? 'collect' : 'skip';
+    },
+    (path, value) => {
+      // An entry only arrives whole when it is not an object.
+      if (path.length === 1) onEntry(String(path[0]), value);
+      // Only `data` and the names in ISTANBUL_MEMBERS arrive here: none is `__proto__`.
+      else entry[path[1] as string] = value;
+    },
+    (path) => {
+      if (path.length !== 1) return;
+      onEntry(String(path[0]), entry);
+      entry = {};
+    },
   );
   if (files === 0) throw new ReportError('the report names no file');
   return { family: 'other' };

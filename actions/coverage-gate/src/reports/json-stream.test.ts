@@ -97,6 +97,27 @@ describe('readJsonStream', () => {
     ]);
   });
 
+  test('each streamed object or array is reported as it ends, with its path', async () => {
+    const text = '{"files": {"a": {"x": [1], "y": {"z": 2}}, "b": []}, "skipped": {"c": {}}}';
+    for (const size of [1, 4, 1000]) {
+      const events: string[] = [];
+      await readJsonStream(
+        bytesIn(text, size),
+        (path) => (path[0] === 'skipped' ? 'skip' : path.length < 3 ? 'stream' : 'collect'),
+        (path, value) => events.push(`value ${path.join('/')} ${JSON.stringify(value)}`),
+        (path) => events.push(`end ${path.join('/')}`),
+      );
+      expect(events).toEqual([
+        'value files/a/x [1]',
+        'value files/a/y {"z":2}',
+        'end files/a',
+        'end files/b',
+        'end files',
+        'end ',
+      ]);
+    }
+  });
+
   test('streamed arrays give their items with their indexes; primitives are collected too', async () => {
     const seen = await members('{"list": [10, "x", {"y": null}], "n": 4}', 3, (path) =>
       path.length <= 1 && path[0] !== 'n' ? 'stream' : 'collect',
