@@ -18,24 +18,30 @@
 #  7. success: remove the previous container, or keep it stopped (keep-previous); prune;
 #     failure: report the new container's last log lines, remove it, rename the previous one
 #     back, give it its restart policy again and start it.
+# With SUDO_ASK set (sudo-password; the program runs on a terminal), every docker command runs
+# as `sudo -- docker`, sudo asking on the terminal with a prompt the action answers: SUDO_ASK
+# (which holds the run's own marker), then a number fresh for each call, so that the action
+# tells the next call's question from the same call asking again (a wrong password). sudo
+# resets the environment: DOCKER_HOST and the login's DOCKER_CONFIG go to docker as flags.
+# On a terminal (request-pty), docker pull is quiet: it would draw progress bars there.
 # Named volumes are never removed (no `docker rm -v`). On SIGTERM (the action's
 # command-timeout, or a cancelled step) it undoes what it started: before any change it only
 # cleans up; while the running container is being set aside it starts that one again; once
 # the new one runs it rolls back as on a failed health check.
 #
-# It tells the action what happened with lines `<nonce> <key> <value>` on stdout; the nonce is
-# fresh for each deploy, so nothing the container prints can pass for one of them. The exit
-# code says the same as the `result` line: 0 success; 11 docker unavailable; 12 registry
-# login failed; 13 pull failed; 14 the running container could not be set aside; 20 rolled
-# back; 21 the rollback failed too; 22 failed with rollback off; 23 failed, nothing to roll
-# back to; 15 ended by SIGTERM before anything changed, or with the running container
-# started again.
+# It tells the action what happened with lines `<nonce> <key> <value>` on stdout (`changing`
+# before its first change to a container); the nonce is fresh for each deploy, so nothing the
+# container prints can pass for one of them. The exit code says the same as the `result`
+# line: 0 success; 11 docker unavailable; 12 registry login failed; 13 pull failed; 14 the
+# running container could not be set aside; 20 rolled back; 21 the rollback failed too; 22
+# failed with rollback off; 23 failed, nothing to roll back to; 15 ended by SIGTERM before
+# anything changed, or with the running container started again.
 
 # Without the prelude, stop here rather than act on empty values.
 : "${NONCE:?}" "${NAME:?}" "${IMAGE:?}" "${RESTART:?}" "${STOP_TIMEOUT:?}" "${HEALTH_TIMEOUT:?}"
 : "${KEEP_PREVIOUS:?}" "${ROLLBACK:?}" "${PRUNE:?}"
 : "${HEALTH_CMD?}" "${REGISTRY?}" "${REGISTRY_USERNAME?}" "${REGISTRY_PASSWORD?}"
-: "${ENV_LINES?}" "${PORTS?}" "${VOLUMES?}" "${RUN_ARGS?}"
+: "${ENV_LINES?}" "${PORTS?}" "${VOLUMES?}" "${RUN_ARGS?}" "${SUDO_ASK?}"
 
 PREVIOUS="$NAME-previous"
 ENVFILE=
@@ -50,6 +56,10 @@ PHASE=before
 say() { printf '%s %s %s\n' "$NONCE" "$1" "$2"; }
 step() { printf '==> %s\n' "$*"; }
 finish() { say result "$2"; exit "$1"; }
+# Says once, before the first change to a container, that the server is about to change: a
+# deploy that stops before this line changed nothing.
+CHANGING=0
+changing() { if [ "$CHANGING" = 0 ]; then CHANGING=1; say changing "$1"; fi; }
 
 # The registry login goes as soon as nothing needs it any more.
 forget_login() {
@@ -90,13 +100,25 @@ on_signal() {
 }
 trap on_signal TERM INT HUP
 
-if ! command -v docker >/dev/null 2>&1; then
-  say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
-  finish 11 failed
-fi
-if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
-  say reason "the Docker daemon does not answer $(id -un): $(printf '%s' "$problem" | tail -n 1) (is the user in the docker group, or DOCKER_HOST set?)"
-  finish 11 failed
+if [ -n "$SUDO_ASK" ]; then
+  docker() {
+    if [ -n "${DOCKER_CONFIG:-}" ]; then set -- --config "$DOCKER_CONFIG" "$@"; fi
+    if [ -n "${DOCKER_HOST:-}" ]; then set -- --host "$DOCKER_HOST" "$@"; fi
+    sudo -p "$SUDO_ASK $(($(od -An -tu4 -N4 /dev/urandom))): " -- docker "$@"
+  }
+  if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
+    say reason "sudo docker failed for $(id -un): $(printf '%s' "$problem" | tail -n 1) (may the user run docker through sudo, and is docker on sudo's secure_path?)"
+    finish 11 failed
+  fi
+else
+  if ! command -v docker >/dev/null 2>&1; then
+    say reason "docker is not installed, or not on the PATH of $(id -un) on this server"
+    finish 11 failed
+  fi
+  if ! problem=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
+    say reason "the Docker daemon does not answer $(id -un): $(printf '%s' "$problem" | tail -n 1) (is the user in the docker group, or DOCKER_HOST set? Otherwise run docker through sudo: request-pty and sudo-password)"
+    finish 11 failed
+  fi
 fi
 
 # One deploy of a container at a time, per Docker daemon and user. The lock lives in a folder
@@ -158,7 +180,9 @@ if [ -n "$REGISTRY" ]; then
 fi
 
 step "Pulling $IMAGE"
-if ! docker pull "$IMAGE"; then
+if [ -t 1 ]; then quiet=--quiet; else quiet=; fi
+# shellcheck disable=SC2086 # no option, or one
+if ! docker pull $quiet "$IMAGE"; then
   say reason "could not pull $IMAGE; nothing was changed on the server"
   finish 13 failed
 fi
@@ -185,11 +209,13 @@ restore_running() {
 if exists "$NAME"; then
   if exists "$PREVIOUS"; then
     step "Removing $PREVIOUS, left by an earlier deploy"
+    changing "$PREVIOUS"
     docker rm --force "$PREVIOUS" >/dev/null
   fi
   PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$NAME")
   PREVIOUS_RESTART=$(restart_policy "$NAME")
   step "Stopping $NAME (image $PREVIOUS_IMAGE)"
+  changing "$NAME"
   PHASE=setting-aside
   # A stopped container with restart=always would come back at the daemon's next start, so
   # its policy is turned off while it waits as $PREVIOUS.
@@ -205,6 +231,7 @@ elif exists "$PREVIOUS"; then
   # An earlier deploy stopped before the end: its -previous container is the last good one.
   PREVIOUS_IMAGE=$(docker container inspect --format '{{.Config.Image}}' "$PREVIOUS")
   PREVIOUS_RESTART=$RESTART
+  changing "$PREVIOUS"
   docker stop -t "$STOP_TIMEOUT" "$PREVIOUS" >/dev/null 2>&1 || true
   step "Found $PREVIOUS from an unfinished deploy; it is the one to roll back to"
   HAS_PREVIOUS=1
@@ -240,6 +267,7 @@ recover() {
 }
 
 step "Starting $NAME from $IMAGE"
+changing "$NAME"
 PHASE=new
 if [ -n "$ENV_LINES" ]; then
   # printf is a builtin: the values never show in the server's process list.

@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 4914:
+/***/ 7970:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -43,7 +43,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issueCommand = issueCommand;
 exports.issue = issue;
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(9646);
 /**
  * Issues a command to the GitHub Actions runner
  *
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 4753:
+/***/ 9665:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -182,7 +182,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 const crypto = __importStar(__nccwpck_require__(6982));
 const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(302);
+const utils_1 = __nccwpck_require__(9646);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 1847:
+/***/ 3671:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -502,7 +502,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 302:
+/***/ 9646:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -547,20 +547,20 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 2577:
+/***/ 2694:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Imported first by every main entry: a main step on a Node.js older than the bundles need
 // fails at once, before any other module of the bundle is evaluated.
-const node_version_1 = __nccwpck_require__(5109);
+const node_version_1 = __nccwpck_require__(9236);
 (0, node_version_1.stopOnOldNode)('main');
 
 
 /***/ }),
 
-/***/ 5797:
+/***/ 1626:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -571,10 +571,10 @@ exports.createContext = createContext;
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(3024);
-const http_1 = __nccwpck_require__(6004);
-const outside_text_1 = __nccwpck_require__(6725);
-const process_1 = __nccwpck_require__(9035);
-const retry_1 = __nccwpck_require__(4280);
+const http_1 = __nccwpck_require__(8049);
+const outside_text_1 = __nccwpck_require__(6844);
+const process_1 = __nccwpck_require__(8148);
+const retry_1 = __nccwpck_require__(2987);
 /**
  * The step's log over the runner's channels. A plain line may quote outside text (a path, a
  * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
@@ -623,14 +623,14 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 3788:
+/***/ 4113:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -679,7 +679,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 9223:
+/***/ 7782:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -715,7 +715,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 1954:
+/***/ 2963:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -800,7 +800,7 @@ function literalPrefix(pattern) {
 
 /***/ }),
 
-/***/ 5088:
+/***/ 727:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -855,7 +855,7 @@ function parseHostPort(text) {
 
 /***/ }),
 
-/***/ 6004:
+/***/ 8049:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -866,9 +866,9 @@ exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
 exports.proxyFor = proxyFor;
 const node_net_1 = __nccwpck_require__(7030);
-const errors_1 = __nccwpck_require__(9223);
-const outside_text_1 = __nccwpck_require__(6725);
-const retry_1 = __nccwpck_require__(4280);
+const errors_1 = __nccwpck_require__(7782);
+const outside_text_1 = __nccwpck_require__(6844);
+const retry_1 = __nccwpck_require__(2987);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -1131,7 +1131,7 @@ function describeSocketError(error) {
 
 /***/ }),
 
-/***/ 859:
+/***/ 20:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1181,7 +1181,7 @@ function formatImageReference(reference) {
 
 /***/ }),
 
-/***/ 9153:
+/***/ 440:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1192,8 +1192,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(9223);
-const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(7782);
+const duration_1 = __nccwpck_require__(4113);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -1248,7 +1248,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 7624:
+/***/ 9385:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1289,7 +1289,7 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 5109:
+/***/ 9236:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1340,7 +1340,7 @@ function stopOnOldNode(stage) {
 
 /***/ }),
 
-/***/ 6725:
+/***/ 6844:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1380,7 +1380,7 @@ function inertInline(text) {
 
 /***/ }),
 
-/***/ 9035:
+/***/ 8148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1452,7 +1452,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 4280:
+/***/ 2987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1507,7 +1507,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 4266:
+/***/ 419:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1527,9 +1527,9 @@ exports.runnerFor = runnerFor;
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
 const node_module_1 = __nccwpck_require__(8995);
-const command_1 = __nccwpck_require__(4914);
-const file_command_1 = __nccwpck_require__(4753);
-const summary_1 = __nccwpck_require__(1847);
+const command_1 = __nccwpck_require__(7970);
+const file_command_1 = __nccwpck_require__(9665);
+const summary_1 = __nccwpck_require__(3671);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -1618,16 +1618,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 6254:
+/***/ 7915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(5797);
-const errors_1 = __nccwpck_require__(9223);
-const runner_1 = __nccwpck_require__(4266);
+const context_1 = __nccwpck_require__(1626);
+const errors_1 = __nccwpck_require__(7782);
+const runner_1 = __nccwpck_require__(419);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -1678,7 +1678,7 @@ async function runPostStep(post) {
 
 /***/ }),
 
-/***/ 6834:
+/***/ 5209:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1718,13 +1718,13 @@ function tableRows(rows) {
 
 /***/ }),
 
-/***/ 1198:
+/***/ 7437:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Connector = void 0;
-const ssh_1 = __nccwpck_require__(6951);
+const ssh_1 = __nccwpck_require__(8052);
 /**
  * Opens connections to the targets, through the jump host when there is one. The jump host
  * is connected once, on first need, and carries every target's connection.
@@ -1820,7 +1820,7 @@ exports.Connector = Connector;
 
 /***/ }),
 
-/***/ 7084:
+/***/ 3797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1837,10 +1837,10 @@ exports.parseRestart = parseRestart;
 exports.parseRegistry = parseRegistry;
 // Container mode's inputs, each checked against a strict grammar: every value that reaches
 // the server is both validated here and quoted in the deploy program's prelude.
-const errors_1 = __nccwpck_require__(9223);
-const host_port_1 = __nccwpck_require__(5088);
-const image_reference_1 = __nccwpck_require__(859);
-const input_values_1 = __nccwpck_require__(9153);
+const errors_1 = __nccwpck_require__(7782);
+const host_port_1 = __nccwpck_require__(727);
+const image_reference_1 = __nccwpck_require__(20);
+const input_values_1 = __nccwpck_require__(440);
 /** Docker's rule for container names; `-previous` is appended to it, so leave room. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/;
 function parseContainerName(raw) {
@@ -2038,18 +2038,19 @@ function parseRegistry(raw) {
 
 /***/ }),
 
-/***/ 548:
+/***/ 4145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readMarker = readMarker;
 exports.deployContainerOn = deployContainerOn;
-const duration_1 = __nccwpck_require__(3788);
-const errors_1 = __nccwpck_require__(9223);
-const deploy_program_1 = __nccwpck_require__(7943);
-const run_script_1 = __nccwpck_require__(7894);
-const ssh_1 = __nccwpck_require__(6951);
+const node_crypto_1 = __nccwpck_require__(7598);
+const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(7782);
+const deploy_program_1 = __nccwpck_require__(1594);
+const run_script_1 = __nccwpck_require__(3287);
+const ssh_1 = __nccwpck_require__(8052);
 /** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
 function readMarker(line, nonce, report) {
     if (!line.startsWith(`${nonce} `))
@@ -2075,13 +2076,16 @@ function readMarker(line, nonce, report) {
         case 'restored':
             report.restored = value;
             break;
+        case 'changing':
+            report.changing = value;
+            break;
         case 'log':
             report.containerLog.push(value);
             break;
     }
     return true;
 }
-function planOf(mode) {
+function planOf(mode, sudoMarker) {
     return {
         spec: mode.spec,
         registry: mode.registry,
@@ -2091,12 +2095,20 @@ function planOf(mode) {
         healthTimeoutSeconds: Math.ceil(mode.healthTimeoutMs / 1000),
         rollback: mode.rollback,
         stopTimeoutSeconds: mode.stopTimeoutSeconds,
+        ...(mode.terminal && {
+            sudo: {
+                prompt: `[sudo] password for %p ${sudoMarker}`,
+                docker: mode.terminal.sudoPassword !== undefined,
+            },
+        }),
     };
 }
 /** Replaces the container on one host and says how it went. */
 async function deployContainerOn(target, mode, timeoutMs, connector, log, clock) {
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
+    // On a terminal, sudo prompts with a text of this deploy's own, which the step answers.
+    const sudoMarker = `[${(0, node_crypto_1.randomBytes)(8).toString('hex')}]`;
     const report = { containerLog: [] };
     const outcome = (status, exitCode, error) => ({
         host: target.label,
@@ -2111,9 +2123,15 @@ async function deployContainerOn(target, mode, timeoutMs, connector, log, clock)
     log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
     let result;
     try {
-        const program = (0, deploy_program_1.deployProgram)(planOf(mode), nonce);
+        const program = (0, deploy_program_1.deployProgram)(planOf(mode, sudoMarker), nonce);
         result = await (0, run_script_1.runOnHost)(target, program, timeoutMs, connector, log, {
+            // On a terminal, stderr comes on the same stream, and lines end with CRLF (LineSplitter
+            // takes the CR off): the marker lines read the same.
             stdoutLine: (line) => readMarker(line, nonce, report),
+            terminal: mode.terminal && {
+                prompt: sudoMarker,
+                sudoPassword: mode.terminal.sudoPassword,
+            },
         });
     }
     catch (error) {
@@ -2150,6 +2168,16 @@ function judge(label, mode, result, report, timeoutMs) {
             error: `${label}: the deploy did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})${then}.`,
         };
     }
+    if (result.sudoRefused) {
+        // The first docker command is the first to ask: most often, nothing was changed yet.
+        const where = report.changing === undefined
+            ? 'nothing was changed on the server'
+            : `check ${container} and ${container}-previous on the server`;
+        return {
+            status: 'failed',
+            error: `${label}: ${result.sudoRefused} The deploy stopped: ${where}.`,
+        };
+    }
     if (result.connectionLost) {
         return {
             status: 'failed',
@@ -2176,7 +2204,7 @@ function judge(label, mode, result, report, timeoutMs) {
 
 /***/ }),
 
-/***/ 7943:
+/***/ 1594:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2187,8 +2215,8 @@ exports.deployProgram = deployProgram;
 // prelude of the plan's values. container-spec.ts has checked every value from the inputs;
 // the prelude quotes them all the same.
 const node_crypto_1 = __nccwpck_require__(7598);
-const container_spec_1 = __nccwpck_require__(7084);
-const remote_shell_1 = __nccwpck_require__(5472);
+const container_spec_1 = __nccwpck_require__(3797);
+const remote_shell_1 = __nccwpck_require__(9113);
 /**
  * The program marks the lines it means for the action with this, fresh for each deploy, so
  * that nothing the container prints can pass for one of them.
@@ -2198,7 +2226,7 @@ function newNonce() {
 }
 const flag = (on) => (on ? '1' : '0');
 function deployProgram(plan, nonce) {
-    const { spec, registry } = plan;
+    const { spec, registry, sudo } = plan;
     return (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.deployContainer(), {
         NONCE: nonce,
         NAME: spec.container,
@@ -2217,13 +2245,14 @@ function deployProgram(plan, nonce) {
         PORTS: (0, remote_shell_1.lines)(spec.ports.map(container_spec_1.formatPort)),
         VOLUMES: (0, remote_shell_1.lines)(spec.volumes.map(container_spec_1.formatVolume)),
         RUN_ARGS: (0, remote_shell_1.lines)(spec.runArgs),
-    });
+        SUDO_ASK: sudo?.docker ? sudo.prompt : '',
+    }, sudo ? { SUDO_PROMPT: `${sudo.prompt}: ` } : {});
 }
 
 
 /***/ }),
 
-/***/ 276:
+/***/ 6133:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2312,7 +2341,7 @@ function dockerApi(open, timeoutMs) {
 
 /***/ }),
 
-/***/ 7865:
+/***/ 7546:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2370,7 +2399,7 @@ function failureMessage(outcomes, what) {
 
 /***/ }),
 
-/***/ 2440:
+/***/ 6607:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2390,7 +2419,7 @@ exports.howToGetFingerprint = howToGetFingerprint;
 // Host-key verification: which keys a server may present, from `fingerprint` and
 // `known-hosts`, and which host-key algorithms to offer so that it presents one of them.
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 /** The host-key algorithms ssh2 speaks, in the order it prefers them. */
 const HOST_KEY_ALGORITHMS = [
     'ssh-ed25519',
@@ -2599,7 +2628,7 @@ function howToGetFingerprint(host, port) {
 
 /***/ }),
 
-/***/ 932:
+/***/ 8977:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2607,8 +2636,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HostLog = void 0;
 exports.chooseLayout = chooseLayout;
 const node_crypto_1 = __nccwpck_require__(7598);
-const outside_text_1 = __nccwpck_require__(6725);
-const output_1 = __nccwpck_require__(9360);
+const outside_text_1 = __nccwpck_require__(6844);
+const output_1 = __nccwpck_require__(7537);
 function chooseLayout(hosts, parallel) {
     if (hosts === 1)
         return 'single';
@@ -2684,7 +2713,7 @@ exports.HostLog = HostLog;
 
 /***/ }),
 
-/***/ 9990:
+/***/ 5905:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2693,9 +2722,9 @@ exports.isHostname = isHostname;
 exports.parseUsername = parseUsername;
 exports.parsePort = parsePort;
 exports.parseTargets = parseTargets;
-const errors_1 = __nccwpck_require__(9223);
-const host_port_1 = __nccwpck_require__(5088);
-const input_values_1 = __nccwpck_require__(9153);
+const errors_1 = __nccwpck_require__(7782);
+const host_port_1 = __nccwpck_require__(727);
+const input_values_1 = __nccwpck_require__(440);
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/;
 function isHostname(text) {
@@ -2776,7 +2805,7 @@ function addressProblem(text) {
 
 /***/ }),
 
-/***/ 8024:
+/***/ 1445:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2787,18 +2816,18 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const host_port_1 = __nccwpck_require__(5088);
-const input_values_1 = __nccwpck_require__(9153);
-const duration_1 = __nccwpck_require__(3788);
-const mask_1 = __nccwpck_require__(7624);
-const container_spec_1 = __nccwpck_require__(7084);
-const host_keys_1 = __nccwpck_require__(2440);
-const hosts_1 = __nccwpck_require__(9990);
-const keys_1 = __nccwpck_require__(3057);
-const remote_shell_1 = __nccwpck_require__(5472);
-const swarm_spec_1 = __nccwpck_require__(6601);
-const upload_plan_1 = __nccwpck_require__(562);
+const errors_1 = __nccwpck_require__(7782);
+const host_port_1 = __nccwpck_require__(727);
+const input_values_1 = __nccwpck_require__(440);
+const duration_1 = __nccwpck_require__(4113);
+const mask_1 = __nccwpck_require__(9385);
+const container_spec_1 = __nccwpck_require__(3797);
+const host_keys_1 = __nccwpck_require__(6607);
+const hosts_1 = __nccwpck_require__(5905);
+const keys_1 = __nccwpck_require__(6064);
+const remote_shell_1 = __nccwpck_require__(9113);
+const swarm_spec_1 = __nccwpck_require__(6572);
+const upload_plan_1 = __nccwpck_require__(9969);
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
 /**
@@ -2847,7 +2876,7 @@ function getInputs(runner, environment) {
     const proxy = readProxy(runner, { username, credentials, knownHosts, insecure }, { key: proxyKey, passphrase: proxyPassphrase, password: proxyPassword });
     const mode = readMode(runner, environment, { envText, registryPassword });
     const terminal = readTerminal(runner, mode.kind, sudoPassword);
-    if (mode.kind === 'script' && terminal)
+    if ((mode.kind === 'script' || mode.kind === 'container') && terminal)
         mode.terminal = terminal;
     const upload = readUpload(runner, mode.kind);
     const commandTimeoutMs = (0, input_values_1.parsePositiveDuration)('command-timeout', runner.getInput('command-timeout'));
@@ -2875,7 +2904,10 @@ function getInputs(runner, environment) {
         notes,
     };
 }
-/** `request-pty` and `sudo-password`: a terminal for the script, where sudo gets its answer. */
+/**
+ * `request-pty` and `sudo-password`: a terminal for the script or the deploy program, where
+ * sudo gets its answer.
+ */
 function readTerminal(runner, kind, sudoPassword) {
     const requested = (0, input_values_1.parseBoolean)('request-pty', runner.getInput('request-pty'));
     if (!requested) {
@@ -2884,8 +2916,10 @@ function readTerminal(runner, kind, sudoPassword) {
         }
         return undefined;
     }
-    if (kind !== 'script') {
-        throw new errors_1.ConfigurationError('request-pty', 'is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.');
+    if (kind !== 'script' && kind !== 'container') {
+        throw new errors_1.ConfigurationError('request-pty', kind === 'upload'
+            ? 'is for a script or a container deploy: an upload alone runs no command. Remove it.'
+            : 'is for script and container modes: Swarm mode runs docker without a terminal, so the user needs access to the Docker daemon (the docker group). Remove it.');
     }
     return sudoPassword === '' ? {} : { sudoPassword };
 }
@@ -3217,7 +3251,7 @@ function readVariables(raw, environment) {
 
 /***/ }),
 
-/***/ 3057:
+/***/ 6064:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3233,8 +3267,8 @@ exports.readKeyFile = readKeyFile;
 // offered each key in turn, as an SSH agent with several identities does.
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const host_keys_1 = __nccwpck_require__(2440);
+const errors_1 = __nccwpck_require__(7782);
+const host_keys_1 = __nccwpck_require__(6607);
 /** One armoured block: `-----BEGIN X-----` to `-----END X-----`. */
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 /**
@@ -3275,7 +3309,7 @@ function readKeyFile(given, workspace) {
 
 /***/ }),
 
-/***/ 2296:
+/***/ 7965:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3284,23 +3318,23 @@ exports.run = run;
 exports.main = main;
 const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(9223);
-const step_1 = __nccwpck_require__(6254);
-const summary_1 = __nccwpck_require__(6834);
-const connector_1 = __nccwpck_require__(1198);
-const deploy_container_1 = __nccwpck_require__(548);
-const fan_out_1 = __nccwpck_require__(7865);
-const host_log_1 = __nccwpck_require__(932);
-const inputs_1 = __nccwpck_require__(8024);
-const remote_shell_1 = __nccwpck_require__(5472);
-const report_1 = __nccwpck_require__(5903);
-const run_script_1 = __nccwpck_require__(7894);
-const ssh_1 = __nccwpck_require__(6951);
-const mask_1 = __nccwpck_require__(7624);
-const stack_file_1 = __nccwpck_require__(6340);
-const swarm_deploy_1 = __nccwpck_require__(933);
-const upload_plan_1 = __nccwpck_require__(562);
-const upload_run_1 = __nccwpck_require__(4004);
+const errors_1 = __nccwpck_require__(7782);
+const step_1 = __nccwpck_require__(7915);
+const summary_1 = __nccwpck_require__(5209);
+const connector_1 = __nccwpck_require__(7437);
+const deploy_container_1 = __nccwpck_require__(4145);
+const fan_out_1 = __nccwpck_require__(7546);
+const host_log_1 = __nccwpck_require__(8977);
+const inputs_1 = __nccwpck_require__(1445);
+const remote_shell_1 = __nccwpck_require__(9113);
+const report_1 = __nccwpck_require__(5166);
+const run_script_1 = __nccwpck_require__(3287);
+const ssh_1 = __nccwpck_require__(8052);
+const mask_1 = __nccwpck_require__(9385);
+const stack_file_1 = __nccwpck_require__(8797);
+const swarm_deploy_1 = __nccwpck_require__(4632);
+const upload_plan_1 = __nccwpck_require__(9969);
+const upload_run_1 = __nccwpck_require__(5281);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
 async function run() {
@@ -3394,7 +3428,7 @@ async function runSwarmMode(ctx, inputs, mode, connector) {
             ];
         }
         else {
-            const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
+            const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 207).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7207, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
             outcomes = await (0, swarm_deploy_1.deployStack)(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log);
         }
     }
@@ -3485,7 +3519,7 @@ async function writeSummary(ctx, outcomes, mode, uploaded) {
 
 /***/ }),
 
-/***/ 9360:
+/***/ 7537:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3554,7 +3588,7 @@ exports.BoundedText = BoundedText;
 
 /***/ }),
 
-/***/ 746:
+/***/ 9109:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3567,7 +3601,7 @@ exports.fromPkcs8 = fromPkcs8;
 // ssh2 in a form ssh2 reads, in memory only: RSA as PKCS#1, ECDSA as SEC1, Ed25519 as an
 // unencrypted OpenSSH key.
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 const PKCS8_BEGIN = /-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/;
 function isPkcs8(key) {
     return PKCS8_BEGIN.test(key);
@@ -3653,7 +3687,7 @@ function fromPkcs8(keyInput, passphraseInput, key, passphrase) {
 
 /***/ }),
 
-/***/ 5472:
+/***/ 9113:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3794,7 +3828,7 @@ function killProgram(pgid, graceSeconds) {
 
 /***/ }),
 
-/***/ 5903:
+/***/ 5166:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3803,9 +3837,9 @@ exports.resultsJson = resultsJson;
 exports.summaryRows = summaryRows;
 exports.serviceResultsJson = serviceResultsJson;
 exports.serviceSummary = serviceSummary;
-const duration_1 = __nccwpck_require__(3788);
-const swarm_status_1 = __nccwpck_require__(1488);
-const upload_run_1 = __nccwpck_require__(4004);
+const duration_1 = __nccwpck_require__(4113);
+const swarm_status_1 = __nccwpck_require__(7613);
+const upload_run_1 = __nccwpck_require__(5281);
 const NOTHING_SENT = { files: 0, bytes: 0, deleted: 0 };
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
 const RESULT_STDOUT_CHARACTERS = 65_536;
@@ -3910,17 +3944,17 @@ function serviceSummary(outcomes) {
 
 /***/ }),
 
-/***/ 7894:
+/***/ 3287:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runScriptOn = runScriptOn;
 exports.runOnHost = runOnHost;
-const duration_1 = __nccwpck_require__(3788);
-const errors_1 = __nccwpck_require__(9223);
-const output_1 = __nccwpck_require__(9360);
-const ssh_1 = __nccwpck_require__(6951);
+const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(7782);
+const output_1 = __nccwpck_require__(7537);
+const ssh_1 = __nccwpck_require__(8052);
 /** Connects to one host, runs the program there and says how it ended. */
 async function runScriptOn(target, run, connector, log, clock) {
     const started = clock.now();
@@ -4021,7 +4055,7 @@ function describeEnd(label, result, timeoutMs) {
 
 /***/ }),
 
-/***/ 6951:
+/***/ 8052:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4031,18 +4065,18 @@ exports.loadSsh2 = loadSsh2;
 exports.readLoginKeys = readLoginKeys;
 exports.connect = connect;
 exports.signalName = signalName;
-const errors_1 = __nccwpck_require__(9223);
-const duration_1 = __nccwpck_require__(3788);
-const host_port_1 = __nccwpck_require__(5088);
-const retry_1 = __nccwpck_require__(4280);
-const keys_1 = __nccwpck_require__(3057);
-const pkcs8_key_1 = __nccwpck_require__(746);
-const host_keys_1 = __nccwpck_require__(2440);
-const remote_shell_1 = __nccwpck_require__(5472);
+const errors_1 = __nccwpck_require__(7782);
+const duration_1 = __nccwpck_require__(4113);
+const host_port_1 = __nccwpck_require__(727);
+const retry_1 = __nccwpck_require__(2987);
+const keys_1 = __nccwpck_require__(6064);
+const pkcs8_key_1 = __nccwpck_require__(9109);
+const host_keys_1 = __nccwpck_require__(6607);
+const remote_shell_1 = __nccwpck_require__(9113);
 let loaded;
 /** Loads ssh2 (a chunk of its own in the bundle, read only when a connection is due). */
 async function loadSsh2() {
-    loaded ??= await __nccwpck_require__.e(/* import() */ 472).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3091, 23));
+    loaded ??= await __nccwpck_require__.e(/* import() */ 936).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1936, 23));
 }
 function ssh2() {
     if (!loaded)
@@ -4528,11 +4562,13 @@ function runProgram(client, program, handlers, timeoutMs, terminal) {
 }
 /**
  * Watches what the terminal shows for sudo's prompt: answers it once with the password; with
- * no password, or when sudo asks again (the password was wrong), gives up at once.
+ * no password, or when sudo asks again (the password was wrong), gives up at once. What
+ * follows the marker in a prompt tells one sudo from another (container mode's programs give
+ * each docker call its own number): each is answered once.
  */
 function sudoAnswerer(terminal, write, giveUp) {
     let tail = '';
-    let answered = false;
+    const answered = new Set();
     let done = false;
     return (chunk) => {
         if (done)
@@ -4540,19 +4576,24 @@ function sudoAnswerer(terminal, write, giveUp) {
         tail = (tail + chunk.toString('utf8')).slice(-PROMPT_TAIL_CHARACTERS);
         const lineBreak = Math.max(tail.lastIndexOf('\n'), tail.lastIndexOf('\r'));
         tail = tail.slice(lineBreak + 1);
-        if (!tail.includes(terminal.prompt) || !tail.trimEnd().endsWith(':'))
+        const at = tail.indexOf(terminal.prompt);
+        if (at < 0 || !tail.trimEnd().endsWith(':'))
             return;
+        const asker = tail
+            .slice(at + terminal.prompt.length)
+            .trimEnd()
+            .slice(0, -1);
         tail = '';
         if (terminal.sudoPassword === undefined) {
             done = true;
             giveUp("sudo asked for a password and 'sudo-password' is not set. Pass the user's password in it, as a secret: sudo-password: ${{ secrets.SUDO_PASSWORD }}.");
         }
-        else if (answered) {
+        else if (answered.has(asker)) {
             done = true;
             giveUp("sudo refused the password in 'sudo-password' and asked again. Check the secret.");
         }
         else {
-            answered = true;
+            answered.add(asker);
             write(`${terminal.sudoPassword}\n`);
         }
     };
@@ -4588,14 +4629,14 @@ async function killRemote(client, stream, pgid) {
 
 /***/ }),
 
-/***/ 6340:
+/***/ 8797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.planStack = planStack;
-const errors_1 = __nccwpck_require__(9223);
-const image_reference_1 = __nccwpck_require__(859);
+const errors_1 = __nccwpck_require__(7782);
+const image_reference_1 = __nccwpck_require__(20);
 /** `registry/repository`, with Docker Hub's implicit names made explicit. */
 function repositoryOf(image) {
     const reference = (0, image_reference_1.parseImageReference)(image);
@@ -4662,7 +4703,7 @@ function planStack(yaml, fileName, text, image, chosen) {
 
 /***/ }),
 
-/***/ 933:
+/***/ 4632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4673,13 +4714,13 @@ exports.deployStack = deployStack;
 // then follows Swarm until every task it wants runs the new image, or Swarm has rolled back.
 // The changes are made by remote/swarm-docker.sh, the looks by remote/swarm-status.sh; what
 // their answers mean is decided in swarm-status.ts.
-const duration_1 = __nccwpck_require__(3788);
-const errors_1 = __nccwpck_require__(9223);
-const docker_api_1 = __nccwpck_require__(276);
-const deploy_program_1 = __nccwpck_require__(7943);
-const remote_shell_1 = __nccwpck_require__(5472);
-const swarm_spec_1 = __nccwpck_require__(6601);
-const swarm_status_1 = __nccwpck_require__(1488);
+const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(7782);
+const docker_api_1 = __nccwpck_require__(6133);
+const deploy_program_1 = __nccwpck_require__(1594);
+const remote_shell_1 = __nccwpck_require__(9113);
+const swarm_spec_1 = __nccwpck_require__(6572);
+const swarm_status_1 = __nccwpck_require__(7613);
 /** How often Swarm is asked how the update goes. */
 const POLL_INTERVAL_MS = 500;
 /** How often a light look asks while Swarm updates: it costs the manager one docker call. */
@@ -5189,7 +5230,7 @@ async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock
 
 /***/ }),
 
-/***/ 6601:
+/***/ 6572:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5209,8 +5250,8 @@ exports.updateArguments = updateArguments;
 // Service mode's inputs, each checked against Docker's own grammar, and the arguments of
 // `docker service create` and `docker service update` made from them. Nothing here runs
 // anything: swarm-deploy.ts hands the arguments, one a line, to remote/swarm-apply.sh.
-const errors_1 = __nccwpck_require__(9223);
-const input_values_1 = __nccwpck_require__(9153);
+const errors_1 = __nccwpck_require__(7782);
+const input_values_1 = __nccwpck_require__(440);
 /**
  * Swarm's rule for service names (a DNS label: letters, digits and '-', not at either end, at
  * most 63 characters); stacks prefix them with `<stack>_`, which a name may then hold.
@@ -5416,7 +5457,7 @@ function updateArguments(spec, order, existing) {
 
 /***/ }),
 
-/***/ 1488:
+/***/ 7613:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5649,7 +5690,7 @@ function describeTask(task) {
 
 /***/ }),
 
-/***/ 562:
+/***/ 9969:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -5666,8 +5707,8 @@ exports.planUpload = planUpload;
 // user mistake (a missing file, a link out of the workspace) found before any connection.
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
-const glob_1 = __nccwpck_require__(1954);
+const errors_1 = __nccwpck_require__(7782);
+const glob_1 = __nccwpck_require__(2963);
 /** Reads `upload`: one `LOCAL => REMOTE` a line; blank lines and `#` comments are skipped. */
 function parseUploadMappings(text) {
     const mappings = [];
@@ -5928,7 +5969,7 @@ function linkTarget(linkRemote, targetRemote) {
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5938,10 +5979,10 @@ exports.uploadOnlyOn = uploadOnlyOn;
 exports.describeUpload = describeUpload;
 // Puts `upload` on each host's connection, before its script or deploy runs on that same
 // connection, and runs it alone when the step has no script (the scp-action use).
-const duration_1 = __nccwpck_require__(3788);
-const errors_1 = __nccwpck_require__(9223);
-const connector_1 = __nccwpck_require__(1198);
-const upload_1 = __nccwpck_require__(8796);
+const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(7782);
+const connector_1 = __nccwpck_require__(7437);
+const upload_1 = __nccwpck_require__(865);
 /**
  * A Connector that uploads the plan on each host's first connection, before handing it over:
  * a failed upload fails the host before anything runs there.
@@ -6035,7 +6076,7 @@ function formatBytes(bytes) {
 
 /***/ }),
 
-/***/ 8796:
+/***/ 865:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6052,7 +6093,7 @@ exports.upload = upload;
 const node_crypto_1 = __nccwpck_require__(7598);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(9223);
+const errors_1 = __nccwpck_require__(7782);
 /** Files written at once: each is a few round trips; many hide the latency. */
 const FILES_IN_FLIGHT = 48;
 /** Writes in flight for one large file, and their size. */
@@ -6460,7 +6501,7 @@ module.exports = require("path");
 
 /***/ }),
 
-/***/ 8551:
+/***/ 932:
 /***/ ((module) => {
 
 module.exports = require("process");
@@ -6663,8 +6704,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__nccwpck_require__(2577);
-const main_1 = __nccwpck_require__(2296);
+__nccwpck_require__(2694);
+const main_1 = __nccwpck_require__(7965);
 void (0, main_1.run)();
 
 })();

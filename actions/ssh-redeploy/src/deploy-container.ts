@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../../shared/duration';
 import { errorMessage } from '../../shared/errors';
 import type { Clock } from '../../shared/retry';
@@ -17,6 +18,8 @@ export interface DeployReport {
   previousImage?: string;
   deployedImage?: string;
   restored?: string;
+  /** The container the deploy began to change (`changing`): absent, nothing was changed. */
+  changing?: string;
   /** The failed container's last log lines. */
   containerLog: string[];
 }
@@ -44,6 +47,9 @@ export function readMarker(line: string, nonce: string, report: DeployReport): b
     case 'restored':
       report.restored = value;
       break;
+    case 'changing':
+      report.changing = value;
+      break;
     case 'log':
       report.containerLog.push(value);
       break;
@@ -51,7 +57,7 @@ export function readMarker(line: string, nonce: string, report: DeployReport): b
   return true;
 }
 
-function planOf(mode: ContainerMode): DeployPlan {
+function planOf(mode: ContainerMode, sudoMarker: string): DeployPlan {
   return {
     spec: mode.spec,
     registry: mode.registry,
@@ -61,6 +67,12 @@ function planOf(mode: ContainerMode): DeployPlan {
     healthTimeoutSeconds: Math.ceil(mode.healthTimeoutMs / 1000),
     rollback: mode.rollback,
     stopTimeoutSeconds: mode.stopTimeoutSeconds,
+    ...(mode.terminal && {
+      sudo: {
+        prompt: `[sudo] password for %p ${sudoMarker}`,
+        docker: mode.terminal.sudoPassword !== undefined,
+      },
+    }),
   };
 }
 
@@ -75,6 +87,8 @@ export async function deployContainerOn(
 ): Promise<HostOutcome> {
   const started = clock.now();
   const nonce = newNonce();
+  // On a terminal, sudo prompts with a text of this deploy's own, which the step answers.
+  const sudoMarker = `[${randomBytes(8).toString('hex')}]`;
   const report: DeployReport = { containerLog: [] };
   const outcome = (status: HostStatus, exitCode: number | null, error?: string): HostOutcome => ({
     host: target.label,
@@ -90,9 +104,15 @@ export async function deployContainerOn(
   log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
   let result: RunResult;
   try {
-    const program = deployProgram(planOf(mode), nonce);
+    const program = deployProgram(planOf(mode, sudoMarker), nonce);
     result = await runOnHost(target, program, timeoutMs, connector, log, {
+      // On a terminal, stderr comes on the same stream, and lines end with CRLF (LineSplitter
+      // takes the CR off): the marker lines read the same.
       stdoutLine: (line) => readMarker(line, nonce, report),
+      terminal: mode.terminal && {
+        prompt: sudoMarker,
+        sudoPassword: mode.terminal.sudoPassword,
+      },
     });
   } catch (error) {
     const message = errorMessage(error);
@@ -136,6 +156,17 @@ function judge(
     return {
       status: 'failed',
       error: `${label}: the deploy did not finish within command-timeout (${formatDuration(timeoutMs)})${then}.`,
+    };
+  }
+  if (result.sudoRefused) {
+    // The first docker command is the first to ask: most often, nothing was changed yet.
+    const where =
+      report.changing === undefined
+        ? 'nothing was changed on the server'
+        : `check ${container} and ${container}-previous on the server`;
+    return {
+      status: 'failed',
+      error: `${label}: ${result.sudoRefused} The deploy stopped: ${where}.`,
     };
   }
   if (result.connectionLost) {

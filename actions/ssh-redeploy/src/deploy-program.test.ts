@@ -102,9 +102,33 @@ test('marker lines need the nonce; others are left for the log', () => {
   expect(readMarker('srd-n1 result rolled-back', 'srd-n1', report)).toBe(true);
   expect(readMarker('srd-n2 result success', 'srd-n1', report)).toBe(false);
   expect(readMarker('srd-n1 result anything-else', 'srd-n1', report)).toBe(true);
+  expect(readMarker('srd-n1 changing app', 'srd-n1', report)).toBe(true);
   expect(report).toEqual({
     previousImage: 'reg/app:v1',
     result: 'rolled-back',
+    changing: 'app',
     containerLog: [' indented line'],
+  });
+});
+
+describe('on a terminal (request-pty)', () => {
+  const prompt = '[sudo] password for %p [0123456789abcdef]';
+
+  test('any sudo prompts with the marker; docker runs as the user without sudo-password', () => {
+    const program = deployProgram({ ...plan, sudo: { prompt, docker: false } }, 'srd-nonce');
+    expect(program).toContain(`export SUDO_PROMPT=${shellQuote(`${prompt}: `)}\n`);
+    expect(program).toContain("SUDO_ASK=''\n");
+  });
+
+  test('with sudo-password, docker runs through sudo, asking with the marker', () => {
+    const program = deployProgram({ ...plan, sudo: { prompt, docker: true } }, 'srd-nonce');
+    expect(program).toContain(`SUDO_ASK=${shellQuote(prompt)}\n`);
+    expect(() => execFileSync('sh', ['-n'], { input: program })).not.toThrow();
+  });
+
+  test('without request-pty, neither', () => {
+    const program = deployProgram(plan, 'srd-nonce');
+    expect(program).not.toContain('SUDO_PROMPT');
+    expect(program).toContain("SUDO_ASK=''\n");
   });
 });

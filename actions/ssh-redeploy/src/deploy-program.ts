@@ -14,6 +14,12 @@ export interface DeployPlan {
   healthTimeoutSeconds: number;
   rollback: boolean;
   stopTimeoutSeconds: number;
+  /**
+   * request-pty: the program runs on a terminal, where sudo prompts with `prompt` (which holds
+   * the run's marker; SUDO_PROMPT for any sudo the program starts); with `docker`
+   * (sudo-password), every docker command runs through sudo.
+   */
+  sudo?: { prompt: string; docker: boolean };
 }
 
 /**
@@ -27,24 +33,29 @@ export function newNonce(): string {
 const flag = (on: boolean) => (on ? '1' : '0');
 
 export function deployProgram(plan: DeployPlan, nonce: string): string {
-  const { spec, registry } = plan;
-  return remoteProgram(remoteFiles.deployContainer(), {
-    NONCE: nonce,
-    NAME: spec.container,
-    IMAGE: spec.image,
-    RESTART: spec.restart,
-    STOP_TIMEOUT: String(plan.stopTimeoutSeconds),
-    HEALTH_TIMEOUT: String(plan.healthTimeoutSeconds),
-    HEALTH_CMD: plan.healthCmd ?? '',
-    KEEP_PREVIOUS: flag(plan.keepPrevious),
-    ROLLBACK: flag(plan.rollback),
-    PRUNE: flag(plan.prune),
-    REGISTRY: registry?.host ?? '',
-    REGISTRY_USERNAME: registry?.username ?? '',
-    REGISTRY_PASSWORD: registry?.password ?? '',
-    ENV_LINES: lines(spec.env.map(([key, value]) => `${key}=${value}`)),
-    PORTS: lines(spec.ports.map(formatPort)),
-    VOLUMES: lines(spec.volumes.map(formatVolume)),
-    RUN_ARGS: lines(spec.runArgs),
-  });
+  const { spec, registry, sudo } = plan;
+  return remoteProgram(
+    remoteFiles.deployContainer(),
+    {
+      NONCE: nonce,
+      NAME: spec.container,
+      IMAGE: spec.image,
+      RESTART: spec.restart,
+      STOP_TIMEOUT: String(plan.stopTimeoutSeconds),
+      HEALTH_TIMEOUT: String(plan.healthTimeoutSeconds),
+      HEALTH_CMD: plan.healthCmd ?? '',
+      KEEP_PREVIOUS: flag(plan.keepPrevious),
+      ROLLBACK: flag(plan.rollback),
+      PRUNE: flag(plan.prune),
+      REGISTRY: registry?.host ?? '',
+      REGISTRY_USERNAME: registry?.username ?? '',
+      REGISTRY_PASSWORD: registry?.password ?? '',
+      ENV_LINES: lines(spec.env.map(([key, value]) => `${key}=${value}`)),
+      PORTS: lines(spec.ports.map(formatPort)),
+      VOLUMES: lines(spec.volumes.map(formatVolume)),
+      RUN_ARGS: lines(spec.runArgs),
+      SUDO_ASK: sudo?.docker ? sudo.prompt : '',
+    },
+    sudo ? { SUDO_PROMPT: `${sudo.prompt}: ` } : {},
+  );
 }

@@ -252,14 +252,33 @@ describe('request-pty', () => {
     expect(inputs.mode).toMatchObject({ kind: 'script', terminal: {} });
   });
 
+  test('gives the deploy program of container mode a terminal, and sudo its password', () => {
+    const inputs = read({
+      ...base,
+      image: 'app:1',
+      container: 'app',
+      'request-pty': 'true',
+      'sudo-password': 'correct horse',
+    });
+    expect(inputs.mode).toMatchObject({
+      kind: 'container',
+      terminal: { sudoPassword: 'correct horse' },
+    });
+    expect(written).toContain('::add-mask::correct horse\n');
+  });
+
   test.each([
     [
       { script: 'sudo true', 'sudo-password': 'correct horse' },
       "Input 'sudo-password': needs request-pty: true: sudo asks for its password on a terminal, and the step answers it there.",
     ],
     [
-      { image: 'app:1', container: 'app', 'request-pty': 'true' },
-      "Input 'request-pty': is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.",
+      { service: 'web', image: 'app:1', 'request-pty': 'true' },
+      "Input 'request-pty': is for script and container modes: Swarm mode runs docker without a terminal, so the user needs access to the Docker daemon (the docker group). Remove it.",
+    ],
+    [
+      { upload: 'dist/ => /srv/app/', 'request-pty': 'true' },
+      "Input 'request-pty': is for a script or a container deploy: an upload alone runs no command. Remove it.",
     ],
     [{ script: 'true', 'request-pty': 'yes please' }, "Input 'request-pty'"],
   ])('%j is refused', (given, message) => {

@@ -66,6 +66,11 @@ export interface ContainerMode {
   healthTimeoutMs: number;
   rollback: boolean;
   stopTimeoutSeconds: number;
+  /**
+   * request-pty: the deploy program runs on a terminal, where sudo's prompt gets
+   * sudo-password; with sudo-password, docker runs through sudo.
+   */
+  terminal?: { sudoPassword?: string };
 }
 
 /** `upload` with no script or deploy: the step only copies files. */
@@ -181,7 +186,7 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
 
   const mode = readMode(runner, environment, { envText, registryPassword });
   const terminal = readTerminal(runner, mode.kind, sudoPassword);
-  if (mode.kind === 'script' && terminal) mode.terminal = terminal;
+  if ((mode.kind === 'script' || mode.kind === 'container') && terminal) mode.terminal = terminal;
   const upload = readUpload(runner, mode.kind);
   const commandTimeoutMs = parsePositiveDuration(
     'command-timeout',
@@ -219,7 +224,10 @@ export function getInputs(runner: Runner, environment: NodeJS.ProcessEnv): Input
   };
 }
 
-/** `request-pty` and `sudo-password`: a terminal for the script, where sudo gets its answer. */
+/**
+ * `request-pty` and `sudo-password`: a terminal for the script or the deploy program, where
+ * sudo gets its answer.
+ */
 function readTerminal(
   runner: Runner,
   kind: Inputs['mode']['kind'],
@@ -235,10 +243,12 @@ function readTerminal(
     }
     return undefined;
   }
-  if (kind !== 'script') {
+  if (kind !== 'script' && kind !== 'container') {
     throw new ConfigurationError(
       'request-pty',
-      'is for script mode: the deploy programs of the other modes run docker without a terminal. Remove it, or run the commands that need a terminal in a script step.',
+      kind === 'upload'
+        ? 'is for a script or a container deploy: an upload alone runs no command. Remove it.'
+        : 'is for script and container modes: Swarm mode runs docker without a terminal, so the user needs access to the Docker daemon (the docker group). Remove it.',
     );
   }
   return sudoPassword === '' ? {} : { sudoPassword };

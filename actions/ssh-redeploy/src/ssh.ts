@@ -670,7 +670,9 @@ function runProgram(
 
 /**
  * Watches what the terminal shows for sudo's prompt: answers it once with the password; with
- * no password, or when sudo asks again (the password was wrong), gives up at once.
+ * no password, or when sudo asks again (the password was wrong), gives up at once. What
+ * follows the marker in a prompt tells one sudo from another (container mode's programs give
+ * each docker call its own number): each is answered once.
  */
 function sudoAnswerer(
   terminal: TerminalOptions,
@@ -678,25 +680,30 @@ function sudoAnswerer(
   giveUp: (why: string) => void,
 ): (chunk: Buffer) => void {
   let tail = '';
-  let answered = false;
+  const answered = new Set<string>();
   let done = false;
   return (chunk) => {
     if (done) return;
     tail = (tail + chunk.toString('utf8')).slice(-PROMPT_TAIL_CHARACTERS);
     const lineBreak = Math.max(tail.lastIndexOf('\n'), tail.lastIndexOf('\r'));
     tail = tail.slice(lineBreak + 1);
-    if (!tail.includes(terminal.prompt) || !tail.trimEnd().endsWith(':')) return;
+    const at = tail.indexOf(terminal.prompt);
+    if (at < 0 || !tail.trimEnd().endsWith(':')) return;
+    const asker = tail
+      .slice(at + terminal.prompt.length)
+      .trimEnd()
+      .slice(0, -1);
     tail = '';
     if (terminal.sudoPassword === undefined) {
       done = true;
       giveUp(
         "sudo asked for a password and 'sudo-password' is not set. Pass the user's password in it, as a secret: sudo-password: ${{ secrets.SUDO_PASSWORD }}.",
       );
-    } else if (answered) {
+    } else if (answered.has(asker)) {
       done = true;
       giveUp("sudo refused the password in 'sudo-password' and asked again. Check the secret.");
     } else {
-      answered = true;
+      answered.add(asker);
       write(`${terminal.sudoPassword}\n`);
     }
   };

@@ -199,6 +199,55 @@ describe.each(SHELLS)('under %s', (shell) => {
       expectNothingRun();
     });
 
+    test('with SUDO_ASK, runs every docker call through sudo, each with a prompt of its own', async () => {
+      // sudo's stand-in: resets the environment as sudo does, records the prompt, and runs
+      // docker with what the global flags carry.
+      const sudo = path.join(path.dirname(server.stubDir), `bin-${shell}`, 'sudo');
+      writeFileSync(
+        sudo,
+        [
+          '#!/bin/sh',
+          'set -eu',
+          'unset DOCKER_HOST DOCKER_CONFIG',
+          '[ "$1" = -p ] && [ "$3" = -- ] && [ "$4" = docker ] || exit 99',
+          'printf "%s\\n" "$2" >>"$STUB_DIR/sudo-prompts"',
+          'shift 4',
+          'if [ "$1" = --host ]; then printf "%s\\n" "$2" >>"$STUB_DIR/sudo-hosts"; shift 2; fi',
+          'if [ "$1" = --config ]; then DOCKER_CONFIG=$2; export DOCKER_CONFIG; shift 2; fi',
+          'exec docker "$@"',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const ask = '[sudo] password for %p [0123456789abcdef]';
+      const result = await server.run(
+        shell,
+        deployProgram({ ...plan, sudo: { prompt: ask, docker: true } }, NONCE),
+      );
+      expect(result.code).toBe(0);
+      expect(result.calls).toEqual([
+        ...UNTIL_RUN,
+        ['rm', 'app-previous'],
+        ['image', 'prune', '--force'],
+      ]);
+      const stub = (file: string) => readFileSync(path.join(server.stubDir, file), 'utf8');
+      const prompts = stub('sudo-prompts').split('\n').slice(0, -1);
+      expect(prompts).toHaveLength(result.calls.length);
+      for (const prompt of prompts) expect(prompt.startsWith(`${ask} `)).toBe(true);
+      expect(prompts.every((prompt) => /^.* \d+: $/.test(prompt))).toBe(true);
+      expect(new Set(prompts).size).toBe(prompts.length);
+      // The daemon the user's session names reached docker through sudo, on every call.
+      expect(new Set(stub('sudo-hosts').split('\n').slice(0, -1))).toEqual(
+        new Set([`unix://${server.stubDir}/docker.sock`]),
+      );
+      // The login went into the private config, through the flag, and the config is gone.
+      expect(stub('login-password')).toBe(HOSTILE);
+      const config = stub('login-config').trim();
+      expect(config).not.toBe('');
+      expect(existsSync(config)).toBe(false);
+      expectNothingRun();
+    });
+
     test('rolls back when the new container stops', async () => {
       writeFileSync(path.join(server.stubDir, 'run-state'), 'exited 0 3 \n');
       const result = await server.run(shell, deployProgram(plan, NONCE));
