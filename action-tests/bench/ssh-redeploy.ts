@@ -1,10 +1,12 @@
-// ssh-redeploy, two figures against real OpenSSH servers on loopback:
-// 1. fan-out: 10 servers each running `sleep 1`, parallel 10; target: the step under 2 s
-//    (run one after the other it would take over 10 s);
+// ssh-redeploy, figures against real OpenSSH servers on loopback:
+// 1. fan-out: 10 servers each running `sleep 1`, parallel 10, side by side with its peer (ten
+//    OpenSSH clients started at once on the same servers) and its floor (a Node process that only
+//    waits 1 s); targets: the step under 2 s, no slower than the ten clients, within 1.15x of the
+//    floor (run one after the other it would take over 10 s);
 // 2. per-command overhead: the whole step running `true` on one server, side by side with the
 //    OpenSSH client (`ssh -i key user@host true`, host key checked too); target: under 1.5x;
 // 3. a configuration error against `node -e 0`: ssh2 is loaded only once the inputs are good.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +60,19 @@ function inputsFor(servers: SshServer[], user: SshUser, script: string, parallel
   };
 }
 
+/** Runs a program to its end without blocking the others started with it. */
+function finished(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
 async function main(): Promise<void> {
   const user = await createSshUser('bench-ssh-redeploy');
   const servers: SshServer[] = [];
@@ -66,28 +81,16 @@ async function main(): Promise<void> {
       servers.push(await startSshd({ name: 'bench-ssh-redeploy', user }));
     }
 
-    const fanOutEnv = stepEnvironment(inputsFor(servers, user, 'sleep 1', FAN_OUT_HOSTS));
-    const [fanOut] = await sideBySide(
-      [
-        {
-          name: `${FAN_OUT_HOSTS} hosts, sleep 1 each, parallel ${FAN_OUT_HOSTS}`,
-          run: () => runStep(fanOutEnv, 'fan-out'),
-        },
-      ],
-      FAN_OUT_ROUNDS,
-      1,
-    );
-
-    const [first] = servers;
+    // The peer: one OpenSSH client per server, all started at once, host keys checked.
     const knownHosts = path.join(folder, 'known_hosts');
-    writeFileSync(knownHosts, `${first.knownHostsLine}\n`);
-    const sshArgs = [
+    writeFileSync(knownHosts, servers.map((server) => `${server.knownHostsLine}\n`).join(''));
+    const sshArgs = (server: SshServer, command: string) => [
       '-F',
       '/dev/null',
       '-i',
       user.keys.ed25519.path,
       '-p',
-      String(first.port),
+      String(server.port),
       '-o',
       'BatchMode=yes',
       '-o',
@@ -95,15 +98,40 @@ async function main(): Promise<void> {
       '-o',
       `UserKnownHostsFile=${knownHosts}`,
       `${user.name}@127.0.0.1`,
-      'true',
+      command,
     ];
+    const fanOutEnv = stepEnvironment(inputsFor(servers, user, 'sleep 1', FAN_OUT_HOSTS));
+    const fanOut = await sideBySide(
+      [
+        {
+          name: `ssh-redeploy step: ${FAN_OUT_HOSTS} hosts, sleep 1 each, parallel ${FAN_OUT_HOSTS}`,
+          run: () => runStep(fanOutEnv, 'fan-out'),
+        },
+        {
+          name: `${FAN_OUT_HOSTS} OpenSSH clients at once, sleep 1 each`,
+          run: () =>
+            Promise.all(servers.map((server) => finished('ssh', sshArgs(server, 'sleep 1')))).then(
+              () => undefined,
+            ),
+        },
+        {
+          name: 'floor: node -e "setTimeout(()=>{},1000)"',
+          run: () => finished(node, ['-e', 'setTimeout(()=>{},1000)']),
+        },
+      ],
+      FAN_OUT_ROUNDS,
+      1,
+    );
+    const [step, clients, floor] = fanOut;
+
+    const [first] = servers;
     const oneHostEnv = stepEnvironment(inputsFor([first], user, 'true', 1));
     const overhead = await sideBySide(
       [
         {
           name: 'ssh -i key user@host true (OpenSSH)',
           run: () => {
-            const result = spawnSync('ssh', sshArgs, { encoding: 'utf8' });
+            const result = spawnSync('ssh', sshArgs(first, 'true'), { encoding: 'utf8' });
             if (result.status !== 0) throw new Error(`ssh failed: ${result.stderr}`);
           },
         },
@@ -138,8 +166,10 @@ async function main(): Promise<void> {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     process.stdout.write(
       `ssh-redeploy under Node ${version}, OpenSSH sshd on loopback.\n\n` +
-        `Fan-out, ${FAN_OUT_ROUNDS} rounds:\n\n${figuresTable([fanOut])}\n\n` +
-        `Median ${(fanOut.medianMs / 1000).toFixed(2)} s (target: under 2 s; serial would be over ${FAN_OUT_HOSTS} s)\n\n` +
+        `Fan-out, ${FAN_OUT_ROUNDS} interleaved rounds:\n\n${figuresTable(fanOut)}\n\n` +
+        `Step median ${(step.medianMs / 1000).toFixed(2)} s (target: under 2 s; serial would be over ${FAN_OUT_HOSTS} s); ` +
+        `step/clients ${(step.medianMs / clients.medianMs).toFixed(2)}x (target: at most 1x); ` +
+        `step/floor ${(step.medianMs / floor.medianMs).toFixed(2)}x (target: within 1.15x)\n\n` +
         `Per-command overhead, ${OVERHEAD_ROUNDS} interleaved rounds:\n\n${figuresTable(overhead)}\n\n` +
         `Ratio of medians: ${ratio.toFixed(2)}x (target: under 1.5x)\n\n` +
         `Configuration error, ${OVERHEAD_ROUNDS} interleaved rounds:\n\n${figuresTable(coldStart)}\n\n` +

@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 7970:
+/***/ 4914:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -43,7 +43,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.issueCommand = issueCommand;
 exports.issue = issue;
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(9646);
+const utils_1 = __nccwpck_require__(302);
 /**
  * Issues a command to the GitHub Actions runner
  *
@@ -136,7 +136,7 @@ function escapeProperty(s) {
 
 /***/ }),
 
-/***/ 9665:
+/***/ 4753:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -182,7 +182,7 @@ exports.prepareKeyValueMessage = prepareKeyValueMessage;
 const crypto = __importStar(__nccwpck_require__(6982));
 const fs = __importStar(__nccwpck_require__(9896));
 const os = __importStar(__nccwpck_require__(857));
-const utils_1 = __nccwpck_require__(9646);
+const utils_1 = __nccwpck_require__(302);
 function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
@@ -213,7 +213,7 @@ function prepareKeyValueMessage(key, value) {
 
 /***/ }),
 
-/***/ 3671:
+/***/ 1847:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -502,7 +502,7 @@ exports.summary = _summary;
 
 /***/ }),
 
-/***/ 9646:
+/***/ 302:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -547,20 +547,20 @@ function toCommandProperties(annotationProperties) {
 
 /***/ }),
 
-/***/ 2694:
+/***/ 2577:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Imported first by every main entry: a main step on a Node.js older than the bundles need
 // fails at once, before any other module of the bundle is evaluated.
-const node_version_1 = __nccwpck_require__(9236);
+const node_version_1 = __nccwpck_require__(5109);
 (0, node_version_1.stopOnOldNode)('main');
 
 
 /***/ }),
 
-/***/ 1626:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -571,10 +571,10 @@ exports.createContext = createContext;
 // built once by the step runner (step.ts). Logic takes the parts it needs; tests build their
 // own context with `testContext` (context-testing.ts).
 const node_fs_1 = __nccwpck_require__(3024);
-const http_1 = __nccwpck_require__(8049);
-const outside_text_1 = __nccwpck_require__(6844);
-const process_1 = __nccwpck_require__(8148);
-const retry_1 = __nccwpck_require__(2987);
+const http_1 = __nccwpck_require__(6004);
+const outside_text_1 = __nccwpck_require__(6725);
+const process_1 = __nccwpck_require__(9035);
+const retry_1 = __nccwpck_require__(4280);
 /**
  * The step's log over the runner's channels. A plain line may quote outside text (a path, a
  * server's answer): it is cut at `\r` and `\n` and made inert (outside-text.ts). Annotations
@@ -623,14 +623,14 @@ function createContext(runner, env = process.env) {
 
 /***/ }),
 
-/***/ 4113:
+/***/ 3788:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
 exports.formatDuration = formatDuration;
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -679,7 +679,7 @@ function formatDuration(ms) {
 
 /***/ }),
 
-/***/ 7782:
+/***/ 9223:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -715,7 +715,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 2963:
+/***/ 1954:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -800,7 +800,7 @@ function literalPrefix(pattern) {
 
 /***/ }),
 
-/***/ 727:
+/***/ 5088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -855,7 +855,7 @@ function parseHostPort(text) {
 
 /***/ }),
 
-/***/ 8049:
+/***/ 6004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -866,9 +866,9 @@ exports.expectSuccess = expectSuccess;
 exports.classifyHttpError = classifyHttpError;
 exports.proxyFor = proxyFor;
 const node_net_1 = __nccwpck_require__(7030);
-const errors_1 = __nccwpck_require__(7782);
-const outside_text_1 = __nccwpck_require__(6844);
-const retry_1 = __nccwpck_require__(2987);
+const errors_1 = __nccwpck_require__(9223);
+const outside_text_1 = __nccwpck_require__(6725);
+const retry_1 = __nccwpck_require__(4280);
 /** No HTTP answer arrived: refused, reset, unresolvable, or timed out. */
 class NoResponseError extends Error {
     constructor(origin, cause) {
@@ -1131,7 +1131,7 @@ function describeSocketError(error) {
 
 /***/ }),
 
-/***/ 20:
+/***/ 859:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1181,7 +1181,7 @@ function formatImageReference(reference) {
 
 /***/ }),
 
-/***/ 440:
+/***/ 9153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1192,8 +1192,8 @@ exports.parseInteger = parseInteger;
 exports.parseList = parseList;
 exports.parseLines = parseLines;
 exports.parseUrl = parseUrl;
-const errors_1 = __nccwpck_require__(7782);
-const duration_1 = __nccwpck_require__(4113);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
 // Converters from an input's raw text to a typed value. They take the input's name so their
 // errors can name it; only each action's inputs.ts reads the raw text from the runner.
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -1248,7 +1248,7 @@ function parseUrl(input, raw, protocols = ['http:', 'https:']) {
 
 /***/ }),
 
-/***/ 9385:
+/***/ 7624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1289,7 +1289,7 @@ function maskSecret(value, addMask) {
 
 /***/ }),
 
-/***/ 9236:
+/***/ 5109:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1340,7 +1340,7 @@ function stopOnOldNode(stage) {
 
 /***/ }),
 
-/***/ 6844:
+/***/ 6725:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1380,7 +1380,7 @@ function inertInline(text) {
 
 /***/ }),
 
-/***/ 8148:
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1452,7 +1452,7 @@ exports.runProcess = runProcess;
 
 /***/ }),
 
-/***/ 2987:
+/***/ 4280:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1507,7 +1507,7 @@ async function withRetry(operation, options) {
 
 /***/ }),
 
-/***/ 419:
+/***/ 4266:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1527,9 +1527,9 @@ exports.runnerFor = runnerFor;
 //   `@github/local-action` runs it: @actions/core's public API, which local-action replaces
 //   with its own stand-in that shows the outputs, state and summary. The bundles never load it.
 const node_module_1 = __nccwpck_require__(8995);
-const command_1 = __nccwpck_require__(7970);
-const file_command_1 = __nccwpck_require__(9665);
-const summary_1 = __nccwpck_require__(3671);
+const command_1 = __nccwpck_require__(4914);
+const file_command_1 = __nccwpck_require__(4753);
+const summary_1 = __nccwpck_require__(1847);
 function fileCommand(variable, command, name, value) {
     if (!process.env[variable]) {
         throw new Error(`${variable} is not set: this must run as a step of a GitHub Actions job.`);
@@ -1618,16 +1618,16 @@ function runnerFor(env) {
 
 /***/ }),
 
-/***/ 7915:
+/***/ 6254:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runMainStep = runMainStep;
 exports.runPostStep = runPostStep;
-const context_1 = __nccwpck_require__(1626);
-const errors_1 = __nccwpck_require__(7782);
-const runner_1 = __nccwpck_require__(419);
+const context_1 = __nccwpck_require__(5797);
+const errors_1 = __nccwpck_require__(9223);
+const runner_1 = __nccwpck_require__(4266);
 function contextOrFailure() {
     try {
         return (0, context_1.createContext)((0, runner_1.runnerFor)(process.env));
@@ -1678,7 +1678,7 @@ async function runPostStep(post) {
 
 /***/ }),
 
-/***/ 5209:
+/***/ 6834:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1718,13 +1718,13 @@ function tableRows(rows) {
 
 /***/ }),
 
-/***/ 7437:
+/***/ 1198:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Connector = void 0;
-const ssh_1 = __nccwpck_require__(8052);
+const ssh_1 = __nccwpck_require__(6951);
 /**
  * Opens connections to the targets, through the jump host when there is one. The jump host
  * is connected once, on first need, and carries every target's connection.
@@ -1820,7 +1820,7 @@ exports.Connector = Connector;
 
 /***/ }),
 
-/***/ 3797:
+/***/ 7084:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1837,10 +1837,10 @@ exports.parseRestart = parseRestart;
 exports.parseRegistry = parseRegistry;
 // Container mode's inputs, each checked against a strict grammar: every value that reaches
 // the server is both validated here and quoted in the deploy program's prelude.
-const errors_1 = __nccwpck_require__(7782);
-const host_port_1 = __nccwpck_require__(727);
-const image_reference_1 = __nccwpck_require__(20);
-const input_values_1 = __nccwpck_require__(440);
+const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
+const image_reference_1 = __nccwpck_require__(859);
+const input_values_1 = __nccwpck_require__(9153);
 /** Docker's rule for container names; `-previous` is appended to it, so leave room. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/;
 function parseContainerName(raw) {
@@ -2038,7 +2038,7 @@ function parseRegistry(raw) {
 
 /***/ }),
 
-/***/ 4145:
+/***/ 548:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2046,11 +2046,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readMarker = readMarker;
 exports.deployContainerOn = deployContainerOn;
 const node_crypto_1 = __nccwpck_require__(7598);
-const duration_1 = __nccwpck_require__(4113);
-const errors_1 = __nccwpck_require__(7782);
-const deploy_program_1 = __nccwpck_require__(1594);
-const run_script_1 = __nccwpck_require__(3287);
-const ssh_1 = __nccwpck_require__(8052);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const deploy_program_1 = __nccwpck_require__(7943);
+const run_script_1 = __nccwpck_require__(7894);
+const ssh_1 = __nccwpck_require__(6951);
 /** Reads a marker line (`<nonce> <key> <value>`) into the report; false for other lines. */
 function readMarker(line, nonce, report) {
     if (!line.startsWith(`${nonce} `))
@@ -2204,7 +2204,7 @@ function judge(label, mode, result, report, timeoutMs) {
 
 /***/ }),
 
-/***/ 1594:
+/***/ 7943:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2215,8 +2215,8 @@ exports.deployProgram = deployProgram;
 // prelude of the plan's values. container-spec.ts has checked every value from the inputs;
 // the prelude quotes them all the same.
 const node_crypto_1 = __nccwpck_require__(7598);
-const container_spec_1 = __nccwpck_require__(3797);
-const remote_shell_1 = __nccwpck_require__(9113);
+const container_spec_1 = __nccwpck_require__(7084);
+const remote_shell_1 = __nccwpck_require__(5472);
 /**
  * The program marks the lines it means for the action with this, fresh for each deploy, so
  * that nothing the container prints can pass for one of them.
@@ -2252,96 +2252,7 @@ function deployProgram(plan, nonce) {
 
 /***/ }),
 
-/***/ 6133:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.dockerSocketPath = dockerSocketPath;
-exports.dockerApi = dockerApi;
-// Read-only questions to the Docker Engine API of a server, through its Unix socket forwarded
-// over the SSH connection the action already has (OpenSSH's streamlocal forwarding, allowed by
-// sshd unless AllowStreamLocalForwarding or DisableForwarding says otherwise). A look at a
-// Swarm service then costs a request on the daemon instead of starting the docker CLI on the
-// manager a few times, which a small manager feels while Swarm starts tasks. Changes are never
-// made this way: they go through the CLI (remote/swarm-docker.sh), with the registry login.
-const node_http_1 = __nccwpck_require__(7067);
-/** The socket the docker CLI on the server talks to, from its environment; undefined when it
- * is not a local Unix socket the action can be sure of (a TCP or SSH host, a named context). */
-function dockerSocketPath(dockerHost, dockerContext) {
-    if (dockerContext !== '' && dockerContext !== 'default')
-        return undefined;
-    if (dockerHost === '')
-        return '/var/run/docker.sock';
-    if (dockerHost.startsWith('unix://')) {
-        const socketPath = dockerHost.slice('unix://'.length);
-        return socketPath.startsWith('/') ? socketPath : undefined;
-    }
-    return undefined;
-}
-/** Largest answer read: a service's task list with its history stays far below. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-function dockerApi(open, timeoutMs) {
-    return {
-        async get(path) {
-            const socket = await open();
-            return new Promise((resolve, reject) => {
-                const timer = setTimeout(() => {
-                    req.destroy(new Error(`the Docker API did not answer ${path} in time`));
-                }, timeoutMs);
-                const req = (0, node_http_1.request)({
-                    createConnection: () => socket,
-                    method: 'GET',
-                    path,
-                    headers: { Host: 'docker', Connection: 'close', Accept: 'application/json' },
-                }, (response) => {
-                    const chunks = [];
-                    let size = 0;
-                    response.on('data', (chunk) => {
-                        size += chunk.length;
-                        if (size > MAX_BODY_BYTES) {
-                            req.destroy(new Error(`the Docker API's answer to ${path} is too large`));
-                            return;
-                        }
-                        chunks.push(chunk);
-                    });
-                    response.on('error', reject);
-                    response.on('end', () => {
-                        clearTimeout(timer);
-                        socket.destroy();
-                        const status = response.statusCode ?? 0;
-                        if (status === 404) {
-                            resolve(undefined);
-                            return;
-                        }
-                        const text = Buffer.concat(chunks).toString('utf8');
-                        if (status !== 200) {
-                            reject(new Error(`the Docker API answered ${path} with ${status}`));
-                            return;
-                        }
-                        try {
-                            resolve(JSON.parse(text));
-                        }
-                        catch {
-                            reject(new Error(`the Docker API's answer to ${path} is not JSON`));
-                        }
-                    });
-                });
-                req.on('error', (error) => {
-                    clearTimeout(timer);
-                    socket.destroy();
-                    reject(error);
-                });
-                req.end();
-            });
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 7546:
+/***/ 7865:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2399,7 +2310,7 @@ function failureMessage(outcomes, what) {
 
 /***/ }),
 
-/***/ 6607:
+/***/ 2440:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2419,7 +2330,7 @@ exports.howToGetFingerprint = howToGetFingerprint;
 // Host-key verification: which keys a server may present, from `fingerprint` and
 // `known-hosts`, and which host-key algorithms to offer so that it presents one of them.
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 /** The host-key algorithms ssh2 speaks, in the order it prefers them. */
 const HOST_KEY_ALGORITHMS = [
     'ssh-ed25519',
@@ -2628,7 +2539,7 @@ function howToGetFingerprint(host, port) {
 
 /***/ }),
 
-/***/ 8977:
+/***/ 932:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2636,8 +2547,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HostLog = void 0;
 exports.chooseLayout = chooseLayout;
 const node_crypto_1 = __nccwpck_require__(7598);
-const outside_text_1 = __nccwpck_require__(6844);
-const output_1 = __nccwpck_require__(7537);
+const outside_text_1 = __nccwpck_require__(6725);
+const output_1 = __nccwpck_require__(9360);
 function chooseLayout(hosts, parallel) {
     if (hosts === 1)
         return 'single';
@@ -2713,7 +2624,7 @@ exports.HostLog = HostLog;
 
 /***/ }),
 
-/***/ 5905:
+/***/ 9990:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2722,9 +2633,9 @@ exports.isHostname = isHostname;
 exports.parseUsername = parseUsername;
 exports.parsePort = parsePort;
 exports.parseTargets = parseTargets;
-const errors_1 = __nccwpck_require__(7782);
-const host_port_1 = __nccwpck_require__(727);
-const input_values_1 = __nccwpck_require__(440);
+const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
+const input_values_1 = __nccwpck_require__(9153);
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/;
 function isHostname(text) {
@@ -2805,7 +2716,7 @@ function addressProblem(text) {
 
 /***/ }),
 
-/***/ 1445:
+/***/ 8024:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2816,18 +2727,18 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getInputs = getInputs;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const host_port_1 = __nccwpck_require__(727);
-const input_values_1 = __nccwpck_require__(440);
-const duration_1 = __nccwpck_require__(4113);
-const mask_1 = __nccwpck_require__(9385);
-const container_spec_1 = __nccwpck_require__(3797);
-const host_keys_1 = __nccwpck_require__(6607);
-const hosts_1 = __nccwpck_require__(5905);
-const keys_1 = __nccwpck_require__(6064);
-const remote_shell_1 = __nccwpck_require__(9113);
-const swarm_spec_1 = __nccwpck_require__(6572);
-const upload_plan_1 = __nccwpck_require__(9969);
+const errors_1 = __nccwpck_require__(9223);
+const host_port_1 = __nccwpck_require__(5088);
+const input_values_1 = __nccwpck_require__(9153);
+const duration_1 = __nccwpck_require__(3788);
+const mask_1 = __nccwpck_require__(7624);
+const container_spec_1 = __nccwpck_require__(7084);
+const host_keys_1 = __nccwpck_require__(2440);
+const hosts_1 = __nccwpck_require__(9990);
+const keys_1 = __nccwpck_require__(3057);
+const remote_shell_1 = __nccwpck_require__(5472);
+const swarm_spec_1 = __nccwpck_require__(6601);
+const upload_plan_1 = __nccwpck_require__(562);
 /** Values this short are everywhere in logs (ports, flags): masked on their own they garble them. */
 const SHORTEST_MASKED_VALUE = 6;
 /**
@@ -3251,7 +3162,7 @@ function readVariables(raw, environment) {
 
 /***/ }),
 
-/***/ 6064:
+/***/ 3057:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3267,8 +3178,8 @@ exports.readKeyFile = readKeyFile;
 // offered each key in turn, as an SSH agent with several identities does.
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const host_keys_1 = __nccwpck_require__(6607);
+const errors_1 = __nccwpck_require__(9223);
+const host_keys_1 = __nccwpck_require__(2440);
 /** One armoured block: `-----BEGIN X-----` to `-----END X-----`. */
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 /**
@@ -3309,7 +3220,7 @@ function readKeyFile(given, workspace) {
 
 /***/ }),
 
-/***/ 7965:
+/***/ 2296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3318,23 +3229,22 @@ exports.run = run;
 exports.main = main;
 const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
-const errors_1 = __nccwpck_require__(7782);
-const step_1 = __nccwpck_require__(7915);
-const summary_1 = __nccwpck_require__(5209);
-const connector_1 = __nccwpck_require__(7437);
-const deploy_container_1 = __nccwpck_require__(4145);
-const fan_out_1 = __nccwpck_require__(7546);
-const host_log_1 = __nccwpck_require__(8977);
-const inputs_1 = __nccwpck_require__(1445);
-const remote_shell_1 = __nccwpck_require__(9113);
-const report_1 = __nccwpck_require__(5166);
-const run_script_1 = __nccwpck_require__(3287);
-const ssh_1 = __nccwpck_require__(8052);
-const mask_1 = __nccwpck_require__(9385);
-const stack_file_1 = __nccwpck_require__(8797);
-const swarm_deploy_1 = __nccwpck_require__(4632);
-const upload_plan_1 = __nccwpck_require__(9969);
-const upload_run_1 = __nccwpck_require__(5281);
+const errors_1 = __nccwpck_require__(9223);
+const step_1 = __nccwpck_require__(6254);
+const summary_1 = __nccwpck_require__(6834);
+const connector_1 = __nccwpck_require__(1198);
+const deploy_container_1 = __nccwpck_require__(548);
+const fan_out_1 = __nccwpck_require__(7865);
+const host_log_1 = __nccwpck_require__(932);
+const inputs_1 = __nccwpck_require__(8024);
+const remote_shell_1 = __nccwpck_require__(5472);
+const report_1 = __nccwpck_require__(5903);
+const run_script_1 = __nccwpck_require__(7894);
+const ssh_1 = __nccwpck_require__(6951);
+const mask_1 = __nccwpck_require__(7624);
+const stack_file_1 = __nccwpck_require__(6340);
+const upload_plan_1 = __nccwpck_require__(562);
+const upload_run_1 = __nccwpck_require__(4004);
 /** The `stdout` output of a single host keeps this many characters (outputs are size-limited). */
 const STDOUT_OUTPUT_CHARACTERS = 1_000_000;
 async function run() {
@@ -3419,17 +3329,19 @@ async function main(ctx) {
 }
 async function runSwarmMode(ctx, inputs, mode, connector) {
     const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
+    // A chunk of its own in the bundle, with the Docker API client and Node's http it loads.
+    const { deployService, deployStack } = await __nccwpck_require__.e(/* import() */ 933).then(__nccwpck_require__.bind(__nccwpck_require__, 933));
     const log = new host_log_1.HostLog(label, 'single', (line) => ctx.runner.info(line));
     let outcomes;
     try {
         if (mode.kind === 'service') {
             outcomes = [
-                await (0, swarm_deploy_1.deployService)(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log),
+                await deployService(inputs.targets, mode, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log),
             ];
         }
         else {
-            const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 207).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7207, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
-            outcomes = await (0, swarm_deploy_1.deployStack)(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log);
+            const plan = (0, stack_file_1.planStack)(await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19)), mode.composeFile.given, readComposeFile(mode), mode.image, mode.stackServices);
+            outcomes = await deployStack(inputs.targets, mode, plan, inputs.commandTimeoutMs, connector, log, ctx.clock, ctx.log);
         }
     }
     finally {
@@ -3519,7 +3431,7 @@ async function writeSummary(ctx, outcomes, mode, uploaded) {
 
 /***/ }),
 
-/***/ 7537:
+/***/ 9360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3588,7 +3500,7 @@ exports.BoundedText = BoundedText;
 
 /***/ }),
 
-/***/ 9109:
+/***/ 746:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3601,7 +3513,7 @@ exports.fromPkcs8 = fromPkcs8;
 // ssh2 in a form ssh2 reads, in memory only: RSA as PKCS#1, ECDSA as SEC1, Ed25519 as an
 // unencrypted OpenSSH key.
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 const PKCS8_BEGIN = /-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/;
 function isPkcs8(key) {
     return PKCS8_BEGIN.test(key);
@@ -3687,7 +3599,7 @@ function fromPkcs8(keyInput, passphraseInput, key, passphrase) {
 
 /***/ }),
 
-/***/ 9113:
+/***/ 5472:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3828,7 +3740,7 @@ function killProgram(pgid, graceSeconds) {
 
 /***/ }),
 
-/***/ 5166:
+/***/ 5903:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3837,9 +3749,9 @@ exports.resultsJson = resultsJson;
 exports.summaryRows = summaryRows;
 exports.serviceResultsJson = serviceResultsJson;
 exports.serviceSummary = serviceSummary;
-const duration_1 = __nccwpck_require__(4113);
-const swarm_status_1 = __nccwpck_require__(7613);
-const upload_run_1 = __nccwpck_require__(5281);
+const duration_1 = __nccwpck_require__(3788);
+const swarm_status_1 = __nccwpck_require__(1488);
+const upload_run_1 = __nccwpck_require__(4004);
 const NOTHING_SENT = { files: 0, bytes: 0, deleted: 0 };
 /** Each host's stdout in `results` keeps this much; the `stdout` output of one host keeps more. */
 const RESULT_STDOUT_CHARACTERS = 65_536;
@@ -3944,17 +3856,17 @@ function serviceSummary(outcomes) {
 
 /***/ }),
 
-/***/ 3287:
+/***/ 7894:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runScriptOn = runScriptOn;
 exports.runOnHost = runOnHost;
-const duration_1 = __nccwpck_require__(4113);
-const errors_1 = __nccwpck_require__(7782);
-const output_1 = __nccwpck_require__(7537);
-const ssh_1 = __nccwpck_require__(8052);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const output_1 = __nccwpck_require__(9360);
+const ssh_1 = __nccwpck_require__(6951);
 /** Connects to one host, runs the program there and says how it ended. */
 async function runScriptOn(target, run, connector, log, clock) {
     const started = clock.now();
@@ -4055,7 +3967,7 @@ function describeEnd(label, result, timeoutMs) {
 
 /***/ }),
 
-/***/ 8052:
+/***/ 6951:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4065,18 +3977,28 @@ exports.loadSsh2 = loadSsh2;
 exports.readLoginKeys = readLoginKeys;
 exports.connect = connect;
 exports.signalName = signalName;
-const errors_1 = __nccwpck_require__(7782);
-const duration_1 = __nccwpck_require__(4113);
-const host_port_1 = __nccwpck_require__(727);
-const retry_1 = __nccwpck_require__(2987);
-const keys_1 = __nccwpck_require__(6064);
-const pkcs8_key_1 = __nccwpck_require__(9109);
-const host_keys_1 = __nccwpck_require__(6607);
-const remote_shell_1 = __nccwpck_require__(9113);
+const errors_1 = __nccwpck_require__(9223);
+const duration_1 = __nccwpck_require__(3788);
+const host_port_1 = __nccwpck_require__(5088);
+const retry_1 = __nccwpck_require__(4280);
+const keys_1 = __nccwpck_require__(3057);
+const pkcs8_key_1 = __nccwpck_require__(746);
+const host_keys_1 = __nccwpck_require__(2440);
+const remote_shell_1 = __nccwpck_require__(5472);
 let loaded;
-/** Loads ssh2 (a chunk of its own in the bundle, read only when a connection is due). */
+/**
+ * Loads ssh2 (a chunk of its own in the bundle, read only when a connection is due): its client
+ * and key parser alone, not its index, which also loads Node's http, https and tls for HTTP
+ * agents the action never uses (about a quarter of the CPU time ssh2 takes to load).
+ */
 async function loadSsh2() {
-    loaded ??= await __nccwpck_require__.e(/* import() */ 936).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1936, 23));
+    if (loaded)
+        return;
+    const [client, keyParser] = await Promise.all([
+        Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(297)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6297, 23)),
+        __nccwpck_require__.e(/* import() */ 789).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1789, 23)),
+    ]);
+    loaded = { Client: client.default, parseKey: keyParser.parseKey };
 }
 function ssh2() {
     if (!loaded)
@@ -4096,7 +4018,7 @@ function readLoginKeys(keyInput, passphraseInput, text, passphrase) {
         const read = readPrivateKey(which, passphraseInput, keyText, passphrase);
         if (read.converted)
             converted.push(read.privateKey);
-        const parsed = ssh2().utils.parseKey(read.privateKey, read.passphrase);
+        const parsed = ssh2().parseKey(read.privateKey, read.passphrase);
         // readPrivateKey has read it already: this cannot fail.
         if (parsed instanceof Error)
             throw parsed;
@@ -4122,7 +4044,7 @@ function readPrivateKey(keyInput, passphraseInput, key, passphrase) {
  * connection: a wrong passphrase is the user's mistake, not the server's refusal.
  */
 function checkPrivateKey(keyInput, passphraseInput, key, passphrase) {
-    const parsed = ssh2().utils.parseKey(key, passphrase);
+    const parsed = ssh2().parseKey(key, passphrase);
     if (parsed instanceof Error) {
         const message = parsed.message;
         if (/no passphrase/i.test(message)) {
@@ -4629,14 +4551,14 @@ async function killRemote(client, stream, pgid) {
 
 /***/ }),
 
-/***/ 8797:
+/***/ 6340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.planStack = planStack;
-const errors_1 = __nccwpck_require__(7782);
-const image_reference_1 = __nccwpck_require__(20);
+const errors_1 = __nccwpck_require__(9223);
+const image_reference_1 = __nccwpck_require__(859);
 /** `registry/repository`, with Docker Hub's implicit names made explicit. */
 function repositoryOf(image) {
     const reference = (0, image_reference_1.parseImageReference)(image);
@@ -4703,534 +4625,7 @@ function planStack(yaml, fileName, text, image, chosen) {
 
 /***/ }),
 
-/***/ 4632:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.deployService = deployService;
-exports.deployStack = deployStack;
-// Service mode: creates or updates a Swarm service through one SSH connection to a manager,
-// then follows Swarm until every task it wants runs the new image, or Swarm has rolled back.
-// The changes are made by remote/swarm-docker.sh, the looks by remote/swarm-status.sh; what
-// their answers mean is decided in swarm-status.ts.
-const duration_1 = __nccwpck_require__(4113);
-const errors_1 = __nccwpck_require__(7782);
-const docker_api_1 = __nccwpck_require__(6133);
-const deploy_program_1 = __nccwpck_require__(1594);
-const remote_shell_1 = __nccwpck_require__(9113);
-const swarm_spec_1 = __nccwpck_require__(6572);
-const swarm_status_1 = __nccwpck_require__(7613);
-/** How often Swarm is asked how the update goes. */
-const POLL_INTERVAL_MS = 500;
-/** How often a light look asks while Swarm updates: it costs the manager one docker call. */
-const LIGHT_POLL_INTERVAL_MS = 250;
-/** How often Swarm is asked through its API, where a look costs the manager next to nothing. */
-const API_POLL_INTERVAL_MS = 150;
-/** One request to the Docker API. */
-const API_TIMEOUT_MS = 15_000;
-/** After command-timeout, how long the rollback the action asks for may take. */
-const ROLLBACK_WAIT_MS = 60_000;
-/** One look or one change; the whole deploy is bounded by command-timeout besides. */
-const CALL_TIMEOUT_MS = 60_000;
-/** The argument swarm-docker.sh replaces with the path of the file it was given. */
-const COMPOSE_FILE_ARGUMENT = '@file';
-/** While an update runs, a look with tasks (for the progress line) at least this often. */
-const FULL_LOOK_EVERY_MS = 3_000;
-/** Looks in a row that may fail before the deploy gives up following Swarm. */
-const LOOK_ATTEMPTS = 3;
-/** A failed task's log lines shown in the log and the summary. */
-const LOG_LINES = 20;
-class Manager {
-    target;
-    connection;
-    log;
-    constructor(target, connection, log) {
-        this.target = target;
-        this.connection = connection;
-        this.log = log;
-    }
-    async call(program, timeoutMs, quiet = false) {
-        let stdout = '';
-        let stderr = '';
-        const result = await this.connection.run(program, {
-            stdout: (chunk) => (stdout += chunk.toString('utf8')),
-            stderr: (chunk) => (stderr += chunk.toString('utf8')),
-        }, timeoutMs);
-        if (!quiet || result.code !== 0)
-            this.show(stderr.split('\n'));
-        if (result.timedOut)
-            throw new errors_1.ActionFailure(`${this.target.label}: Swarm did not answer in time.`);
-        if (result.connectionLost) {
-            throw new errors_1.ActionFailure(`${this.target.label}: the connection was lost (${result.connectionLost}).`);
-        }
-        return { result, stdout };
-    }
-    /** Lines from the server (Swarm's words, node names), never read as workflow commands. */
-    show(lines) {
-        const shown = lines.filter((line) => line.trim() !== '');
-        if (shown.length === 0)
-            return;
-        this.log.startOutput();
-        for (const line of shown)
-            this.log.line(line);
-        this.log.endOutput();
-    }
-    /** Node names by ID, kept from look to look. */
-    nodes = new Map();
-    nodesWanted = true;
-    /** The daemon's API through its socket, while it answers as the CLI does. */
-    api;
-    apiAnswered = false;
-    /** Service IDs by name, as the CLI saw them: an API answer must name the same service. */
-    cliIds = new Map();
-    /** Whether looks go through the Docker API (see docker-api.ts). */
-    get throughApi() {
-        return this.api !== undefined;
-    }
-    /**
-     * What the manager knows of the service: `check` first checks that it is a manager; `light`
-     * asks about the service alone, without its tasks (the snapshot then has none). Through the
-     * API, every look has the tasks.
-     */
-    async look(service, nonce, { check = false, light = false } = {}) {
-        if (!check && this.api && this.cliIds.has(service)) {
-            try {
-                const snapshot = await this.apiLook(this.api, service);
-                if (!this.apiAnswered) {
-                    this.apiAnswered = true;
-                    this.log.info('Following Swarm through the Docker API, its socket forwarded over SSH.');
-                }
-                return { snapshot, withTasks: true };
-            }
-            catch (error) {
-                this.api = undefined;
-                this.log.info(`Following Swarm through the docker CLI: the Docker API is out of reach (${(0, errors_1.errorMessage)(error)}).`);
-            }
-        }
-        // The node names are asked in the first look after the check: not on the way to the change.
-        const nodes = this.nodesWanted && !check && !light;
-        const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmStatus(), {
-            NONCE: nonce,
-            SERVICE: service,
-            CHECK: check ? '1' : '0',
-            // The check's look needs no tasks when the API can bring them.
-            TASKS: check ? '0' : light ? 'unless-updating' : '1',
-            NODES: nodes ? '1' : '0',
-        });
-        const answer = await this.call(program, CALL_TIMEOUT_MS, true);
-        if (answer.result.code === 11) {
-            throw new errors_1.ActionFailure(`${this.target.label}: Docker does not answer; see the log above.`);
-        }
-        if (answer.result.code !== 0) {
-            throw new errors_1.ActionFailure(`${this.target.label}: could not read the state of ${service} (exit code ${answer.result.code ?? 'none'}); see the log above.`);
-        }
-        const snapshot = (0, swarm_status_1.parseSnapshot)(answer.stdout, nonce, this.nodes);
-        if (snapshot)
-            this.cliIds.set(service, snapshot.id);
-        if (nodes) {
-            this.nodesWanted = false;
-        }
-        else if (!light && snapshot !== undefined && (0, swarm_status_1.hasUnknownNode)(snapshot, this.nodes)) {
-            // A task on a node not seen yet (one that just joined): ask for the nodes next time.
-            // (Asked and still unknown: the node has left; asking again would not help.)
-            this.nodesWanted = true;
-        }
-        const sections = (0, swarm_status_1.splitSections)(answer.stdout, nonce);
-        if (check) {
-            const [dockerHost = '', dockerContext = ''] = (sections.get('socket') ?? '').split('\n');
-            const socketPath = (0, docker_api_1.dockerSocketPath)(dockerHost, dockerContext);
-            if (socketPath) {
-                this.api = (0, docker_api_1.dockerApi)(() => this.connection.openSocket(socketPath), API_TIMEOUT_MS);
-            }
-        }
-        return { swarm: sections.get('swarm')?.trim(), snapshot, withTasks: sections.has('tasks') };
-    }
-    /**
-     * A look through the API: the service, its tasks, and the nodes when one is not known. The
-     * service must be the one the CLI saw under that name, or the API is some other daemon.
-     */
-    async apiLook(api, service) {
-        const raw = await api.get(`/services/${encodeURIComponent(service)}`);
-        const id = raw?.ID ?? '';
-        if (id !== this.cliIds.get(service)) {
-            throw new Error(`it does not show the service ${service} as the docker CLI does`);
-        }
-        if (raw === undefined)
-            return undefined;
-        const filters = encodeURIComponent(JSON.stringify({ service: { [id]: true } }));
-        const tasks = (await api.get(`/tasks?filters=${filters}`)) ?? [];
-        if (this.nodesWanted || tasks.some((task) => task.NodeID && !this.nodes.has(task.NodeID))) {
-            const nodes = (await api.get('/nodes')) ??
-                [];
-            for (const node of nodes) {
-                if (node.ID && node.Description?.Hostname)
-                    this.nodes.set(node.ID, node.Description.Hostname);
-            }
-            this.nodesWanted = false;
-        }
-        return (0, swarm_status_1.snapshotOf)(raw, tasks, this.nodes);
-    }
-    /**
-     * Runs docker with `args` (see remote/swarm-docker.sh): logged in to `registry`, with
-     * `file` in place of the argument `@file`, and in place of `@health` the health-cmd flags
-     * when `health.image` has no HEALTHCHECK, else the flags that take back an earlier one.
-     */
-    async docker(args, nonce, { registry, merge = false, file = '', health, } = {}) {
-        const program = (0, remote_shell_1.remoteProgram)(remote_shell_1.remoteFiles.swarmDocker(), {
-            NONCE: nonce,
-            ARGS: (0, remote_shell_1.lines)(args),
-            MERGE: merge ? '1' : '0',
-            FILE: file,
-            REGISTRY: registry?.host ?? '',
-            REGISTRY_USERNAME: registry?.username ?? '',
-            REGISTRY_PASSWORD: registry?.password ?? '',
-            HEALTH_IMAGE: health?.image ?? '',
-            HEALTH_ARGS: (0, remote_shell_1.lines)(health?.flags ?? []),
-            HEALTH_RESET: (0, remote_shell_1.lines)(health?.reset ?? []),
-        });
-        const answer = await this.call(program, CALL_TIMEOUT_MS);
-        const said = answer.stdout.split('\n').filter((line) => line.startsWith(`${nonce} `));
-        const reasonLine = said.find((line) => line.startsWith(`${nonce} reason `));
-        this.show(answer.stdout.split('\n').filter((line) => !line.startsWith(`${nonce} `)));
-        return {
-            ...answer,
-            reason: reasonLine?.slice(`${nonce} reason `.length),
-            imageHealthcheck: said.includes(`${nonce} image-healthcheck`),
-        };
-    }
-}
-/** Connects to the first manager that answers; the others are fallbacks. */
-async function reachManager(targets, connector, log) {
-    const problems = [];
-    for (const target of targets) {
-        try {
-            const connection = await connector.connect(target);
-            log.info(`Connected to ${target.label} as ${target.username} (host key ${connection.hostKeyNote}).`);
-            return new Manager(target, connection, log);
-        }
-        catch (error) {
-            if (targets.length === 1)
-                throw error;
-            problems.push((0, errors_1.errorMessage)(error));
-            log.info(`${(0, errors_1.errorMessage)(error)} Trying the next manager.`);
-        }
-    }
-    throw new errors_1.ActionFailure(`No manager answered: ${problems.join(' ')}`);
-}
-function taskRows(snapshot) {
-    if (!snapshot)
-        return [];
-    return (0, swarm_status_1.wantedTasks)(snapshot)
-        .map((task) => ({ node: task.node, state: task.state, image: task.image, error: task.error }))
-        .sort((a, b) => a.node.localeCompare(b.node));
-}
-/** Checks that the host is a Swarm manager; returns what it knows of `service`. */
-async function checkManager(manager, service, nonce) {
-    const label = manager.target.label;
-    const first = await manager.look(service, nonce, { check: true });
-    const [nodeState, control] = (first.swarm ?? '').split(' ');
-    if (nodeState !== 'active') {
-        throw new errors_1.ActionFailure(`${label} is not part of a Swarm (its state is ${nodeState || 'unknown'}). Run docker swarm init there first, or use container: to run one container.`);
-    }
-    if (control !== 'true') {
-        throw new errors_1.ActionFailure(`${label} is a Swarm worker, not a manager: services can only be changed on a manager. Name a manager in host (docker node ls on a manager lists them).`);
-    }
-    // The check's look has the service without its tasks: the next one brings them.
-    return first.snapshot && (await manager.look(service, nonce)).snapshot;
-}
-/**
- * Follows the services until each is done, or `until` passes; with `rollingBack`, until each
- * has rolled back.
- */
-async function follow(manager, services, nonce, until, clock, rollingBack) {
-    for (;;) {
-        const round = clock.now();
-        let allLight = true;
-        for (const item of services) {
-            if (item.phase)
-                continue;
-            let seen;
-            try {
-                // While Swarm updates, a light look (the service alone) most of the time spares the
-                // manager: each look starts docker a few times. It cannot end the deploy by itself:
-                // when the update state moves on, a full look follows at once.
-                const light = !rollingBack &&
-                    item.now?.updateState === 'updating' &&
-                    clock.now() - item.fullLookAt < FULL_LOOK_EVERY_MS;
-                const looked = await manager.look(item.name, nonce, { light });
-                seen = looked.snapshot;
-                if (seen && !looked.withTasks) {
-                    if (seen.image === item.now?.image) {
-                        item.failures = 0;
-                        continue;
-                    }
-                    seen = (await manager.look(item.name, nonce)).snapshot;
-                }
-                allLight = false;
-                item.fullLookAt = clock.now();
-                item.failures = 0;
-            }
-            catch (error) {
-                // One look that fails (Swarm busy, a task gone between two commands) is asked again.
-                item.failures += 1;
-                if (item.failures >= LOOK_ATTEMPTS)
-                    throw error;
-                continue;
-            }
-            if (!seen) {
-                throw new errors_1.ActionFailure(`${manager.target.label}: the service ${item.name} disappeared during the deploy.`);
-            }
-            item.now = seen;
-            const line = (0, swarm_status_1.progressLine)(seen);
-            if (line !== item.shown) {
-                manager.show([line]);
-                item.shown = line;
-            }
-            const phase = rollingBack
-                ? rollbackPhase(seen)
-                : (0, swarm_status_1.phaseOf)(seen, item.before, failedStarts(item));
-            if (phase.done)
-                item.phase = phase;
-        }
-        if (services.every((item) => item.phase))
-            return;
-        if (clock.now() >= until)
-            return;
-        // The interval counts from the start of the round: a look takes a good part of it.
-        const interval = manager.throughApi
-            ? API_POLL_INTERVAL_MS
-            : allLight
-                ? LIGHT_POLL_INTERVAL_MS
-                : POLL_INTERVAL_MS;
-        const next = Math.min(round + interval, until);
-        await clock.sleep(Math.max(0, next - clock.now()));
-    }
-}
-function failedStarts(item) {
-    return item.before || !item.now ? 0 : (0, swarm_status_1.failedTasks)(item.now, item.now.image).length;
-}
-function rollbackPhase(seen) {
-    const counts = (0, swarm_status_1.countConverged)(seen);
-    if (seen.updateState === 'rollback_completed' && counts.running >= counts.desired) {
-        return { done: true, status: 'rolled-back' };
-    }
-    if (seen.updateState === 'rollback_paused') {
-        return { done: true, status: 'failed', reason: seen.updateMessage };
-    }
-    return { done: false };
-}
-/**
- * Follows the services after a change until Swarm is done with each. Past `deadline`, asks
- * Swarm to roll back the updates still running (when `rollback`), and waits for that.
- */
-async function followToTheEnd(manager, services, nonce, deadline, clock, rollback, timeoutMs, say) {
-    await follow(manager, services, nonce, deadline, clock, false);
-    const late = services.filter((item) => !item.phase);
-    const timedOut = new Set(late.map((item) => item.name));
-    for (const item of late) {
-        if (item.before && rollback) {
-            say.warning(`${item.name}: the update did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)}); asking Swarm to roll it back.`);
-            await manager.docker(['service', 'rollback', '--detach', item.name], nonce);
-        }
-        else {
-            item.phase = {
-                done: true,
-                status: 'failed',
-                reason: `not done after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`,
-            };
-        }
-    }
-    const rolling = late.filter((item) => !item.phase);
-    if (rolling.length > 0) {
-        await follow(manager, rolling, nonce, clock.now() + ROLLBACK_WAIT_MS, clock, true);
-        for (const item of rolling) {
-            item.phase ??= {
-                done: true,
-                status: 'failed',
-                reason: `the rollback did not finish within ${(0, duration_1.formatDuration)(ROLLBACK_WAIT_MS)} either`,
-            };
-        }
-    }
-    return timedOut;
-}
-/** The outcome of one followed service, with the failing task named and its log fetched. */
-async function outcomeOf(manager, item, image, timedOut, timeoutMs, nonce, started, clock) {
-    const final = item.now ?? item.before;
-    const phase = item.phase ?? { done: true, status: 'failed' };
-    const status = phase.status;
-    const counts = final ? (0, swarm_status_1.countConverged)(final) : { running: 0, desired: 0 };
-    const outcome = (error, taskLog = []) => ({
-        host: manager.target.label,
-        service: item.name,
-        status: !item.before && !['created', 'updated', 'unchanged'].includes(status) ? 'failed' : status,
-        durationMs: clock.now() - started,
-        ...(error ? { error } : {}),
-        previousImage: item.before?.image ?? '',
-        deployedImage: ['created', 'updated', 'unchanged'].includes(status) ? (final?.image ?? '') : '',
-        replicas: `${counts.running}/${counts.desired}`,
-        tasks: taskRows(final),
-        taskLog,
-    });
-    if (status === 'created' || status === 'updated' || status === 'unchanged') {
-        manager.show([
-            `${item.name}: ${status}, ${counts.running} tasks on ${final?.image ?? ''} (${(0, duration_1.formatDuration)(clock.now() - started)}).`,
-        ]);
-        return outcome();
-    }
-    // Something went wrong: say which task, where, and what it printed. After a rollback the
-    // spec's image is the old one again: the culprits ran any other.
-    const culprit = final && !timedOut
-        ? (0, swarm_status_1.failedTasks)(final, status === 'rolled-back' ? { except: final.image } : final.image)[0]
-        : undefined;
-    let taskLog = [];
-    if (culprit) {
-        const logs = await manager
-            .docker(['service', 'logs', '--no-task-ids', '--tail', String(LOG_LINES), culprit.id], nonce, { merge: true })
-            .catch(() => undefined);
-        taskLog = (logs?.stdout ?? '')
-            .split('\n')
-            .filter((line) => line.trim() !== '' && !line.startsWith(`${nonce} `));
-    }
-    const where = culprit ? (0, swarm_status_1.describeTask)(culprit) : (phase.reason ?? 'see the log above');
-    const tried = image ?? 'the update';
-    let error;
-    if (!item.before) {
-        // Nothing ran before: a service that never worked is removed, not left retrying.
-        await manager.docker(['service', 'rm', item.name], nonce).catch(() => undefined);
-        error = `${item.name} could not be created: ${where}${timedOut ? `; not running after command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})` : ''}. The service was removed.`;
-    }
-    else if (status === 'rolled-back') {
-        const what = timedOut
-            ? `the update to ${tried} did not finish within command-timeout (${(0, duration_1.formatDuration)(timeoutMs)})`
-            : `${tried} failed (${where})`;
-        error = `${item.name}: ${what}; rolled back: every task runs ${final?.image ?? item.before.image} again.`;
-    }
-    else if (status === 'paused') {
-        error = `${item.name}: the update failed (${where}) and is paused, as rollback is false: docker service rollback ${item.name} returns to ${item.before.image}, docker service update ${item.name} goes on.`;
-    }
-    else {
-        error = `${item.name}: the update failed (${phase.reason ?? where}); check it with docker service ps ${item.name}.`;
-    }
-    manager.show([error]);
-    return outcome(error, taskLog);
-}
-const newFollowed = (name, before) => ({
-    name,
-    before,
-    shown: '',
-    failures: 0,
-    fullLookAt: 0,
-});
-/** Creates or updates the service and follows Swarm until it is done. */
-async function deployService(targets, mode, timeoutMs, connector, log, clock, say) {
-    const started = clock.now();
-    const nonce = (0, deploy_program_1.newNonce)();
-    const { spec } = mode;
-    log.begin(`${spec.service}: deploy ${spec.image ?? 'the current image'} on Swarm`);
-    const manager = await reachManager(targets, connector, log);
-    const before = await checkManager(manager, spec.service, nonce);
-    if (!before && spec.image === undefined) {
-        throw new errors_1.ActionFailure(`${manager.target.label}: there is no service ${spec.service} to update. Give image to create it, or check the name (docker service ls).`);
-    }
-    const choice = (0, swarm_spec_1.chooseUpdateOrder)(spec, spec.ports.length > 0
-        ? spec.ports.filter((port) => port.mode === 'host').map((port) => port.published)
-        : (before?.hostModePorts ?? []));
-    if (choice.notice)
-        say.notice(choice.notice);
-    const args = before
-        ? (0, swarm_spec_1.updateArguments)(spec, choice.order, before)
-        : (0, swarm_spec_1.createArguments)(spec, choice.order, spec.image ?? '');
-    log.info(`${before ? 'Updating' : 'Creating'} ${spec.service} (${choice.order}, monitor ${(0, duration_1.formatDuration)(spec.monitorMs)} per task).`);
-    const item = newFollowed(spec.service, before);
-    const healthImage = spec.image ?? before?.image;
-    const applied = await manager.docker(args, nonce, {
-        registry: mode.registry,
-        health: spec.healthCmd !== undefined && healthImage
-            ? {
-                image: healthImage,
-                flags: (0, swarm_spec_1.healthFlags)(spec),
-                reset: (0, swarm_spec_1.healthResetFlags)(before?.healthTest ?? []),
-            }
-            : undefined,
-    });
-    if (applied.imageHealthcheck) {
-        say.notice(`${spec.service}: health-cmd is not used: ${healthImage ?? ''} has a HEALTHCHECK of its own, which Swarm runs instead.`);
-    }
-    if (applied.result.code !== 0) {
-        const why = applied.reason ??
-            `docker service ${before ? 'update' : 'create'} failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
-        log.end(`${spec.service}: failed`);
-        const counts = before ? (0, swarm_status_1.countConverged)(before) : { running: 0, desired: 0 };
-        return {
-            host: manager.target.label,
-            service: spec.service,
-            status: 'failed',
-            durationMs: clock.now() - started,
-            error: `${spec.service}: nothing was changed: ${why}.`,
-            previousImage: before?.image ?? '',
-            deployedImage: '',
-            replicas: `${counts.running}/${counts.desired}`,
-            tasks: taskRows(before),
-            taskLog: [],
-        };
-    }
-    const timedOut = await followToTheEnd(manager, [item], nonce, started + timeoutMs, clock, spec.rollback, timeoutMs, say);
-    const outcome = await outcomeOf(manager, item, spec.image, timedOut.has(item.name), timeoutMs, nonce, started, clock);
-    log.end(`${spec.service}: ${outcome.status} (${(0, duration_1.formatDuration)(outcome.durationMs)})`);
-    return outcome;
-}
-/**
- * Deploys a stack from its compose file, sent to a private folder on the manager, and
- * follows every service of the file until Swarm is done with each.
- */
-async function deployStack(targets, mode, plan, timeoutMs, connector, log, clock, say) {
-    const started = clock.now();
-    const nonce = (0, deploy_program_1.newNonce)();
-    log.begin(`${mode.stack}: deploy ${mode.composeFile.given} on Swarm`);
-    const manager = await reachManager(targets, connector, log);
-    const names = plan.services.map((name) => `${mode.stack}_${name}`);
-    const items = [];
-    for (const [index, name] of names.entries()) {
-        const before = index === 0
-            ? await checkManager(manager, name, nonce)
-            : (await manager.look(name, nonce)).snapshot;
-        items.push(newFollowed(name, before));
-    }
-    if (plan.rewritten.length > 0) {
-        log.info(`${plan.rewritten.join(', ')}: image set to ${mode.image ?? ''}.`);
-    }
-    const args = [
-        'stack',
-        'deploy',
-        '--with-registry-auth',
-        '--compose-file',
-        COMPOSE_FILE_ARGUMENT,
-        ...(mode.prune ? ['--prune'] : []),
-        mode.stack,
-    ];
-    const applied = await manager.docker(args, nonce, { registry: mode.registry, file: plan.text });
-    if (applied.result.code !== 0) {
-        const why = applied.reason ??
-            `docker stack deploy failed (exit code ${applied.result.code ?? 'none'}); see the log above`;
-        log.end(`${mode.stack}: failed`);
-        throw new errors_1.ActionFailure(`${mode.stack}: ${why}.`);
-    }
-    const timedOut = await followToTheEnd(manager, items, nonce, started + timeoutMs, clock, true, timeoutMs, say);
-    const outcomes = [];
-    for (const item of items) {
-        const rewritten = plan.rewritten.some((name) => `${mode.stack}_${name}` === item.name);
-        outcomes.push(await outcomeOf(manager, item, rewritten ? mode.image : undefined, timedOut.has(item.name), timeoutMs, nonce, started, clock));
-    }
-    const bad = outcomes.filter((outcome) => !['created', 'updated', 'unchanged'].includes(outcome.status));
-    log.end(`${mode.stack}: ${bad.length === 0 ? 'deployed' : `${bad.length} of ${outcomes.length} services failed`} (${(0, duration_1.formatDuration)(clock.now() - started)})`);
-    return outcomes;
-}
-
-
-/***/ }),
-
-/***/ 6572:
+/***/ 6601:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5250,8 +4645,8 @@ exports.updateArguments = updateArguments;
 // Service mode's inputs, each checked against Docker's own grammar, and the arguments of
 // `docker service create` and `docker service update` made from them. Nothing here runs
 // anything: swarm-deploy.ts hands the arguments, one a line, to remote/swarm-apply.sh.
-const errors_1 = __nccwpck_require__(7782);
-const input_values_1 = __nccwpck_require__(440);
+const errors_1 = __nccwpck_require__(9223);
+const input_values_1 = __nccwpck_require__(9153);
 /**
  * Swarm's rule for service names (a DNS label: letters, digits and '-', not at either end, at
  * most 63 characters); stacks prefix them with `<stack>_`, which a name may then hold.
@@ -5457,7 +4852,7 @@ function updateArguments(spec, order, existing) {
 
 /***/ }),
 
-/***/ 7613:
+/***/ 1488:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5690,7 +5085,7 @@ function describeTask(task) {
 
 /***/ }),
 
-/***/ 9969:
+/***/ 562:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -5707,8 +5102,8 @@ exports.planUpload = planUpload;
 // user mistake (a missing file, a link out of the workspace) found before any connection.
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
-const glob_1 = __nccwpck_require__(2963);
+const errors_1 = __nccwpck_require__(9223);
+const glob_1 = __nccwpck_require__(1954);
 /** Reads `upload`: one `LOCAL => REMOTE` a line; blank lines and `#` comments are skipped. */
 function parseUploadMappings(text) {
     const mappings = [];
@@ -5969,7 +5364,7 @@ function linkTarget(linkRemote, targetRemote) {
 
 /***/ }),
 
-/***/ 5281:
+/***/ 4004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5979,10 +5374,10 @@ exports.uploadOnlyOn = uploadOnlyOn;
 exports.describeUpload = describeUpload;
 // Puts `upload` on each host's connection, before its script or deploy runs on that same
 // connection, and runs it alone when the step has no script (the scp-action use).
-const duration_1 = __nccwpck_require__(4113);
-const errors_1 = __nccwpck_require__(7782);
-const connector_1 = __nccwpck_require__(7437);
-const upload_1 = __nccwpck_require__(865);
+const duration_1 = __nccwpck_require__(3788);
+const errors_1 = __nccwpck_require__(9223);
+const connector_1 = __nccwpck_require__(1198);
+const upload_1 = __nccwpck_require__(8796);
 /**
  * A Connector that uploads the plan on each host's first connection, before handing it over:
  * a failed upload fails the host before anything runs there.
@@ -6076,7 +5471,7 @@ function formatBytes(bytes) {
 
 /***/ }),
 
-/***/ 865:
+/***/ 8796:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6093,7 +5488,7 @@ exports.upload = upload;
 const node_crypto_1 = __nccwpck_require__(7598);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(7782);
+const errors_1 = __nccwpck_require__(9223);
 /** Files written at once: each is a few round trips; many hide the latency. */
 const FILES_IN_FLIGHT = 48;
 /** Writes in flight for one large file, and their size. */
@@ -6389,20 +5784,6 @@ module.exports = require("fs");
 
 /***/ }),
 
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = require("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = require("https");
-
-/***/ }),
-
 /***/ 9278:
 /***/ ((module) => {
 
@@ -6501,7 +5882,7 @@ module.exports = require("path");
 
 /***/ }),
 
-/***/ 932:
+/***/ 8551:
 /***/ ((module) => {
 
 module.exports = require("process");
@@ -6512,13 +5893,6 @@ module.exports = require("process");
 /***/ ((module) => {
 
 module.exports = require("stream");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = require("tls");
 
 /***/ }),
 
@@ -6704,8 +6078,8 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__nccwpck_require__(2694);
-const main_1 = __nccwpck_require__(7965);
+__nccwpck_require__(2577);
+const main_1 = __nccwpck_require__(2296);
 void (0, main_1.run)();
 
 })();

@@ -21,7 +21,7 @@ import { runScriptOn } from './run-script';
 import { loadSsh2, readLoginKeys, type Credentials } from './ssh';
 import { maskSecret } from '../../shared/mask';
 import { planStack } from './stack-file';
-import { deployService, deployStack, type ServiceOutcome } from './swarm-deploy';
+import type { ServiceOutcome } from './swarm-deploy';
 import type { UploadStats } from './upload';
 import { planUpload } from './upload-plan';
 import { uploadOnlyOn, UploadingConnector } from './upload-run';
@@ -133,6 +133,8 @@ async function runSwarmMode(
   connector: Connector,
 ): Promise<void> {
   const label = mode.kind === 'service' ? mode.spec.service : mode.stack;
+  // A chunk of its own in the bundle, with the Docker API client and Node's http it loads.
+  const { deployService, deployStack } = await import('./swarm-deploy.js');
   const log = new HostLog(label, 'single', (line) => ctx.runner.info(line));
   let outcomes: ServiceOutcome[];
   try {
