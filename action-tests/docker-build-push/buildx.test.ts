@@ -393,10 +393,8 @@ test('a buildx that answers is the only probe: no docker --version', async () =>
   );
   expect(main.errors).toEqual([]);
   expect(calls.map((call) => call[0])).toEqual(['version', 'build']);
-  expect(docker.calls().map((call) => call.split(' ').slice(0, 2).join(' '))).toEqual([
-    'buildx version',
-    'login --username',
-    'buildx build',
-    `logout ${registry.address}`,
-  ]);
+  const commands = docker.calls().map((call) => call.split(' ').slice(0, 2).join(' '));
+  // The probe and the login run side by side, then the build.
+  expect(commands.slice(0, 2).sort()).toEqual(['buildx version', 'login --username']);
+  expect(commands.slice(2)).toEqual(['buildx build']);
 });

@@ -1,6 +1,15 @@
 // docker-build-push's bundle, run as the runner runs it, against a dockerd and a registry with
 // basic auth that this file starts itself (and a failing proxy in front of the registry).
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { runAction, type ActionRun, type EventSpec, type StepResult } from '../harness/run-action';
 import { clientEnvironment, run, type DockerDaemon } from '../services/dockerd';
@@ -214,6 +223,71 @@ test('the post step logs out: the config folder is gone and its credentials no l
   expect(pull.code).not.toBe(0);
   expect(pull.stderr).toMatch(/no basic auth credentials|unauthorized/);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A credential store standing for the runner's keychain: `docker-credential-secretservice`,
+ * which the docker CLI picks by itself on Linux when it is on PATH (and `pass` is not) and
+ * config.json holds no credentials. It keeps each login in a file and records what it is asked.
+ */
+function credentialStore(): { folder: string; saved: string; asked: () => string[] } {
+  const folder = mkdtempSync(path.join(fixture.folder, 'store-'));
+  const saved = path.join(folder, 'saved');
+  const record = path.join(folder, 'asked');
+  mkdirSync(saved);
+  const helper = path.join(folder, 'docker-credential-secretservice');
+  writeFileSync(
+    helper,
+    `#!${process.execPath}
+const fs = require('fs');
+// stdin read as a stream: the CLI's pipe may be non-blocking, which readFileSync(0) fails on.
+let input = '';
+process.stdin.setEncoding('utf8').on('data', (chunk) => { input += chunk; }).on('end', () => {
+  input = input.trim();
+  const action = process.argv[2];
+  const server = action === 'store' ? JSON.parse(input).ServerURL : input;
+  const file = ${JSON.stringify(saved)} + '/' + encodeURIComponent(server);
+  fs.appendFileSync(${JSON.stringify(record)}, action + ' ' + server + '\\n');
+  if (action === 'store') fs.writeFileSync(file, input);
+  else if (action === 'erase') fs.rmSync(file, { force: true });
+  else if (action === 'get') {
+    if (!fs.existsSync(file)) { process.stdout.write('credentials not found in native keychain'); process.exit(1); }
+    process.stdout.write(fs.readFileSync(file, 'utf8'));
+  } else if (action === 'list') process.stdout.write('{}');
+});
+`,
+    { mode: 0o755 },
+  );
+  const asked = () =>
+    existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean) : [];
+  return { folder, saved, asked };
+}
+
+test('a login the CLI hands to a credential store of its choosing is logged out of in post', async () => {
+  const store = credentialStore();
+  let inFolder: Record<string, unknown> = {};
+  const { main, post } = await buildPush(
+    { image: `${registry.address}/team/store`, ...credentials(), tags: 'one' },
+    {
+      env: { PATH: `${store.folder}:/usr/bin:${process.env.PATH ?? '/bin'}` },
+      beforePost: (step) => {
+        const file = path.join(step.state['config-dir'], 'config.json');
+        inFolder = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      },
+    },
+  );
+  expect(main.errors).toEqual([]);
+  expect(await registry.digest('team/store', 'one')).toBe(main.outputs.digest);
+  // The password went to the store, not to the folder.
+  expect(inFolder.credsStore).toBe('secretservice');
+  expect(JSON.stringify(inFolder)).not.toContain(Buffer.from(registry.password).toString('base64'));
+  expect(store.asked()).toContain(`store ${registry.address}`);
+
+  expect(post?.exitCode).toBe(0);
+  expect(post?.warnings).toEqual([]);
+  expect(post?.stdout).toContain(`Logged out of ${registry.address}`);
+  expect(store.asked()).toContain(`erase ${registry.address}`);
+  expect(readdirSync(store.saved)).toEqual([]);
 });
 
 test('logout: false keeps the login for later steps through DOCKER_CONFIG', async () => {
@@ -492,13 +566,16 @@ test('the classic path starts one docker process to learn the CLI: no buildx pro
   expect(main.errors).toEqual([]);
   expect(post?.exitCode).toBe(0);
   const commands = docker.calls().map((call) => call.split(' ').slice(0, 2).join(' '));
-  expect(commands.slice(0, 3)).toEqual(['--version', 'login --username', 'build --tag']);
+  // The probe and the login run side by side, then the build.
+  expect(commands.slice(0, 2).sort()).toEqual(['--version', 'login --username']);
+  expect(commands[2]).toBe('build --tag');
   // The size is asked while the push runs.
   expect(commands.slice(3, 5).sort()).toEqual([
     'image inspect',
     `push ${registry.address}/team/probes:one`,
   ]);
-  expect(commands.slice(5)).toEqual([`logout ${registry.address}`]);
+  // The login sits in the private config.json, which post removes: no docker logout.
+  expect(commands.slice(5)).toEqual([]);
 });
 
 describe('configuration errors stop the step before any side effect', () => {

@@ -140,6 +140,15 @@ test('one build to two registries: each registry holds every tag at the digest r
     `Logged in to ${alpha.address} as alpha-user, ${beta.address} as beta-user`,
   );
   expect(main.state['login-registries'].split('\n')).toEqual([alpha.address, beta.address]);
+  // The two pushes ran at once: no log groups, each line of docker's prefixed with its repository.
+  expect(main.stdout).not.toContain('::group::Pushing');
+  for (const [repository, digest] of [
+    [first.toLowerCase(), digests[first.toLowerCase()]],
+    [second, digests[second]],
+  ]) {
+    expect(main.stdout).toContain(`${repository} | one: digest: ${digest}`);
+    expect(main.stdout).toContain(`${repository} | two: digest: ${digest}`);
+  }
   expect(main.summary).toContain(`<td>${second}:one<br>${second}:two</td>`);
 
   // image-refs pull from each registry, with every local copy gone first.

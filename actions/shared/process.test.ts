@@ -117,3 +117,17 @@ test('a missing program that streams still closes its stop-commands section', as
   const token = /^::stop-commands::([0-9a-f]{32})\n/.exec(text)?.[1];
   expect(text).toBe(`::stop-commands::${token}\n\n::${token}::\n`);
 });
+
+test('onOutput gets each stream as it comes, and nothing is written to the log', async () => {
+  const pieces: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  const [result, text] = await logged(() =>
+    runProcess(node, ['-e', 'process.stdout.write("one\\ntw"); process.stderr.write("err\\n")'], {
+      onOutput: (chunk, from) => {
+        pieces[from] += chunk;
+      },
+    }),
+  );
+  expect(pieces).toEqual({ stdout: 'one\ntw', stderr: 'err\n' });
+  expect(result.stdout).toBe('one\ntw');
+  expect(text).toBe('');
+});

@@ -1,8 +1,12 @@
 // Running a program to its end. A program gets an argv array, never a command line: nothing the
 // user wrote ever reaches a shell. Each action maps the result to what its callers expect.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+
+// child_process and crypto are loaded at the first program a step runs, not at its start: a
+// step that runs none (a post step with nothing left to undo) starts about 10 ms sooner.
+const childProcess = () => process.getBuiltinModule('node:child_process');
+const randomToken = () => process.getBuiltinModule('node:crypto').randomBytes(16).toString('hex');
 
 export interface ProcessOptions {
   /** The program's whole environment; the step's own when not given. */
@@ -16,6 +20,12 @@ export interface ProcessOptions {
    * add masks) in this job.
    */
   stream?: boolean;
+  /**
+   * Handed each piece of output as it comes, with the stream it came on, for a caller that
+   * prints it itself (prefixed lines of programs running at once, whose stop-commands markers
+   * would interleave). Pieces are not whole lines.
+   */
+  onOutput?: (chunk: string, from: 'stdout' | 'stderr') => void;
   /**
    * After this long the program and what it started are killed (SIGKILL to its process group);
    * by default it may run as long as it takes.
@@ -47,6 +57,7 @@ export type RunProcess = (
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
 export const runProcess: RunProcess = (file, args, options = {}) =>
   new Promise((resolve) => {
+    const { spawn } = childProcess();
     // stdout and stderr are always pipes; stdin is one only when there is input.
     const child = spawn(file, args, {
       cwd: options.cwd,
@@ -60,17 +71,19 @@ export const runProcess: RunProcess = (file, args, options = {}) =>
     let stderr = '';
     let error: NodeJS.ErrnoException | undefined;
     let timedOut = false;
+    const token = options.stream ? randomToken() : '';
     const keep = (text: string, chunk: string) =>
       options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-    const token = options.stream ? randomBytes(16).toString('hex') : '';
     if (options.stream) process.stdout.write(`::stop-commands::${token}\n`);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout = keep(stdout, chunk);
       if (options.stream) process.stdout.write(chunk);
+      options.onOutput?.(chunk, 'stdout');
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = keep(stderr, chunk);
       if (options.stream) process.stdout.write(chunk);
+      options.onOutput?.(chunk, 'stderr');
     });
     const timer =
       options.timeoutMs === undefined

@@ -673,6 +673,7 @@ exports.createBuilderArguments = createBuilderArguments;
 exports.clientHasBuiltInBuildKit = clientHasBuiltInBuildKit;
 exports.chooseBuilder = chooseBuilder;
 exports.checkBuilderSupports = checkBuilderSupports;
+exports.suitsAnyBuilder = suitsAnyBuilder;
 exports.buildArguments = buildArguments;
 exports.buildEnvironment = buildEnvironment;
 const errors_1 = __nccwpck_require__(9223);
@@ -782,6 +783,29 @@ function checkBuilderSupports(builder, options) {
     if (options.secrets.length > 0 && !builder.buildkit) {
         throw needsBuildx('secrets', 'Build secrets need BuildKit: set up buildx and use builder: buildx.');
     }
+}
+/**
+ * Whether every builder the probe could choose takes the build's options: then nothing the
+ * probe finds can refuse them, and the logins need not wait for it. With builder: buildx the
+ * probe may find no buildx, which is a refusal.
+ */
+function suitsAnyBuilder(choice, options) {
+    if (choice === 'buildx')
+        return false;
+    const candidates = [
+        { kind: 'docker', buildkit: false, description: '' },
+        { kind: 'docker', buildkit: true, description: '' },
+        ...(choice === 'auto' ? [{ kind: 'buildx', buildkit: true, description: '' }] : []),
+    ];
+    return candidates.every((builder) => {
+        try {
+            checkBuilderSupports(builder, options);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    });
 }
 /** The argv after `docker` for the build; `references` are full `<name>:<tag>` references. */
 function buildArguments(builder, options, references, labels, files) {
@@ -1026,6 +1050,7 @@ class DockerCli {
             input: options.input,
             // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
             stream: options.stream,
+            onOutput: options.onOutput,
             keepChars: OUTPUT_LIMIT,
             timeoutMs: options.limit?.ms,
         });
@@ -1163,6 +1188,8 @@ exports.userConfigDir = userConfigDir;
 exports.withoutCredentials = withoutCredentials;
 exports.readUserConfig = readUserConfig;
 exports.hasUserCredentials = hasUserCredentials;
+exports.loginsOutsideFile = loginsOutsideFile;
+exports.readConfigFile = readConfigFile;
 exports.credentialsFor = credentialsFor;
 exports.createPrivateConfig = createPrivateConfig;
 exports.removePrivateConfig = removePrivateConfig;
@@ -1212,21 +1239,12 @@ function withoutCredentials(config) {
     }
     return kept;
 }
-/** The user's config.json, or {} when there is none or it cannot be read. */
+/**
+ * The user's config.json, or {} when there is none or it cannot be read (an unreadable config
+ * gives nothing to keep; the CLI would refuse it anyway).
+ */
 async function readUserConfig(userDir) {
-    const userFile = (0, node_path_1.join)(userDir, 'config.json');
-    if (!(0, node_fs_1.existsSync)(userFile))
-        return {};
-    try {
-        const parsed = JSON.parse(await (0, promises_1.readFile)(userFile, 'utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-            return parsed;
-        }
-    }
-    catch {
-        // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
-    }
-    return {};
+    return (await readConfigFile(userDir)) ?? {};
 }
 /** The keys under which a config's `auths`/`credHelpers` may hold a registry's credentials. */
 function configKeys(registry) {
@@ -1251,6 +1269,34 @@ function hasUserCredentials(config, registry) {
     const auths = section(config, 'auths');
     const helpers = section(config, 'credHelpers');
     return configKeys(registry).some((key) => key in auths || key in helpers);
+}
+/**
+ * Of the registries the step logged in to, those whose credentials the CLI may have put outside
+ * the private config.json: every one when the file names a credential store (the CLI picks one
+ * by itself when it finds `docker-credential-secretservice` or `docker-credential-pass` on PATH
+ * and the file holds no credentials), else those with a credential helper. Only these need
+ * `docker logout`; a login the file holds in `auths` goes when the folder is removed. A file
+ * that cannot be read (`undefined`) leaves every registry to log out of.
+ */
+function loginsOutsideFile(config, registries) {
+    if (config === undefined)
+        return registries;
+    if (typeof config.credsStore === 'string' && config.credsStore !== '')
+        return registries;
+    const helpers = section(config, 'credHelpers');
+    return registries.filter((registry) => configKeys(registry).some((key) => key in helpers));
+}
+/** A config.json as the CLI left it; undefined when it is missing or not a JSON object. */
+async function readConfigFile(dir) {
+    try {
+        const parsed = JSON.parse(await (0, promises_1.readFile)((0, node_path_1.join)(dir, 'config.json'), 'utf8'));
+        return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /**
  * The user's `auths` and `credHelpers` entries for the given registries, which the private
@@ -1563,6 +1609,7 @@ const docker_cli_1 = __nccwpck_require__(6909);
 const docker_config_1 = __nccwpck_require__(1485);
 const image_name_1 = __nccwpck_require__(9589);
 const inputs_1 = __nccwpck_require__(951);
+const prefixed_output_1 = __nccwpck_require__(9841);
 const report_1 = __nccwpck_require__(8828);
 const state_1 = __nccwpck_require__(4413);
 const tags_1 = __nccwpck_require__(7879);
@@ -1600,8 +1647,27 @@ async function main(ctx) {
     let docker = new docker_cli_1.DockerCli(ctx.exec, env);
     // buildx-version: the step brings its own buildx, so whether there is one is known.
     const bringsBuildx = inputs.buildxVersion !== undefined && inputs.builder !== 'docker';
-    let builder = (0, builder_1.chooseBuilder)(inputs.builder, await probeClient(docker, inputs.builder, env, bringsBuildx));
-    (0, builder_1.checkBuilderSupports)(builder, build);
+    const probing = probeClient(docker, inputs.builder, env, bringsBuildx);
+    // The logins run alongside the probe when nothing it finds can refuse the build (no side
+    // effect before a configuration error) and the private config needs no buildx of the step's
+    // own or temporary builder; otherwise they wait for it.
+    const early = inputs.logins.length > 0 &&
+        !bringsBuildx &&
+        !(0, builder_1.containerDriverNeed)(build) &&
+        (0, builder_1.suitsAnyBuilder)(inputs.builder, build)
+        ? logInAll(ctx, docker, inputs)
+        : undefined;
+    // Its failure is told after the probe's and the configuration's, which come first.
+    early?.catch(() => undefined);
+    let builder;
+    try {
+        builder = (0, builder_1.chooseBuilder)(inputs.builder, await probing);
+        (0, builder_1.checkBuilderSupports)(builder, build);
+    }
+    catch (error) {
+        await early?.catch(() => undefined);
+        throw error;
+    }
     const plugin = bringsBuildx ? await obtainBuildx(ctx, inputs) : undefined;
     if (inputs.builder === 'auto' && builder.kind === 'buildx') {
         builder = (await builderFor(ctx, docker, build, bringsBuildx)) ?? builder;
@@ -1627,7 +1693,7 @@ async function main(ctx) {
     };
     const workDir = await (0, promises_1.mkdtemp)((0, node_path_1.join)(env.RUNNER_TEMP || (0, node_os_1.tmpdir)(), 'docker-build-push-'));
     try {
-        docker = await logInAll(ctx, docker, inputs, { builder: builder.instance, plugin });
+        docker = await (early ?? logInAll(ctx, docker, inputs, { builder: builder.instance, plugin }));
         if (builder.instance) {
             await createTemporaryBuilder(docker, builder.instance, inputs.buildkitImage);
         }
@@ -1637,10 +1703,13 @@ async function main(ctx) {
         await log.group(`Building ${images.map((each) => each.fullName).join(', ')} with ${builder.description}`, () => runBuild(docker, builder, args, inputs, ctx));
         report.buildMs = clock.now() - buildStarted;
         report.imageId = (await (0, promises_1.readFile)(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
-        // The local image's size, asked while the pushes run rather than after them.
-        const sizing = report.imageId && !(build.push && builder.kind === 'buildx')
-            ? localImageSize(docker, report.imageId).catch(() => undefined)
+        // The local image's size (buildx with push leaves no local image), asked while the pushes
+        // run rather than after them, once they have started: the pushes are what the step waits on.
+        const imageId = report.imageId;
+        const askSize = () => imageId && !(build.push && builder.kind === 'buildx')
+            ? localImageSize(docker, imageId).catch(() => undefined)
             : undefined;
+        let sizing;
         if (build.push && builder.kind === 'buildx') {
             // buildx pushed while building: its metadata file holds the digest the registry took.
             // One --push sends the same manifest to every registry.
@@ -1652,8 +1721,13 @@ async function main(ctx) {
         else if (build.push) {
             const pushStarted = clock.now();
             report.pushed = true;
-            await pushAll(docker, imageReports, inputs, ctx);
+            const pushing = pushAll(docker, imageReports, inputs, ctx);
+            sizing = askSize();
+            await pushing;
             report.pushMs = clock.now() - pushStarted;
+        }
+        else {
+            sizing = askSize();
         }
         report.digest = imageReports[0].digest;
         const undetermined = imageReports.find((each) => !each.digest);
@@ -1835,42 +1909,63 @@ async function runBuild(docker, builder, args, inputs, ctx) {
     }
 }
 /**
- * Pushes every tag of every repository, one registry after another, and records the digest
- * each registry answered. Tags of one repository share one manifest, so its registry must
- * answer one digest; registries may differ (one rewriting manifests) and are reported each.
+ * Pushes every tag of every repository and records the digest each registry answered. The
+ * repositories are pushed at once, each its tags one after another (after the first, a tag
+ * costs the registry a manifest only); their lines come prefixed with the repository. Tags of
+ * one repository share one manifest, so its registry must answer one digest; registries may
+ * differ (one rewriting manifests) and are reported each. A failure waits for the other pushes,
+ * so that what it says was already pushed is all there is.
  */
 async function pushAll(docker, images, inputs, ctx) {
     const done = [];
-    for (const [index, image] of images.entries()) {
-        const where = (0, image_name_1.registryLabel)(inputs.images[index].registry);
+    const failedAt = [];
+    const several = images.length > 1;
+    if (several) {
+        ctx.log.info(`Pushing to ${images.map((image) => image.name).join(', ')} at once; each line starts with its repository.`);
+    }
+    const results = await Promise.allSettled(images.map(async (image, index) => {
+        const output = several
+            ? new prefixed_output_1.PrefixedOutput(image.name, (line) => ctx.log.info(line))
+            : undefined;
         const digests = new Map();
         for (const reference of image.references) {
-            try {
-                const result = await ctx.log.group(`Pushing ${reference}`, () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, inputs.retries, () => docker.check(`docker push ${reference}`, ['push', reference], {
-                    stream: true,
-                    limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
-                }), ctx));
-                digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
-                done.push(reference);
-            }
-            catch (error) {
-                const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
-                if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
-                    throw new errors_1.ActionFailure(`${where} refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`);
-                }
-                if (error instanceof errors_1.ActionFailure) {
-                    throw new errors_1.ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
-                }
-                throw error;
-            }
+            const push = () => (0, docker_cli_1.withRegistryRetry)(`Push of ${reference}`, inputs.retries, () => docker.check(`docker push ${reference}`, ['push', reference], {
+                stream: !output,
+                onOutput: output && ((chunk, from) => output.add(chunk, from)),
+                limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
+            }), ctx).finally(() => output?.end());
+            failedAt[index] = reference;
+            const result = output ? await push() : await ctx.log.group(`Pushing ${reference}`, push);
+            digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
+            done.push(reference);
         }
         const distinct = new Set(digests.values());
         if (distinct.size > 1) {
             const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
-            throw new errors_1.ActionFailure(`${where} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`);
+            throw new errors_1.ActionFailure(`${(0, image_name_1.registryLabel)(inputs.images[index].registry)} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`);
         }
         image.digest = [...distinct][0];
+    }));
+    const failures = results.flatMap((result, index) => result.status === 'rejected'
+        ? [pushFailure(result.reason, inputs.images[index], failedAt[index], done)]
+        : []);
+    // Every failure is told; the step fails with the first.
+    for (const failure of failures.slice(1))
+        ctx.log.error(failure.message);
+    if (failures.length > 0)
+        throw failures[0];
+}
+/** What a failed push of one repository tells the user, with what was pushed where. */
+function pushFailure(error, image, reference, done) {
+    const where = (0, image_name_1.registryLabel)(image.registry);
+    const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+    if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
+        return new errors_1.ActionFailure(`${where} refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`);
     }
+    if (error instanceof errors_1.ActionFailure) {
+        return new errors_1.ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+    }
+    return error instanceof Error ? error : new Error(String(error));
 }
 function imageRefsText(images) {
     return images.map((each) => `${each.name}@${each.digest ?? '?'}`).join(', ');
@@ -1895,6 +1990,67 @@ async function writeSummary(summary, report) {
     const rows = (0, report_1.summaryRows)(report).map((row) => row.map((html) => ({ html })));
     await summary.addHeading('Docker image', 3).addTable((0, summary_1.tableRows)(rows)).write();
 }
+
+
+/***/ }),
+
+/***/ 9841:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PrefixedOutput = void 0;
+/**
+ * The live output of one of several pushes that run at once. Log groups and stop-commands
+ * sections cannot interleave, so each line is printed on its own, prefixed with the repository
+ * it goes to: cut at `\r` too, no line then starts with `::`, and the log makes the rest inert.
+ */
+class PrefixedOutput {
+    label;
+    write;
+    maxLine;
+    pending = { stdout: '', stderr: '' };
+    constructor(label, write, 
+    /** A line longer than this is printed in pieces: the CLI's output is outside text. */
+    maxLine = 16_384) {
+        this.label = label;
+        this.write = write;
+        this.maxLine = maxLine;
+    }
+    add(chunk, from) {
+        let text = this.pending[from] + chunk;
+        let newline = text.indexOf('\n');
+        let start = 0;
+        while (newline >= 0) {
+            this.print(text.slice(start, newline));
+            start = newline + 1;
+            newline = text.indexOf('\n', start);
+        }
+        text = text.slice(start);
+        while (text.length > this.maxLine) {
+            this.print(text.slice(0, this.maxLine));
+            text = text.slice(this.maxLine);
+        }
+        this.pending[from] = text;
+    }
+    /** Prints what is left of each stream: a last line without a newline. */
+    end() {
+        for (const from of ['stdout', 'stderr']) {
+            if (this.pending[from] !== '')
+                this.print(this.pending[from]);
+            this.pending[from] = '';
+        }
+    }
+    /** `\r` ends a line for the runner as `\n` does: each piece gets the prefix. */
+    print(line) {
+        const pieces = line.split('\r');
+        if (pieces.length > 1 && pieces.at(-1) === '')
+            pieces.pop();
+        for (const piece of pieces)
+            this.write(`${this.label} | ${piece}`);
+    }
+}
+exports.PrefixedOutput = PrefixedOutput;
 
 
 /***/ }),
@@ -3025,19 +3181,20 @@ function inertInline(text) {
 /***/ }),
 
 /***/ 9035:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.runProcess = void 0;
-// Running a program to its end. A program gets an argv array, never a command line: nothing the
-// user wrote ever reaches a shell. Each action maps the result to what its callers expect.
-const node_child_process_1 = __nccwpck_require__(1421);
-const node_crypto_1 = __nccwpck_require__(7598);
+// child_process and crypto are loaded at the first program a step runs, not at its start: a
+// step that runs none (a post step with nothing left to undo) starts about 10 ms sooner.
+const childProcess = () => process.getBuiltinModule('node:child_process');
+const randomToken = () => process.getBuiltinModule('node:crypto').randomBytes(16).toString('hex');
 /** Runs a program to its end and collects its output; never rejects once it is spawned. */
 const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    const { spawn } = childProcess();
     // stdout and stderr are always pipes; stdin is one only when there is input.
-    const child = (0, node_child_process_1.spawn)(file, args, {
+    const child = spawn(file, args, {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -3049,19 +3206,21 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
     let stderr = '';
     let error;
     let timedOut = false;
+    const token = options.stream ? randomToken() : '';
     const keep = (text, chunk) => options.keepChars === undefined ? text + chunk : (text + chunk).slice(-options.keepChars);
-    const token = options.stream ? (0, node_crypto_1.randomBytes)(16).toString('hex') : '';
     if (options.stream)
         process.stdout.write(`::stop-commands::${token}\n`);
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
         stdout = keep(stdout, chunk);
         if (options.stream)
             process.stdout.write(chunk);
+        options.onOutput?.(chunk, 'stdout');
     });
     child.stderr.setEncoding('utf8').on('data', (chunk) => {
         stderr = keep(stderr, chunk);
         if (options.stream)
             process.stdout.write(chunk);
+        options.onOutput?.(chunk, 'stderr');
     });
     const timer = options.timeoutMs === undefined
         ? undefined
@@ -3436,13 +3595,6 @@ module.exports = require("node:async_hooks");
 /***/ ((module) => {
 
 module.exports = require("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = require("node:child_process");
 
 /***/ }),
 

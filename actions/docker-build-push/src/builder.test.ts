@@ -9,6 +9,7 @@ import {
   containerDriverNeed,
   createBuilderArguments,
   parseBuilderDriver,
+  suitsAnyBuilder,
   temporaryBuilder,
   type Builder,
 } from './builder';
@@ -293,6 +294,28 @@ describe('checkBuilderSupports', () => {
     [LEGACY, { cacheFrom: ['type=registry,ref=r/x:c'] }],
   ])('%j accepts %j', (builder, overrides) => {
     expect(() => checkBuilderSupports(builder, options(overrides))).not.toThrow();
+  });
+});
+
+describe('suitsAnyBuilder: whether the logins may run alongside the probe', () => {
+  test.each<['auto' | 'docker', Partial<BuildOptions>]>([
+    ['auto', {}],
+    ['docker', {}],
+    ['auto', { cacheFrom: ['type=registry,ref=r/x:c'], buildArgs: ['A=1'] }],
+  ])('%s with %j: yes, no builder refuses it', (choice, overrides) => {
+    expect(suitsAnyBuilder(choice, options(overrides))).toBe(true);
+  });
+
+  test.each<['auto' | 'buildx' | 'docker', Partial<BuildOptions>]>([
+    ['buildx', {}],
+    ['auto', { annotations: ['a=b'] }],
+    ['auto', { provenance: 'true' }],
+    ['auto', { platforms: ['linux/amd64'] }],
+    ['auto', { cacheTo: ['type=inline'] }],
+    ['auto', { secrets: parseSecrets('id=a,env=A') }],
+    ['docker', { cacheFrom: ['type=gha'] }],
+  ])('%s with %j: no, the probe decides', (choice, overrides) => {
+    expect(suitsAnyBuilder(choice, options(overrides))).toBe(false);
   });
 });
 

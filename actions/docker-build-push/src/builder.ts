@@ -157,6 +157,28 @@ export function checkBuilderSupports(builder: Builder, options: BuildOptions): v
   }
 }
 
+/**
+ * Whether every builder the probe could choose takes the build's options: then nothing the
+ * probe finds can refuse them, and the logins need not wait for it. With builder: buildx the
+ * probe may find no buildx, which is a refusal.
+ */
+export function suitsAnyBuilder(choice: BuilderChoice, options: BuildOptions): boolean {
+  if (choice === 'buildx') return false;
+  const candidates: Builder[] = [
+    { kind: 'docker', buildkit: false, description: '' },
+    { kind: 'docker', buildkit: true, description: '' },
+    ...(choice === 'auto' ? [{ kind: 'buildx' as const, buildkit: true, description: '' }] : []),
+  ];
+  return candidates.every((builder) => {
+    try {
+      checkBuilderSupports(builder, options);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export interface BuildFiles {
   iidFile: string;
   /** buildx only: where it writes the pushed digest. */

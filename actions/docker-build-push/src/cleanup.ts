@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { ActionContext } from '../../shared/context';
 import { runPostStep } from '../../shared/step';
 import { DockerCli, errorOutput, lastLines } from './docker-cli';
-import { removePrivateConfig } from './docker-config';
+import { loginsOutsideFile, readConfigFile, removePrivateConfig } from './docker-config';
 import { loginServerOf, registryLabel } from './image-name';
 import { readPostState, TEMPORARY_BUILDER_PREFIX } from './state';
 
@@ -30,10 +30,12 @@ export async function cleanup(ctx: ActionContext): Promise<void> {
     log.info(`Keeping the login in ${state.configDir} for the rest of the job (logout: false).`);
     return;
   }
-  // At once: the folder goes right after, so logouts racing on its config.json lose nothing;
-  // each still clears what a credential store of the CLI's own choosing may hold.
+  // A login the private config.json holds goes with the folder: no docker process is needed.
+  // Those in a credential store or helper are logged out of, at once: the folder goes right
+  // after, so logouts racing on its config.json lose nothing.
+  const outside = loginsOutsideFile(await readConfigFile(state.configDir), state.loginRegistries);
   const results = await Promise.all(
-    state.loginRegistries.map((registry) => {
+    outside.map((registry) => {
       const server = loginServerOf(registry);
       return docker.exec(server ? ['logout', server] : ['logout']);
     }),
@@ -41,7 +43,7 @@ export async function cleanup(ctx: ActionContext): Promise<void> {
   for (const [index, result] of results.entries()) {
     if (result.code !== 0) {
       log.warning(
-        `docker logout of ${registryLabel(state.loginRegistries[index])} failed (${lastLines(errorOutput(result))}); removing the credentials anyway.`,
+        `docker logout of ${registryLabel(outside[index])} failed (${lastLines(errorOutput(result))}); removing the credentials anyway.`,
       );
     }
   }

@@ -4,7 +4,7 @@ import { ActionFailure } from '../../shared/errors';
 import type { ProcessOptions, ProcessResult, RunProcess } from '../../shared/process';
 import { withRetry, type RetryDecision } from '../../shared/retry';
 
-export interface DockerOptions extends Pick<ProcessOptions, 'input' | 'stream'> {
+export interface DockerOptions extends Pick<ProcessOptions, 'input' | 'stream' | 'onOutput'> {
   /** Variables added to the CLI's environment for this call. */
   env?: Record<string, string>;
   /** The call's time limit, and the input that set it, for the error. */
@@ -32,6 +32,7 @@ export class DockerCli {
       input: options.input,
       // Output of a build is the Dockerfile's to write: streamed, it cannot issue commands.
       stream: options.stream,
+      onOutput: options.onOutput,
       keepChars: OUTPUT_LIMIT,
       timeoutMs: options.limit?.ms,
     });

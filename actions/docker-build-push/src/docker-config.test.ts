@@ -15,6 +15,8 @@ import {
   createPrivateConfig,
   credentialsFor,
   hasUserCredentials,
+  loginsOutsideFile,
+  readConfigFile,
   readUserConfig,
   removePrivateConfig,
   userConfigDir,
@@ -163,4 +165,47 @@ test("buildx's plugin files: the config's folder, its extra folders, then the sy
     '/usr/libexec/docker/cli-plugins/docker-buildx',
   ]);
   expect(buildxPluginCandidates('/c', {})[0]).toBe('/c/cli-plugins/docker-buildx');
+});
+
+describe('loginsOutsideFile: the logins post must log out of, by what the CLI wrote', () => {
+  const registries = ['docker.io', 'ghcr.io', '127.0.0.1:5000'];
+
+  test('credentials in auths alone: none, the folder takes them', () => {
+    const config = {
+      auths: {
+        'https://index.docker.io/v1/': { auth: 'dTpw' },
+        'ghcr.io': { auth: 'dTpw' },
+        '127.0.0.1:5000': { auth: 'dTpw' },
+      },
+    };
+    expect(loginsOutsideFile(config, registries)).toEqual([]);
+  });
+
+  test('a credential store the CLI chose: every one', () => {
+    const config = { auths: { 'ghcr.io': {} }, credsStore: 'secretservice' };
+    expect(loginsOutsideFile(config, registries)).toEqual(registries);
+  });
+
+  test('an empty credsStore is no store', () => {
+    expect(loginsOutsideFile({ credsStore: '' }, registries)).toEqual([]);
+  });
+
+  test('credential helpers: the registries they serve, under any of their keys', () => {
+    const config = { credHelpers: { 'index.docker.io': 'desktop', 'https://127.0.0.1:5000': 'x' } };
+    expect(loginsOutsideFile(config, registries)).toEqual(['docker.io', '127.0.0.1:5000']);
+  });
+
+  test('a file that could not be read: every one', () => {
+    expect(loginsOutsideFile(undefined, registries)).toEqual(registries);
+  });
+
+  test('readConfigFile: undefined for a missing file, a non-object or broken JSON', async () => {
+    expect(await readConfigFile(root)).toBeUndefined();
+    for (const text of ['[1]', 'null', '{"auths":']) {
+      writeFileSync(path.join(root, 'config.json'), text);
+      expect(await readConfigFile(root)).toBeUndefined();
+    }
+    writeFileSync(path.join(root, 'config.json'), '{"credsStore":"pass"}');
+    expect(await readConfigFile(root)).toEqual({ credsStore: 'pass' });
+  });
 });

@@ -51,19 +51,12 @@ export function withoutCredentials(config: Record<string, unknown>): Record<stri
   return kept;
 }
 
-/** The user's config.json, or {} when there is none or it cannot be read. */
+/**
+ * The user's config.json, or {} when there is none or it cannot be read (an unreadable config
+ * gives nothing to keep; the CLI would refuse it anyway).
+ */
 export async function readUserConfig(userDir: string): Promise<Record<string, unknown>> {
-  const userFile = join(userDir, 'config.json');
-  if (!existsSync(userFile)) return {};
-  try {
-    const parsed: unknown = JSON.parse(await readFile(userFile, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {
-    // An unreadable config gives nothing to keep; the CLI would refuse it anyway.
-  }
-  return {};
+  return (await readConfigFile(userDir)) ?? {};
 }
 
 /** The keys under which a config's `auths`/`credHelpers` may hold a registry's credentials. */
@@ -90,6 +83,36 @@ export function hasUserCredentials(config: Record<string, unknown>, registry: st
   const auths = section(config, 'auths');
   const helpers = section(config, 'credHelpers');
   return configKeys(registry).some((key) => key in auths || key in helpers);
+}
+
+/**
+ * Of the registries the step logged in to, those whose credentials the CLI may have put outside
+ * the private config.json: every one when the file names a credential store (the CLI picks one
+ * by itself when it finds `docker-credential-secretservice` or `docker-credential-pass` on PATH
+ * and the file holds no credentials), else those with a credential helper. Only these need
+ * `docker logout`; a login the file holds in `auths` goes when the folder is removed. A file
+ * that cannot be read (`undefined`) leaves every registry to log out of.
+ */
+export function loginsOutsideFile(
+  config: Record<string, unknown> | undefined,
+  registries: string[],
+): string[] {
+  if (config === undefined) return registries;
+  if (typeof config.credsStore === 'string' && config.credsStore !== '') return registries;
+  const helpers = section(config, 'credHelpers');
+  return registries.filter((registry) => configKeys(registry).some((key) => key in helpers));
+}
+
+/** A config.json as the CLI left it; undefined when it is missing or not a JSON object. */
+export async function readConfigFile(dir: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

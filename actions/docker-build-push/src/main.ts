@@ -19,6 +19,7 @@ import {
   containerDriverNeed,
   createBuilderArguments,
   parseBuilderDriver,
+  suitsAnyBuilder,
   temporaryBuilder,
   type Builder,
   type BuilderChoice,
@@ -42,6 +43,7 @@ import {
 } from './docker-config';
 import { loginServerOf, registryLabel } from './image-name';
 import { getInputs, type Inputs } from './inputs';
+import { PrefixedOutput } from './prefixed-output';
 import type { RegistryLogin } from './registry-auth';
 import {
   mergeLabels,
@@ -96,11 +98,27 @@ export async function main(ctx: ActionContext): Promise<void> {
   let docker = new DockerCli(ctx.exec, env);
   // buildx-version: the step brings its own buildx, so whether there is one is known.
   const bringsBuildx = inputs.buildxVersion !== undefined && inputs.builder !== 'docker';
-  let builder = chooseBuilder(
-    inputs.builder,
-    await probeClient(docker, inputs.builder, env, bringsBuildx),
-  );
-  checkBuilderSupports(builder, build);
+  const probing = probeClient(docker, inputs.builder, env, bringsBuildx);
+  // The logins run alongside the probe when nothing it finds can refuse the build (no side
+  // effect before a configuration error) and the private config needs no buildx of the step's
+  // own or temporary builder; otherwise they wait for it.
+  const early =
+    inputs.logins.length > 0 &&
+    !bringsBuildx &&
+    !containerDriverNeed(build) &&
+    suitsAnyBuilder(inputs.builder, build)
+      ? logInAll(ctx, docker, inputs)
+      : undefined;
+  // Its failure is told after the probe's and the configuration's, which come first.
+  early?.catch(() => undefined);
+  let builder: Builder;
+  try {
+    builder = chooseBuilder(inputs.builder, await probing);
+    checkBuilderSupports(builder, build);
+  } catch (error) {
+    await early?.catch(() => undefined);
+    throw error;
+  }
   const plugin = bringsBuildx ? await obtainBuildx(ctx, inputs) : undefined;
   if (inputs.builder === 'auto' && builder.kind === 'buildx') {
     builder = (await builderFor(ctx, docker, build, bringsBuildx)) ?? builder;
@@ -133,7 +151,7 @@ export async function main(ctx: ActionContext): Promise<void> {
   };
   const workDir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'docker-build-push-'));
   try {
-    docker = await logInAll(ctx, docker, inputs, { builder: builder.instance, plugin });
+    docker = await (early ?? logInAll(ctx, docker, inputs, { builder: builder.instance, plugin }));
     if (builder.instance) {
       await createTemporaryBuilder(docker, builder.instance, inputs.buildkitImage);
     }
@@ -153,11 +171,14 @@ export async function main(ctx: ActionContext): Promise<void> {
     );
     report.buildMs = clock.now() - buildStarted;
     report.imageId = (await readFile(files.iidFile, 'utf8').catch(() => '')).trim() || undefined;
-    // The local image's size, asked while the pushes run rather than after them.
-    const sizing =
-      report.imageId && !(build.push && builder.kind === 'buildx')
-        ? localImageSize(docker, report.imageId).catch(() => undefined)
+    // The local image's size (buildx with push leaves no local image), asked while the pushes
+    // run rather than after them, once they have started: the pushes are what the step waits on.
+    const imageId = report.imageId;
+    const askSize = () =>
+      imageId && !(build.push && builder.kind === 'buildx')
+        ? localImageSize(docker, imageId).catch(() => undefined)
         : undefined;
+    let sizing: Promise<number | undefined> | undefined;
 
     if (build.push && builder.kind === 'buildx') {
       // buildx pushed while building: its metadata file holds the digest the registry took.
@@ -168,8 +189,12 @@ export async function main(ctx: ActionContext): Promise<void> {
     } else if (build.push) {
       const pushStarted = clock.now();
       report.pushed = true;
-      await pushAll(docker, imageReports, inputs, ctx);
+      const pushing = pushAll(docker, imageReports, inputs, ctx);
+      sizing = askSize();
+      await pushing;
       report.pushMs = clock.now() - pushStarted;
+    } else {
+      sizing = askSize();
     }
     report.digest = imageReports[0].digest;
     const undetermined = imageReports.find((each) => !each.digest);
@@ -406,9 +431,12 @@ async function runBuild(
 }
 
 /**
- * Pushes every tag of every repository, one registry after another, and records the digest
- * each registry answered. Tags of one repository share one manifest, so its registry must
- * answer one digest; registries may differ (one rewriting manifests) and are reported each.
+ * Pushes every tag of every repository and records the digest each registry answered. The
+ * repositories are pushed at once, each its tags one after another (after the first, a tag
+ * costs the registry a manifest only); their lines come prefixed with the repository. Tags of
+ * one repository share one manifest, so its registry must answer one digest; registries may
+ * differ (one rewriting manifests) and are reported each. A failure waits for the other pushes,
+ * so that what it says was already pushed is all there is.
  */
 async function pushAll(
   docker: DockerCli,
@@ -417,47 +445,75 @@ async function pushAll(
   ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<void> {
   const done: string[] = [];
-  for (const [index, image] of images.entries()) {
-    const where = registryLabel(inputs.images[index].registry);
-    const digests = new Map<string, string | undefined>();
-    for (const reference of image.references) {
-      try {
-        const result = await ctx.log.group(`Pushing ${reference}`, () =>
+  const failedAt: string[] = [];
+  const several = images.length > 1;
+  if (several) {
+    ctx.log.info(
+      `Pushing to ${images.map((image) => image.name).join(', ')} at once; each line starts with its repository.`,
+    );
+  }
+  const results = await Promise.allSettled(
+    images.map(async (image, index) => {
+      const output = several
+        ? new PrefixedOutput(image.name, (line) => ctx.log.info(line))
+        : undefined;
+      const digests = new Map<string, string | undefined>();
+      for (const reference of image.references) {
+        const push = () =>
           withRegistryRetry(
             `Push of ${reference}`,
             inputs.retries,
             () =>
               docker.check(`docker push ${reference}`, ['push', reference], {
-                stream: true,
+                stream: !output,
+                onOutput: output && ((chunk, from) => output.add(chunk, from)),
                 limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
               }),
             ctx,
-          ),
-        );
+          ).finally(() => output?.end());
+        failedAt[index] = reference;
+        const result = output ? await push() : await ctx.log.group(`Pushing ${reference}`, push);
         digests.set(reference, pushedDigest(result.stdout));
         done.push(reference);
-      } catch (error) {
-        const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
-        if (isAuthenticationFailure(error)) {
-          throw new ActionFailure(
-            `${where} refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`,
-          );
-        }
-        if (error instanceof ActionFailure) {
-          throw new ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
-        }
-        throw error;
       }
-    }
-    const distinct = new Set(digests.values());
-    if (distinct.size > 1) {
-      const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
-      throw new ActionFailure(
-        `${where} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`,
-      );
-    }
-    image.digest = [...distinct][0];
+      const distinct = new Set(digests.values());
+      if (distinct.size > 1) {
+        const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
+        throw new ActionFailure(
+          `${registryLabel(inputs.images[index].registry)} answered different digests for tags of one image: ${list.join('; ')}. Another push may have raced this one.`,
+        );
+      }
+      image.digest = [...distinct][0];
+    }),
+  );
+  const failures = results.flatMap((result, index) =>
+    result.status === 'rejected'
+      ? [pushFailure(result.reason, inputs.images[index], failedAt[index], done)]
+      : [],
+  );
+  // Every failure is told; the step fails with the first.
+  for (const failure of failures.slice(1)) ctx.log.error(failure.message);
+  if (failures.length > 0) throw failures[0];
+}
+
+/** What a failed push of one repository tells the user, with what was pushed where. */
+function pushFailure(
+  error: unknown,
+  image: Inputs['images'][number],
+  reference: string,
+  done: string[],
+): Error {
+  const where = registryLabel(image.registry);
+  const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+  if (isAuthenticationFailure(error)) {
+    return new ActionFailure(
+      `${where} refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`,
+    );
   }
+  if (error instanceof ActionFailure) {
+    return new ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function imageRefsText(images: ImageReport[]): string {
