@@ -11,51 +11,20 @@
 // Targets: the reader at least 0.8x JSON.parse's throughput, with a lower peak memory.
 // Generated files live under /tmp and are deleted at the end.
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nodeBinary, repoRoot } from '../harness/run-action';
 import { peakMbOf, writePeakReporter } from './lib/coverage-gate-run';
+import { ReportWriter, writeIstanbulFinal } from './lib/report-writers';
 import { figuresTable, sideBySide } from './lib/measure';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const MB = 1024 * 1024;
 const node = nodeBinary();
 /** The size of the chunks read-reports.ts reads a report in. */
 const CHUNK = 64 * 1024;
-
-/** Writes text in large pieces. */
-function writer(file: string) {
-  const fd = openSync(file, 'w');
-  let parts: string[] = [];
-  let size = 0;
-  return {
-    write(text: string) {
-      parts.push(text);
-      size += text.length;
-      if (size > 4 * MB) {
-        writeSync(fd, parts.join(''));
-        parts = [];
-        size = 0;
-      }
-    },
-    close() {
-      writeSync(fd, parts.join(''));
-      closeSync(fd);
-    },
-  };
-}
 
 const indentList = (items: readonly unknown[]) => `[${items.join(', ')}]`;
 
@@ -65,7 +34,7 @@ const indentList = (items: readonly unknown[]) => `[${items.join(', ')}]`;
  * Returns the number of covered statement lines.
  */
 function writeCoveragePy(file: string): number {
-  const out = writer(file);
+  const out = new ReportWriter(file);
   let covered = 0;
   out.write(
     '{"meta": {"format": 3, "version": "7.6.1", "timestamp": "2026-12-05T20:00:00.000000", "branch_coverage": true, "show_contexts": false}, "files": {',
@@ -113,51 +82,15 @@ function writeCoveragePy(file: string): number {
  * many files as the coverage.py report, for about the same size. Returns the covered lines.
  */
 function writeIstanbul(file: string): number {
-  const out = writer(file);
-  let covered = 0;
-  const span = (line: number, column: number) =>
-    `{"start":{"line":${line},"column":${column}},"end":{"line":${line},"column":${column + 24}}}`;
-  out.write('{');
-  for (let f = 0; f < FILES / 4; f++) {
-    const name = `/home/runner/work/big/big/src/package_${f % 997}/module_${f}.js`;
-    const statementMap: string[] = [];
-    const s: string[] = [];
-    for (let st = 0; st < 12; st++) {
-      const line = st * 3 + 1;
-      const hits = (line * 7 + f) % 5 === 0 ? 0 : ((line * 13 + f) % 40) + 1;
-      if (hits > 0) covered++;
-      statementMap.push(`"${st}":${span(line, 2)}`);
-      s.push(`"${st}":${hits}`);
-    }
-    const fnMap: string[] = [];
-    const fn: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const line = i * 18 + 1;
-      fnMap.push(
-        `"${i}":{"name":"function_${i}_of_${f}","decl":${span(line, 9)},"loc":${span(line, 0)},"line":${line}}`,
-      );
-      fn.push(`"${i}":${(f + i) % 3}`);
-    }
-    const branchMap: string[] = [];
-    const b: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const line = i * 18 + 4;
-      branchMap.push(
-        `"${i}":{"loc":${span(line, 4)},"type":"if","locations":[${span(line, 4)},${span(line, 4)}],"line":${line}}`,
-      );
-      b.push(`"${i}":[${(f + i) % 4},${i % 2}]`);
-    }
-    out.write(
-      `${f > 0 ? ',' : ''}${JSON.stringify(name)}:{"path":${JSON.stringify(name)},` +
-        `"statementMap":{${statementMap.join(',')}},"fnMap":{${fnMap.join(',')}},` +
-        `"branchMap":{${branchMap.join(',')}},"s":{${s.join(',')}},"f":{${fn.join(',')}},` +
-        `"b":{${b.join(',')}},"_coverageSchema":"1a1c01bbd47fc00a2c39e90264f33305004495a9",` +
-        `"hash":"${(f * 2654435761).toString(16).padStart(40, '0')}"}`,
-    );
-  }
-  out.write('}');
-  out.close();
-  return covered;
+  return writeIstanbulFinal(file, {
+    files: FILES / 4,
+    statements: 12,
+    functions: 2,
+    functionStep: 18,
+    branches: 2,
+    schemaAndHash: true,
+    finalNewline: false,
+  }).covered;
 }
 
 type Format = 'coverage-py-json' | 'istanbul-final';

@@ -5,16 +5,16 @@
 // its own, whose peak resident memory (VmHWM) is its own. Target: under 250 MB for both.
 // Generated files live under /tmp and are deleted at the end.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nodeBinary } from '../harness/run-action';
 import { runCoverageGate, writePeakReporter } from './lib/coverage-gate-run';
 import { figuresTable, sideBySide } from './lib/measure';
+import { ReportWriter } from './lib/report-writers';
 
 const FILES = 100_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const MB = 1024 * 1024;
 const node = nodeBinary();
 interface Expected {
   covered: number;
@@ -26,18 +26,8 @@ interface Expected {
  * `lines` lines, 16 branches); a line counts as covered when any section ran it.
  */
 function writeLcov(file: string, sections: number, lines: number): Expected {
-  const fd = openSync(file, 'w');
-  let parts: string[] = [];
-  let size = 0;
-  const write = (text: string) => {
-    parts.push(text);
-    size += text.length;
-    if (size > 4 * MB) {
-      writeSync(fd, parts.join(''));
-      parts = [];
-      size = 0;
-    }
-  };
+  const out = new ReportWriter(file);
+  const write = (text: string) => out.write(text);
   let covered = 0;
   for (let section = 0; section < sections; section++) {
     for (let f = 0; f < FILES; f++) {
@@ -70,8 +60,7 @@ function writeLcov(file: string, sections: number, lines: number): Expected {
       write(`BRF:16\nLF:${lines}\nLH:${hit}\nend_of_record\n`);
     }
   }
-  writeSync(fd, parts.join(''));
-  closeSync(fd);
+  out.close();
   return { covered, total: FILES * lines };
 }
 

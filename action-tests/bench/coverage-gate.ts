@@ -7,20 +7,13 @@
 // its own. Targets: the action at least 3x faster than each library, its peak below 300 MB.
 // Generated files live under /tmp and are deleted at the end.
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nodeBinary, repoRoot } from '../harness/run-action';
 import { peakMbOf, REPORT_RSS, runCoverageGate, writePeakReporter } from './lib/coverage-gate-run';
 import { figuresTable, sideBySide, type Figures } from './lib/measure';
+import { ReportWriter, writeIstanbulFinal } from './lib/report-writers';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -29,30 +22,6 @@ type Kind = 'lcov' | 'cobertura' | 'istanbul-final';
 const KINDS = (process.env.BENCH_REPORTS ?? 'lcov,cobertura,istanbul-final').split(',');
 const node = nodeBinary();
 
-/** Writes text in large pieces, so generating 200 MB takes seconds, not minutes. */
-class Writer {
-  private parts: string[] = [];
-  private size = 0;
-  private readonly fd: number;
-  constructor(file: string) {
-    this.fd = openSync(file, 'w');
-  }
-  write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size > 4 * 1024 * 1024) this.flush();
-  }
-  flush(): void {
-    writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
 interface Expected {
   covered: number;
   total: number;
@@ -60,7 +29,7 @@ interface Expected {
 
 /** An lcov tracefile: per file 4 functions, 150 lines, 16 branches (about 2 KB). */
 function writeLcov(file: string): Expected {
-  const out = new Writer(file);
+  const out = new ReportWriter(file);
   let covered = 0;
   let total = 0;
   for (let f = 0; f < FILES; f++) {
@@ -88,7 +57,7 @@ function writeLcov(file: string): Expected {
 
 /** A Cobertura report: per file one class with 52 lines, every eighth a branch (about 2 KB). */
 function writeCobertura(file: string): Expected {
-  const out = new Writer(file);
+  const out = new ReportWriter(file);
   let covered = 0;
   let total = 0;
   out.write(
@@ -130,53 +99,16 @@ function writeCobertura(file: string): Expected {
  * Istanbul's coverage-final.json: per file 24 statements on lines of their own, 3 functions and
  * 4 two-way branches, in the shape Istanbul writes (about 2 KB per file).
  */
-function writeIstanbulFinal(file: string): Expected {
-  const out = new Writer(file);
-  let covered = 0;
-  let total = 0;
-  const span = (line: number, column: number) =>
-    `{"start":{"line":${line},"column":${column}},"end":{"line":${line},"column":${column + 24}}}`;
-  out.write('{');
-  for (let f = 0; f < FILES; f++) {
-    const name = `/home/runner/work/big/big/src/package_${f % 997}/module_${f}.js`;
-    const statementMap: string[] = [];
-    const s: string[] = [];
-    for (let st = 0; st < 24; st++) {
-      const line = st * 3 + 1;
-      const hits = (line * 7 + f) % 5 === 0 ? 0 : ((line * 13 + f) % 40) + 1;
-      if (hits > 0) covered++;
-      total++;
-      statementMap.push(`"${st}":${span(line, 2)}`);
-      s.push(`"${st}":${hits}`);
-    }
-    const fnMap: string[] = [];
-    const fn: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const line = i * 24 + 1;
-      fnMap.push(
-        `"${i}":{"name":"function_${i}_of_${f}","decl":${span(line, 9)},"loc":${span(line, 0)},"line":${line}}`,
-      );
-      fn.push(`"${i}":${(f + i) % 3}`);
-    }
-    const branchMap: string[] = [];
-    const b: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const line = i * 18 + 4;
-      branchMap.push(
-        `"${i}":{"loc":${span(line, 4)},"type":"if","locations":[${span(line, 4)},${span(line, 4)}],"line":${line}}`,
-      );
-      b.push(`"${i}":[${(f + i) % 4},${i % 2}]`);
-    }
-    out.write(
-      `${f > 0 ? ',' : ''}${JSON.stringify(name)}:{"path":${JSON.stringify(name)},` +
-        `"statementMap":{${statementMap.join(',')}},"fnMap":{${fnMap.join(',')}},` +
-        `"branchMap":{${branchMap.join(',')}},"s":{${s.join(',')}},"f":{${fn.join(',')}},` +
-        `"b":{${b.join(',')}}}`,
-    );
-  }
-  out.write('}\n');
-  out.close();
-  return { covered, total };
+function writeIstanbul(file: string): Expected {
+  return writeIstanbulFinal(file, {
+    files: FILES,
+    statements: 24,
+    functions: 3,
+    functionStep: 24,
+    branches: 4,
+    schemaAndHash: false,
+    finalNewline: true,
+  });
 }
 
 interface Run {
@@ -321,7 +253,7 @@ async function main(): Promise<void> {
     const cases: [Kind, string, (file: string) => Expected][] = [
       ['lcov', 'lcov.info', writeLcov],
       ['cobertura', 'coverage.xml', writeCobertura],
-      ['istanbul-final', 'coverage-final.json', writeIstanbulFinal],
+      ['istanbul-final', 'coverage-final.json', writeIstanbul],
     ];
     for (const [kind, name, write] of cases) {
       if (!KINDS.includes(kind)) continue;
