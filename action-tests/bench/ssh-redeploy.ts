@@ -1,8 +1,9 @@
 // ssh-redeploy, figures against real OpenSSH servers on loopback:
 // 1. fan-out: 10 servers each running `sleep 1`, parallel 10, side by side with its peer (ten
-//    OpenSSH clients started at once on the same servers) and its floor (a Node process that only
-//    waits 1 s); targets: the step under 2 s, no slower than the ten clients, within 1.15x of the
-//    floor (run one after the other it would take over 10 s);
+//    OpenSSH clients started at once on the same servers), a bare ssh2 client doing the same in
+//    one Node process, and its floor (a Node process that only waits 1 s); targets: the step
+//    under 2 s, no slower than the ten clients, within 1.15x of the floor (run one after the
+//    other it would take over 10 s);
 // 2. per-command overhead: the whole step running `true` on one server, side by side with the
 //    OpenSSH client (`ssh -i key user@host true`, host key checked too); target: under 1.5x;
 // 3. a configuration error against `node -e 0`: ssh2 is loaded only once the inputs are good.
@@ -73,6 +74,39 @@ function finished(command: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * A bare ssh2 client: connects to every server at once (the same user and Ed25519 key, the host
+ * key checked against its SHA256 fingerprint), runs `sleep 1` on each and exits.
+ */
+function bareSsh2Script(ssh2: string, user: SshUser): string {
+  return `
+const { createHash } = require('node:crypto');
+const { Client } = require(${JSON.stringify(ssh2)});
+const privateKey = ${JSON.stringify(user.keys.ed25519.privateKey)};
+const fingerprint = (key) => 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+const run = ([port, expected]) => new Promise((resolve, reject) => {
+  const client = new Client();
+  client.on('error', reject);
+  client.on('ready', () => client.exec('sleep 1', (error, stream) => {
+    if (error) return reject(error);
+    stream.stderr.resume();
+    stream.resume().on('close', (code) => {
+      client.end();
+      code === 0 ? resolve() : reject(new Error('sleep exited ' + code));
+    });
+  }));
+  client.connect({
+    host: '127.0.0.1', port, username: ${JSON.stringify(user.name)}, privateKey,
+    hostVerifier: (key) => fingerprint(key) === expected,
+  });
+});
+Promise.all(JSON.parse(process.argv[2]).map(run)).then(
+  () => process.exit(0),
+  (error) => { console.error(String(error)); process.exit(1); },
+);
+`;
+}
+
 async function main(): Promise<void> {
   const user = await createSshUser('bench-ssh-redeploy');
   const servers: SshServer[] = [];
@@ -100,6 +134,11 @@ async function main(): Promise<void> {
       `${user.name}@127.0.0.1`,
       command,
     ];
+    // What ssh2 alone does on the same servers: the lowest any ssh2-based step could go here,
+    // the servers' own work included (they share the 2 cores with the client).
+    const bareClient = path.join(folder, 'bare-ssh2.js');
+    writeFileSync(bareClient, bareSsh2Script(require.resolve('ssh2'), user));
+    const bareHosts = servers.map((server) => [server.port, server.hostKeyFingerprint]);
     const fanOutEnv = stepEnvironment(inputsFor(servers, user, 'sleep 1', FAN_OUT_HOSTS));
     const fanOut = await sideBySide(
       [
@@ -115,6 +154,10 @@ async function main(): Promise<void> {
             ),
         },
         {
+          name: `bare ssh2: one Node process, ${FAN_OUT_HOSTS} ssh2 clients at once, sleep 1 each`,
+          run: () => finished(node, [bareClient, JSON.stringify(bareHosts)]),
+        },
+        {
           name: 'floor: node -e "setTimeout(()=>{},1000)"',
           run: () => finished(node, ['-e', 'setTimeout(()=>{},1000)']),
         },
@@ -122,7 +165,7 @@ async function main(): Promise<void> {
       FAN_OUT_ROUNDS,
       1,
     );
-    const [step, clients, floor] = fanOut;
+    const [step, clients, bare, floor] = fanOut;
 
     const [first] = servers;
     const oneHostEnv = stepEnvironment(inputsFor([first], user, 'true', 1));
@@ -169,7 +212,8 @@ async function main(): Promise<void> {
         `Fan-out, ${FAN_OUT_ROUNDS} interleaved rounds:\n\n${figuresTable(fanOut)}\n\n` +
         `Step median ${(step.medianMs / 1000).toFixed(2)} s (target: under 2 s; serial would be over ${FAN_OUT_HOSTS} s); ` +
         `step/clients ${(step.medianMs / clients.medianMs).toFixed(2)}x (target: at most 1x); ` +
-        `step/floor ${(step.medianMs / floor.medianMs).toFixed(2)}x (target: within 1.15x)\n\n` +
+        `step/floor ${(step.medianMs / floor.medianMs).toFixed(2)}x (target: within 1.15x); ` +
+        `bare ssh2/floor ${(bare.medianMs / floor.medianMs).toFixed(2)}x, step/bare ssh2 ${(step.medianMs / bare.medianMs).toFixed(2)}x\n\n` +
         `Per-command overhead, ${OVERHEAD_ROUNDS} interleaved rounds:\n\n${figuresTable(overhead)}\n\n` +
         `Ratio of medians: ${ratio.toFixed(2)}x (target: under 1.5x)\n\n` +
         `Configuration error, ${OVERHEAD_ROUNDS} interleaved rounds:\n\n${figuresTable(coldStart)}\n\n` +
