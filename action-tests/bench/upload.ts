@@ -13,7 +13,7 @@ import { figuresTable, sideBySide, type Figures } from './lib/measure';
 
 /** OpenSSH's sftp client. */
 const SFTP_CLIENT = 'sftp';
-const ROUNDS = 5;
+const ROUNDS = 9;
 const LARGE_BYTES = 100 * 1024 * 1024;
 const TREE_FILES = 1000;
 
