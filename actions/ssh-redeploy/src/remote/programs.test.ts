@@ -23,6 +23,10 @@ import { SHELLS, startServer, type Server } from './program-testing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Each test runs the programs in real shells, and kill-group.sh looks again each second: under a
+// loaded CI run, the 5 s default has been too short for one of them.
+jest.setTimeout(20_000);
+
 /** Everything a shell could make something of, on one line... */
 const ONE_LINE = `it's "$(touch pwned)" \`touch pwned\` ; touch pwned $HOME \\ ' " *`;
 /** ...and on two, where a value may hold a line break. */
