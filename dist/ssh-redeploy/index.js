@@ -2048,7 +2048,6 @@ function parseRegistry(raw) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readMarker = readMarker;
 exports.deployContainerOn = deployContainerOn;
-const node_crypto_1 = __nccwpck_require__(7598);
 const duration_1 = __nccwpck_require__(3788);
 const errors_1 = __nccwpck_require__(9223);
 const deploy_program_1 = __nccwpck_require__(7943);
@@ -2088,7 +2087,7 @@ function readMarker(line, nonce, report) {
     }
     return true;
 }
-function planOf(mode, sudoMarker) {
+function planOf(mode, sudoPrompt) {
     return {
         spec: mode.spec,
         registry: mode.registry,
@@ -2100,7 +2099,7 @@ function planOf(mode, sudoMarker) {
         stopTimeoutSeconds: mode.stopTimeoutSeconds,
         ...(mode.terminal && {
             sudo: {
-                prompt: `[sudo] password for %p ${sudoMarker}`,
+                prompt: sudoPrompt,
                 docker: mode.terminal.sudoPassword !== undefined,
             },
         }),
@@ -2111,7 +2110,7 @@ async function deployContainerOn(target, mode, timeoutMs, connector, log, clock)
     const started = clock.now();
     const nonce = (0, deploy_program_1.newNonce)();
     // On a terminal, sudo prompts with a text of this deploy's own, which the step answers.
-    const sudoMarker = `[${(0, node_crypto_1.randomBytes)(8).toString('hex')}]`;
+    const sudo = (0, ssh_1.newSudoPrompt)();
     const report = { containerLog: [] };
     const outcome = (status, exitCode, error) => ({
         host: target.label,
@@ -2126,13 +2125,13 @@ async function deployContainerOn(target, mode, timeoutMs, connector, log, clock)
     log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
     let result;
     try {
-        const program = (0, deploy_program_1.deployProgram)(planOf(mode, sudoMarker), nonce);
+        const program = (0, deploy_program_1.deployProgram)(planOf(mode, sudo.prompt), nonce);
         result = await (0, run_script_1.runOnHost)(target, program, timeoutMs, connector, log, {
             // On a terminal, stderr comes on the same stream, and lines end with CRLF (LineSplitter
             // takes the CR off): the marker lines read the same.
             stdoutLine: (line) => readMarker(line, nonce, report),
             terminal: mode.terminal && {
-                prompt: sudoMarker,
+                prompt: sudo.marker,
                 sudoPassword: mode.terminal.sudoPassword,
             },
         });
@@ -3230,7 +3229,6 @@ function readKeyFile(given, workspace) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.run = run;
 exports.main = main;
-const node_crypto_1 = __nccwpck_require__(7598);
 const node_fs_1 = __nccwpck_require__(3024);
 const errors_1 = __nccwpck_require__(9223);
 const step_1 = __nccwpck_require__(6254);
@@ -3288,10 +3286,9 @@ async function main(ctx) {
     try {
         if (mode.kind === 'script') {
             // On a terminal, sudo prompts with a text of this run's own, which the step answers.
-            const marker = `[${(0, node_crypto_1.randomBytes)(8).toString('hex')}]`;
-            const prompt = `[sudo] password for %p ${marker}: `;
+            const { marker, prompt } = (0, ssh_1.newSudoPrompt)();
             const script = {
-                program: (0, remote_shell_1.scriptProgram)(mode.script, mode.terminal ? { ...mode.variables, SUDO_PROMPT: prompt } : mode.variables),
+                program: (0, remote_shell_1.scriptProgram)(mode.script, mode.terminal ? { ...mode.variables, SUDO_PROMPT: `${prompt}: ` } : mode.variables),
                 timeoutMs: inputs.commandTimeoutMs,
                 keptStdout: STDOUT_OUTPUT_CHARACTERS,
                 terminal: mode.terminal && {
@@ -3979,7 +3976,11 @@ exports.Connection = void 0;
 exports.loadSsh2 = loadSsh2;
 exports.readLoginKeys = readLoginKeys;
 exports.connect = connect;
+exports.newSudoPrompt = newSudoPrompt;
 exports.signalName = signalName;
+// The one module that speaks SSH, through ssh2. ssh2 is big: it is loaded on first use, after
+// the inputs have been read and checked, so a configuration error fails fast.
+const node_crypto_1 = __nccwpck_require__(7598);
 const errors_1 = __nccwpck_require__(9223);
 const duration_1 = __nccwpck_require__(3788);
 const host_port_1 = __nccwpck_require__(5088);
@@ -4335,6 +4336,14 @@ function describeConnectionError(error, settings) {
     if (error.code === 'ECONNREFUSED')
         return 'connection refused (is sshd listening on that port?)';
     return error.message;
+}
+/**
+ * A sudo prompt of the run's own, `[sudo] password for <user> [<random>]` (sudo fills in %p):
+ * its random part, `marker`, is what the step watches the terminal for (TerminalOptions.prompt).
+ */
+function newSudoPrompt() {
+    const marker = `[${(0, node_crypto_1.randomBytes)(8).toString('hex')}]`;
+    return { marker, prompt: `[sudo] password for %p ${marker}` };
 }
 /** A prompt is the end of what the terminal shows, after the last line break. */
 const PROMPT_TAIL_CHARACTERS = 4_096;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../../shared/duration';
 import { errorMessage } from '../../shared/errors';
 import type { Clock } from '../../shared/retry';
@@ -9,7 +8,7 @@ import type { HostLog } from './host-log';
 import type { Target } from './hosts';
 import type { ContainerMode } from './inputs';
 import { runOnHost } from './run-script';
-import { signalName, type RunResult } from './ssh';
+import { newSudoPrompt, signalName, type RunResult } from './ssh';
 
 /** What the deploy program reported through its marker lines. */
 export interface DeployReport {
@@ -57,7 +56,7 @@ export function readMarker(line: string, nonce: string, report: DeployReport): b
   return true;
 }
 
-function planOf(mode: ContainerMode, sudoMarker: string): DeployPlan {
+function planOf(mode: ContainerMode, sudoPrompt: string): DeployPlan {
   return {
     spec: mode.spec,
     registry: mode.registry,
@@ -69,7 +68,7 @@ function planOf(mode: ContainerMode, sudoMarker: string): DeployPlan {
     stopTimeoutSeconds: mode.stopTimeoutSeconds,
     ...(mode.terminal && {
       sudo: {
-        prompt: `[sudo] password for %p ${sudoMarker}`,
+        prompt: sudoPrompt,
         docker: mode.terminal.sudoPassword !== undefined,
       },
     }),
@@ -88,7 +87,7 @@ export async function deployContainerOn(
   const started = clock.now();
   const nonce = newNonce();
   // On a terminal, sudo prompts with a text of this deploy's own, which the step answers.
-  const sudoMarker = `[${randomBytes(8).toString('hex')}]`;
+  const sudo = newSudoPrompt();
   const report: DeployReport = { containerLog: [] };
   const outcome = (status: HostStatus, exitCode: number | null, error?: string): HostOutcome => ({
     host: target.label,
@@ -104,13 +103,13 @@ export async function deployContainerOn(
   log.begin(`${target.label}: deploy ${mode.spec.image} as ${mode.spec.container}`);
   let result: RunResult;
   try {
-    const program = deployProgram(planOf(mode, sudoMarker), nonce);
+    const program = deployProgram(planOf(mode, sudo.prompt), nonce);
     result = await runOnHost(target, program, timeoutMs, connector, log, {
       // On a terminal, stderr comes on the same stream, and lines end with CRLF (LineSplitter
       // takes the CR off): the marker lines read the same.
       stdoutLine: (line) => readMarker(line, nonce, report),
       terminal: mode.terminal && {
-        prompt: sudoMarker,
+        prompt: sudo.marker,
         sudoPassword: mode.terminal.sudoPassword,
       },
     });

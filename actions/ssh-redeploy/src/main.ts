@@ -1,5 +1,4 @@
 import type { ActionContext } from '../../shared/context';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ActionFailure, ConfigurationError, errorMessage } from '../../shared/errors';
 import { runMainStep } from '../../shared/step';
@@ -18,7 +17,7 @@ import {
   type ReportMode,
 } from './report';
 import { runScriptOn } from './run-script';
-import { loadSsh2, readLoginKeys, type Credentials } from './ssh';
+import { loadSsh2, newSudoPrompt, readLoginKeys, type Credentials } from './ssh';
 import { maskSecret } from '../../shared/mask';
 import { planStack } from './stack-file';
 import type { ServiceOutcome } from './swarm-deploy';
@@ -70,12 +69,11 @@ export async function main(ctx: ActionContext): Promise<void> {
   try {
     if (mode.kind === 'script') {
       // On a terminal, sudo prompts with a text of this run's own, which the step answers.
-      const marker = `[${randomBytes(8).toString('hex')}]`;
-      const prompt = `[sudo] password for %p ${marker}: `;
+      const { marker, prompt } = newSudoPrompt();
       const script = {
         program: scriptProgram(
           mode.script,
-          mode.terminal ? { ...mode.variables, SUDO_PROMPT: prompt } : mode.variables,
+          mode.terminal ? { ...mode.variables, SUDO_PROMPT: `${prompt}: ` } : mode.variables,
         ),
         timeoutMs: inputs.commandTimeoutMs,
         keptStdout: STDOUT_OUTPUT_CHARACTERS,

@@ -1,5 +1,6 @@
 // The one module that speaks SSH, through ssh2. ssh2 is big: it is loaded on first use, after
 // the inputs have been read and checked, so a configuration error fails fast.
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type {
   AnyAuthMethod,
@@ -518,6 +519,15 @@ export interface RunResult extends Pick<ProcessResult, 'code' | 'signal' | 'time
 export interface TerminalOptions {
   prompt: string;
   sudoPassword?: string;
+}
+
+/**
+ * A sudo prompt of the run's own, `[sudo] password for <user> [<random>]` (sudo fills in %p):
+ * its random part, `marker`, is what the step watches the terminal for (TerminalOptions.prompt).
+ */
+export function newSudoPrompt(): { marker: string; prompt: string } {
+  const marker = `[${randomBytes(8).toString('hex')}]`;
+  return { marker, prompt: `[sudo] password for %p ${marker}` };
 }
 
 /** A prompt is the end of what the terminal shows, after the last line break. */
