@@ -1918,7 +1918,8 @@ async function runBuild(docker, builder, args, inputs, ctx) {
  */
 async function pushAll(docker, images, inputs, ctx) {
     const done = [];
-    const failedAt = [];
+    /** Per repository, the reference being pushed: none once its pushes are done. */
+    const pushing = [];
     const several = images.length > 1;
     if (several) {
         ctx.log.info(`Pushing to ${images.map((image) => image.name).join(', ')} at once; each line starts with its repository.`);
@@ -1934,11 +1935,12 @@ async function pushAll(docker, images, inputs, ctx) {
                 onOutput: output && ((chunk, from) => output.add(chunk, from)),
                 limit: { ms: inputs.pushTimeoutMs, input: 'push-timeout' },
             }), ctx).finally(() => output?.end());
-            failedAt[index] = reference;
+            pushing[index] = reference;
             const result = output ? await push() : await ctx.log.group(`Pushing ${reference}`, push);
             digests.set(reference, (0, docker_cli_1.pushedDigest)(result.stdout));
             done.push(reference);
         }
+        pushing[index] = undefined;
         const distinct = new Set(digests.values());
         if (distinct.size > 1) {
             const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
@@ -1947,7 +1949,7 @@ async function pushAll(docker, images, inputs, ctx) {
         image.digest = [...distinct][0];
     }));
     const failures = results.flatMap((result, index) => result.status === 'rejected'
-        ? [pushFailure(result.reason, inputs.images[index], failedAt[index], done)]
+        ? [pushFailure(result.reason, inputs.images[index], pushing[index], done)]
         : []);
     // Every failure is told; the step fails with the first.
     for (const failure of failures.slice(1))
@@ -1955,15 +1957,20 @@ async function pushAll(docker, images, inputs, ctx) {
     if (failures.length > 0)
         throw failures[0];
 }
-/** What a failed push of one repository tells the user, with what was pushed where. */
+/**
+ * What a failed push of one repository tells the user, with what was pushed where; an error
+ * after its pushes (`reference` undefined: tags answered different digests) as it is.
+ */
 function pushFailure(error, image, reference, done) {
-    const where = (0, image_name_1.registryLabel)(image.registry);
-    const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
-    if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
-        return new errors_1.ActionFailure(`${where} refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`);
-    }
-    if (error instanceof errors_1.ActionFailure) {
-        return new errors_1.ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+    if (reference !== undefined) {
+        const where = (0, image_name_1.registryLabel)(image.registry);
+        const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+        if ((0, docker_cli_1.isAuthenticationFailure)(error)) {
+            return new errors_1.ActionFailure(`${where} refused the push of ${reference}: ${(0, docker_cli_1.lastLines)(error.result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`);
+        }
+        if (error instanceof errors_1.ActionFailure) {
+            return new errors_1.ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+        }
     }
     return error instanceof Error ? error : new Error(String(error));
 }

@@ -445,7 +445,8 @@ async function pushAll(
   ctx: Pick<ActionContext, 'clock' | 'log'>,
 ): Promise<void> {
   const done: string[] = [];
-  const failedAt: string[] = [];
+  /** Per repository, the reference being pushed: none once its pushes are done. */
+  const pushing: (string | undefined)[] = [];
   const several = images.length > 1;
   if (several) {
     ctx.log.info(
@@ -471,11 +472,12 @@ async function pushAll(
               }),
             ctx,
           ).finally(() => output?.end());
-        failedAt[index] = reference;
+        pushing[index] = reference;
         const result = output ? await push() : await ctx.log.group(`Pushing ${reference}`, push);
         digests.set(reference, pushedDigest(result.stdout));
         done.push(reference);
       }
+      pushing[index] = undefined;
       const distinct = new Set(digests.values());
       if (distinct.size > 1) {
         const list = [...digests].map(([reference, digest]) => `${reference} -> ${digest ?? '?'}`);
@@ -488,7 +490,7 @@ async function pushAll(
   );
   const failures = results.flatMap((result, index) =>
     result.status === 'rejected'
-      ? [pushFailure(result.reason, inputs.images[index], failedAt[index], done)]
+      ? [pushFailure(result.reason, inputs.images[index], pushing[index], done)]
       : [],
   );
   // Every failure is told; the step fails with the first.
@@ -496,22 +498,27 @@ async function pushAll(
   if (failures.length > 0) throw failures[0];
 }
 
-/** What a failed push of one repository tells the user, with what was pushed where. */
+/**
+ * What a failed push of one repository tells the user, with what was pushed where; an error
+ * after its pushes (`reference` undefined: tags answered different digests) as it is.
+ */
 function pushFailure(
   error: unknown,
   image: Inputs['images'][number],
-  reference: string,
+  reference: string | undefined,
   done: string[],
 ): Error {
-  const where = registryLabel(image.registry);
-  const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
-  if (isAuthenticationFailure(error)) {
-    return new ActionFailure(
-      `${where} refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`,
-    );
-  }
-  if (error instanceof ActionFailure) {
-    return new ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+  if (reference !== undefined) {
+    const where = registryLabel(image.registry);
+    const already = `Already pushed: ${done.length > 0 ? done.join(', ') : 'nothing'}.`;
+    if (isAuthenticationFailure(error)) {
+      return new ActionFailure(
+        `${where} refused the push of ${reference}: ${lastLines((error as CommandFailure).result.stderr)}. Log in with an account that may push there (registry-auth, or 'username' and 'password'). ${already}`,
+      );
+    }
+    if (error instanceof ActionFailure) {
+      return new ActionFailure(`${error.message}. The push to ${where} failed. ${already}`);
+    }
   }
   return error instanceof Error ? error : new Error(String(error));
 }
